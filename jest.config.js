@@ -1,0 +1,19 @@
+// Three suites: fast unit tests (pure logic), integration tests on real Postgres and Redis,
+// and lab tests on a real kernel data plane in network namespaces (root, nft, ip, bird).
+const { pathsToModuleNameMapper } = require('./scripts/jest-paths');
+
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { swcrc: true }] },
+  moduleNameMapper: pathsToModuleNameMapper(),
+  setupFiles: ['reflect-metadata'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.int-spec.ts'] },
+    { ...common, displayName: 'lab', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.lab-spec.ts'] },
+  ],
+};

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import * as ipaddr from 'ipaddr.js';
+
+/**
+ * Desired state of one edge node: what the control plane (worker) pushes and the edge agent applies.
+ * Wire format is snake_case JSON. Bump DESIRED_STATE_VERSION on any incompatible change.
+ */
+export const DESIRED_STATE_VERSION = 1 as const;
+
+const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), 'must be one IPv4 address in dotted-quad form');
+const ipv6 = z.string().refine((s) => ipaddr.IPv6.isValid(s) && !s.includes('/'), 'must be one IPv6 address');
+const ipAddress = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (ipaddr.IPv6.isValid(s) && !s.includes('/')), 'must be one IPv4 or IPv6 address');
+const cidr = z.string().refine((s) => {
+  try { ipaddr.parseCIDR(s); return true; } catch { return false; }
+}, 'must be a prefix in CIDR form');
+const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _.:-');
+const port = z.number().int().min(1).max(65535);
+
+export const listenerSchema = z.object({
+  protocol: z.enum(['tcp', 'udp']),
+  port_from: port,
+  port_to: port,
+}).strict().refine((l) => l.port_from <= l.port_to, 'port_from must not exceed port_to');
+
+export const healthCheckSchema = z.object({
+  protocol: z.enum(['tcp', 'http']),
+  port,
+  path: z.string().startsWith('/').max(1024).default('/'),
+  interval_seconds: z.number().min(1).max(300),
+  timeout_seconds: z.number().min(0.1).max(60),
+  healthy_threshold: z.number().int().min(1).max(10),
+  unhealthy_threshold: z.number().int().min(1).max(10),
+}).strict();
+
+export const backendSchema = z.object({
+  /** Stable identity: Maglev orders backends by id, so every edge builds the same table. */
+  id,
+  address: ipAddress,
+  weight: z.number().int().min(0).max(100),
+  enabled: z.boolean(),
+}).strict();
+
+export const encapsulationSchema = z.enum(['srv6', 'ipip', 'ip6ip6', 'gue']);
+export const hashModeSchema = z.enum(['five_tuple', 'client_ip']);
+
+export const serviceStateSchema = z.object({
+  id,
+  name: z.string().max(128).optional(),
+  addresses: z.array(z.object({ address: ipAddress, family: z.union([z.literal(4), z.literal(6)]) }).strict()).min(1).max(16),
+  listeners: z.array(listenerSchema).min(1).max(64),
+  hash_mode: hashModeSchema,
+  encapsulation: encapsulationSchema,
+  /** UDP destination port of GUE encapsulation on the backend (only with encapsulation=gue). */
+  gue_port: port.optional(),
+  /** Maglev lookup table size M: a prime from the fixed list in @anyfront/maglev, M >= 100 x backends. */
+  maglev_table_size: z.number().int().min(2).max(65537),
+  backends: z.array(backendSchema).max(1000),
+  health_check: healthCheckSchema,
+}).strict();
+
+export const poolStateSchema = z.object({
+  id,
+  prefix: cidr,
+  family: z.union([z.literal(4), z.literal(6)]),
+}).strict();
+
+export const desiredStateSchema = z.object({
+  version: z.literal(DESIRED_STATE_VERSION),
+  /** Grows with every change the control plane makes for this node; older ones are refused. */
+  generation: z.number().int().min(1),
+  node: z.object({
+    id,
+    pop: z.string().min(1).max(32),
+    /** The edge's own unicast addresses: outer source of every tunnel packet, never the client's. */
+    tunnel_source_ipv4: ipv4.optional(),
+    tunnel_source_ipv6: ipv6.optional(),
+  }).strict(),
+  /** One fleet-wide seed: every edge hashes the same flow to the same bucket. */
+  hash_seed: z.number().int().min(0).max(0xffffffff),
+  /** Operator drain: keep forwarding, but withdraw every announcement. */
+  drained: z.boolean().default(false),
+  pools: z.array(poolStateSchema).max(1024),
+  services: z.array(serviceStateSchema).max(4096),
+}).strict();
+
+export type Listener = z.infer<typeof listenerSchema>;
+export type HealthCheck = z.infer<typeof healthCheckSchema>;
+export type BackendState = z.infer<typeof backendSchema>;
+export type Encapsulation = z.infer<typeof encapsulationSchema>;
+export type HashMode = z.infer<typeof hashModeSchema>;
+export type ServiceState = z.infer<typeof serviceStateSchema>;
+export type PoolState = z.infer<typeof poolStateSchema>;
+export type DesiredState = z.infer<typeof desiredStateSchema>;

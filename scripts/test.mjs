@@ -1,0 +1,48 @@
+// `npm test`: installs what is missing, finds or starts Postgres and Redis, then runs every suite:
+// unit, integration (real Postgres + Redis) and lab (real kernel data plane; needs root, ip, nft, bird).
+import { spawnSync, execFileSync } from 'node:child_process';
+import { ensureInstalled, portOpen, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
+
+ensureInstalled();
+
+const stops = [];
+async function databaseUrl() {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  let base = 'postgres://postgres@127.0.0.1:5432';
+  if (!(await portOpen(5432))) {
+    const pg = await startEmbeddedPostgres({ port: 54339, name: 'postgres-test' });
+    stops.push(pg.stop);
+    base = pg.url;
+  }
+  return ensureDatabase(base, 'anyfront_test', { fresh: true });
+}
+async function redisUrl() {
+  if (process.env.REDIS_URL) return process.env.REDIS_URL;
+  if (await portOpen(6379)) return 'redis://127.0.0.1:6379';
+  const r = await startLocalRedis({ port: 6391 });
+  stops.push(r.stop);
+  return r.url;
+}
+
+function labReady() {
+  if (process.getuid?.() !== 0) return 'not root';
+  for (const bin of ['ip', 'nft', 'bird', 'birdc']) {
+    try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); } catch { return `${bin} is not installed (apt-get install iproute2 nftables bird2)`; }
+  }
+  return null;
+}
+
+const env = { ...process.env, DATABASE_URL: await databaseUrl(), REDIS_URL: await redisUrl(), NODE_ENV: 'test' };
+const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+
+let failed = 0;
+failed += jest(['--selectProjects', 'unit']) ? 1 : 0;
+failed += jest(['--selectProjects', 'integration', '--runInBand']) ? 1 : 0;
+const notReady = labReady();
+if (notReady && !process.env.CI) {
+  console.log(`[anyfront] lab suite skipped: ${notReady}. CI runs it as root with nftables and bird2.`);
+} else {
+  failed += jest(['--selectProjects', 'lab', '--runInBand']) ? 1 : 0;
+}
+for (const stop of stops) await stop();
+process.exit(failed ? 1 : 0);
