@@ -1,0 +1,19 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Pop } from './pop.entity';
+
+export type EdgeNodeState = 'active' | 'draining' | 'disabled';
+
+/** A machine in a PoP that forwards anycast traffic; its tunnel source addresses are the outer source. */
+@Entity('edge_nodes')
+export class EdgeNode {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid') popId!: string;
+  @Column('text') name!: string;
+  @Column('inet', { nullable: true }) tunnelSourceIpv4!: string | null;
+  @Column('inet', { nullable: true }) tunnelSourceIpv6!: string | null;
+  @Column('text', { default: 'active' }) state!: EdgeNodeState;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
+
+  @ManyToOne(() => Pop, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'pop_id' }) pop?: Pop;
+}

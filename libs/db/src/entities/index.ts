@@ -1,0 +1,38 @@
+import { ApiKey } from './api-key.entity';
+import { AuditLog } from './audit-log.entity';
+import { EdgeNode } from './edge-node.entity';
+import { IdempotencyKey } from './idempotency-key.entity';
+import { Membership } from './membership.entity';
+import { Organization } from './organization.entity';
+import { Pool } from './pool.entity';
+import { Pop } from './pop.entity';
+import { Session } from './session.entity';
+import { User } from './user.entity';
+
+export * from './api-key.entity';
+export * from './audit-log.entity';
+export * from './edge-node.entity';
+export * from './idempotency-key.entity';
+export * from './membership.entity';
+export * from './organization.entity';
+export * from './pool.entity';
+export * from './pop.entity';
+export * from './session.entity';
+export * from './user.entity';
+
+/**
+ * Every entity the DataSource knows. Explicit (no globs) so tests, the CLI and the build load
+ * the same set. Append new entities here (and export them above).
+ */
+export const ENTITIES: Function[] = [
+  Organization,
+  User,
+  Membership,
+  Session,
+  ApiKey,
+  Pop,
+  Pool,
+  EdgeNode,
+  AuditLog,
+  IdempotencyKey,
+];

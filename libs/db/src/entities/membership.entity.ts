@@ -1,0 +1,18 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Organization } from './organization.entity';
+import { User } from './user.entity';
+
+export type OrganizationRole = 'owner' | 'member';
+
+/** A user's role in one organization (unique per user and organization). */
+@Entity('memberships')
+export class Membership {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid') userId!: string;
+  @Column('uuid') organizationId!: string;
+  @Column('text') role!: OrganizationRole;
+  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'user_id' }) user?: User;
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'organization_id' }) organization?: Organization;
+}
