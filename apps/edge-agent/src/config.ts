@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import * as ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+/**
+ * Agent configuration: one JSON file (`--config <path>` or ANYFRONT_AGENT_CONFIG) plus a few
+ * environment overrides, validated once at start. See apps/edge-agent/README.md.
+ */
+const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), 'must be an IPv4 address');
+const ipv6 = z.string().refine((s) => ipaddr.IPv6.isValid(s) && !s.includes('/'), 'must be an IPv6 address');
+const ip = z.string().refine((s) => ipaddr.isValid(s) && !s.includes('/'), 'must be an IPv4 or IPv6 address');
+const asn = z.number().int().min(1).max(4294967294);
+
+export const birdNeighborSchema = z.object({
+  address: ip,
+  as: asn,
+  /** BIRD protocol name; defaults to up_<index>. */
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,30}$/).optional(),
+  /** Source address of the session (BIRD `source address`). */
+  source_address: ip.optional(),
+  multihop: z.number().int().min(1).max(255).optional(),
+}).strict();
+
+export const birdConfigSchema = z.object({
+  /** When false the agent neither writes BIRD config nor talks to BIRD (data plane only). */
+  enabled: z.boolean().default(true),
+  config_path: z.string().min(1),
+  control_socket: z.string().min(1),
+  pid_file: z.string().min(1).optional(),
+  binary: z.string().min(1).default('bird'),
+  birdc: z.string().min(1).default('birdc'),
+  /** The agent starts BIRD itself (`bird -c <config_path> -s <control_socket> -P <pid_file>`) and stops it on exit. */
+  spawn: z.boolean().default(false),
+  router_id: ipv4,
+  local_as: asn,
+  neighbors: z.array(birdNeighborSchema).default([]),
+  bfd: z.boolean().default(false),
+  hold_time: z.number().int().min(3).max(65535).default(3),
+  keepalive_time: z.number().int().min(1).max(65535).default(1),
+}).strict();
+
+export const healthConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Probes of backend k leave from source ports base + 2k and base + 2k + 1; keep them out of the ephemeral range. */
+  source_port_base: z.number().int().min(1024).max(65000).default(10000),
+}).strict();
+
+export const agentConfigSchema = z.object({
+  node_id: z.string().min(1).max(64),
+  state_dir: z.string().min(1),
+  /** Standalone/lab mode: desired state read from this file, reloaded when it changes and on SIGHUP. */
+  desired_state_file: z.string().min(1).optional(),
+  listen: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(9180),
+  }).strict().default({ host: '127.0.0.1', port: 9180 }),
+  /** Bearer token for POST endpoints; without it pushing over HTTP is refused. */
+  push_token: z.string().min(16).optional(),
+  /** Device that carries tunnel packets (the upstream interface). */
+  uplink_device: z.string().min(1).max(15),
+  /** Fallbacks when the desired state does not carry the node's tunnel sources. */
+  tunnel_source_ipv4: ipv4.optional(),
+  tunnel_source_ipv6: ipv6.optional(),
+  nft_table: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/).default('anyfront'),
+  /** fwmark/route table of backend k = mark_base + k; keep clear of marks the host uses. */
+  mark_base: z.number().int().min(1).max(0x7fffffff).default(0x100000),
+  mark_count: z.number().int().min(1).max(0x100000).default(0x10000),
+  rule_priority: z.number().int().min(1).max(32000).default(1000),
+  tunnel_device_prefix: z.string().regex(/^[a-z][a-z0-9]{0,4}$/).default('aft'),
+  flow_timeout_seconds: z.number().int().min(1).max(86400).default(300),
+  flow_table_size: z.number().int().min(1024).max(16777216).default(262144),
+  /** Render and log, touch nothing (no nft, ip, BIRD). */
+  dry_run: z.boolean().default(false),
+  bird: birdConfigSchema.optional(),
+  health: healthConfigSchema.default({ enabled: true, source_port_base: 10000 }),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+}).strict();
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type BirdConfig = z.infer<typeof birdConfigSchema>;
+
+/** Environment variables that override single config fields (after the file is read). */
+export const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: string) => void> = {
+  ANYFRONT_AGENT_NODE_ID: (c, v) => { c.node_id = v; },
+  ANYFRONT_AGENT_STATE_DIR: (c, v) => { c.state_dir = v; },
+  ANYFRONT_AGENT_DESIRED_STATE_FILE: (c, v) => { c.desired_state_file = v; },
+  ANYFRONT_AGENT_LISTEN_HOST: (c, v) => { c.listen = { ...(c.listen as object), host: v }; },
+  ANYFRONT_AGENT_LISTEN_PORT: (c, v) => { c.listen = { ...(c.listen as object), port: Number(v) }; },
+  ANYFRONT_AGENT_PUSH_TOKEN: (c, v) => { c.push_token = v; },
+  ANYFRONT_AGENT_UPLINK_DEVICE: (c, v) => { c.uplink_device = v; },
+  ANYFRONT_AGENT_DRY_RUN: (c, v) => { c.dry_run = v === '1' || v === 'true'; },
+  ANYFRONT_AGENT_LOG_LEVEL: (c, v) => { c.log_level = v; },
+};
+
+export class ConfigError extends Error {}
+
+/** Validates raw config plus env overrides into a typed object; throws ConfigError with every problem listed. */
+export function parseAgentConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): AgentConfig {
+  const merged: Record<string, unknown> = raw && typeof raw === 'object' ? { ...(raw as Record<string, unknown>) } : {};
+  for (const [name, apply] of Object.entries(ENV_OVERRIDES)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') apply(merged, v);
+  }
+  const parsed = agentConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(`invalid agent config:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function loadAgentConfig(path: string | undefined, env: NodeJS.ProcessEnv): AgentConfig {
+  const file = path ?? env.ANYFRONT_AGENT_CONFIG;
+  let raw: unknown = {};
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`cannot read agent config ${file}: ${(e as Error).message}`);
+    }
+  }
+  return parseAgentConfig(raw, env);
+}
