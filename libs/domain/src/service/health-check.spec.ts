@@ -17,7 +17,7 @@ describe('resolveHealthCheck', () => {
     expect(resolveHealthCheck({ protocol: 'http', port: 80 }, listeners)).toMatchObject({ ok: true, healthCheck: { path: '/', port: 80 } });
   });
   it('merges onto an existing check', () => {
-    const base = (resolveHealthCheck({ protocol: 'http', path: '/healthz' }, listeners) as { healthCheck: never }).healthCheck;
+    const base = (resolveHealthCheck({ protocol: 'http', path: '/healthz' }, listeners) as unknown as { healthCheck: never }).healthCheck;
     expect(resolveHealthCheck({ interval_seconds: 30 }, listeners, base)).toMatchObject({
       ok: true,
       healthCheck: { protocol: 'http', path: '/healthz', interval_seconds: 30 },
