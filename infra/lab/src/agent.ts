@@ -1,0 +1,98 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DesiredState } from '@anyfront/contracts';
+import { nsRun } from './exec';
+import { Edge, EDGE_AS, ROUTER_AS } from './topology';
+
+export const AGENT_PORT = 9180;
+
+export interface EdgeFiles { dir: string; config: string; desiredState: string; stateDir: string; birdConfig: string; birdSocket: string; birdPid: string; log: string }
+
+export function edgeFiles(labDir: string, edge: Edge): EdgeFiles {
+  const dir = join(labDir, edge.name);
+  return {
+    dir,
+    config: join(dir, 'agent.json'),
+    desiredState: join(dir, 'desired-state.json'),
+    stateDir: join(dir, 'state'),
+    birdConfig: join(dir, 'bird.conf'),
+    birdSocket: join(dir, 'bird.ctl'),
+    birdPid: join(dir, 'bird.pid'),
+    log: join(dir, 'agent.log'),
+  };
+}
+
+/** The agent config file of one lab edge (format: apps/edge-agent/README.md). The agent spawns its own BIRD. */
+export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): unknown {
+  return {
+    node_id: edge.nodeId,
+    state_dir: files.stateDir,
+    desired_state_file: files.desiredState,
+    listen: { host: '127.0.0.1', port: AGENT_PORT },
+    push_token: token,
+    uplink_device: edge.link.peerIf,
+    tunnel_source_ipv4: edge.link.peerV4,
+    tunnel_source_ipv6: edge.link.peerV6,
+    log_level: 'info',
+    bird: {
+      config_path: files.birdConfig,
+      control_socket: files.birdSocket,
+      pid_file: files.birdPid,
+      spawn: true,
+      router_id: edge.link.peerV4,
+      local_as: EDGE_AS,
+      neighbors: [{ name: 'upstream', address: edge.link.routerV4, as: ROUTER_AS, source_address: edge.link.peerV4 }],
+      hold_time: 3,
+      keepalive_time: 1,
+    },
+  };
+}
+
+export function writeDesiredStateFile(files: EdgeFiles, state: DesiredState): void {
+  writeFileSync(files.desiredState, JSON.stringify(state, null, 2));
+}
+
+export interface AgentReply { status: number; body: unknown }
+
+/** Talks to an agent's local HTTP API from inside its namespace (it listens on 127.0.0.1 there). */
+export async function agentHttp(edge: Edge, method: 'GET' | 'POST', path: string, opts: { token?: string; body?: unknown } = {}): Promise<AgentReply> {
+  const args = ['-sS', '-m', '30', '-X', method, '-w', '\n%{http_code}'];
+  if (opts.token) args.push('-H', `authorization: Bearer ${opts.token}`);
+  if (opts.body !== undefined) args.push('-H', 'content-type: application/json', '--data-binary', '@-');
+  args.push(`http://127.0.0.1:${AGENT_PORT}${path}`);
+  const { stdout } = await nsRun(edge.ns, 'curl', args, { input: opts.body !== undefined ? JSON.stringify(opts.body) : undefined, allowFail: false });
+  const cut = stdout.lastIndexOf('\n');
+  const status = Number(stdout.slice(cut + 1));
+  const text = stdout.slice(0, cut);
+  let body: unknown = text;
+  try { body = JSON.parse(text); } catch { /* Prometheus text or empty */ }
+  return { status, body };
+}
+
+export interface AgentStatus {
+  node_id: string; applied_generation: number | null; programmed: boolean; announced: boolean; drained: boolean; last_error: string | null;
+  services: { id: string; backends: { id: string; healthy: boolean; enabled: boolean }[] }[];
+}
+
+export async function agentStatus(edge: Edge): Promise<AgentStatus> {
+  const r = await agentHttp(edge, 'GET', '/v1/status');
+  if (r.status !== 200) throw new Error(`${edge.name} agent status answered ${r.status}`);
+  return r.body as AgentStatus;
+}
+
+/** Parses Prometheus text into name{labels} -> value. */
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(\S+?(?:\{[^}]*\})?)\s+(\S+)/.exec(line);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}
+
+export async function agentMetrics(edge: Edge): Promise<Map<string, number>> {
+  const r = await agentHttp(edge, 'GET', '/metrics');
+  if (r.status !== 200) throw new Error(`${edge.name} agent metrics answered ${r.status}`);
+  return parseMetrics(String(r.body));
+}

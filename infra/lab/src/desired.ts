@@ -1,0 +1,49 @@
+import { DESIRED_STATE_VERSION, DesiredState, desiredStateSchema, BackendState, HealthCheck } from '@anyfront/contracts';
+import { maglevTableSize } from '@anyfront/maglev';
+import { anycastV4, Backend, Edge, FLEET_SEED, pools, SERVICE_ID, SERVICE_PORT } from './topology';
+
+export interface ComposeOptions {
+  edge: Edge;
+  generation: number;
+  backends: Backend[];
+  /** Backend ids to leave out (removed from the service) or to mark disabled. */
+  without?: string[];
+  disabled?: string[];
+  hashSeed?: number;
+  drained?: boolean;
+  healthCheck?: Partial<HealthCheck>;
+}
+
+/** Health checks tight enough for a lab test to watch a backend go down within seconds. */
+export const LAB_HEALTH_CHECK: HealthCheck = {
+  protocol: 'http', port: SERVICE_PORT, path: '/health',
+  interval_seconds: 1, timeout_seconds: 0.5, healthy_threshold: 2, unhealthy_threshold: 2,
+};
+
+/** The desired state the lab gives one edge: one service on every lab anycast address, SRv6 to the backends. */
+export function composeDesiredState(o: ComposeOptions): DesiredState {
+  const list: BackendState[] = o.backends
+    .filter((b) => !(o.without ?? []).includes(b.id))
+    .map((b) => ({ id: b.id, address: b.link.peerV6, weight: 1, enabled: !(o.disabled ?? []).includes(b.id) }));
+  const state: DesiredState = {
+    version: DESIRED_STATE_VERSION,
+    generation: o.generation,
+    node: { id: o.edge.nodeId, pop: o.edge.pop, tunnel_source_ipv4: o.edge.link.peerV4, tunnel_source_ipv6: o.edge.link.peerV6 },
+    hash_seed: o.hashSeed ?? FLEET_SEED,
+    drained: o.drained ?? false,
+    pools: pools.map((p) => ({ ...p })),
+    services: [{
+      id: SERVICE_ID,
+      name: 'lab web service',
+      addresses: anycastV4.map((address) => ({ address, family: 4 as const })),
+      listeners: [{ protocol: 'tcp', port_from: SERVICE_PORT, port_to: SERVICE_PORT }],
+      hash_mode: 'five_tuple',
+      encapsulation: 'srv6',
+      maglev_table_size: maglevTableSize(list.length),
+      backends: list,
+      health_check: { ...LAB_HEALTH_CHECK, ...o.healthCheck },
+    }],
+  };
+  // Fail here, in the lab, rather than as a refusal inside the agent.
+  return desiredStateSchema.parse(state);
+}

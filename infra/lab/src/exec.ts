@@ -1,0 +1,51 @@
+import { execFile, spawn, SpawnOptions, ChildProcess } from 'node:child_process';
+
+export interface RunResult { stdout: string; stderr: string; code: number }
+
+/** Runs a command without a shell; rejects with stderr in the message unless allowFail. */
+export function run(cmd: string, args: string[], opts: { allowFail?: boolean; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      if (err && !opts.allowFail) {
+        reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${String(stderr || err.message).trim()}`));
+        return;
+      }
+      resolve({ stdout: String(stdout), stderr: String(stderr), code });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** Runs a command inside a network namespace. */
+export function nsRun(ns: string, cmd: string, args: string[], opts: { allowFail?: boolean; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+}
+
+/** Starts a long-running process inside a namespace, detached so it survives its parent (the lab CLI exits after `up`). */
+export function nsSpawnDetached(ns: string, cmd: string, args: string[], logFile: number, env?: NodeJS.ProcessEnv): ChildProcess {
+  const opts: SpawnOptions = { detached: true, stdio: ['ignore', logFile, logFile], env: env ?? process.env };
+  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+  child.unref();
+  return child;
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+/** Polls until check() returns a truthy value; the error names what was awaited and the last observation. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+      last = v;
+    } catch (e) { last = e instanceof Error ? e.message : e; }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

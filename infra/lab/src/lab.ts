@@ -1,0 +1,213 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DesiredState } from '@anyfront/contracts';
+import { isAlive, nsRun, run, waitFor } from './exec';
+import { connectToRouter, createNamespace, deleteNamespace, listNamespaces, sysctl } from './netns';
+import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
+import { readPidFile, readTracked, spawnTracked, stopPid } from './processes';
+import { bgpStates, kernelNextHops, RouterBirdPaths, setRouterPrefs, startRouterBird } from './router-bird';
+import { allNamespaces, anycastV4, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT } from './topology';
+import { agentHttp, AgentReply, agentStatus, edgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
+import { composeDesiredState } from './desired';
+import { prepareBackend } from './backend-prep';
+
+export interface LabOptions {
+  /** Hash seed per edge name (default: the one fleet seed everywhere). */
+  hashSeeds?: Record<string, number>;
+  log?: (msg: string) => void;
+}
+
+export interface LabDescription {
+  dir: string;
+  created_at: string;
+  namespaces: string[];
+  hash_seed: number;
+  service: { id: string; anycast: string[]; port: number };
+  pools: { id: string; prefix: string; family: number }[];
+  router: { ns: string; bird: { socket: string; config: string; pid: number | undefined }; interfaces: Record<string, { ipv4: string; ipv6: string }> };
+  clients: { name: string; ns: string; ipv4: string; ipv6: string }[];
+  edges: {
+    name: string; ns: string; node_id: string; ipv4: string; ipv6: string; uplink: string;
+    agent: { pid: number; url: string; token: string; config: string; desired_state_file: string; log: string };
+    bird: { socket: string; config: string; pid_file: string; pid: number | undefined };
+  }[];
+  backends: { name: string; id: string; ns: string; ipv4: string; ipv6: string; http_pid: number; log: string }[];
+}
+
+export function routerBirdPaths(dir = labDir()): RouterBirdPaths {
+  return { config: join(dir, 'router-bird.conf'), prefs: join(dir, 'router-prefs.conf'), socket: join(dir, 'router.ctl'), pidFile: join(dir, 'router-bird.pid'), log: join(dir, 'router-bird.log') };
+}
+
+export function edgeByName(name: string): Edge {
+  const e = edges.find((x) => x.name === name);
+  if (!e) throw new Error(`no lab edge named ${name} (have ${edges.map((x) => x.name).join(', ')})`);
+  return e;
+}
+
+let lastGeneration = 0;
+/** Generations only grow, also across lab CLI invocations (milliseconds since the epoch). */
+export function nextGeneration(): number {
+  lastGeneration = Math.max(lastGeneration + 1, Date.now());
+  return lastGeneration;
+}
+
+export function readLab(): LabDescription {
+  if (!existsSync(labJsonPath())) throw new Error(`no lab is running (${labJsonPath()} missing); run: npm run lab -- up`);
+  return JSON.parse(readFileSync(labJsonPath(), 'utf8')) as LabDescription;
+}
+
+/** Removes everything a lab made: tracked processes, BIRD daemons, namespaces, the lab directory. Safe to call twice. */
+export async function stopLab(log: (m: string) => void = () => undefined): Promise<void> {
+  const dir = labDir();
+  // Agents first: on SIGTERM they withdraw and stop their own BIRD.
+  const tracked = readTracked();
+  for (const p of tracked.filter((t) => t.name.startsWith('agent-'))) await stopPid(p.pid);
+  for (const p of tracked.filter((t) => !t.name.startsWith('agent-'))) await stopPid(p.pid, 1000);
+  const birdPids = [readPidFile(routerBirdPaths(dir).pidFile), ...edges.map((e) => readPidFile(edgeFiles(dir, e).birdPid))];
+  for (const pid of birdPids) if (pid) await stopPid(pid, 1000);
+  const have = await listNamespaces();
+  for (const ns of allNamespaces()) if (have.includes(ns)) { await deleteNamespace(ns); log(`deleted namespace ${ns}`); }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Builds the whole lab and waits until it forwards: BGP up on both edges, ECMP routes, service reachable. */
+export async function startLab(options: LabOptions = {}): Promise<LabDescription> {
+  const log = options.log ?? (() => undefined);
+  await stopLab(log);
+  const dir = labDir();
+  mkdirSync(dir, { recursive: true });
+
+  for (const ns of allNamespaces()) await createNamespace(ns);
+  await sysctl(ROUTER_NS, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
+  for (const c of clients) await connectToRouter(c.ns, c.link);
+  for (const e of edges) {
+    await connectToRouter(e.ns, e.link);
+    await sysctl(e.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.up0.rp_filter': '0' });
+  }
+  for (const b of backends) await connectToRouter(b.ns, b.link);
+  log('namespaces and links up');
+
+  const rb = routerBirdPaths(dir);
+  const routerPid = await startRouterBird(edges, rb);
+  log(`router BIRD running (pid ${routerPid})`);
+
+  const backendOut: LabDescription['backends'] = [];
+  for (const b of backends) {
+    await prepareBackend(b, anycastV4);
+    const logFile = join(dir, `${b.name}-http.log`);
+    const p = spawnTracked(`http-${b.name}`, b.ns, process.execPath, ['-r', REGISTER, join(PROCS_DIR, 'backend-server.ts'), b.name, String(SERVICE_PORT)], logFile);
+    backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: p.pid, log: logFile });
+  }
+  for (const b of backends) {
+    await waitFor(`${b.name} HTTP server`, async () => (await nsRun(b.ns, 'curl', ['-sf', '-m', '1', `http://${b.link.peerV4}:${SERVICE_PORT}/health`], { allowFail: true })).code === 0, 30_000, 200);
+  }
+  log('backends prepared by the kit and serving HTTP');
+
+  const edgeOut: LabDescription['edges'] = [];
+  const generation = nextGeneration();
+  for (const e of edges) {
+    const files = edgeFiles(dir, e);
+    mkdirSync(files.stateDir, { recursive: true });
+    const token = randomBytes(16).toString('hex');
+    writeFileSync(files.config, JSON.stringify(renderAgentConfig(e, files, token), null, 2));
+    writeDesiredStateFile(files, composeDesiredState({ edge: e, generation, backends, hashSeed: options.hashSeeds?.[e.name] }));
+    const p = spawnTracked(`agent-${e.name}`, e.ns, process.execPath, ['-r', REGISTER, join(REPO_ROOT, 'apps/edge-agent/src/main.ts'), '--config', files.config], files.log);
+    edgeOut.push({
+      name: e.name, ns: e.ns, node_id: e.nodeId, ipv4: e.link.peerV4, ipv6: e.link.peerV6, uplink: e.link.peerIf,
+      agent: { pid: p.pid, url: `http://127.0.0.1:9180 (inside ${e.ns})`, token, config: files.config, desired_state_file: files.desiredState, log: files.log },
+      bird: { socket: files.birdSocket, config: files.birdConfig, pid_file: files.birdPid, pid: undefined },
+    });
+  }
+  for (const e of edgeOut) {
+    const edge = edgeByName(e.name);
+    await waitFor(`${e.name} agent applied generation ${generation} and announcing`, async () => {
+      if (!isAlive(e.agent.pid)) throw new Error(`${e.name} agent exited; see ${e.agent.log}`);
+      const s = await agentStatus(edge);
+      return s.applied_generation === generation && s.programmed && s.announced;
+    }, 60_000, 250);
+    e.bird.pid = readPidFile(e.bird.pid_file);
+  }
+  log('agents programmed and announcing');
+
+  await waitFor('router BGP sessions Established with every edge', async () => {
+    const st = await bgpStates(rb.socket);
+    return edges.every((e) => st[e.name] === 'Established');
+  }, 30_000, 200);
+  await waitForRouterPath(edges.map((e) => e.name));
+  log('router has ECMP routes for every pool via every edge');
+
+  for (const c of clients) {
+    for (const a of anycastV4) {
+      await waitFor(`${c.name} reaches ${a}`, async () => (await nsRun(c.ns, 'curl', ['-sf', '-m', '2', `http://${a}/whoami`], { allowFail: true })).code === 0, 20_000, 250);
+    }
+  }
+
+  const desc: LabDescription = {
+    dir, created_at: new Date().toISOString(), namespaces: allNamespaces(),
+    hash_seed: FLEET_SEED,
+    service: { id: SERVICE_ID, anycast: anycastV4, port: SERVICE_PORT },
+    pools: pools.map((p) => ({ ...p })),
+    router: {
+      ns: ROUTER_NS, bird: { socket: rb.socket, config: rb.config, pid: routerPid },
+      interfaces: Object.fromEntries([...clients, ...edges, ...backends].map((x) => [x.link.routerIf, { ipv4: x.link.routerV4, ipv6: x.link.routerV6 }])),
+    },
+    clients: clients.map((c) => ({ name: c.name, ns: c.ns, ipv4: c.link.peerV4, ipv6: c.link.peerV6 })),
+    edges: edgeOut,
+    backends: backendOut,
+  };
+  writeFileSync(labJsonPath(), JSON.stringify(desc, null, 2));
+  return desc;
+}
+
+/** Waits until the router's kernel routes for every pool go via exactly these edges. */
+export async function waitForRouterPath(edgeNames: string[], timeoutMs = 20_000): Promise<void> {
+  const want = edgeNames.map((n) => edgeByName(n).link.peerV4).sort().join(',');
+  await waitFor(`router routes via ${edgeNames.join('+')}`, async () => {
+    for (const p of pools) if ((await kernelNextHops(p.prefix)).join(',') !== want) return false;
+    return true;
+  }, timeoutMs, 50);
+}
+
+/**
+ * Moves the router's path for every pool: only via the named edges (ECMP if several). Done the way an
+ * upstream does it, by BGP local preference (BIRD reconfiguration), and waits for the kernel route.
+ */
+export async function setRouterPath(edgeNames: string[]): Promise<void> {
+  const prefs = Object.fromEntries(edges.map((e) => [e.name, edgeNames.includes(e.name) ? 200 : 100]));
+  await setRouterPrefs(edges, routerBirdPaths(), prefs);
+  await waitForRouterPath(edgeNames);
+}
+
+/** Pushes a desired state to an edge's agent over its HTTP API (Bearer token from lab.json). */
+export async function pushDesiredState(edgeName: string, state: DesiredState): Promise<AgentReply> {
+  const lab = readLab();
+  const token = lab.edges.find((e) => e.name === edgeName)?.agent.token;
+  return agentHttp(edgeByName(edgeName), 'POST', '/v1/desired-state', { token, body: state });
+}
+
+export async function agentPost(edgeName: string, path: string): Promise<AgentReply> {
+  const lab = readLab();
+  const token = lab.edges.find((e) => e.name === edgeName)?.agent.token;
+  return agentHttp(edgeByName(edgeName), 'POST', path, { token });
+}
+
+/** One line per component: is it alive. */
+export async function labLiveness(): Promise<Record<string, boolean | string>> {
+  const lab = readLab();
+  const out: Record<string, boolean | string> = {};
+  const have = await listNamespaces();
+  for (const ns of lab.namespaces) out[`netns ${ns}`] = have.includes(ns);
+  out['router bird'] = isAlive(lab.router.bird.pid);
+  const st = await bgpStates(lab.router.bird.socket).catch(() => ({} as Record<string, string>));
+  for (const e of lab.edges) {
+    out[`agent ${e.name}`] = isAlive(e.agent.pid);
+    out[`bird ${e.name}`] = isAlive(readPidFile(e.bird.pid_file));
+    out[`bgp router<->${e.name}`] = st[e.name] ?? 'unknown';
+  }
+  for (const b of lab.backends) out[`http ${b.name}`] = isAlive(b.http_pid);
+  for (const p of pools) out[`route ${p.prefix}`] = (await kernelNextHops(p.prefix)).join(' ') || 'none';
+  return out;
+}
+
+export { run };

@@ -1,0 +1,83 @@
+/**
+ * Client-side load generator, run inside a client namespace; prints one JSON result on stdout.
+ * Job (argv[2], JSON):
+ *   { kind: 'whoami', host, port?, localPorts?: number[], count?: number, concurrency?: number }
+ *   { kind: 'download', host, port?, bytes, rate?, count, timeoutMs? }   (all in parallel)
+ *   { kind: 'upload', host, port?, bytes, timeoutMs? }
+ * Every request uses a new TCP connection (agent: false) so each one is a distinct flow.
+ */
+import { request, IncomingMessage } from 'node:http';
+
+interface Job { kind: 'whoami' | 'download' | 'upload'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number; bytes?: number; rate?: number; timeoutMs?: number }
+export interface FlowResult { ok: boolean; backend?: string; client?: string; localPort?: number; bytes?: number; expected?: number; ms: number; error?: string }
+
+const job = JSON.parse(process.argv[2]) as Job;
+const port = job.port ?? 80;
+
+function once(method: string, path: string, opts: { localPort?: number; body?: number; timeoutMs: number; expect?: number }): Promise<FlowResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: Omit<FlowResult, 'ms'>): void => { if (!settled) { settled = true; resolve({ ...r, ms: Date.now() - started }); } };
+    const req = request({ host: job.host, port, method, path, agent: false, localPort: opts.localPort, headers: opts.body !== undefined ? { 'content-length': String(opts.body) } : {} }, (res: IncomingMessage) => {
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => { bytes += c.length; if (method !== 'GET' || path === '/whoami') chunks.push(c); });
+      res.on('end', () => {
+        const backend = String(res.headers['x-backend'] ?? '');
+        let body: { client?: string; bytes?: number } = {};
+        try { if (chunks.length) body = JSON.parse(Buffer.concat(chunks).toString()); } catch { /* not JSON */ }
+        // For uploads, what counts is what the backend received.
+        if (method === 'POST') bytes = body.bytes ?? -1;
+        const ok = res.statusCode === 200 && (opts.expect === undefined || bytes === opts.expect);
+        done({ ok, backend, client: body.client, localPort: req.socket?.localPort ?? opts.localPort, bytes, expected: opts.expect, error: ok ? undefined : `status ${res.statusCode}, ${bytes} of ${opts.expect ?? '?'} bytes` });
+      });
+      res.on('error', (e) => done({ ok: false, backend: String(res.headers['x-backend'] ?? ''), bytes, error: e.message }));
+      res.on('aborted', () => done({ ok: false, backend: String(res.headers['x-backend'] ?? ''), bytes, error: 'aborted' }));
+    });
+    req.setTimeout(opts.timeoutMs, () => { req.destroy(new Error(`timeout after ${opts.timeoutMs} ms`)); });
+    req.on('error', (e) => done({ ok: false, localPort: opts.localPort, error: e.message }));
+    if (opts.body !== undefined) {
+      // Stream the upload in 64 KiB slices honouring backpressure.
+      let left = opts.body;
+      const chunk = Buffer.alloc(64 * 1024, 0x62);
+      const pump = (): void => {
+        while (left > 0) {
+          const size = Math.min(left, chunk.length);
+          left -= size;
+          if (!req.write(size === chunk.length ? chunk : chunk.subarray(0, size))) { req.once('drain', pump); return; }
+        }
+        req.end();
+      };
+      pump();
+    } else {
+      req.end();
+    }
+  });
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<FlowResult>): Promise<FlowResult[]> {
+  const out: FlowResult[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) { const i = next++; out[i] = await fn(items[i]); }
+  }));
+  return out;
+}
+
+async function main(): Promise<FlowResult[]> {
+  const timeoutMs = job.timeoutMs ?? 60_000;
+  if (job.kind === 'whoami') {
+    const ports: (number | undefined)[] = job.localPorts ?? Array.from({ length: job.count ?? 1 }, () => undefined);
+    return pool(ports, job.concurrency ?? 16, (p) => once('GET', '/whoami', { localPort: p, timeoutMs: 10_000 }));
+  }
+  if (job.kind === 'download') {
+    const n = job.bytes ?? 0;
+    const path = `/bytes?n=${n}${job.rate ? `&rate=${job.rate}` : ''}`;
+    return Promise.all(Array.from({ length: job.count ?? 1 }, () => once('GET', path, { timeoutMs, expect: n })));
+  }
+  const r = await once('POST', '/upload', { body: job.bytes ?? 0, timeoutMs, expect: job.bytes ?? 0 });
+  return [r];
+}
+
+main().then((results) => process.stdout.write(JSON.stringify(results)), (e) => { process.stderr.write(String(e)); process.exit(2); });
