@@ -1,1 +1,3 @@
 export * from './desired-state';
+export * from './queues';
+export * from './jobs';

@@ -8,6 +8,9 @@ import { Pool } from './pool.entity';
 import { Pop } from './pop.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
+import { Service } from './service.entity';
+import { Backend } from './backend.entity';
+import { AnycastAddress } from './anycast-address.entity';
 
 export * from './api-key.entity';
 export * from './audit-log.entity';
@@ -19,6 +22,9 @@ export * from './pool.entity';
 export * from './pop.entity';
 export * from './session.entity';
 export * from './user.entity';
+export * from './service.entity';
+export * from './backend.entity';
+export * from './anycast-address.entity';
 
 /**
  * Every entity the DataSource knows. Explicit (no globs) so tests, the CLI and the build load
@@ -35,4 +41,7 @@ export const ENTITIES: Function[] = [
   EdgeNode,
   AuditLog,
   IdempotencyKey,
+  Service,
+  Backend,
+  AnycastAddress,
 ];

@@ -1,0 +1,23 @@
+import { JobName } from './queues';
+
+export interface AssignSlotsJobData {
+  serviceId: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RetryWaitingServicesJobData {}
+
+/** Every job payload, discriminated by job name. Later queues add their members here. */
+export type JobPayload =
+  | { name: JobName.AssignSlots; data: AssignSlotsJobData }
+  | { name: JobName.RetryWaitingServices; data: RetryWaitingServicesJobData };
+
+export type JobData<N extends JobPayload['name']> = Extract<JobPayload, { name: N }>['data'];
+
+/** Options every slot-assignment job gets: retries with backoff, and no completed-job residue so a later enqueue of the same id is accepted. */
+export const SLOT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: true,
+  removeOnFail: true,
+} as const;

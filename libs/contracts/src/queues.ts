@@ -1,0 +1,29 @@
+/**
+ * BullMQ queue and job names. The string values are stored in Redis and shared by the api
+ * (producer) and the worker (consumer): never change an existing value.
+ */
+export enum QueueName {
+  SlotAssignment = 'slot-assignment',
+  FleetSync = 'fleet-sync',
+  TrafficRollup = 'traffic-rollup',
+  Billing = 'billing',
+}
+
+export enum JobName {
+  /** Give one service its anycast addresses (2 IPv4 from different pools + 1 IPv6). */
+  AssignSlots = 'assign-slots',
+  /** Repeatable: re-enqueue services still pending or waiting for pool capacity. */
+  RetryWaitingServices = 'retry-waiting-services',
+}
+
+/** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */
+export const DEFAULT_QUEUE_PREFIX = 'anyfront';
+
+/**
+ * Deterministic job id: enqueueing the same service twice while a job is waiting coalesces into one
+ * job (BullMQ ignores an add with an existing id). The processor is idempotent regardless.
+ * BullMQ reserves ':' in custom ids, hence '.'.
+ */
+export function assignSlotsJobId(serviceId: string): string {
+  return `${JobName.AssignSlots}.${serviceId}`;
+}
