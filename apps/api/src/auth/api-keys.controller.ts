@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiKey } from '@anyfront/db';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../common/audit.service';
+import { IdParam } from '../common/id-param';
+import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
+import { problems } from '../common/problem';
+import { createApiKey } from './accounts';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './auth.dto';
+import { CurrentPrincipal, OrganizationId, Roles } from './decorators';
+import type { Principal } from './principal';
+
+function toDto(k: ApiKey): ApiKeyDto {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    role: k.role,
+    created_at: k.createdAt.toISOString(),
+    last_used_at: k.lastUsedAt?.toISOString() ?? null,
+    revoked_at: k.revokedAt?.toISOString() ?? null,
+  };
+}
+
+@ApiTags('api-keys')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Post()
+  @Roles('owner', 'operator')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in this response only.' })
+  async create(@Body() dto: CreateApiKeyDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<CreatedApiKeyDto> {
+    return this.ds.transaction(async (tx) => {
+      const { key, secret } = await createApiKey(tx, { organizationId, name: dto.name, role: dto.role, createdBy: p.userId });
+      await this.audit.record(p, 'api_key.create', { type: 'api_key', id: key.id }, { name: key.name, role: key.role }, tx);
+      return { ...toDto(key), secret };
+    });
+  }
+
+  @Get()
+  @ApiPageResponse(ApiKeyDto)
+  list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<ApiKeyDto>> {
+    const qb = this.ds.getRepository(ApiKey).createQueryBuilder('k').where('k.organization_id = :organizationId', { organizationId });
+    return paginate(qb, page, toDto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('owner', 'operator')
+  @ApiNoContentResponse({ description: 'Revoked (also when it already was).' })
+  async revoke(@IdParam('id', 'API key') id: string, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const key = await tx.findOne(ApiKey, { where: { id, organizationId }, lock: { mode: 'pessimistic_write' } });
+      if (!key) throw problems.notFound('API key', id);
+      if (key.revokedAt) return;
+      await tx.update(ApiKey, { id }, { revokedAt: () => 'now()' });
+      await this.audit.record(p, 'api_key.revoke', { type: 'api_key', id }, { name: key.name }, tx);
+    });
+  }
+}

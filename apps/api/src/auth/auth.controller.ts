@@ -1,0 +1,64 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiCookieAuth, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { CookieOptions, Request, Response } from 'express';
+import { AppConfig } from '../config';
+import { LoginDto, MeDto, SignupDto } from './auth.dto';
+import { AuthService } from './auth.service';
+import { CurrentPrincipal, Public } from './decorators';
+import type { Principal } from './principal';
+
+@ApiTags('auth')
+@Controller('v1')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Post('auth/signup')
+  @ApiCreatedResponse({ type: MeDto, description: 'Account and organization created; the session cookie is set.' })
+  async signup(@Body() dto: SignupDto, @Res({ passthrough: true }) res: Response): Promise<MeDto> {
+    const { token, me } = await this.auth.signup(dto);
+    res.cookie(this.config.sessionCookieName, token, this.cookieOptions());
+    return me;
+  }
+
+  @Public()
+  @Post('auth/login')
+  @HttpCode(200)
+  @ApiOkResponse({ type: MeDto, description: 'Logged in; the session cookie is set.' })
+  async login(@Body() dto: LoginDto, @Res({ passthrough: true }) res: Response): Promise<MeDto> {
+    const { token, me } = await this.auth.login(dto);
+    res.cookie(this.config.sessionCookieName, token, this.cookieOptions());
+    return me;
+  }
+
+  @Public()
+  @Post('auth/logout')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Session ended (also when there was none).' })
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.auth.logout((req.cookies as Record<string, string> | undefined)?.[this.config.sessionCookieName]);
+    const { maxAge: _maxAge, ...opts } = this.cookieOptions();
+    res.clearCookie(this.config.sessionCookieName, opts);
+  }
+
+  @Get('me')
+  @ApiCookieAuth()
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: MeDto })
+  me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
+    return this.auth.me(principal);
+  }
+
+  private cookieOptions(): CookieOptions {
+    return {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.sessionCookieSecure,
+      path: '/',
+      maxAge: this.config.sessionTtlHours * 3600_000,
+    };
+  }
+}

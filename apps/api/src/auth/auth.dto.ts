@@ -1,0 +1,86 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const lowerTrim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export class SignupDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @Transform(lowerTrim)
+  @IsString()
+  @IsEmail({}, { message: 'must be an email address, e.g. ada@example.com' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+
+  @ApiProperty({ example: 'Example Ltd' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(100)
+  organization_name!: string;
+}
+
+export class LoginDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @Transform(lowerTrim)
+  @IsString()
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+}
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+}
+
+export class OrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+}
+
+export class MeDto {
+  @ApiProperty({ type: UserDto, nullable: true, description: 'null when the credential is an API key' }) user!: UserDto | null;
+  @ApiProperty({ type: OrganizationDto, nullable: true }) organization!: OrganizationDto | null;
+  @ApiProperty({ enum: ['owner', 'member', 'operator'] }) role!: string;
+  @ApiProperty({ enum: ['session', 'api_key'] }) credential!: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'ci deploy', maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional({ enum: ['owner', 'member'], default: 'member', description: 'owner keys can also manage API keys' })
+  @IsIn(['owner', 'member'], { message: 'must be "owner" or "member"' })
+  role: 'owner' | 'member' = 'member';
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'First characters of the secret, to tell keys apart' }) prefix!: string;
+  @ApiProperty({ enum: ['owner', 'member'] }) role!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time', nullable: true }) last_used_at!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true }) revoked_at!: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The secret. Shown only in this response; store it now.' }) secret!: string;
+}

@@ -1,0 +1,114 @@
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { DataSource } from 'typeorm';
+import type { Principal, RequestWithPrincipal } from '../auth/principal';
+import { canonicalJson } from './canonical-json';
+import { ProblemException } from './problem';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** How long a key is remembered. */
+const RETENTION = '24 hours';
+/** How long a duplicate waits for the first request with the same key to finish. */
+const WAIT_MS = 10_000;
+
+interface Row {
+  id: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: unknown;
+}
+
+/**
+ * Idempotency-Key on POST. The key row is inserted BEFORE the handler runs (unique on
+ * scope+key), so of two concurrent requests exactly one runs; the other waits for its result.
+ * Same key + same request → the stored first response. Same key + different request → 422.
+ * Failed requests (any 4xx/5xx) release the key so a corrected retry can use it.
+ * Keys are scoped to the credential's owner (API key, or user + organization for sessions).
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (ctx.getType() !== 'http') return next.handle();
+    const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
+    const key = req.headers[IDEMPOTENCY_HEADER];
+    if (req.method !== 'POST' || key === undefined || !req.principal) return next.handle();
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new ProblemException(400, 'The Idempotency-Key header must be 1 to 255 printable ASCII characters (a UUID is a good choice).', {
+        slug: 'validation',
+        errors: [{ field: 'header.Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }],
+      });
+    }
+    return from(this.run(req, ctx.switchToHttp().getResponse<Response>(), key, next));
+  }
+
+  private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler): Promise<unknown> {
+    const scope = scopeOf(req.principal!);
+    const path = req.originalUrl.split('?')[0];
+    const hash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
+    const deadline = Date.now() + WAIT_MS;
+
+    for (;;) {
+      await this.ds.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - interval '${RETENTION}'`, [scope, key]);
+      const inserted: Array<{ id: string }> = await this.ds.query(
+        `INSERT INTO idempotency_keys (scope, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (scope, key) DO NOTHING RETURNING id`,
+        [scope, key, req.method, path, hash],
+      );
+      if (inserted[0]) return this.runFirst(inserted[0].id, res, next);
+
+      const rows: Row[] = await this.ds.query(
+        'SELECT id, request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
+        [scope, key],
+      );
+      const row = rows[0];
+      if (!row) continue; // the first request failed and released the key: try to take it
+      if (row.request_hash !== hash) {
+        throw new ProblemException(422, `Idempotency-Key "${key}" was already used for a different request (another path or body). Use a new key for a new request.`, {
+          slug: 'idempotency-key-reused',
+          errors: [{ field: 'header.Idempotency-Key', message: 'was already used with a different request' }],
+        });
+      }
+      if (row.response_status !== null) {
+        res.status(row.response_status);
+        res.setHeader('Idempotent-Replayed', 'true');
+        return row.response_body;
+      }
+      if (Date.now() > deadline) {
+        throw new ProblemException(409, `A request with Idempotency-Key "${key}" is still being processed. Retry in a moment to get its result.`, {
+          slug: 'idempotency-key-in-progress',
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async runFirst(id: string, res: Response, next: CallHandler): Promise<unknown> {
+    let body: unknown;
+    try {
+      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    } catch (err) {
+      await this.ds.query('DELETE FROM idempotency_keys WHERE id = $1', [id]);
+      throw err;
+    }
+    // Stored as the client saw it (after JSON serialization).
+    const stored = body === undefined ? null : (JSON.parse(JSON.stringify(body)) as unknown);
+    await this.ds.query('UPDATE idempotency_keys SET response_status = $2, response_body = $3::jsonb, completed_at = now() WHERE id = $1', [
+      id,
+      res.statusCode || HttpStatus.CREATED,
+      JSON.stringify(stored),
+    ]);
+    return body;
+  }
+}
+
+function scopeOf(p: Principal): string {
+  return p.credential === 'api_key' ? `api_key:${p.credentialId}` : `user:${p.userId}:${p.organizationId ?? '-'}`;
+}
+

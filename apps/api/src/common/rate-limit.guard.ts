@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import Redis from 'ioredis';
+import { AppConfig } from '../config';
+import type { RequestWithPrincipal } from '../auth/principal';
+import { ProblemException } from './problem';
+import { InjectRedis } from './redis.module';
+
+// INCR + expiry in one round trip; the window starts with the first request in it.
+const SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return { n, ttl }`;
+
+/**
+ * Per-credential fixed-window rate limit in Redis, so several API instances share the count.
+ * Anonymous requests (signup, login) are counted per client IP. Runs after AuthGuard.
+ * If Redis is unreachable the request is let through (and logged): losing the limiter must not
+ * take the API down.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly logger = new Logger('RateLimit');
+
+  constructor(
+    @InjectRedis() private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
+    const res = ctx.switchToHttp().getResponse<Response>();
+    const p = req.principal;
+    const who = p ? `${p.credential}:${p.credentialId}` : `ip:${req.ip ?? 'unknown'}`;
+    const windowMs = this.config.rateLimitWindowSeconds * 1000;
+    const max = this.config.rateLimitMax;
+
+    let count: number;
+    let ttlMs: number;
+    try {
+      [count, ttlMs] = (await this.redis.eval(SCRIPT, 1, `${this.config.redisKeyPrefix}ratelimit:${who}`, windowMs)) as [number, number];
+    } catch (err) {
+      this.logger.warn(`rate limiter unavailable, request allowed: ${(err as Error).message}`);
+      return true;
+    }
+    const resetSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
+    res.setHeader('RateLimit-Limit', String(max));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, max - count)));
+    res.setHeader('RateLimit-Reset', String(resetSeconds));
+    if (count > max) {
+      throw new ProblemException(429, `More than ${max} requests in ${this.config.rateLimitWindowSeconds} s for this credential. Retry after ${resetSeconds} s.`, {
+        slug: 'rate-limited',
+        headers: { 'Retry-After': String(resetSeconds) },
+      });
+    }
+    return true;
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.string().default('development'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** Prefix for every Redis key the API writes (rate limits); lets several deployments share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default('anyfront:'),
+  /** BullMQ queue prefix; the worker must use the same value. */
+  QUEUE_PREFIX: z.string().default('anyfront'),
+  /** Key for hashing session tokens (HMAC-SHA256). Required outside development and test. */
+  SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SESSION_COOKIE_NAME: z.string().default('anyfront_session'),
+  SESSION_COOKIE_SECURE: bool.default(false),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+  /** Requests allowed per credential (or per client IP when anonymous) per window. */
+  RATE_LIMIT_MAX: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Days a released anycast address stays quarantined before reuse. */
+  QUARANTINE_DAYS: z.coerce.number().min(0).default(7),
+  /** Lab/demo only: accept documentation and unique-local backend addresses. */
+  ALLOW_DOCUMENTATION_ADDRESSES: bool.default(false),
+  /** Largest accepted request body, in bytes or with a unit understood by body-parser (e.g. "100kb"). */
+  BODY_LIMIT: z.string().default('100kb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/**
+ * The API's configuration, read and validated once at start-up. Inject it (it is a class, so it
+ * works as a Nest token): `constructor(private readonly config: AppConfig) {}`.
+ */
+export class AppConfig {
+  readonly nodeEnv!: string;
+  readonly apiPort!: number;
+  readonly databaseUrl!: string;
+  readonly redisUrl!: string;
+  readonly redisKeyPrefix!: string;
+  readonly queuePrefix!: string;
+  readonly sessionSecret!: string;
+  readonly sessionCookieName!: string;
+  readonly sessionCookieSecure!: boolean;
+  readonly sessionTtlHours!: number;
+  readonly rateLimitMax!: number;
+  readonly rateLimitWindowSeconds!: number;
+  readonly quarantineDays!: number;
+  readonly allowDocumentationAddresses!: boolean;
+  readonly bodyLimit!: string;
+  readonly logLevel!: string;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+}
+
+/** Throws one error that lists every bad or missing setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset" (e.g. `FOO= npm start`).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid API configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const devLike = e.NODE_ENV === 'development' || e.NODE_ENV === 'test';
+  if (!e.SESSION_SECRET && !devLike) {
+    throw new Error('Invalid API configuration:\n  SESSION_SECRET: required when NODE_ENV is not development or test');
+  }
+  return new AppConfig({
+    nodeEnv: e.NODE_ENV,
+    apiPort: e.API_PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    queuePrefix: e.QUEUE_PREFIX,
+    sessionSecret: e.SESSION_SECRET ?? 'anyfront-development-session-secret',
+    sessionCookieName: e.SESSION_COOKIE_NAME,
+    sessionCookieSecure: e.SESSION_COOKIE_SECURE,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+    quarantineDays: e.QUARANTINE_DAYS,
+    allowDocumentationAddresses: e.ALLOW_DOCUMENTATION_ADDRESSES,
+    bodyLimit: e.BODY_LIMIT,
+    logLevel: e.LOG_LEVEL,
+  });
+}
