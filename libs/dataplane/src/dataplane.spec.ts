@@ -1,0 +1,239 @@
+import { allocateMarks, emptyAllocation, markKey } from './marks';
+import { buildPlan, DataplanePlan, maglevBuckets, PlanOptions, wantedMarkKeys, HealthLookup } from './plan';
+import { EMPTY_INVENTORY, NftInventory, renderNftChange, summarize, desiredObjects, flowKey } from './nft';
+import { service, state } from './fixtures.spec-helpers';
+import { semanticProblems } from './validate';
+import { names, serviceKey } from './names';
+import type { DesiredState } from '@anyfront/contracts';
+
+const OPTS: PlanOptions = { table: 'anyfront', flowTimeoutSeconds: 300, flowTableSize: 65536, probePortBase: 10000 };
+const healthy: HealthLookup = () => undefined;
+
+function plan(s: DesiredState, health: HealthLookup = healthy, alloc = allocateMarks(emptyAllocation(0x100000, 1000), wantedMarkKeys(s))): DataplanePlan {
+  return buildPlan(s, alloc, health, OPTS);
+}
+/** Inventory the kernel would have after applying `p`. */
+function inventoryOf(p: DataplanePlan): NftInventory {
+  const d = desiredObjects(p);
+  return { tableExists: true, chains: d.chains, sets: d.sets, counters: d.counters };
+}
+const lines = (script: string) => script.trim().split('\n');
+
+describe('marks', () => {
+  it('keeps existing slots, frees removed ones and does not reuse them immediately', () => {
+    const a = allocateMarks(emptyAllocation(0x100000, 4), ['s/a', 's/b']);
+    expect(a.slots).toEqual({ 's/a': 0, 's/b': 1 });
+    const b = allocateMarks(a, ['s/b', 's/c']);
+    expect(b.slots).toEqual({ 's/b': 1, 's/c': 2 });
+    const c = allocateMarks(b, ['s/b', 's/c', 's/d', 's/e']);
+    expect(c.slots['s/d']).toBe(3);
+    expect(c.slots['s/e']).toBe(0); // wrapped round only once the range is used up
+    expect(() => allocateMarks(c, ['s/b', 's/c', 's/d', 's/e', 's/f'])).toThrow(/no free fwmark/);
+  });
+  it('is stable across a restart (same input allocation, same wanted keys)', () => {
+    const a = allocateMarks(emptyAllocation(0x100000, 100), ['x/1', 'x/2', 'y/1']);
+    expect(allocateMarks(JSON.parse(JSON.stringify(a)), ['y/1', 'x/2', 'x/1'])).toEqual(a);
+  });
+});
+
+describe('Maglev buckets across edges', () => {
+  const five = [1, 2, 3, 4, 5].map((i) => ({ id: `b${i}`, address: `fd00:b::${i}`, weight: 1, enabled: true }));
+  const s = state([service('web', { backends: five, maglev_table_size: 509 })]);
+
+  it('is identical whatever order the backends arrive in', () => {
+    const shuffled = state([service('web', { backends: [...five].reverse(), maglev_table_size: 509 })]);
+    expect([...plan(shuffled).services[0].buckets]).toEqual([...plan(s).services[0].buckets]);
+  });
+
+  it('keeps every bucket of a healthy backend identical when another edge sees a backend down', () => {
+    const allUp = plan(s).services[0];
+    const b3down = plan(s, (_svc, b) => (b === 'b3' ? false : true)).services[0];
+    const mark3 = allUp.backends.find((b) => b.id === 'b3')!.mark;
+    let moved = 0;
+    for (const [bucket, mark] of allUp.buckets) {
+      if (mark === mark3) {
+        moved++;
+        expect(b3down.buckets.get(bucket)).not.toBe(mark3);
+        expect(b3down.buckets.has(bucket)).toBe(true);
+      } else {
+        expect(b3down.buckets.get(bucket)).toBe(mark);
+      }
+    }
+    expect(moved).toBeGreaterThan(0);
+    expect(b3down.buckets.size).toBe(509);
+    // Edges that agree on health agree on the re-mapped buckets too.
+    expect([...plan(s, (_s, b) => b !== 'b3').services[0].buckets]).toEqual([...b3down.buckets]);
+  });
+
+  it('leaves buckets empty when no backend is healthy (the chain then rejects)', () => {
+    expect(plan(s, () => false).services[0].buckets.size).toBe(0);
+    const disabled = state([service('web', { backends: five.map((b) => ({ ...b, enabled: false })), maglev_table_size: 509 })]);
+    expect(plan(disabled).services[0].buckets.size).toBe(0);
+  });
+
+  it('gives weight-0 and disabled backends no new flows but keeps them live for existing flows', () => {
+    const mixed = state([service('web', { backends: [five[0], { ...five[1], weight: 0 }, { ...five[2], enabled: false }], maglev_table_size: 509 })]);
+    const p = plan(mixed).services[0];
+    expect(new Set(p.buckets.values())).toEqual(new Set([p.backends[0].mark]));
+    expect(p.liveMarks).toHaveLength(3);
+  });
+
+  it('maps buckets straight from the primary table when everything is healthy', () => {
+    const p = plan(s).services[0];
+    expect(maglevBuckets(p.backends, 509)).toEqual(p.buckets);
+  });
+});
+
+describe('nft renderer', () => {
+  const one = state([service('web')]);
+
+  it('first install: one table, dispatch maps, flow maps, service chain in the documented order', () => {
+    const p = plan(one);
+    const key = serviceKey('web');
+    const ch = renderNftChange(null, p, EMPTY_INVENTORY);
+    const l = lines(ch.script);
+    expect(l[0]).toBe('add table inet anyfront');
+    expect(l).toContain('add rule inet anyfront prerouting ip daddr vmap @vip4');
+    expect(l).toContain('add chain inet anyfront prerouting { type filter hook prerouting priority mangle; policy accept; }');
+    expect(l).toContain('add map inet anyfront flows4 { typeof ip saddr . th sport . ip daddr . th dport : meta mark; flags dynamic,timeout; timeout 300s; size 65536; }');
+    expect(l).toContain('add element inet anyfront probe_ports { 10000-10001 : 0x100000, 10002-10003 : 0x100001 }');
+    const svcRules = l.filter((x) => x.startsWith(`add rule inet anyfront svc_${key} `)).map((x) => x.slice(`add rule inet anyfront svc_${key} `.length));
+    expect(svcRules).toEqual([
+      'counter name ip daddr map { 198.51.100.10 : "addr4_198_51_100_10" }',
+      'meta l4proto . th dport != { tcp . 80 } counter name ip daddr map { 198.51.100.10 : "drop4_198_51_100_10" } drop',
+      'meta mark set 0',
+      'meta nfproto ipv4 meta mark set ip saddr . th sport . ip daddr . th dport map @flows4',
+      `meta mark @live_${key} goto fwd_${key}`,
+      `meta nfproto ipv4 meta mark set jhash ip saddr . th sport . ip daddr . th dport mod 251 seed 0x1234 map @mg_${key}_251`,
+      `meta mark @live_${key} goto fwd_${key}`,
+      `meta l4proto tcp counter name "rej_${key}" reject with tcp reset`,
+      `counter name "rej_${key}" reject with icmpx type port-unreachable`,
+    ]);
+    expect(l.filter((x) => x.startsWith(`add rule inet anyfront fwd_${key} `))).toEqual([
+      `add rule inet anyfront fwd_${key} meta nfproto ipv4 update @flows4 { ip saddr . th sport . ip daddr . th dport : meta mark }`,
+      `add rule inet anyfront fwd_${key} counter name meta mark map @bc_${key}`,
+      `add rule inet anyfront fwd_${key} accept`,
+    ]);
+    expect(l).toContain(`add element inet anyfront vip4 { 198.51.100.10 : jump svc_${key} }`);
+    expect(l).toContain(`add element inet anyfront bc_${key} { 0x100000 : "bk_100000", 0x100001 : "bk_100001" }`);
+    // 251 buckets, in elements "k : mark" with spaces (the syntax nft needs).
+    const mg = l.filter((x) => x.startsWith(`add element inet anyfront mg_${key}_251 `)).join(' ');
+    expect(mg.match(/\d+ : 0x10000[01]/g)).toHaveLength(251);
+    expect(l.some((x) => x.startsWith('flush map inet anyfront flows'))).toBe(false);
+  });
+
+  it('hashes the client address only in client_ip mode and handles IPv6 listeners, ranges and udp', () => {
+    const s = state([service('v6', {
+      hash_mode: 'client_ip',
+      addresses: [{ address: 'fd00:aa::10', family: 6 }],
+      listeners: [{ protocol: 'tcp', port_from: 443, port_to: 443 }, { protocol: 'udp', port_from: 5000, port_to: 5010 }],
+    })]);
+    const key = serviceKey('v6');
+    const l = lines(renderNftChange(null, plan(s), EMPTY_INVENTORY).script);
+    expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 meta mark set jhash ip6 saddr mod 251 seed 0x1234 map @mg_${key}_251`);
+    expect(l).toContain(`add rule inet anyfront svc_${key} meta l4proto . th dport != { tcp . 443, udp . 5000-5010 } counter name ip6 daddr map { fd00:aa::10 : "drop6_fd0000aa000000000000000000000010" } drop`);
+    expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 meta mark set ${flowKey(6)} map @flows6`);
+    expect(l.some((x) => x.startsWith('add rule') && x.includes('ip saddr'))).toBe(false);
+  });
+
+  it('renders nothing when the applied state already matches', () => {
+    const p = plan(one);
+    expect(renderNftChange(summarize(p), p, inventoryOf(p))).toMatchObject({ empty: true, script: '', changed: [] });
+  });
+
+  it('changes one service without touching the others, atomically in one script', () => {
+    const before = state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }] })]);
+    const after = state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }], backends: [{ id: 'b1', address: 'fd00:b::1', weight: 1, enabled: true }] })]);
+    const alloc0 = allocateMarks(emptyAllocation(0x100000, 1000), wantedMarkKeys(before));
+    const p0 = plan(before, healthy, alloc0);
+    const p1 = plan(after, healthy, allocateMarks(alloc0, wantedMarkKeys(after)));
+    const ch = renderNftChange(summarize(p0), p1, inventoryOf(p0));
+    expect(ch.changed).toEqual(['b']);
+    const ka = serviceKey('a');
+    const kb = serviceKey('b');
+    expect(ch.script).not.toContain(ka);
+    expect(ch.script).toContain(`flush chain inet anyfront svc_${kb}`);
+    expect(ch.script).toContain(`flush map inet anyfront mg_${kb}_251`);
+    expect(ch.script).not.toContain('vip4');
+    // b2 of service b went away: its counter is deleted after the map that referenced it was flushed.
+    const removedMark = alloc0.slots[markKey('b', 'b2')] + 0x100000;
+    const l = lines(ch.script);
+    const del = l.indexOf(`delete counter inet anyfront bk_${removedMark.toString(16)}`);
+    expect(del).toBeGreaterThan(l.indexOf(`flush map inet anyfront bc_${kb}`));
+    expect(l).toContain('flush map inet anyfront probe_ports');
+  });
+
+  it('replaces the Maglev map when M changes, deleting the old one only after the chain is flushed', () => {
+    const p0 = plan(one);
+    const p1 = plan(state([service('web', { maglev_table_size: 509 })]));
+    const k = serviceKey('web');
+    const l = lines(renderNftChange(summarize(p0), p1, inventoryOf(p0)).script);
+    expect(l.indexOf(`delete map inet anyfront mg_${k}_251`)).toBeGreaterThan(l.indexOf(`flush chain inet anyfront svc_${k}`));
+    expect(l).toContain(`add map inet anyfront mg_${k}_509 { typeof numgen inc mod 509 : meta mark; }`);
+  });
+
+  it('removes a service: dispatch element first, then its chains, maps and counters', () => {
+    const both = state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }] })]);
+    const alloc = allocateMarks(emptyAllocation(0x100000, 1000), wantedMarkKeys(both));
+    const p0 = plan(both, healthy, alloc);
+    const p1 = plan(state([service('a')]), healthy, allocateMarks(alloc, wantedMarkKeys(state([service('a')]))));
+    const ch = renderNftChange(summarize(p0), p1, inventoryOf(p0));
+    const kb = serviceKey('b');
+    const l = lines(ch.script);
+    expect(ch.changed).toEqual([]);
+    expect(ch.removed).toEqual([kb]);
+    const order = ['flush chain inet anyfront svc_' + kb, 'delete element inet anyfront vip4 { 198.51.100.20 }', 'delete chain inet anyfront svc_' + kb, `delete map inet anyfront mg_${kb}_251`, `delete set inet anyfront live_${kb}`, 'delete counter inet anyfront addr4_198_51_100_20'].map((x) => l.indexOf(x));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(ch.script).not.toContain(`svc_${serviceKey('a')}`);
+  });
+
+  it('moves an address between services by re-pointing its dispatch element', () => {
+    const p0 = plan(state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }] })]));
+    const p1 = plan(state([service('a', { addresses: [{ address: '198.51.100.10', family: 4 }, { address: '198.51.100.20', family: 4 }] }), service('b', { addresses: [{ address: '198.51.100.30', family: 4 }] })]));
+    const l = lines(renderNftChange(summarize(p0), p1, inventoryOf(p0)).script);
+    const del = l.indexOf('delete element inet anyfront vip4 { 198.51.100.20 }');
+    const add = l.indexOf(`add element inet anyfront vip4 { 198.51.100.20 : jump svc_${serviceKey('a')} }`);
+    expect(del).toBeGreaterThanOrEqual(0);
+    expect(add).toBeGreaterThan(del);
+  });
+
+  it('re-syncs everything (without touching the flow maps) when the kernel lost the applied objects', () => {
+    const p = plan(one);
+    const stale: NftInventory = { tableExists: true, chains: new Set(['prerouting', 'svc_deadbeef0000', 'fwd_deadbeef0000']), sets: new Set(['flows4', 'flows6', 'vip4', 'vip6', 'mg_deadbeef0000_251']), counters: new Set(['bk_100009']) };
+    const l = lines(renderNftChange(summarize(p), p, stale).script);
+    expect(l).toContain('flush map inet anyfront vip4');
+    expect(l).toContain('delete chain inet anyfront svc_deadbeef0000');
+    expect(l).toContain('delete map inet anyfront mg_deadbeef0000_251');
+    expect(l).toContain('delete counter inet anyfront bk_100009');
+    expect(l.some((x) => /flush map .* flows[46]|delete map .* flows/.test(x))).toBe(false);
+  });
+
+  it('names objects by hashed service id, so any contract id is a valid nft name', () => {
+    expect(names.svcChain(serviceKey('tenant:web-1.prod'))).toMatch(/^svc_[0-9a-f]{12}$/);
+  });
+});
+
+describe('semantic validation', () => {
+  it('accepts a sound state', () => {
+    expect(semanticProblems(state([service('web')]), { ipv6: 'fd00:1::11' })).toEqual([]);
+  });
+  it('lists every problem: duplicates, family mismatches, encapsulation, M, tunnel source', () => {
+    const s = state([
+      service('a', { maglev_table_size: 250 }),
+      service('a', { backends: [{ id: 'x', address: '203.0.113.5', weight: 1, enabled: true }, { id: 'x', address: 'fd00:b::9', weight: 1, enabled: true }] }),
+      service('c', { addresses: [{ address: '198.51.100.99', family: 6 }], encapsulation: 'gue' }),
+    ]);
+    const p = semanticProblems(s, {});
+    expect(p).toEqual(expect.arrayContaining([
+      'service a: maglev_table_size 250 is not one of 251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 65537',
+      'service a: duplicate service id',
+      'service a: address 198.51.100.10 is already used by service a',
+      'service a: duplicate backend id x',
+      'service a: backend x (203.0.113.5) cannot be reached with srv6, which needs an IPv6 backend address',
+      'service c: address 198.51.100.99 is not IPv6',
+      'service c: encapsulation gue needs gue_port',
+      'service c: backend b1 needs an IPv6 tunnel source, but the node has none',
+    ]));
+  });
+});

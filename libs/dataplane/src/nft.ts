@@ -1,0 +1,244 @@
+import type { Listener } from '@anyfront/contracts';
+import { AddressPlan, DataplanePlan, probePorts, ServicePlan } from './plan';
+import { hex, names } from './names';
+
+/**
+ * nftables renderer. One table `inet <name>` owned by the agent:
+ *
+ *   prerouting (filter, mangle prio): ip daddr vmap @vip4 / ip6 daddr vmap @vip6 -> jump svc_<key>
+ *   svc_<key>: per-address counter; listener filter (drop + per-address drop counter);
+ *              flow map lookup; Maglev lookup (jhash ... mod M seed S map @mg_<key>_<M>);
+ *              no usable backend -> TCP reset / ICMP port unreachable
+ *   fwd_<key>: update flow map, per-backend counter, accept
+ *   probe_out (route, output): health probes marked by source port so they take the backend's tunnel
+ *
+ * Every change is one `nft -f` transaction rendered from (applied summary, next plan, kernel
+ * inventory): services whose digest is unchanged are not touched; flow maps are never flushed.
+ */
+export interface NftInventory {
+  tableExists: boolean;
+  chains: ReadonlySet<string>;
+  /** Sets and maps. */
+  sets: ReadonlySet<string>;
+  counters: ReadonlySet<string>;
+}
+
+export const EMPTY_INVENTORY: NftInventory = { tableExists: false, chains: new Set(), sets: new Set(), counters: new Set() };
+
+/** What was last applied: enough to render the next change without reading the kernel's maps. */
+export interface AppliedSummary {
+  services: { id: string; key: string; digest: string; addresses: AddressPlan[] }[];
+  marks: number[];
+}
+
+export function summarize(plan: DataplanePlan): AppliedSummary {
+  return {
+    services: plan.services.map((s) => ({ id: s.id, key: s.key, digest: s.digest, addresses: s.addresses })),
+    marks: plan.marks,
+  };
+}
+
+export interface NftChange {
+  script: string;
+  /** Service ids whose objects were (re)written. */
+  changed: string[];
+  /** Service keys whose objects were removed. */
+  removed: string[];
+  /** True when nothing needs to change. */
+  empty: boolean;
+}
+
+const OWN_PREFIXES = ['svc_', 'fwd_', 'mg_', 'live_', 'bc_', 'rej_', 'addr4_', 'addr6_', 'drop4_', 'drop6_', 'bk_'];
+const isOwn = (name: string) => OWN_PREFIXES.some((p) => name.startsWith(p));
+const ELEMENT_CHUNK = 2048;
+
+export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan, inv: NftInventory): NftChange {
+  const t = `inet ${next.options.table}`;
+  // The kernel is the truth: a summary whose chains are gone (reboot, manual flush) is ignored.
+  const known = inv.tableExists && prev !== null && prev.services.every((s) => inv.chains.has(names.svcChain(s.key))) ? prev : null;
+  const out: string[] = [];
+  const prevDigest = new Map((known?.services ?? []).map((s) => [s.id, s.digest]));
+
+  if (!known) out.push(...renderGlobals(next));
+  if (!known || known.marks.join(',') !== next.marks.join(',')) out.push(...renderProbePorts(next, !known && !inv.sets.has('probe_ports')));
+
+  const changed: string[] = [];
+  for (const svc of next.services) {
+    if (prevDigest.get(svc.id) === svc.digest) continue;
+    changed.push(svc.id);
+    out.push(...renderService(t, svc, inv));
+  }
+
+  const desired = desiredObjects(next);
+  const staleChains = [...inv.chains].filter((c) => isOwn(c) && !desired.chains.has(c));
+  for (const c of staleChains) out.push(`flush chain ${t} ${c}`);
+
+  out.push(...renderVipChanges(t, known, next));
+
+  for (const c of staleChains) out.push(`delete chain ${t} ${c}`);
+  for (const s of [...inv.sets].filter((n) => isOwn(n) && !desired.sets.has(n))) out.push(`delete ${s.startsWith('live_') ? 'set' : 'map'} ${t} ${s}`);
+  for (const c of [...inv.counters].filter((n) => isOwn(n) && !desired.counters.has(n))) out.push(`delete counter ${t} ${c}`);
+
+  const removed = [...new Set(staleChains.filter((c) => c.startsWith('svc_')).map((c) => c.slice(4)))];
+  return { script: out.length ? `${out.join('\n')}\n` : '', changed, removed, empty: out.length === 0 };
+}
+
+/** Baseline for benchmarks: delete the whole table and install everything again (loses flows). */
+export function renderFullRebuild(next: DataplanePlan, tableExists: boolean): string {
+  const lines = tableExists ? [`delete table inet ${next.options.table}`] : [];
+  return `${[...lines, renderNftChange(null, next, EMPTY_INVENTORY).script].join('\n')}`;
+}
+
+function renderGlobals(plan: DataplanePlan): string[] {
+  const t = `inet ${plan.options.table}`;
+  const flowSpec = `flags dynamic,timeout; timeout ${plan.options.flowTimeoutSeconds}s; size ${plan.options.flowTableSize};`;
+  return [
+    `add table ${t}`,
+    `add map ${t} flows4 { typeof ip saddr . th sport . ip daddr . th dport : meta mark; ${flowSpec} }`,
+    // nft 1.0.6 aborts on dynamic-set keys above 16 bytes, so IPv6 flows are keyed by two 32-bit
+    // hashes of the 5-tuple (64 bits: collisions negligible; the map is local, seeds need not match).
+    `add map ${t} flows6 { typeof numgen inc mod 2 . numgen inc mod 2 : meta mark; ${flowSpec} }`,
+    `add map ${t} vip4 { typeof ip daddr : verdict; }`,
+    `add map ${t} vip6 { typeof ip6 daddr : verdict; }`,
+    `add map ${t} probe_ports { typeof tcp sport : meta mark; flags interval; }`,
+    `add chain ${t} prerouting { type filter hook prerouting priority mangle; policy accept; }`,
+    `flush chain ${t} prerouting`,
+    `add rule ${t} prerouting ip daddr vmap @vip4`,
+    `add rule ${t} prerouting ip6 daddr vmap @vip6`,
+    // type route: changing the mark of a local packet re-routes it (into the backend's tunnel table).
+    `add chain ${t} probe_out { type route hook output priority mangle; policy accept; }`,
+    `flush chain ${t} probe_out`,
+    `add rule ${t} probe_out meta l4proto tcp meta mark set tcp sport map @probe_ports`,
+  ];
+}
+
+function renderProbePorts(plan: DataplanePlan, fresh: boolean): string[] {
+  const t = `inet ${plan.options.table}`;
+  const out = fresh ? [] : [`flush map ${t} probe_ports`];
+  const elems = plan.marks.map((m) => {
+    const [from, to] = probePorts(plan, m);
+    return `${from}-${to} : ${hex(m)}`;
+  });
+  for (let i = 0; i < elems.length; i += ELEMENT_CHUNK) out.push(`add element ${t} probe_ports { ${elems.slice(i, i + ELEMENT_CHUNK).join(', ')} }`);
+  return out;
+}
+
+function listenerSet(listeners: readonly Listener[]): string {
+  const items = listeners.map((l) => `${l.protocol} . ${l.port_from === l.port_to ? l.port_from : `${l.port_from}-${l.port_to}`}`);
+  return `{ ${items.join(', ')} }`;
+}
+
+/** Flow map key of each family (see flows6 above for why IPv6 is hashed). */
+export function flowKey(fam: 4 | 6): string {
+  if (fam === 4) return 'ip saddr . th sport . ip daddr . th dport';
+  const tuple = 'ip6 saddr . th sport . ip6 daddr . th dport';
+  return `jhash ${tuple} mod 4294967295 seed 0x61667631 . jhash ${tuple} mod 4294967295 seed 0x61667632`;
+}
+
+function hashExpr(svc: ServicePlan, fam: 4 | 6): string {
+  const ip = fam === 4 ? 'ip' : 'ip6';
+  const key = svc.hashMode === 'client_ip' ? `${ip} saddr` : `${ip} saddr . th sport . ${ip} daddr . th dport`;
+  return `jhash ${key} mod ${svc.m} seed ${hex(svc.seed)}`;
+}
+
+export function renderService(t: string, svc: ServicePlan, inv: NftInventory): string[] {
+  const svcChain = names.svcChain(svc.key);
+  const fwdChain = names.fwdChain(svc.key);
+  const mg = names.maglevMap(svc.key, svc.m);
+  const live = names.liveSet(svc.key);
+  const bc = names.backendCounterMap(svc.key);
+  const rej = names.rejectCounter(svc.key);
+  const out: string[] = [];
+  for (const c of [svcChain, fwdChain]) {
+    out.push(`add chain ${t} ${c}`);
+    if (inv.chains.has(c)) out.push(`flush chain ${t} ${c}`);
+  }
+  out.push(`add counter ${t} ${rej}`);
+  for (const a of svc.addresses) out.push(`add counter ${t} ${names.addressCounter(a.address)}`, `add counter ${t} ${names.dropCounter(a.address)}`);
+  for (const b of svc.backends) out.push(`add counter ${t} ${names.backendCounter(b.mark)}`);
+
+  out.push(`add map ${t} ${mg} { typeof numgen inc mod ${svc.m} : meta mark; }`);
+  if (inv.sets.has(mg)) out.push(`flush map ${t} ${mg}`);
+  const buckets = [...svc.buckets].map(([k, v]) => `${k} : ${hex(v)}`);
+  for (let i = 0; i < buckets.length; i += ELEMENT_CHUNK) out.push(`add element ${t} ${mg} { ${buckets.slice(i, i + ELEMENT_CHUNK).join(', ')} }`);
+
+  out.push(`add set ${t} ${live} { typeof meta mark; }`);
+  if (inv.sets.has(live)) out.push(`flush set ${t} ${live}`);
+  if (svc.liveMarks.length) out.push(`add element ${t} ${live} { ${svc.liveMarks.map(hex).join(', ')} }`);
+
+  out.push(`add map ${t} ${bc} { type mark : counter; }`);
+  if (inv.sets.has(bc)) out.push(`flush map ${t} ${bc}`);
+  if (svc.backends.length) out.push(`add element ${t} ${bc} { ${svc.backends.map((b) => `${hex(b.mark)} : "${names.backendCounter(b.mark)}"`).join(', ')} }`);
+
+  const r = (rule: string) => out.push(`add rule ${t} ${svcChain} ${rule}`);
+  const listeners = listenerSet(svc.listeners);
+  for (const fam of [4, 6] as const) {
+    const addrs = svc.addresses.filter((a) => a.family === fam);
+    if (!addrs.length) continue;
+    const ip = fam === 4 ? 'ip' : 'ip6';
+    const counterMap = (fn: (a: string) => string) => `{ ${addrs.map((a) => `${a.address} : "${fn(a.address)}"`).join(', ')} }`;
+    r(`counter name ${ip} daddr map ${counterMap(names.addressCounter)}`);
+    r(`meta l4proto . th dport != ${listeners} counter name ${ip} daddr map ${counterMap(names.dropCounter)} drop`);
+  }
+  // A host mark must never look like one of ours.
+  r('meta mark set 0');
+  for (const fam of [4, 6] as const) {
+    if (!svc.addresses.some((a) => a.family === fam)) continue;
+    r(`meta nfproto ipv${fam} meta mark set ${flowKey(fam)} map @flows${fam}`);
+  }
+  // Flow entry of a backend still configured: keep the flow there (drains disabled/unhealthy ones gracefully).
+  r(`meta mark @${live} goto ${fwdChain}`);
+  for (const fam of [4, 6] as const) {
+    if (!svc.addresses.some((a) => a.family === fam)) continue;
+    r(`meta nfproto ipv${fam} meta mark set ${hashExpr(svc, fam)} map @${mg}`);
+  }
+  r(`meta mark @${live} goto ${fwdChain}`);
+  // No usable backend: refuse quickly instead of black-holing.
+  r(`meta l4proto tcp counter name "${rej}" reject with tcp reset`);
+  r(`counter name "${rej}" reject with icmpx type port-unreachable`);
+
+  const f = (rule: string) => out.push(`add rule ${t} ${fwdChain} ${rule}`);
+  for (const fam of [4, 6] as const) {
+    if (!svc.addresses.some((a) => a.family === fam)) continue;
+    f(`meta nfproto ipv${fam} update @flows${fam} { ${flowKey(fam)} : meta mark }`);
+  }
+  f(`counter name meta mark map @${bc}`);
+  f('accept');
+  return out;
+}
+
+function vipMap(summary: { services: { key: string; addresses: AddressPlan[] }[] } | null): Map<string, { key: string; family: 4 | 6 }> {
+  const m = new Map<string, { key: string; family: 4 | 6 }>();
+  for (const s of summary?.services ?? []) for (const a of s.addresses) m.set(a.address, { key: s.key, family: a.family });
+  return m;
+}
+
+function renderVipChanges(t: string, known: AppliedSummary | null, next: DataplanePlan): string[] {
+  const out: string[] = [];
+  const before = vipMap(known);
+  const after = vipMap(next);
+  if (!known) out.push(`flush map ${t} vip4`, `flush map ${t} vip6`);
+  for (const [addr, v] of before) {
+    const n = after.get(addr);
+    if (!n || n.key !== v.key) out.push(`delete element ${t} vip${v.family} { ${addr} }`);
+  }
+  for (const [addr, v] of after) {
+    const p = before.get(addr);
+    if (!p || p.key !== v.key) out.push(`add element ${t} vip${v.family} { ${addr} : jump ${names.svcChain(v.key)} }`);
+  }
+  return out;
+}
+
+export function desiredObjects(plan: DataplanePlan): { chains: Set<string>; sets: Set<string>; counters: Set<string> } {
+  const chains = new Set<string>(['prerouting', 'probe_out']);
+  const sets = new Set<string>(['flows4', 'flows6', 'vip4', 'vip6', 'probe_ports']);
+  const counters = new Set<string>();
+  for (const s of plan.services) {
+    chains.add(names.svcChain(s.key)).add(names.fwdChain(s.key));
+    sets.add(names.maglevMap(s.key, s.m)).add(names.liveSet(s.key)).add(names.backendCounterMap(s.key));
+    counters.add(names.rejectCounter(s.key));
+    for (const a of s.addresses) counters.add(names.addressCounter(a.address)).add(names.dropCounter(a.address));
+    for (const b of s.backends) counters.add(names.backendCounter(b.mark));
+  }
+  return { chains, sets, counters };
+}

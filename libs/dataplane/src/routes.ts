@@ -1,0 +1,151 @@
+import type { Encapsulation } from '@anyfront/contracts';
+import { DataplanePlan } from './plan';
+import { outerFamilyNeeded, TunnelSources } from './validate';
+
+/**
+ * Policy routing: `ip rule fwmark <m> table <m>` plus one table per backend whose default route
+ * carries the encapsulation. Outer source is always the edge's own address:
+ *  - srv6: `encap seg6 mode encap segs <backend v6> dev <uplink>`, source from `ip sr tunsrc set`;
+ *  - ipip: a device per backend, `type ipip` (inner IPv4 only) or `type sit mode any` (inner IPv6
+ *    too), `local <edge v4> remote <backend v4>`;
+ *  - ip6ip6: `type ip6tnl mode any local <edge v6> remote <backend v6>` (inner IPv4 or IPv6);
+ *  - gue: the ipip/sit/ip6tnl device of the backend's family with `encap gue encap-sport auto
+ *    encap-dport <gue_port>` (the backend runs `ip fou add port <gue_port> gue`).
+ * The table number equals the mark, so a stale rule or route is recognisable by its number alone.
+ */
+export interface RuleSpec {
+  family: 4 | 6;
+  mark: number;
+  table: number;
+  priority: number;
+}
+
+export interface LinkSpec {
+  name: string;
+  /** Arguments after `ip link add <name>`. */
+  args: string;
+  kind: 'ipip' | 'sit' | 'ip6tnl';
+  local: string;
+  remote: string;
+}
+
+export interface RouteSpec {
+  family: 4 | 6;
+  table: number;
+  /** Arguments after `ip -<family> route replace default`. */
+  args: string;
+  dev: string;
+  /** For comparison with `ip -j route`: seg6 segments, if any. */
+  segs?: string[];
+}
+
+export interface RoutingPlan {
+  rules: RuleSpec[];
+  links: LinkSpec[];
+  routes: RouteSpec[];
+  /** `ip sr tunsrc set` value when any service uses SRv6. */
+  srTunsrc?: string;
+}
+
+export interface RoutingOptions {
+  uplink: string;
+  rulePriority: number;
+  devicePrefix: string;
+  sources: TunnelSources;
+}
+
+export function buildRouting(plan: DataplanePlan, opts: RoutingOptions): RoutingPlan {
+  const rules: RuleSpec[] = [];
+  const links: LinkSpec[] = [];
+  const routes: RouteSpec[] = [];
+  let usesSrv6 = false;
+  for (const svc of plan.services) {
+    const inner = [...new Set(svc.addresses.map((a) => a.family))].sort();
+    for (const b of svc.backends) {
+      for (const fam of inner) rules.push({ family: fam, mark: b.mark, table: b.mark, priority: opts.rulePriority });
+      if (svc.encapsulation === 'srv6') {
+        usesSrv6 = true;
+        for (const fam of inner) {
+          routes.push({ family: fam, table: b.mark, dev: opts.uplink, segs: [b.address], args: `encap seg6 mode encap segs ${b.address} dev ${opts.uplink} table ${b.mark}` });
+        }
+        continue;
+      }
+      const link = tunnelLink(svc.encapsulation, b.address, b.family, inner, svc.guePort, `${opts.devicePrefix}${b.mark - plan.markBase}`, opts.sources);
+      links.push(link);
+      for (const fam of inner) routes.push({ family: fam, table: b.mark, dev: link.name, args: `dev ${link.name} table ${b.mark}` });
+    }
+  }
+  return { rules, links, routes, srTunsrc: usesSrv6 ? opts.sources.ipv6 : undefined };
+}
+
+function tunnelLink(encap: Exclude<Encapsulation, 'srv6'>, remote: string, family: 4 | 6, inner: (4 | 6)[], guePort: number | undefined, name: string, sources: TunnelSources): LinkSpec {
+  const outer = outerFamilyNeeded(encap, family);
+  if (outer === null) throw new Error(`${encap} cannot reach backend ${remote}`);
+  const local = outer === 4 ? sources.ipv4 : sources.ipv6;
+  if (!local) throw new Error(`no IPv${outer} tunnel source for backend ${remote}`);
+  const kind: LinkSpec['kind'] = outer === 6 ? 'ip6tnl' : inner.includes(6) ? 'sit' : 'ipip';
+  const mode = kind === 'ipip' ? 'mode ipip' : 'mode any';
+  const gue = encap === 'gue' ? ` encap gue encap-sport auto encap-dport ${guePort}` : '';
+  return { name, kind, local, remote, args: `type ${kind} ${mode} local ${local} remote ${remote} ttl 64${gue}` };
+}
+
+/** What the kernel currently has in our range, read with `ip -j` (see the agent's routes client). */
+export interface RoutingInventory {
+  rules: RuleSpec[];
+  routes: { family: 4 | 6; table: number; dev?: string; encap?: string; segs?: string[] }[];
+  links: { name: string; kind?: string; local?: string; remote?: string }[];
+  srTunsrc?: string;
+}
+
+/** `ip -batch` input per stage; v4/v6 lines run with `ip -4 -batch` / `ip -6 -batch` (batch lines take no -4/-6). */
+export interface RoutingChange {
+  /** `ip sr tunsrc`, tunnel device adds (before routes need them). */
+  pre: string[];
+  v4: string[];
+  v6: string[];
+  /** Tunnel device removals (after routes through them are gone). */
+  post: string[];
+}
+
+export function routingChangeIsEmpty(c: RoutingChange): boolean {
+  return !c.pre.length && !c.v4.length && !c.v6.length && !c.post.length;
+}
+
+/**
+ * What turns the inventory into the plan: only what differs. Within a family additions come
+ * before deletions so a backend that keeps its mark never loses its route mid-change.
+ */
+export function renderRoutingChange(want: RoutingPlan, have: RoutingInventory, opts: { devicePrefix: string }): RoutingChange {
+  const change: RoutingChange = { pre: [], v4: [], v6: [], post: [] };
+  const fam = (f: 4 | 6) => (f === 4 ? change.v4 : change.v6);
+  const ruleKey = (r: RuleSpec) => `${r.family}|${r.mark}|${r.table}|${r.priority}`;
+  const haveRules = new Set(have.rules.map(ruleKey));
+  const wantRules = new Set(want.rules.map(ruleKey));
+  const haveLinks = new Map(have.links.map((l) => [l.name, l]));
+  const wantLinks = new Set(want.links.map((l) => l.name));
+
+  if (want.srTunsrc && want.srTunsrc !== have.srTunsrc) change.pre.push(`sr tunsrc set ${want.srTunsrc}`);
+  for (const l of want.links) {
+    const h = haveLinks.get(l.name);
+    const same = h && h.kind === l.kind && h.local === l.local && h.remote === l.remote;
+    if (h && !same) change.pre.push(`link del ${l.name}`);
+    if (!same) change.pre.push(`link add ${l.name} ${l.args}`, `link set ${l.name} up`);
+  }
+  const routeKey = (family: number, table: number) => `${family}|${table}`;
+  const haveRoutes = new Map(have.routes.map((r) => [routeKey(r.family, r.table), r]));
+  const wantRouteKeys = new Set(want.routes.map((r) => routeKey(r.family, r.table)));
+  for (const r of want.routes) {
+    const h = haveRoutes.get(routeKey(r.family, r.table));
+    const same = h && h.dev === r.dev && (r.segs ? h.encap === 'seg6' && (h.segs ?? []).join(',') === r.segs.join(',') : h.encap === undefined);
+    if (!same) fam(r.family).push(`route replace default ${r.args}`);
+  }
+  for (const r of want.rules) if (!haveRules.has(ruleKey(r))) fam(r.family).push(`rule add fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
+  for (const r of have.rules) if (!wantRules.has(ruleKey(r))) fam(r.family).push(`rule del fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
+  for (const r of have.routes) if (!wantRouteKeys.has(routeKey(r.family, r.table))) fam(r.family).push(`route flush table ${r.table}`);
+  for (const l of have.links) if (l.name.startsWith(opts.devicePrefix) && !wantLinks.has(l.name)) change.post.push(`link del ${l.name}`);
+  return change;
+}
+
+function hexMark(m: number): string {
+  return `0x${m.toString(16)}`;
+}
