@@ -1,4 +1,4 @@
-import { DESIRED_STATE_VERSION, DesiredState, desiredStateSchema, BackendState, HealthCheck } from '@anyfront/contracts';
+import { DESIRED_STATE_VERSION, DesiredState, desiredStateSchema, BackendState, HealthCheck, Listener } from '@anyfront/contracts';
 import { maglevTableSize } from '@anyfront/maglev';
 import { anycastV4, Backend, Edge, FLEET_SEED, pools, SERVICE_ID, SERVICE_PORT } from './topology';
 
@@ -12,6 +12,8 @@ export interface ComposeOptions {
   hashSeed?: number;
   drained?: boolean;
   healthCheck?: Partial<HealthCheck>;
+  /** Listeners of the service (default: TCP on the service port). */
+  listeners?: Listener[];
 }
 
 /** Health checks tight enough for a lab test to watch a backend go down within seconds. */
@@ -36,7 +38,7 @@ export function composeDesiredState(o: ComposeOptions): DesiredState {
       id: SERVICE_ID,
       name: 'lab web service',
       addresses: anycastV4.map((address) => ({ address, family: 4 as const })),
-      listeners: [{ protocol: 'tcp', port_from: SERVICE_PORT, port_to: SERVICE_PORT }],
+      listeners: o.listeners ?? [{ protocol: 'tcp', port_from: SERVICE_PORT, port_to: SERVICE_PORT }],
       hash_mode: 'five_tuple',
       encapsulation: 'srv6',
       maglev_table_size: maglevTableSize(list.length),

@@ -7,7 +7,7 @@ import { connectToRouter, createNamespace, deleteNamespace, listNamespaces, sysc
 import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
 import { readPidFile, readTracked, spawnTracked, stopPid } from './processes';
 import { bgpStates, kernelNextHops, RouterBirdPaths, setRouterPrefs, startRouterBird } from './router-bird';
-import { allNamespaces, anycastV4, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT } from './topology';
+import { allNamespaces, anycastV4, Backend, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT, UNCONFIGURED_PORT } from './topology';
 import { agentHttp, AgentReply, agentStatus, edgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
 import { composeDesiredState } from './desired';
 import { prepareBackend } from './backend-prep';
@@ -95,13 +95,10 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
   const backendOut: LabDescription['backends'] = [];
   for (const b of backends) {
     await prepareBackend(b, anycastV4);
-    const logFile = join(dir, `${b.name}-http.log`);
-    const p = spawnTracked(`http-${b.name}`, b.ns, process.execPath, ['-r', REGISTER, join(PROCS_DIR, 'backend-server.ts'), b.name, String(SERVICE_PORT)], logFile);
-    backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: p.pid, log: logFile });
+    const pid = spawnBackendServer(b.name);
+    backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
   }
-  for (const b of backends) {
-    await waitFor(`${b.name} HTTP server`, async () => (await nsRun(b.ns, 'curl', ['-sf', '-m', '1', `http://${b.link.peerV4}:${SERVICE_PORT}/health`], { allowFail: true })).code === 0, 30_000, 200);
-  }
+  for (const b of backends) await waitForBackendServer(b.name);
   log('backends prepared by the kit and serving HTTP');
 
   const edgeOut: LabDescription['edges'] = [];
@@ -158,6 +155,50 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
   };
   writeFileSync(labJsonPath(), JSON.stringify(desc, null, 2));
   return desc;
+}
+
+function backendByName(name: string): Backend {
+  const b = backends.find((x) => x.name === name);
+  if (!b) throw new Error(`no lab backend named ${name}`);
+  return b;
+}
+
+function spawnBackendServer(name: string): number {
+  const b = backendByName(name);
+  const args = ['-r', REGISTER, join(PROCS_DIR, 'backend-server.ts'), b.name, String(SERVICE_PORT), String(UNCONFIGURED_PORT)];
+  return spawnTracked(`http-${b.name}`, b.ns, process.execPath, args, join(labDir(), `${b.name}-http.log`)).pid;
+}
+
+async function waitForBackendServer(name: string): Promise<void> {
+  const b = backendByName(name);
+  await waitFor(`${b.name} HTTP server`, async () => (await nsRun(b.ns, 'curl', ['-sf', '-m', '1', `http://${b.link.peerV4}:${SERVICE_PORT}/health`], { allowFail: true })).code === 0, 30_000, 200);
+}
+
+/** Stops one backend's HTTP server (the backend host stays up): a failed service for health-check tests. */
+export async function stopBackendServer(name: string): Promise<void> {
+  const p = readTracked().find((t) => t.name === `http-${name}`);
+  if (p) await stopPid(p.pid);
+}
+
+/** (Re)starts one backend's HTTP server and waits until it answers on its unicast address. */
+export async function startBackendServer(name: string): Promise<void> {
+  await stopBackendServer(name);
+  const pid = spawnBackendServer(name);
+  const lab = readLab();
+  const entry = lab.backends.find((x) => x.name === name);
+  if (entry) entry.http_pid = pid;
+  writeFileSync(labJsonPath(), JSON.stringify(lab, null, 2));
+  await waitForBackendServer(name);
+}
+
+/** Asks every backend how many UDP datagrams reached its service port. */
+export async function backendUdpDatagrams(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const b of backends) {
+    const { stdout } = await nsRun(b.ns, 'curl', ['-sf', '-m', '2', `http://${b.link.peerV4}:${SERVICE_PORT}/stats`]);
+    out[b.name] = (JSON.parse(stdout) as { udp_datagrams: number }).udp_datagrams;
+  }
+  return out;
 }
 
 /** Waits until the router's kernel routes for every pool go via exactly these edges. */

@@ -5,12 +5,18 @@
  *   GET /bytes?n=N&rate=R  N bytes, at most R bytes/s when rate is given (long downloads)
  *   POST /upload           counts the body, answers {backend, bytes}
  *   GET /health            200
- * Usage: backend-server.ts <name> [port]
+ *   GET /stats             {backend, udp_datagrams}
+ * It also listens on every extra port given (same handlers) and counts UDP datagrams to the main port,
+ * so a listener test can prove that traffic the edge must drop never arrives here.
+ * Usage: backend-server.ts <name> <port> [extra-port...]
  */
-import { createServer, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createSocket } from 'node:dgram';
 
 const name = process.argv[2] ?? 'backend';
 const port = Number(process.argv[3] ?? 80);
+const extraPorts = process.argv.slice(4).map(Number);
+let udpDatagrams = 0;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 
 /** IPv4 peers of a dual-stack socket show up as ::ffff:a.b.c.d. */
@@ -50,18 +56,20 @@ function sendBytes(res: ServerResponse, n: number, rate: number): void {
   pump();
 }
 
-const server = createServer((req, res) => {
+const handler = (req: IncomingMessage, res: ServerResponse): void => {
   const url = new URL(req.url ?? '/', 'http://lab');
   const sock = req.socket;
   if (req.method === 'GET' && url.pathname === '/whoami') {
     json(res, 200, { backend: name, client: plain(sock.remoteAddress), client_port: sock.remotePort, local: plain(sock.localAddress) });
   } else if (req.method === 'GET' && url.pathname === '/health') {
     json(res, 200, { backend: name, ok: true });
+  } else if (req.method === 'GET' && url.pathname === '/stats') {
+    json(res, 200, { backend: name, udp_datagrams: udpDatagrams });
   } else if (req.method === 'GET' && url.pathname === '/bytes') {
     const n = Number(url.searchParams.get('n') ?? '0');
     const rate = Number(url.searchParams.get('rate') ?? '0');
-    if (!Number.isInteger(n) || n < 0 || !Number.isFinite(rate) || rate < 0) return json(res, 400, { error: 'n must be a non-negative integer, rate >= 0' });
-    sendBytes(res, n, rate);
+    if (!Number.isInteger(n) || n < 0 || !Number.isFinite(rate) || rate < 0) json(res, 400, { error: 'n must be a non-negative integer, rate >= 0' });
+    else sendBytes(res, n, rate);
   } else if (req.method === 'POST' && url.pathname === '/upload') {
     let bytes = 0;
     req.on('data', (c: Buffer) => { bytes += c.length; });
@@ -69,7 +77,14 @@ const server = createServer((req, res) => {
   } else {
     json(res, 404, { error: 'not found' });
   }
+};
+const servers = [port, ...extraPorts].map((p) => {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 1000;
+  server.listen(p, '::', () => console.log(`${name} listening on tcp ${p}`));
+  return server;
 });
-server.keepAliveTimeout = 1000;
-server.listen(port, '::', () => console.log(`${name} listening on ${port}`));
-process.on('SIGTERM', () => { server.close(); server.closeAllConnections(); process.exit(0); });
+const udp = createSocket({ type: 'udp6' });
+udp.on('message', () => { udpDatagrams += 1; });
+udp.bind(port, '::');
+process.on('SIGTERM', () => { for (const s of servers) { s.close(); s.closeAllConnections(); } udp.close(); process.exit(0); });

@@ -1,0 +1,98 @@
+/**
+ * Lab: backend removal (c) and backend failure (d).
+ */
+import { anycastV4, backends, edges } from './topology';
+import { byBackend, FlowResult, runLoad } from './loadgen-client';
+import { agentStatus } from './agent';
+import { nextGeneration, pushDesiredState, setRouterPath, startBackendServer, stopBackendServer } from './lab';
+import { composeDesiredState, LAB_HEALTH_CHECK } from './desired';
+import { waitFor } from './exec';
+import { pause, useLab } from './testing/fixture';
+
+jest.setTimeout(180_000);
+useLab();
+
+/** Pushes the same desired state to every edge and waits until all applied it. */
+async function pushToFleet(opts: { without?: string[] } = {}): Promise<void> {
+  const generation = nextGeneration();
+  for (const e of edges) {
+    const r = await pushDesiredState(e.name, composeDesiredState({ edge: e, generation, backends, ...opts }));
+    expect(r.status).toBe(200);
+  }
+  for (const e of edges) await waitFor(`${e.name} applied ${generation}`, async () => (await agentStatus(e)).applied_generation === generation);
+}
+
+const PORTS = Array.from({ length: 300 }, (_, i) => 42000 + i);
+const mapping = (rs: FlowResult[]): Map<number, string> => new Map(rs.filter((r) => r.ok).map((r) => [r.localPort!, r.backend!]));
+
+describe('lab: backend set changes', () => {
+  it('(c) removing a backend moves only its own flows; new flows spread over the rest; running flows stay', async () => {
+    // Same 5-tuples before and after, seen by two different edges, so neither edge's flow table
+    // remembers them: the "after" mapping is what Maglev computes for the smaller backend set.
+    await setRouterPath(['edge1']);
+    const before = mapping(await runLoad('client1', { kind: 'whoami', host: anycastV4[0], localPorts: PORTS, concurrency: 20 }));
+    expect(before.size).toBe(PORTS.length);
+    expect(new Set(before.values())).toEqual(new Set(backends.map((b) => b.name)));
+
+    // Long downloads through edge1 while be2 is removed: its flow table keeps them on their backends.
+    const long = runLoad('client2', { kind: 'download', host: anycastV4[0], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
+    await pause(1000);
+    await pushToFleet({ without: ['be2'] });
+    const running = await long;
+    await setRouterPath(['edge2']);
+    const after = mapping(await runLoad('client1', { kind: 'whoami', host: anycastV4[0], localPorts: PORTS, concurrency: 20 }));
+    expect(after.size).toBe(PORTS.length);
+
+    let kept = 0;
+    let stayedOnRemaining = 0;
+    for (const [port, was] of before) {
+      const now = after.get(port)!;
+      expect(now).not.toBe('be2');
+      if (was !== 'be2') { kept += 1; if (now === was) stayedOnRemaining += 1; }
+    }
+    // Maglev moves little more than the removed backend's own buckets (a naive hash mod N moves ~half).
+    expect(stayedOnRemaining / kept).toBeGreaterThan(0.9);
+    const spread = byBackend([...after].map(([, backend]) => ({ ok: true, backend, ms: 0 })));
+    expect(spread.be1).toBeGreaterThan(PORTS.length * 0.3);
+    expect(spread.be3).toBeGreaterThan(PORTS.length * 0.3);
+
+    // Connections already running on the remaining backends finished intact.
+    const onRemaining = running.filter((r) => r.backend !== 'be2');
+    expect(onRemaining.length).toBeGreaterThan(0);
+    for (const r of onRemaining) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
+
+    await pushToFleet();
+    await setRouterPath(edges.map((e) => e.name));
+  });
+
+  it('(d) a backend whose server stops gets no new flows within interval x threshold; other flows untouched', async () => {
+    const long = runLoad('client2', { kind: 'download', host: anycastV4[1], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
+    await pause(1000);
+    await stopBackendServer('be3');
+    const stopped = Date.now();
+    // Health checks run through each edge's tunnel; the bound is interval x unhealthy_threshold + margin.
+    const bound = LAB_HEALTH_CHECK.interval_seconds * LAB_HEALTH_CHECK.unhealthy_threshold * 1000 + 4000;
+    for (const e of edges) {
+      await waitFor(`${e.name} marks be3 unhealthy`, async () => {
+        const s = await agentStatus(e);
+        return s.services[0].backends.find((b) => b.id === 'be3')?.healthy === false;
+      }, Math.max(1000, bound - (Date.now() - stopped)), 100);
+    }
+    const fresh = await runLoad('client1', { kind: 'whoami', host: anycastV4[1], count: 150, concurrency: 15 });
+    expect(fresh.filter((r) => !r.ok)).toEqual([]);
+    const spread = byBackend(fresh);
+    expect(spread.be3 ?? 0).toBe(0);
+    expect(spread.be1).toBeGreaterThan(150 * 0.25);
+    expect(spread.be2).toBeGreaterThan(150 * 0.25);
+
+    const running = await long;
+    const onOthers = running.filter((r) => r.backend !== 'be3');
+    expect(onOthers.length).toBeGreaterThan(0);
+    for (const r of onOthers) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
+
+    await startBackendServer('be3');
+    for (const e of edges) {
+      await waitFor(`${e.name} marks be3 healthy again`, async () => (await agentStatus(e)).services[0].backends.find((b) => b.id === 'be3')?.healthy === true, 20_000);
+    }
+  });
+});

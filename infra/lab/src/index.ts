@@ -1,0 +1,13 @@
+/** Programmatic API of the network-namespace lab (tests, benchmarks, `npm start` integration). */
+export { startLab, stopLab, readLab, setRouterPath, waitForRouterPath, pushDesiredState, agentPost, nextGeneration, labLiveness, edgeByName, routerBirdPaths, startBackendServer, stopBackendServer, backendUdpDatagrams } from './lab';
+export type { LabDescription, LabOptions } from './lab';
+export { run, nsRun, waitFor, isAlive } from './exec';
+export { agentStatus, agentMetrics, agentHttp, parseMetrics } from './agent';
+export type { AgentStatus } from './agent';
+export { composeDesiredState, LAB_HEALTH_CHECK } from './desired';
+export { runLoad, byBackend, clientByName } from './loadgen-client';
+export type { LoadJob, FlowResult } from './loadgen-client';
+export { linkCounters } from './netns';
+export { bgpStates, kernelNextHops, birdc } from './router-bird';
+export * from './topology';
+export { labDir, labJsonPath } from './paths';
