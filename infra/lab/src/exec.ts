@@ -35,6 +35,9 @@ export function isAlive(pid: number | undefined): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
+/** Thrown from a waitFor check to stop waiting at once (e.g. the awaited process died). */
+export class WaitAborted extends Error {}
+
 /** Polls until check() returns a truthy value; the error names what was awaited and the last observation. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -44,7 +47,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       const v = await check();
       if (v) return v;
       last = v;
-    } catch (e) { last = e instanceof Error ? e.message : e; }
+    } catch (e) {
+      if (e instanceof WaitAborted) throw e;
+      last = e instanceof Error ? e.message : e;
+    }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

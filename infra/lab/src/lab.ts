@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DesiredState } from '@anyfront/contracts';
-import { isAlive, nsRun, run, waitFor } from './exec';
+import { isAlive, nsRun, run, waitFor, WaitAborted } from './exec';
 import { connectToRouter, createNamespace, deleteNamespace, listNamespaces, sysctl } from './netns';
 import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
 import { readPidFile, readTracked, spawnTracked, stopPid } from './processes';
@@ -119,7 +119,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
   for (const e of edgeOut) {
     const edge = edgeByName(e.name);
     await waitFor(`${e.name} agent applied generation ${generation} and announcing`, async () => {
-      if (!isAlive(e.agent.pid)) throw new Error(`${e.name} agent exited; see ${e.agent.log}`);
+      if (!isAlive(e.agent.pid)) throw new WaitAborted(`${e.name} agent exited; see ${e.agent.log}`);
       const s = await agentStatus(edge);
       return s.applied_generation === generation && s.programmed && s.announced;
     }, 60_000, 250);
