@@ -11,14 +11,16 @@ export type Runner = (argv: string[], input?: string) => Promise<RunResult>;
 export function processRunner(netns?: string): Runner {
   return (argv, input) => new Promise((resolve, reject) => {
     const full = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
-    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(full[0], full.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    // A command that exits without reading stdin must not crash us with EPIPE; its exit code tells.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 
