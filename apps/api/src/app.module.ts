@@ -5,6 +5,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { dataSourceOptions } from '@anyfront/db';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthGuard } from './auth/auth.guard';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
@@ -37,6 +38,7 @@ import { HealthController } from './health/health.controller';
     RedisModule,
     CommonModule,
     AuthModule,
+    AdminModule,
     // Feature modules (services engineer: add ServicesModule / BackendsModule here).
   ],
   controllers: [HealthController],

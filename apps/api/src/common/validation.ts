@@ -1,12 +1,18 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, problems } from './problem';
 
+const TYPE_RULES = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'whitelistValidation']);
+
 /** Flattens class-validator's tree into `{field, message}` with paths like "listeners[0].ports". */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
-    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
+    let constraints = Object.entries(e.constraints ?? {});
+    // A value of the wrong type fails every rule; saying "must be a string" is enough.
+    const typeErrors = constraints.filter(([rule]) => TYPE_RULES.has(rule));
+    if (typeErrors.length) constraints = typeErrors;
+    for (const [rule, message] of constraints) {
       out.push({ field, message: rule === 'whitelistValidation' ? 'is not a known field; remove it' : stripProperty(message, e.property) });
     }
     if (e.children?.length) out.push(...flattenValidationErrors(e.children, field));

@@ -1,0 +1,172 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const REGION = /^[a-z][a-z0-9-]{0,62}$/;
+const REGION_MSG = 'must be a lower-case region name such as "eu-west" (letters, digits, dashes)';
+
+// ---- PoPs
+
+export class CreatePopDto {
+  @ApiProperty({ example: 'ams', description: 'Short unique code (lower-case letters, digits, dashes)' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{1,15}$/, { message: 'must be 2-16 lower-case letters, digits or dashes, starting with a letter (e.g. "ams")' })
+  code!: string;
+
+  @ApiProperty({ example: 'Amsterdam' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(100)
+  name!: string;
+
+  @ApiProperty({ example: 'eu-west' })
+  @IsString()
+  @Matches(REGION, { message: REGION_MSG })
+  region!: string;
+}
+
+export class UpdatePopDto extends PartialType(CreatePopDto) {}
+
+export class PopDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() code!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() region!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+// ---- pools
+
+export const POOL_SCOPES = ['global', 'regional'] as const;
+export const FLEET_STATES = ['active', 'draining', 'disabled'] as const;
+
+export class CreatePoolDto {
+  @ApiProperty({ example: '192.0.2.0/24', description: 'An IPv4 /24 or IPv6 /48, written as its network address' })
+  @IsString()
+  @MaxLength(64)
+  prefix!: string;
+
+  @ApiProperty({ enum: POOL_SCOPES, description: 'global: announced from every PoP of the set worldwide; regional: only inside `region`' })
+  @IsIn(POOL_SCOPES, { message: 'must be "global" or "regional"' })
+  scope!: (typeof POOL_SCOPES)[number];
+
+  @ApiPropertyOptional({ example: 'eu-west', nullable: true, description: 'Required for regional pools; must be absent or null for global ones' })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsString()
+  @Matches(REGION, { message: REGION_MSG })
+  region?: string | null;
+
+  @ApiProperty({ type: [String], format: 'uuid', description: 'The PoPs that announce the pool (all of its addresses)' })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'must name at least one PoP that announces the pool' })
+  @ArrayMaxSize(500)
+  @ArrayUnique({ message: 'must not name a PoP twice' })
+  @IsUUID('all', { each: true, message: 'each entry must be a PoP id (UUID)' })
+  pop_ids!: string[];
+
+  @ApiPropertyOptional({ enum: FLEET_STATES, default: 'active', description: 'draining: keeps its addresses but gets no new ones; disabled: not announced' })
+  @IsOptional()
+  @IsIn(FLEET_STATES, { message: 'must be "active", "draining" or "disabled"' })
+  state?: (typeof FLEET_STATES)[number];
+}
+
+export class UpdatePoolDto {
+  @ApiPropertyOptional({ enum: POOL_SCOPES })
+  @IsOptional()
+  @IsIn(POOL_SCOPES, { message: 'must be "global" or "regional"' })
+  scope?: (typeof POOL_SCOPES)[number];
+
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsString()
+  @Matches(REGION, { message: REGION_MSG })
+  region?: string | null;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'must name at least one PoP that announces the pool' })
+  @ArrayMaxSize(500)
+  @ArrayUnique({ message: 'must not name a PoP twice' })
+  @IsUUID('all', { each: true, message: 'each entry must be a PoP id (UUID)' })
+  pop_ids?: string[];
+
+  @ApiPropertyOptional({ enum: FLEET_STATES })
+  @IsOptional()
+  @IsIn(FLEET_STATES, { message: 'must be "active", "draining" or "disabled"' })
+  state?: (typeof FLEET_STATES)[number];
+}
+
+export class PopRefDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() code!: string;
+}
+
+export class PoolUtilizationDto {
+  @ApiProperty({ description: 'Addresses the pool can hand out (IPv4 /24: 254, .0 and .255 never; IPv6: the first /64\'s host ids, approximate as a JSON number)' })
+  capacity!: number;
+  @ApiProperty() assigned!: number;
+  @ApiProperty({ description: 'Released addresses still in quarantine' }) quarantined!: number;
+  @ApiProperty() free!: number;
+}
+
+export class PoolDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: '192.0.2.0/24' }) prefix!: string;
+  @ApiProperty({ enum: [4, 6] }) family!: number;
+  @ApiProperty({ enum: POOL_SCOPES }) scope!: string;
+  @ApiProperty({ nullable: true, type: String }) region!: string | null;
+  @ApiProperty({ enum: FLEET_STATES }) state!: string;
+  @ApiProperty({ type: [String], format: 'uuid' }) pop_ids!: string[];
+  @ApiProperty({ type: [PopRefDto] }) pops!: PopRefDto[];
+  @ApiProperty({ type: PoolUtilizationDto }) utilization!: PoolUtilizationDto;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+// ---- edge nodes
+
+export class CreateEdgeNodeDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'must be a PoP id (UUID)' })
+  pop_id!: string;
+
+  @ApiProperty({ example: 'ams-edge-1' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9.-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots or dashes (e.g. "ams-edge-1")' })
+  name!: string;
+
+  @ApiPropertyOptional({ example: '198.51.100.10', nullable: true, description: 'Outer source address for tunnels over IPv4' })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsString()
+  @MaxLength(64)
+  tunnel_source_ipv4?: string | null;
+
+  @ApiPropertyOptional({ example: '2001:db8:ff::10', nullable: true, description: 'Outer source address for tunnels over IPv6' })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsString()
+  @MaxLength(64)
+  tunnel_source_ipv6?: string | null;
+
+  @ApiPropertyOptional({ enum: FLEET_STATES, default: 'active' })
+  @IsOptional()
+  @IsIn(FLEET_STATES, { message: 'must be "active", "draining" or "disabled"' })
+  state?: (typeof FLEET_STATES)[number];
+}
+
+export class UpdateEdgeNodeDto extends PartialType(CreateEdgeNodeDto) {}
+
+export class EdgeNodeDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) pop_id!: string;
+  @ApiProperty() pop_code!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) tunnel_source_ipv4!: string | null;
+  @ApiProperty({ nullable: true, type: String }) tunnel_source_ipv6!: string | null;
+  @ApiProperty({ enum: FLEET_STATES }) state!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}

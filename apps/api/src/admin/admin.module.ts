@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EdgeNodesController } from './edge-nodes.controller';
+import { PoolsController } from './pools.controller';
+import { PoolsService } from './pools.service';
+import { PopsController } from './pops.controller';
+
+/** Operator resources under /v1/admin (operator role only; others get 403). */
+@Module({
+  controllers: [PopsController, PoolsController, EdgeNodesController],
+  providers: [PoolsService],
+  exports: [PoolsService],
+})
+export class AdminModule {}

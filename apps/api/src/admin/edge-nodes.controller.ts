@@ -1,0 +1,137 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { EdgeNode, Pop } from '@anyfront/db';
+import { DataSource, EntityManager } from 'typeorm';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import type { Principal } from '../auth/principal';
+import { AuditService } from '../common/audit.service';
+import { pgError, PG_UNIQUE_VIOLATION } from '../common/db-errors';
+import { IdParam } from '../common/id-param';
+import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
+import { FieldError, problems } from '../common/problem';
+import { CreateEdgeNodeDto, EdgeNodeDto, UpdateEdgeNodeDto } from './admin.dto';
+import { parseHostAddress } from './pool-prefix';
+
+function toDto(n: EdgeNode): EdgeNodeDto {
+  return {
+    id: n.id,
+    pop_id: n.popId,
+    pop_code: n.pop?.code ?? '',
+    name: n.name,
+    tunnel_source_ipv4: n.tunnelSourceIpv4,
+    tunnel_source_ipv6: n.tunnelSourceIpv6,
+    state: n.state,
+    created_at: n.createdAt.toISOString(),
+    updated_at: n.updatedAt.toISOString(),
+  };
+}
+
+@ApiTags('admin')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Roles('operator')
+@Controller('v1/admin/edge-nodes')
+export class EdgeNodesController {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: EdgeNodeDto })
+  create(@Body() dto: CreateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
+    const addrs = tunnelSources(dto);
+    if (!addrs.tunnelSourceIpv4 && !addrs.tunnelSourceIpv6) {
+      throw problems.validation([{ field: 'tunnel_source_ipv6', message: 'an edge node needs at least one tunnel source address (tunnel_source_ipv4 or tunnel_source_ipv6)' }]);
+    }
+    return this.ds.transaction(async (tx) => {
+      await requirePop(tx, dto.pop_id);
+      const node = await save(tx, tx.create(EdgeNode, { popId: dto.pop_id, name: dto.name, state: dto.state ?? 'active', ...addrs }));
+      await this.audit.record(p, 'edge_node.create', { type: 'edge_node', id: node.id, organizationId: null }, { ...dto }, tx);
+      return toDto((await tx.findOne(EdgeNode, { where: { id: node.id }, relations: { pop: true } }))!);
+    });
+  }
+
+  @Get()
+  @ApiPageResponse(EdgeNodeDto)
+  list(@Query() page: PageQueryDto): Promise<Page<EdgeNodeDto>> {
+    return paginate(this.ds.getRepository(EdgeNode).createQueryBuilder('node').leftJoinAndSelect('node.pop', 'pop'), page, toDto);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: EdgeNodeDto })
+  async get(@IdParam('id', 'edge node') id: string): Promise<EdgeNodeDto> {
+    const node = await this.ds.getRepository(EdgeNode).findOne({ where: { id }, relations: { pop: true } });
+    if (!node) throw problems.notFound('edge node', id);
+    return toDto(node);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: EdgeNodeDto })
+  update(@IdParam('id', 'edge node') id: string, @Body() dto: UpdateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
+    const addrs = tunnelSources(dto);
+    return this.ds.transaction(async (tx) => {
+      const node = await tx.findOne(EdgeNode, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!node) throw problems.notFound('edge node', id);
+      if (dto.pop_id) await requirePop(tx, dto.pop_id);
+      Object.assign(node, { popId: dto.pop_id ?? node.popId, name: dto.name ?? node.name, state: dto.state ?? node.state, ...addrs });
+      if (!node.tunnelSourceIpv4 && !node.tunnelSourceIpv6) {
+        throw problems.validation([{ field: 'tunnel_source_ipv6', message: 'an edge node needs at least one tunnel source address' }]);
+      }
+      await save(tx, node);
+      await this.audit.record(p, 'edge_node.update', { type: 'edge_node', id, organizationId: null }, { ...dto }, tx);
+      return toDto((await tx.findOne(EdgeNode, { where: { id }, relations: { pop: true } }))!);
+    });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  async remove(@IdParam('id', 'edge node') id: string, @CurrentPrincipal() p: Principal): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const node = await tx.findOne(EdgeNode, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!node) throw problems.notFound('edge node', id);
+      await tx.delete(EdgeNode, { id });
+      await this.audit.record(p, 'edge_node.delete', { type: 'edge_node', id, organizationId: null }, { name: node.name }, tx);
+    });
+  }
+}
+
+/** Parsed tunnel source fields: undefined = not given, null = cleared. */
+function tunnelSources(dto: UpdateEdgeNodeDto): Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>> {
+  const out: Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>> = {};
+  const errors: FieldError[] = [];
+  for (const [field, family, key] of [
+    ['tunnel_source_ipv4', 4, 'tunnelSourceIpv4'],
+    ['tunnel_source_ipv6', 6, 'tunnelSourceIpv6'],
+  ] as const) {
+    const value = dto[field];
+    if (value === undefined) continue;
+    if (value === null) {
+      out[key] = null;
+      continue;
+    }
+    const r = parseHostAddress(value, family);
+    if (r.ok) out[key] = r.address;
+    else errors.push({ field, message: r.message });
+  }
+  if (errors.length) throw problems.validation(errors);
+  return out;
+}
+
+async function requirePop(tx: EntityManager, popId: string): Promise<void> {
+  if (!(await tx.exists(Pop, { where: { id: popId } }))) throw problems.validation([{ field: 'pop_id', message: `no PoP with id ${popId} exists` }]);
+}
+
+async function save(tx: EntityManager, node: EdgeNode): Promise<EdgeNode> {
+  try {
+    return await tx.save(node);
+  } catch (err) {
+    const e = pgError(err);
+    if (e?.code !== PG_UNIQUE_VIOLATION) throw err;
+    if (e.constraint?.includes('ipv4')) throw problems.conflict(`Another edge node already uses ${node.tunnelSourceIpv4} as its tunnel source.`, 'tunnel_source_ipv4');
+    if (e.constraint?.includes('ipv6')) throw problems.conflict(`Another edge node already uses ${node.tunnelSourceIpv6} as its tunnel source.`, 'tunnel_source_ipv6');
+    throw problems.conflict(`An edge node named "${node.name}" already exists.`, 'name', 'edge-node-name-taken');
+  }
+}
