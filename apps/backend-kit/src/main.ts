@@ -64,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const run = processRunner(values.netns);
-  const ctx = { run, stateFile: values['state-file'] ?? (await defaultStateFile(run)), log: (l: string) => process.stderr.write(`${l}\n`) };
+  const stateFile = values['state-file'] ?? (values.netns ? `/run/anyfront-backend/${values.netns}.json` : await defaultStateFile(run));
+  const ctx = { run, stateFile, log: (l: string) => process.stderr.write(`${l}\n`) };
   if (command === 'up') {
     const opts = options();
     await kitUp(opts, ctx);
