@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiKey } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
+import { IdempotencyRedact } from '../common/idempotency.interceptor';
 import { IdParam } from '../common/id-param';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
@@ -36,7 +37,9 @@ export class ApiKeysController {
 
   @Post()
   @Roles('owner', 'operator')
-  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in this response only.' })
+  // The secret is never stored in clear, not even for Idempotency-Key replays.
+  @IdempotencyRedact('secret')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in this response only (an Idempotency-Key replay returns the same key with secret null).' })
   async create(@Body() dto: CreateApiKeyDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<CreatedApiKeyDto> {
     return this.ds.transaction(async (tx) => {
       const { key, secret } = await createApiKey(tx, { organizationId, name: dto.name, role: dto.role, createdBy: p.userId });

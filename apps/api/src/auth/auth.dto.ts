@@ -82,5 +82,5 @@ export class ApiKeyDto {
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  @ApiProperty({ description: 'The secret. Shown only in this response; store it now.' }) secret!: string;
+  @ApiProperty({ description: 'The secret. Shown only in this response; store it now.', nullable: true, type: String }) secret!: string | null;
 }

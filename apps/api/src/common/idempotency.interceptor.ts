@@ -1,4 +1,5 @@
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -9,6 +10,13 @@ import { canonicalJson } from './canonical-json';
 import { ProblemException } from './problem';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const REDACT = 'anyfront:idempotencyRedact';
+
+/**
+ * Top-level response fields never stored for replay (e.g. a secret shown once): a replay
+ * answers with the same resource, the field set to null.
+ */
+export const IdempotencyRedact = (...fields: string[]) => SetMetadata(REDACT, fields);
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** How long a key is remembered. */
 const RETENTION = '24 hours';
@@ -31,7 +39,10 @@ interface Row {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http') return next.handle();
@@ -44,10 +55,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
         errors: [{ field: 'header.Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }],
       });
     }
-    return from(this.run(req, ctx.switchToHttp().getResponse<Response>(), key, next));
+    const redact = this.reflector.get<string[] | undefined>(REDACT, ctx.getHandler()) ?? [];
+    return from(this.run(req, ctx.switchToHttp().getResponse<Response>(), key, next, redact));
   }
 
-  private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler): Promise<unknown> {
+  private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler, redact: string[]): Promise<unknown> {
     const scope = scopeOf(req.principal!);
     const path = req.originalUrl.split('?')[0];
     const hash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
@@ -60,7 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
          ON CONFLICT (scope, key) DO NOTHING RETURNING id`,
         [scope, key, req.method, path, hash],
       );
-      if (inserted[0]) return this.runFirst(inserted[0].id, res, next);
+      if (inserted[0]) return this.runFirst(inserted[0].id, res, next, redact);
 
       const rows: Row[] = await this.ds.query(
         'SELECT id, request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
@@ -89,7 +101,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async runFirst(id: string, res: Response, next: CallHandler): Promise<unknown> {
+  private async runFirst(id: string, res: Response, next: CallHandler, redact: string[]): Promise<unknown> {
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -99,6 +111,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     // Stored as the client saw it (after JSON serialization).
     const stored = body === undefined ? null : (JSON.parse(JSON.stringify(body)) as unknown);
+    if (stored && typeof stored === 'object') for (const f of redact) if (f in stored) (stored as Record<string, unknown>)[f] = null;
     await this.ds.query('UPDATE idempotency_keys SET response_status = $2, response_body = $3::jsonb, completed_at = now() WHERE id = $1', [
       id,
       res.statusCode || HttpStatus.CREATED,
