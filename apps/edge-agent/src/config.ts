@@ -64,7 +64,7 @@ export const agentConfigSchema = z.object({
   nft_table: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/).default('anyfront'),
   /** fwmark/route table of backend k = mark_base + k; keep clear of marks the host uses. */
   mark_base: z.number().int().min(1).max(0x7fffffff).default(0x100000),
-  mark_count: z.number().int().min(1).max(0x100000).default(0x10000),
+  mark_count: z.number().int().min(1).max(0x100000).default(10000),
   rule_priority: z.number().int().min(1).max(32000).default(1000),
   tunnel_device_prefix: z.string().regex(/^[a-z][a-z0-9]{0,4}$/).default('aft'),
   flow_timeout_seconds: z.number().int().min(1).max(86400).default(300),

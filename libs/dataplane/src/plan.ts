@@ -135,7 +135,9 @@ export function maglevBuckets(backends: readonly BackendPlan[], m: number): Map<
 
 function digestOf(plan: Omit<ServicePlan, 'digest'>): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ ...plan, buckets: undefined }));
+  // Health itself is not rendered (only the buckets it leads to), so a probe result that changes no
+  // bucket changes nothing in the kernel.
+  h.update(JSON.stringify({ ...plan, buckets: undefined, backends: plan.backends.map((b) => ({ ...b, healthy: undefined })) }));
   for (const [k, v] of plan.buckets) h.update(`${k}:${v},`);
   return h.digest('hex').slice(0, 16);
 }

@@ -31,6 +31,8 @@ describe('routes per encapsulation', () => {
         'rule add fwmark 0x100000 table 1048576 priority 1000',
         'rule add fwmark 0x100001 table 1048577 priority 1000',
       ],
+      v4Del: [],
+      v6Del: [],
       post: [],
     });
   });
@@ -71,7 +73,7 @@ describe('routes per encapsulation', () => {
       srTunsrc: 'fd00:1::11',
     };
     expect(routingChangeIsEmpty(renderRoutingChange(want, { ...have, rules: want.rules, routes: have.routes.slice(0, -1), links: [] }, ROPTS))).toBe(true);
-    expect(renderRoutingChange(want, have, ROPTS)).toEqual({ pre: [], v4: ['rule del fwmark 0x100005 table 1048581 priority 1000', 'route flush table 1048581'], v6: [], post: ['link del aft5'] });
+    expect(renderRoutingChange(want, have, ROPTS)).toEqual({ pre: [], v4: [], v6: [], v4Del: ['rule del fwmark 0x100005 table 1048581 priority 1000', 'route flush table 1048581'], v6Del: [], post: ['link del aft5'] });
   });
 
   it('replaces a route whose segment changed', () => {

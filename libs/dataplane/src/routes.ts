@@ -97,27 +97,34 @@ export interface RoutingInventory {
   srTunsrc?: string;
 }
 
-/** `ip -batch` input per stage; v4/v6 lines run with `ip -4 -batch` / `ip -6 -batch` (batch lines take no -4/-6). */
+/**
+ * `ip -batch` input per stage; v4/v6 lines run with `ip -4 -batch` / `ip -6 -batch` (batch lines
+ * take no -4/-6). The agent runs pre, v4, v6 before the nft transaction (a new mark must have its
+ * route before nft hands it out) and v4Del, v6Del, post after it (an old mark keeps its route until
+ * nft stopped handing it out).
+ */
 export interface RoutingChange {
-  /** `ip sr tunsrc`, tunnel device adds (before routes need them). */
+  /** `ip sr tunsrc`, tunnel device adds. */
   pre: string[];
   v4: string[];
   v6: string[];
-  /** Tunnel device removals (after routes through them are gone). */
+  v4Del: string[];
+  v6Del: string[];
+  /** Tunnel device removals. */
   post: string[];
 }
 
 export function routingChangeIsEmpty(c: RoutingChange): boolean {
-  return !c.pre.length && !c.v4.length && !c.v6.length && !c.post.length;
+  return Object.values(c).every((l: string[]) => l.length === 0);
 }
 
 /**
- * What turns the inventory into the plan: only what differs. Within a family additions come
- * before deletions so a backend that keeps its mark never loses its route mid-change.
+ * What turns the inventory into the plan: only what differs.
  */
 export function renderRoutingChange(want: RoutingPlan, have: RoutingInventory, opts: { devicePrefix: string }): RoutingChange {
-  const change: RoutingChange = { pre: [], v4: [], v6: [], post: [] };
+  const change: RoutingChange = { pre: [], v4: [], v6: [], v4Del: [], v6Del: [], post: [] };
   const fam = (f: 4 | 6) => (f === 4 ? change.v4 : change.v6);
+  const famDel = (f: 4 | 6) => (f === 4 ? change.v4Del : change.v6Del);
   const ruleKey = (r: RuleSpec) => `${r.family}|${r.mark}|${r.table}|${r.priority}`;
   const haveRules = new Set(have.rules.map(ruleKey));
   const wantRules = new Set(want.rules.map(ruleKey));
@@ -140,8 +147,8 @@ export function renderRoutingChange(want: RoutingPlan, have: RoutingInventory, o
     if (!same) fam(r.family).push(`route replace default ${r.args}`);
   }
   for (const r of want.rules) if (!haveRules.has(ruleKey(r))) fam(r.family).push(`rule add fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
-  for (const r of have.rules) if (!wantRules.has(ruleKey(r))) fam(r.family).push(`rule del fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
-  for (const r of have.routes) if (!wantRouteKeys.has(routeKey(r.family, r.table))) fam(r.family).push(`route flush table ${r.table}`);
+  for (const r of have.rules) if (!wantRules.has(ruleKey(r))) famDel(r.family).push(`rule del fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
+  for (const r of have.routes) if (!wantRouteKeys.has(routeKey(r.family, r.table))) famDel(r.family).push(`route flush table ${r.table}`);
   for (const l of have.links) if (l.name.startsWith(opts.devicePrefix) && !wantLinks.has(l.name)) change.post.push(`link del ${l.name}`);
   return change;
 }

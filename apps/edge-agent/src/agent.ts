@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { unwatchFile, watchFile } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger as PinoLogger } from 'pino';
+import type { HealthCheck } from '@anyfront/contracts';
+import type { AgentConfig } from './config';
+import { Executor, ProcessExecutor } from './io/exec';
+import { NftClient } from './io/nft-client';
+import { RouteClient } from './io/route-client';
+import { BirdClient } from './io/bird-client';
+import { StateStore } from './io/state-store';
+import { Reconciler, SubmitOutcome } from './reconciler';
+import { HealthChecker, probeTargets, ProbeFn, tcpProbe } from './health';
+import { AgentMetrics } from './metrics';
+import { createAgentServer } from './http';
+
+/** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
+export class Agent {
+  readonly reconciler: Reconciler;
+  readonly nft: NftClient;
+  private readonly bird: BirdClient | null;
+  private readonly health: HealthChecker;
+  private readonly metrics: AgentMetrics;
+  private server: Server | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
+    this.nft = new NftClient(exec, config.nft_table);
+    const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count }, config.tunnel_device_prefix);
+    const b = config.bird && config.bird.enabled ? config.bird : null;
+    this.bird = b ? new BirdClient(exec, { configPath: b.config_path, controlSocket: b.control_socket, pidFile: b.pid_file, binary: b.binary, birdc: b.birdc }) : null;
+    this.reconciler = new Reconciler(
+      this.nft,
+      routes,
+      this.bird,
+      new StateStore(config.state_dir),
+      {
+        nodeId: config.node_id,
+        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, probePortBase: config.health.source_port_base },
+        markBase: config.mark_base,
+        markCount: config.mark_count,
+        uplink: config.uplink_device,
+        rulePriority: config.rule_priority,
+        devicePrefix: config.tunnel_device_prefix,
+        sources: { ipv4: config.tunnel_source_ipv4, ipv6: config.tunnel_source_ipv6 },
+        bird: b ? { routerId: b.router_id, localAs: b.local_as, neighbors: b.neighbors, bfd: b.bfd, holdTime: b.hold_time, keepaliveTime: b.keepalive_time } : undefined,
+        dryRun: config.dry_run,
+      },
+      log,
+      (r) => {
+        this.metrics.applyDuration.observe(r.ms / 1000);
+        this.refreshProbes();
+      },
+    );
+    this.health = new HealthChecker((svc, backend, healthy) => {
+      log.warn({ service: svc, backend, healthy }, healthy ? 'backend healthy' : 'backend unhealthy');
+      void this.reconciler.setHealth(svc, backend, healthy);
+    }, probe);
+    this.metrics = new AgentMetrics(this.reconciler, () => this.nft.counters());
+  }
+
+  async start(): Promise<number> {
+    if (this.bird && this.config.bird?.spawn && !this.config.dry_run) {
+      // Start BIRD with every static disabled: nothing is announced before the data plane is programmed.
+      const { renderBirdConfig } = await import('@anyfront/dataplane');
+      const b = this.config.bird;
+      await this.bird.writeConfig(renderBirdConfig({ routerId: b.router_id, localAs: b.local_as, neighbors: b.neighbors, bfd: b.bfd, holdTime: b.hold_time, keepaliveTime: b.keepalive_time, pools: [], announce: false }));
+      await this.bird.spawn();
+      this.bird.spawned?.once('exit', (code) => { if (!this.stopped) this.log.error({ code }, 'bird exited'); });
+    }
+    const restored = await this.reconciler.restore();
+    if (restored) this.log.info({ generation: this.reconciler.generation, programmed: this.reconciler.programmed }, 'restored last good state');
+    if (this.config.desired_state_file) {
+      await this.loadFile('start');
+      watchFile(this.config.desired_state_file, { interval: 500 }, () => void this.loadFile('changed'));
+    }
+    this.retryTimer = setInterval(() => { if (this.reconciler.needsRetry) void this.reconciler.retry(); }, 5000);
+    this.server = createAgentServer(this, this.config.push_token);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.config.listen.port, this.config.listen.host, () => resolve());
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    this.log.info({ node_id: this.config.node_id, host: this.config.listen.host, port, generation: this.reconciler.generation, announced: this.reconciler.announced }, 'agent ready');
+    return port;
+  }
+
+  /** Re-reads desired_state_file (start, file change, SIGHUP). */
+  async loadFile(why: string): Promise<SubmitOutcome | null> {
+    const file = this.config.desired_state_file;
+    if (!file || this.stopped) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(file, 'utf8'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      this.reconciler.lastError = `cannot read ${file}: ${(e as Error).message}`;
+      this.log.error({ file, err: this.reconciler.lastError }, 'desired state file unreadable');
+      return null;
+    }
+    const out = await this.reconciler.submit(raw);
+    if (out.status === 200) this.log.info({ file, why, ...out }, out.applied ? 'applied desired state file' : 'desired state file unchanged');
+    else {
+      this.reconciler.lastError = `${out.title}: ${out.detail}`;
+      this.log.error({ file, why, ...out }, 'desired state file refused');
+    }
+    return out;
+  }
+
+  submit(raw: unknown): Promise<SubmitOutcome> {
+    return this.reconciler.submit(raw);
+  }
+
+  setDrain(on: boolean): Promise<void> {
+    this.log.warn({ drained: on }, on ? 'operator drain' : 'operator undrain');
+    return this.reconciler.setOperatorDrain(on);
+  }
+
+  private refreshProbes(): void {
+    const plan = this.reconciler.lastPlan;
+    const state = this.reconciler.state;
+    if (!plan || !state || !this.config.health.enabled || this.config.dry_run || this.stopped) return;
+    const checks = new Map<string, HealthCheck>(state.services.map((s) => [s.id, s.health_check]));
+    const sources = { ipv4: state.node.tunnel_source_ipv4 ?? this.config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? this.config.tunnel_source_ipv6 };
+    this.health.update(probeTargets(plan, checks, sources));
+  }
+
+  status(): Record<string, unknown> {
+    const r = this.reconciler;
+    const plan = r.lastPlan;
+    return {
+      node_id: this.config.node_id,
+      applied_generation: r.generation,
+      programmed: r.programmed,
+      announced: r.announced,
+      drained: r.drained,
+      dry_run: this.config.dry_run,
+      last_error: r.lastError,
+      last_apply_ms: r.lastApplyMs,
+      services: (plan?.services ?? []).map((s) => ({
+        id: s.id,
+        addresses: s.addresses.map((a) => a.address),
+        encapsulation: s.encapsulation,
+        maglev_table_size: s.m,
+        usable_buckets: s.buckets.size,
+        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: r.healthOf(s.id, b.id) ?? null })),
+      })),
+    };
+  }
+
+  async metricsText(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.metrics.text(), contentType: this.metrics.registry.contentType };
+  }
+
+  /** Withdraw, stop probing and serving; nft and routes stay so flows keep forwarding while BGP converges. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.config.desired_state_file) unwatchFile(this.config.desired_state_file);
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.health.stop();
+    await this.reconciler.shutdown().catch((e) => this.log.error({ err: (e as Error).message }, 'withdraw failed'));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections?.();
+    if (this.bird) await this.bird.stop();
+    this.log.info({}, 'agent stopped (data plane left in place)');
+  }
+}

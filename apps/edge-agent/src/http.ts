@@ -1,0 +1,88 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Agent } from './agent';
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function problem(res: ServerResponse, status: number, title: string, detail: string, extra: object = {}): void {
+  send(res, status, { type: 'about:blank', title, status, detail, ...extra }, 'application/problem+json');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return false;
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The agent's small local HTTP API (see README). */
+export function createAgentServer(agent: Agent, pushToken: string | undefined): Server {
+  return createServer((req, res) => {
+    handle(agent, pushToken, req, res).catch((e) => {
+      if (!res.headersSent) problem(res, 500, 'Internal error', (e as Error).message);
+    });
+  });
+}
+
+async function handle(agent: Agent, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  const route = `${req.method} ${path}`;
+  const needAuth = () => {
+    if (authorized(req, token)) return false;
+    problem(res, 401, 'Unauthorized', token ? 'send Authorization: Bearer <push_token>' : 'pushing is disabled: the agent has no push_token configured');
+    return true;
+  };
+  switch (route) {
+    case 'GET /v1/status':
+      return send(res, 200, agent.status());
+    case 'GET /metrics': {
+      const m = await agent.metricsText();
+      return send(res, 200, m.text, m.contentType);
+    }
+    case 'POST /v1/desired-state': {
+      if (needAuth()) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch (e) {
+        return problem(res, 400, 'Bad request', `body must be one JSON desired state: ${(e as Error).message}`);
+      }
+      const out = await agent.submit(body);
+      if (out.status === 200) return send(res, 200, { applied: out.applied, generation: out.generation });
+      return problem(res, out.status, out.title, out.detail, out.generation !== undefined ? { applied_generation: out.generation } : {});
+    }
+    case 'POST /v1/drain':
+    case 'POST /v1/undrain': {
+      if (needAuth()) return;
+      const on = path === '/v1/drain';
+      await agent.setDrain(on);
+      return send(res, 200, { drained: on, announced: agent.reconciler.announced });
+    }
+    default:
+      return problem(res, 404, 'Not found', `no route ${route}; see apps/edge-agent/README.md`);
+  }
+}

@@ -1,0 +1,60 @@
+import type { NftInventory } from '@anyfront/dataplane';
+import { Executor, runChecked } from './exec';
+
+export interface CounterValue {
+  packets: number;
+  bytes: number;
+}
+
+/** nft I/O: apply one transaction, read a cheap inventory (terse, no map elements) and counters. Never lists the whole ruleset. */
+export class NftClient {
+  constructor(private readonly exec: Executor, private readonly table: string, private readonly nft = 'nft') {}
+
+  async apply(script: string): Promise<void> {
+    await runChecked(this.exec, this.nft, ['-f', '-'], { input: script });
+  }
+
+  async inventory(): Promise<NftInventory> {
+    const tables = await this.json(['list', 'tables', 'inet']);
+    if (!tables.some((o) => (o.table as { name?: string } | undefined)?.name === this.table)) {
+      return { tableExists: false, chains: new Set(), sets: new Set(), counters: new Set() };
+    }
+    const ours = (o: Record<string, unknown>, kind: string) => {
+      const v = o[kind] as { table?: string; name?: string } | undefined;
+      return v && v.table === this.table ? [v.name as string] : [];
+    };
+    const [chains, sets, maps, counters] = await Promise.all([
+      this.json(['list', 'chains', 'inet']),
+      this.json(['-t', 'list', 'sets', 'inet']),
+      this.json(['-t', 'list', 'maps', 'inet']),
+      this.json(['list', 'counters', 'table', 'inet', this.table]),
+    ]);
+    return {
+      tableExists: true,
+      chains: new Set(chains.flatMap((o) => ours(o, 'chain'))),
+      sets: new Set([...sets.flatMap((o) => ours(o, 'set')), ...maps.flatMap((o) => ours(o, 'map'))]),
+      counters: new Set(counters.flatMap((o) => ours(o, 'counter'))),
+    };
+  }
+
+  /** Every named counter of the table, in one cheap read. */
+  async counters(): Promise<Map<string, CounterValue>> {
+    const out = new Map<string, CounterValue>();
+    const list = await this.json(['list', 'counters', 'table', 'inet', this.table]).catch(() => []);
+    for (const o of list) {
+      const c = o.counter as { name: string; packets: number; bytes: number } | undefined;
+      if (c) out.set(c.name, { packets: c.packets, bytes: c.bytes });
+    }
+    return out;
+  }
+
+  async deleteTable(): Promise<void> {
+    await this.exec.run(this.nft, ['delete', 'table', 'inet', this.table]);
+  }
+
+  private async json(args: string[]): Promise<Record<string, unknown>[]> {
+    const out = await runChecked(this.exec, this.nft, ['-j', ...args]);
+    if (!out.trim()) return [];
+    return ((JSON.parse(out) as { nftables?: Record<string, unknown>[] }).nftables ?? []);
+  }
+}

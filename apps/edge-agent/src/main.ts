@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { desiredStateSchema } from '@anyfront/contracts';
+import { buildRouting, EMPTY_INVENTORY, renderBirdConfig, renderNftChange, renderRoutingChange } from '@anyfront/dataplane';
+import { ConfigError, loadAgentConfig } from './config';
+import { Agent } from './agent';
+
+/**
+ * CLI: `main.ts [--config <path>] [--dry-run] [--desired-state <path>]` runs the daemon;
+ * `main.ts render --config <path> --desired-state <path>` prints what a state renders to.
+ */
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { config: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'desired-state': { type: 'string' } },
+  });
+  const env = { ...process.env };
+  if (values['dry-run']) env.ANYFRONT_AGENT_DRY_RUN = '1';
+  if (values['desired-state']) env.ANYFRONT_AGENT_DESIRED_STATE_FILE = values['desired-state'];
+  const config = loadAgentConfig(values.config, env);
+  const log = pino({ level: config.log_level, base: { node_id: config.node_id } });
+
+  if (positionals[0] === 'render') return render(config);
+  if (positionals.length) throw new ConfigError(`unknown command ${positionals[0]} (commands: render)`);
+
+  const agent = new Agent(config, log);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.warn({ signal }, 'shutting down: withdrawing announcements');
+    agent.stop().then(() => process.exit(0), (e) => { log.error({ err: (e as Error).message }, 'stop failed'); process.exit(1); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void agent.loadFile('SIGHUP'));
+  await agent.start();
+}
+
+/** Pure rendering of a desired state against an empty node, for operators and debugging. */
+async function render(config: ReturnType<typeof loadAgentConfig>): Promise<void> {
+  if (!config.desired_state_file) throw new ConfigError('render needs --desired-state <path>');
+  const state = desiredStateSchema.parse(JSON.parse(readFileSync(config.desired_state_file, 'utf8')));
+  const { allocateMarks, emptyAllocation, wantedMarkKeys, buildPlan } = await import('@anyfront/dataplane');
+  const marks = allocateMarks(emptyAllocation(config.mark_base, config.mark_count), wantedMarkKeys(state));
+  const plan = buildPlan(state, marks, () => undefined, { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, probePortBase: config.health.source_port_base });
+  const sources = { ipv4: state.node.tunnel_source_ipv4 ?? config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? config.tunnel_source_ipv6 };
+  const routing = renderRoutingChange(buildRouting(plan, { uplink: config.uplink_device, rulePriority: config.rule_priority, devicePrefix: config.tunnel_device_prefix, sources }), { rules: [], routes: [], links: [] }, { devicePrefix: config.tunnel_device_prefix });
+  process.stdout.write(`# nft -f -\n${renderNftChange(null, plan, EMPTY_INVENTORY).script}\n`);
+  process.stdout.write(`# ip -batch -\n${routing.pre.join('\n')}\n# ip -4 -batch -\n${routing.v4.join('\n')}\n# ip -6 -batch -\n${routing.v6.join('\n')}\n`);
+  if (config.bird) {
+    const b = config.bird;
+    process.stdout.write(`# ${b.config_path}\n${renderBirdConfig({ routerId: b.router_id, localAs: b.local_as, neighbors: b.neighbors, bfd: b.bfd, holdTime: b.hold_time, keepaliveTime: b.keepalive_time, pools: state.pools, announce: true })}`);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : (e as Error).stack}\n`);
+  process.exit(e instanceof ConfigError ? 2 : 1);
+});

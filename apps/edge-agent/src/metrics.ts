@@ -1,0 +1,70 @@
+import { Gauge, Histogram, Registry } from 'prom-client';
+import { names } from '@anyfront/dataplane';
+import type { Reconciler } from './reconciler';
+import type { CounterValue } from './io/nft-client';
+
+/**
+ * Prometheus metrics. Traffic figures are read from the named nft counters at scrape time (one
+ * `nft -j list counters` call), never by listing the ruleset. They are exposed as gauges because the
+ * kernel owns the running totals (they reset when a counter object is recreated).
+ */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly applyDuration = new Histogram({ name: 'anyfront_agent_apply_duration_seconds', help: 'Time to apply one desired state (render + nft + routes + persist + BIRD)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+
+  private readonly readOk: Gauge;
+  private readonly traffic: Record<'addrBytes' | 'addrPackets' | 'dropBytes' | 'dropPackets' | 'backendBytes' | 'backendPackets' | 'rejected', Gauge>;
+  private readonly reconciler: Reconciler;
+
+  constructor(reconciler: Reconciler, private readonly readCounters: () => Promise<Map<string, CounterValue>>) {
+    const r = [this.registry];
+    new Gauge({ name: 'anyfront_agent_applied_generation', help: 'Generation of the desired state in force', registers: r, collect() { this.set(reconciler.generation); } });
+    new Gauge({ name: 'anyfront_agent_announced', help: '1 while the pools are announced by BGP', registers: r, collect() { this.set(reconciler.announced ? 1 : 0); } });
+    new Gauge({ name: 'anyfront_agent_programmed', help: '1 while the data plane matches the applied state', registers: r, collect() { this.set(reconciler.programmed ? 1 : 0); } });
+    new Gauge({
+      name: 'anyfront_agent_backend_healthy', help: '1 healthy, 0 unhealthy, -1 not checked yet', labelNames: ['service', 'backend'], registers: r,
+      collect() {
+        this.reset();
+        for (const s of reconciler.state?.services ?? []) for (const b of s.backends) {
+          const h = reconciler.healthOf(s.id, b.id);
+          this.set({ service: s.id, backend: b.id }, h === undefined ? -1 : h ? 1 : 0);
+        }
+      },
+    });
+    const traffic = {
+      addrBytes: new Gauge({ name: 'anyfront_agent_address_bytes', help: 'Bytes received for an anycast address (nft counter)', labelNames: ['address'], registers: r }),
+      addrPackets: new Gauge({ name: 'anyfront_agent_address_packets', help: 'Packets received for an anycast address', labelNames: ['address'], registers: r }),
+      dropBytes: new Gauge({ name: 'anyfront_agent_listener_dropped_bytes', help: 'Bytes to an anycast address dropped because no listener matched', labelNames: ['address'], registers: r }),
+      dropPackets: new Gauge({ name: 'anyfront_agent_listener_dropped_packets', help: 'Packets dropped because no listener matched', labelNames: ['address'], registers: r }),
+      backendBytes: new Gauge({ name: 'anyfront_agent_backend_bytes', help: 'Bytes forwarded to a backend', labelNames: ['service', 'backend'], registers: r }),
+      backendPackets: new Gauge({ name: 'anyfront_agent_backend_packets', help: 'Packets forwarded to a backend', labelNames: ['service', 'backend'], registers: r }),
+      rejected: new Gauge({ name: 'anyfront_agent_rejected_packets', help: 'Packets refused (TCP reset / ICMP unreachable) because no backend was usable', labelNames: ['service'], registers: r }),
+    };
+    this.readOk = new Gauge({ name: 'anyfront_agent_counter_read_ok', help: '1 when the last scrape could read the nft counters', registers: r });
+    this.traffic = traffic;
+    this.reconciler = reconciler;
+  }
+
+  /** One read of the kernel counters per scrape, shared by all traffic gauges. */
+  async text(): Promise<string> {
+    const counters = await this.readCounters().catch(() => null);
+    const traffic = this.traffic;
+    for (const g of Object.values(traffic)) g.reset();
+    this.readOk.set(counters ? 1 : 0);
+    for (const s of (counters && this.reconciler.lastPlan?.services) || []) {
+      for (const a of s.addresses) {
+        const c = counters!.get(names.addressCounter(a.address));
+        if (c) { traffic.addrBytes.set({ address: a.address }, c.bytes); traffic.addrPackets.set({ address: a.address }, c.packets); }
+        const d = counters!.get(names.dropCounter(a.address));
+        if (d) { traffic.dropBytes.set({ address: a.address }, d.bytes); traffic.dropPackets.set({ address: a.address }, d.packets); }
+      }
+      for (const b of s.backends) {
+        const c = counters!.get(names.backendCounter(b.mark));
+        if (c) { traffic.backendBytes.set({ service: s.id, backend: b.id }, c.bytes); traffic.backendPackets.set({ service: s.id, backend: b.id }, c.packets); }
+      }
+      const rej = counters!.get(names.rejectCounter(s.key));
+      if (rej) traffic.rejected.set({ service: s.id }, rej.packets);
+    }
+    return this.registry.metrics();
+  }
+}

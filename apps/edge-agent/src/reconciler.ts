@@ -1,0 +1,309 @@
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { DesiredState, desiredStateSchema, PoolState } from '@anyfront/contracts';
+import {
+  allocateMarks, AppliedSummary, buildPlan, buildRouting, DataplanePlan, emptyAllocation, MarkAllocation, markKey,
+  NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
+  routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, wantedMarkKeys,
+} from '@anyfront/dataplane';
+import type { PersistedState } from './io/state-store';
+
+/** I/O the reconciler needs; real implementations live in ./io, tests pass fakes. */
+export interface NftPort {
+  inventory(): Promise<NftInventory>;
+  apply(script: string): Promise<void>;
+}
+export interface RoutePort {
+  inventory(): Promise<RoutingInventory>;
+  applyAdds(c: RoutingChange): Promise<void>;
+  applyRemovals(c: RoutingChange): Promise<void>;
+}
+export interface BirdPort {
+  writeConfig(text: string): Promise<void>;
+  configure(): Promise<void>;
+  setAnnounce(on: boolean): Promise<void>;
+}
+export interface StorePort {
+  load(): Promise<PersistedState | null>;
+  save(s: PersistedState): Promise<void>;
+}
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ReconcilerOptions {
+  nodeId: string;
+  plan: PlanOptions;
+  markBase: number;
+  markCount: number;
+  uplink: string;
+  rulePriority: number;
+  devicePrefix: string;
+  /** Config fallbacks for the node's tunnel sources. */
+  sources: TunnelSources;
+  bird?: { routerId: string; localAs: number; neighbors: { address: string; as: number; name?: string; source_address?: string; multihop?: number }[]; bfd: boolean; holdTime: number; keepaliveTime: number };
+  dryRun: boolean;
+}
+
+export type SubmitOutcome =
+  | { status: 200; applied: boolean; generation: number }
+  | { status: 409 | 422 | 500; title: string; detail: string; generation?: number };
+
+export interface ApplyResult {
+  ms: number;
+  changedServices: string[];
+}
+
+/**
+ * Turns desired states into kernel state: validate -> render -> routes (adds) -> one nft
+ * transaction -> routes (removals) -> persist -> BIRD. Every operation is serialised.
+ *
+ * Failure semantics: a state that fails validation changes nothing (422). If the nft transaction
+ * fails, the kernel refused it as a whole and the previous state is still fully programmed, so the
+ * node keeps announcing. If routes fail half-way the data plane no longer matches any state: the node
+ * withdraws until a later apply succeeds (retried by the agent).
+ */
+export class Reconciler {
+  private queue: Promise<unknown> = Promise.resolve();
+  private applied: { state: DesiredState; summary: AppliedSummary } | null = null;
+  private marks: MarkAllocation;
+  private readonly health = new Map<string, boolean>();
+  private operatorDrain = false;
+  private stopping = false;
+  programmed = false;
+  announced = false;
+  lastError: string | null = null;
+  lastApplyMs: number | null = null;
+  lastPlan: DataplanePlan | null = null;
+  /** Desired state that failed to program (routes) and is retried. */
+  private pending: DesiredState | null = null;
+
+  constructor(
+    private readonly nft: NftPort,
+    private readonly routes: RoutePort,
+    private readonly bird: BirdPort | null,
+    private readonly store: StorePort,
+    private readonly opts: ReconcilerOptions,
+    private readonly log: Logger,
+    private readonly onApplied: (r: ApplyResult) => void = () => undefined,
+  ) {
+    this.marks = emptyAllocation(opts.markBase, opts.markCount);
+  }
+
+  get state(): DesiredState | null {
+    return this.applied?.state ?? null;
+  }
+  get generation(): number {
+    return this.applied?.state.generation ?? 0;
+  }
+  get drained(): boolean {
+    return this.operatorDrain || (this.applied?.state.drained ?? false);
+  }
+  get needsRetry(): boolean {
+    return this.pending !== null;
+  }
+
+  healthOf(serviceId: string, backendId: string): boolean | undefined {
+    return this.health.get(markKey(serviceId, backendId));
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Loads the last good state and re-applies it without flushing flows (restart path). */
+  restore(): Promise<boolean> {
+    return this.serial(async () => {
+      const saved = await this.store.load();
+      if (!saved) {
+        await this.syncBird();
+        return false;
+      }
+      this.marks = saved.marks;
+      for (const [k, v] of Object.entries(saved.health ?? {})) this.health.set(k, v);
+      this.applied = { state: saved.state, summary: saved.summary };
+      try {
+        await this.apply(saved.state);
+      } catch (e) {
+        this.fail(e);
+      }
+      return true;
+    });
+  }
+
+  /** Validates and applies a pushed/loaded state. Never throws for bad input: returns the HTTP outcome. */
+  submit(raw: unknown): Promise<SubmitOutcome> {
+    return this.serial(async () => {
+      const parsed = desiredStateSchema.safeParse(raw);
+      if (!parsed.success) return { status: 422, title: 'Invalid desired state', detail: z.prettifyError(parsed.error) };
+      const state = parsed.data;
+      if (state.node.id !== this.opts.nodeId) {
+        return { status: 422, title: 'Invalid desired state', detail: `desired state is for node "${state.node.id}", this is node "${this.opts.nodeId}"` };
+      }
+      const problems = semanticProblems(state, this.sources(state));
+      if (problems.length) return { status: 422, title: 'Invalid desired state', detail: problems.join('\n') };
+      const current = this.generation;
+      if (this.applied && state.generation < current) {
+        return { status: 409, title: 'Stale generation', detail: `generation ${state.generation} is older than the applied generation ${current}`, generation: current };
+      }
+      if (this.applied && state.generation === current && !this.pending) {
+        if (isDeepStrictEqual(state, this.applied.state)) return { status: 200, applied: false, generation: current };
+        return { status: 409, title: 'Generation conflict', detail: `generation ${current} is already applied with different content; send a newer generation`, generation: current };
+      }
+      try {
+        await this.apply(state);
+        return { status: 200, applied: true, generation: state.generation };
+      } catch (e) {
+        this.fail(e);
+        return { status: 500, title: 'Apply failed', detail: `${(e as Error).message}\nthe last good state (generation ${this.generation}) stays in force` };
+      }
+    });
+  }
+
+  /** Health of one backend changed: re-render (only services whose buckets changed are touched). */
+  setHealth(serviceId: string, backendId: string, healthy: boolean): Promise<void> {
+    return this.serial(async () => {
+      const key = markKey(serviceId, backendId);
+      if (this.health.get(key) === healthy) return;
+      this.health.set(key, healthy);
+      if (!this.applied || this.pending) return;
+      try {
+        await this.apply(this.applied.state);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  /** Retry of a state whose routes failed. */
+  retry(): Promise<void> {
+    return this.serial(async () => {
+      const s = this.pending;
+      if (!s) return;
+      try {
+        await this.apply(s);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  setOperatorDrain(on: boolean): Promise<void> {
+    return this.serial(async () => {
+      this.operatorDrain = on;
+      await this.syncBird();
+    });
+  }
+
+  /** Withdraw and stop applying; nft and routes stay so flows keep forwarding while BGP converges. */
+  shutdown(): Promise<void> {
+    return this.serial(async () => {
+      this.stopping = true;
+      await this.syncBird();
+    });
+  }
+
+  shouldAnnounce(): boolean {
+    if (this.stopping || !this.programmed || this.drained || !this.applied) return false;
+    const services = this.applied.state.services;
+    if (services.length === 0) return true;
+    return services.some((s) => s.backends.some((b) => b.enabled && b.weight > 0 && this.healthOf(s.id, b.id) !== false));
+  }
+
+  private sources(state: DesiredState): TunnelSources {
+    return { ipv4: state.node.tunnel_source_ipv4 ?? this.opts.sources.ipv4, ipv6: state.node.tunnel_source_ipv6 ?? this.opts.sources.ipv6 };
+  }
+
+  /** Pure part of an apply: everything it would do, nothing done. */
+  async render(state: DesiredState): Promise<{ plan: DataplanePlan; marks: MarkAllocation; nft: ReturnType<typeof renderNftChange>; routing: RoutingChange }> {
+    const marks = allocateMarks(this.marks, wantedMarkKeys(state));
+    const plan = buildPlan(state, marks, (s, b) => this.healthOf(s, b), this.opts.plan);
+    const [inv, rinv] = await Promise.all([this.nft.inventory(), this.routes.inventory()]);
+    const nft = renderNftChange(this.applied?.summary ?? null, plan, inv);
+    const routing = renderRoutingChange(
+      buildRouting(plan, { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources: this.sources(state) }),
+      rinv,
+      { devicePrefix: this.opts.devicePrefix },
+    );
+    return { plan, marks, nft, routing };
+  }
+
+  private async apply(state: DesiredState): Promise<void> {
+    const t0 = process.hrtime.bigint();
+    const { plan, marks, nft, routing } = await this.render(state);
+    if (this.opts.dryRun) {
+      this.log.info({ generation: state.generation, nft: nft.script, routing }, 'dry run: rendered, nothing applied');
+    } else {
+      const routesTouched = !routingChangeIsEmpty(routing);
+      try {
+        await this.routes.applyAdds(routing);
+      } catch (e) {
+        this.programmed = false;
+        this.pending = state;
+        throw e;
+      }
+      if (!nft.empty) await this.nft.apply(nft.script); // atomic: on failure the kernel kept the previous state
+      try {
+        await this.routes.applyRemovals(routing);
+      } catch (e) {
+        this.programmed = false;
+        this.pending = state;
+        throw e;
+      }
+      if (routesTouched || !nft.empty) this.log.info({ generation: state.generation, changed: nft.changed, removed: nft.removed, routes: routing }, 'data plane updated');
+    }
+    this.marks = marks;
+    for (const k of [...this.health.keys()]) if (!(k in marks.slots)) this.health.delete(k);
+    this.applied = { state, summary: summarize(plan) };
+    this.lastPlan = plan;
+    this.pending = null;
+    this.programmed = true;
+    this.lastError = null;
+    if (!this.opts.dryRun) await this.store.save({ state, summary: this.applied.summary, marks, health: Object.fromEntries(this.health) });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    this.lastApplyMs = ms;
+    this.onApplied({ ms, changedServices: nft.changed });
+    // The data plane is in force; a BIRD problem is reported (status, lastError) but does not undo it.
+    await this.syncBird().catch(() => undefined);
+  }
+
+  private fail(e: unknown): void {
+    this.lastError = (e as Error).message;
+    this.log.error({ err: this.lastError, programmed: this.programmed }, 'apply failed');
+    // Routes half-applied: withdraw. (An nft failure changed nothing, so the old state still forwards.)
+    this.syncBird().catch((err) => this.log.error({ err: (err as Error).message }, 'BIRD update failed'));
+  }
+
+  private lastBirdConfig: string | null = null;
+
+  /** Writes the BIRD config when it changed and enables/disables the pool statics. */
+  private async syncBird(): Promise<void> {
+    const announce = this.shouldAnnounce();
+    if (!this.bird || !this.opts.bird || this.opts.dryRun) {
+      this.announced = announce;
+      return;
+    }
+    const pools: PoolState[] = this.applied?.state.pools ?? [];
+    const config = renderBirdConfig({ ...this.opts.bird, pools, announce });
+    try {
+      // Withdraw first (birdc disable takes milliseconds), then rewrite; announce only after the rewrite.
+      if (!announce) await this.bird.setAnnounce(false);
+      if (config !== this.lastBirdConfig) {
+        await this.bird.writeConfig(config);
+        await this.bird.configure();
+        this.lastBirdConfig = config;
+      }
+      if (announce) await this.bird.setAnnounce(true);
+      if (announce !== this.announced) this.log.info({ announce }, announce ? 'announcing pools' : 'withdrew pools');
+      this.announced = announce;
+    } catch (e) {
+      this.lastError = `BIRD: ${(e as Error).message}`;
+      this.log.error({ err: this.lastError }, 'BIRD update failed');
+      throw e;
+    }
+  }
+}
