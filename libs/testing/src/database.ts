@@ -19,3 +19,29 @@ export function migrateTestDatabase(): Promise<string[]> {
   migrated ??= migrate(testDatabaseUrl());
   return migrated;
 }
+
+/**
+ * A fresh, migrated database next to DATABASE_URL's, for tests that must own the whole schema
+ * (e.g. the demo seed with its fixed pools). Call drop() when done.
+ */
+export async function createScratchDatabase(tag = 'scratch'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { Client } = await import('pg');
+  const base = new URL(testDatabaseUrl());
+  const name = `${base.pathname.slice(1) || 'anyfront'}_${tag}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new URL(base.toString());
+  admin.pathname = '/postgres';
+  const run = async (sql: string) => {
+    const c = new Client({ connectionString: admin.toString() });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}

@@ -1,0 +1,83 @@
+import { ApiKey, Membership, Organization, User } from '@anyfront/db';
+import { DataSource } from 'typeorm';
+import { parsePoolPrefix } from '../admin/pool-prefix';
+import { createOrganizationWithOwner, upsertOperator } from '../auth/accounts';
+import { hashApiKey } from '../auth/tokens';
+
+/** Demo logins; printed by the seed. A demo deployment only: never run the seed in production. */
+export const DEMO = {
+  operator: { email: 'operator@example.com', password: 'anyfront-operator' },
+  owner: { email: 'demo@example.com', password: 'anyfront-demo', organization: 'Demo Organization' },
+  // Fixed so every run of the idempotent seed can print it (only its hash is stored).
+  apiKey: 'afk_demo_0000000000000000000000000000000000000',
+  pops: [
+    { code: 'ams', name: 'Amsterdam', region: 'eu-west' },
+    { code: 'fra', name: 'Frankfurt', region: 'eu-central' },
+    { code: 'nyc', name: 'New York', region: 'us-east' },
+    { code: 'sjc', name: 'San Jose', region: 'us-west' },
+  ],
+  // Two IPv4 pools with different PoP sets (so one broken PoP set cannot take both of a service's addresses), one IPv6 pool.
+  pools: [
+    { prefix: '192.0.2.0/24', pops: ['ams', 'nyc'] },
+    { prefix: '198.51.100.0/24', pops: ['fra', 'sjc'] },
+    { prefix: 'fd00:a0::/48', pops: ['ams', 'fra', 'nyc', 'sjc'] },
+  ],
+};
+
+export interface DemoSeedResult {
+  operatorId: string;
+  organizationId: string;
+  ownerId: string;
+  poolIds: string[];
+}
+
+/** Idempotent: running it again changes nothing that exists and adds what is missing. */
+export async function seedDemoData(ds: DataSource): Promise<DemoSeedResult> {
+  const operator = await upsertOperator(ds, DEMO.operator.email, DEMO.operator.password);
+
+  for (const pop of DEMO.pops) {
+    await ds.query('INSERT INTO pops (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [pop.code, pop.name, pop.region]);
+  }
+  const poolIds: string[] = [];
+  for (const pool of DEMO.pools) {
+    const parsed = parsePoolPrefix(pool.prefix, { allowDocumentation: true });
+    if (!parsed.ok) throw new Error(`demo pool ${pool.prefix} ${parsed.message}`);
+    await ds.query(`INSERT INTO pools (prefix, family, scope) VALUES ($1, $2, 'global') ON CONFLICT (prefix) DO NOTHING`, [parsed.prefix, parsed.family]);
+    const [{ id }] = await ds.query('SELECT id FROM pools WHERE prefix = $1', [parsed.prefix]);
+    await ds.query(
+      'INSERT INTO pool_pops (pool_id, pop_id) SELECT $1, id FROM pops WHERE code = ANY($2) ON CONFLICT DO NOTHING',
+      [id, pool.pops],
+    );
+    poolIds.push(id);
+  }
+
+  let owner = await ds.getRepository(User).createQueryBuilder('u').where('lower(u.email) = :e', { e: DEMO.owner.email }).getOne();
+  let organizationId: string;
+  if (!owner) {
+    const created = await createOrganizationWithOwner(ds.manager, {
+      email: DEMO.owner.email,
+      password: DEMO.owner.password,
+      organizationName: DEMO.owner.organization,
+    });
+    owner = created.user;
+    organizationId = created.organization.id;
+  } else {
+    const m = await ds.getRepository(Membership).findOneByOrFail({ userId: owner.id });
+    organizationId = m.organizationId;
+  }
+  await ds.getRepository(Organization).findOneByOrFail({ id: organizationId });
+  const hash = hashApiKey(DEMO.apiKey);
+  if (!(await ds.getRepository(ApiKey).existsBy({ secretHash: hash }))) {
+    await ds.getRepository(ApiKey).insert({
+      organizationId,
+      name: 'demo',
+      role: 'owner',
+      prefix: DEMO.apiKey.slice(0, 12),
+      secretHash: hash,
+      createdBy: owner.id,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+  }
+  return { operatorId: operator.id, organizationId, ownerId: owner.id, poolIds };
+}

@@ -1,0 +1,53 @@
+import { createDataSource } from '@anyfront/db';
+import { createScratchDatabase } from '@anyfront/testing';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { createTestApp, type TestApp } from '../testing';
+import { DEMO, seedDemoData } from './demo-data';
+
+// Runs in its own database: the demo pools are fixed prefixes other tests may also use.
+describe('demo seed', () => {
+  let scratch: { url: string; drop: () => Promise<void> };
+  let ds: DataSource;
+  let t: TestApp;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('seed');
+    ds = createDataSource(scratch.url);
+    await ds.initialize();
+    t = await createTestApp({ env: { DATABASE_URL: scratch.url } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await ds.destroy();
+    await scratch.drop();
+  });
+
+  const counts = async () =>
+    (await ds.query(
+      `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM organizations)::int AS orgs, (SELECT count(*) FROM pops)::int AS pops,
+              (SELECT count(*) FROM pools)::int AS pools, (SELECT count(*) FROM pool_pops)::int AS pool_pops, (SELECT count(*) FROM api_keys)::int AS keys`,
+    ))[0];
+
+  it('creates the demo fleet and accounts, and a second run changes nothing', async () => {
+    await seedDemoData(ds);
+    const first = await counts();
+    expect(first).toEqual({ users: 2, orgs: 1, pops: 4, pools: 3, pool_pops: 8, keys: 1 });
+    await seedDemoData(ds);
+    expect(await counts()).toEqual(first);
+  });
+
+  it('the printed logins and API key work, and the pools have different PoP sets', async () => {
+    const op = request.agent(t.url);
+    expect((await op.post('/v1/auth/login').send(DEMO.operator)).status).toBe(200);
+    const pools = (await op.get('/v1/admin/pools')).body.data as Array<{ prefix: string; family: number; pops: Array<{ code: string }> }>;
+    expect(pools.map((p) => p.prefix).sort()).toEqual(['192.0.2.0/24', '198.51.100.0/24', 'fd00:a0::/48']);
+    const v4 = pools.filter((p) => p.family === 4).map((p) => p.pops.map((x) => x.code).sort().join(','));
+    expect(v4[0]).not.toEqual(v4[1]);
+
+    const owner = request.agent(t.url);
+    const login = await owner.post('/v1/auth/login').send({ email: DEMO.owner.email, password: DEMO.owner.password });
+    expect(login.body).toMatchObject({ role: 'owner', organization: { name: DEMO.owner.organization } });
+    const me = await t.http().get('/v1/me').set('Authorization', `Bearer ${DEMO.apiKey}`);
+    expect(me.body).toMatchObject({ credential: 'api_key', organization: { name: DEMO.owner.organization } });
+  });
+});
