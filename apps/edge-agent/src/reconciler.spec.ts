@@ -1,0 +1,252 @@
+import type { NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
+import { serviceKey } from '@anyfront/dataplane';
+import type { DesiredState } from '@anyfront/contracts';
+import { BirdPort, NftPort, Reconciler, ReconcilerOptions, RoutePort, StorePort } from './reconciler';
+import type { PersistedState } from './io/state-store';
+
+/** Fake kernel: keeps the object inventory an nft script would leave behind. */
+class FakeNft implements NftPort {
+  chains = new Set<string>();
+  sets = new Set<string>();
+  counters = new Set<string>();
+  exists = false;
+  scripts: string[] = [];
+  failNext: string | null = null;
+  async inventory(): Promise<NftInventory> {
+    return { tableExists: this.exists, chains: new Set(this.chains), sets: new Set(this.sets), counters: new Set(this.counters) };
+  }
+  async apply(script: string): Promise<void> {
+    if (this.failNext) {
+      const m = this.failNext;
+      this.failNext = null;
+      throw new Error(m);
+    }
+    this.scripts.push(script);
+    for (const line of script.split('\n')) {
+      const m = /^(add|delete) (table|chain|map|set|counter) inet anyfront ?(\S*)/.exec(line);
+      if (!m) continue;
+      const [, op, kind, name] = m;
+      if (kind === 'table') { this.exists = op === 'add'; continue; }
+      const target = kind === 'chain' ? this.chains : kind === 'counter' ? this.counters : this.sets;
+      if (op === 'add') target.add(name); else target.delete(name);
+    }
+  }
+}
+
+class FakeRoutes implements RoutePort {
+  rules = new Map<string, { family: 4 | 6; mark: number; table: number; priority: number }>();
+  routes = new Map<string, { family: 4 | 6; table: number; dev: string; encap: string; segs: string[] }>();
+  tunsrc: string | undefined;
+  failAdds: string | null = null;
+  applied: RoutingChange[] = [];
+  async inventory(): Promise<RoutingInventory> {
+    return { rules: [...this.rules.values()], routes: [...this.routes.values()], links: [], srTunsrc: this.tunsrc };
+  }
+  private play(family: 4 | 6, lines: string[]) {
+    for (const l of lines) {
+      let m = /^route replace default encap seg6 mode encap segs (\S+) dev (\S+) table (\d+)/.exec(l);
+      if (m) this.routes.set(`${family}|${m[3]}`, { family, table: Number(m[3]), dev: m[2], encap: 'seg6', segs: [m[1]] });
+      m = /^rule (add|del) fwmark (\S+) table (\d+) priority (\d+)/.exec(l);
+      if (m) {
+        const key = `${family}|${Number(m[2])}`;
+        if (m[1] === 'add') this.rules.set(key, { family, mark: Number(m[2]), table: Number(m[3]), priority: Number(m[4]) });
+        else this.rules.delete(key);
+      }
+      m = /^route flush table (\d+)/.exec(l);
+      if (m) this.routes.delete(`${family}|${m[1]}`);
+    }
+  }
+  async applyAdds(c: RoutingChange): Promise<void> {
+    if (this.failAdds) throw new Error(this.failAdds);
+    this.applied.push(c);
+    for (const l of c.pre) { const m = /^sr tunsrc set (\S+)/.exec(l); if (m) this.tunsrc = m[1]; }
+    this.play(4, c.v4);
+    this.play(6, c.v6);
+  }
+  async applyRemovals(c: RoutingChange): Promise<void> {
+    this.play(4, c.v4Del);
+    this.play(6, c.v6Del);
+  }
+}
+
+class FakeBird implements BirdPort {
+  config = '';
+  announce: boolean | null = null;
+  calls: string[] = [];
+  async writeConfig(text: string) { this.config = text; this.calls.push('write'); }
+  async configure() { this.calls.push('configure'); }
+  async setAnnounce(on: boolean) { this.announce = on; this.calls.push(on ? 'enable' : 'disable'); }
+}
+
+class MemStore implements StorePort {
+  saved: PersistedState | null = null;
+  saves = 0;
+  async load() { return this.saved ? JSON.parse(JSON.stringify(this.saved)) as PersistedState : null; }
+  async save(s: PersistedState) { this.saved = JSON.parse(JSON.stringify(s)); this.saves++; }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const OPTS: ReconcilerOptions = {
+  nodeId: 'edge-1', markBase: 0x100000, markCount: 1000, uplink: 'e0', rulePriority: 1000, devicePrefix: 'aft', sources: {}, dryRun: false,
+  plan: { table: 'anyfront', flowTimeoutSeconds: 300, flowTableSize: 65536, probePortBase: 10000 },
+  bird: { routerId: '192.0.2.2', localAs: 65011, neighbors: [], bfd: false, holdTime: 3, keepaliveTime: 1 },
+};
+
+function svc(id: string, addr: string, backends = ['b1', 'b2']) {
+  return {
+    id, addresses: [{ address: addr, family: 4 }], listeners: [{ protocol: 'tcp', port_from: 80, port_to: 80 }], hash_mode: 'five_tuple', encapsulation: 'srv6', maglev_table_size: 251,
+    backends: backends.map((b, i) => ({ id: b, address: `fd00:b::${i + 1}`, weight: 1, enabled: true })),
+    health_check: { protocol: 'tcp', port: 80, path: '/', interval_seconds: 1, timeout_seconds: 1, healthy_threshold: 1, unhealthy_threshold: 1 },
+  };
+}
+function desired(generation: number, services = [svc('web', '198.51.100.10'), svc('api', '198.51.100.20')], extra: Record<string, unknown> = {}) {
+  return { version: 1, generation, node: { id: 'edge-1', pop: 'lab', tunnel_source_ipv6: 'fd00:1::2' }, hash_seed: 7, pools: [{ id: 'p', prefix: '198.51.100.0/24', family: 4 }], services, ...extra };
+}
+
+function setup(store = new MemStore()) {
+  const nft = new FakeNft();
+  const routes = new FakeRoutes();
+  const bird = new FakeBird();
+  const r = new Reconciler(nft, routes, bird, store, OPTS, silent);
+  return { nft, routes, bird, store, r };
+}
+
+describe('Reconciler', () => {
+  it('applies a valid state: routes and nft programmed, state persisted, pools announced', async () => {
+    const { r, nft, routes, bird, store } = setup();
+    await expect(r.submit(desired(1))).resolves.toEqual({ status: 200, applied: true, generation: 1 });
+    expect(nft.scripts).toHaveLength(1);
+    expect(routes.rules.size).toBe(4);
+    expect(store.saved?.state.generation).toBe(1);
+    expect(r.programmed).toBe(true);
+    expect(bird.announce).toBe(true);
+    expect(bird.config).toContain('route 198.51.100.0/24 unreachable;');
+  });
+
+  it('refuses an invalid state with 422 and changes nothing', async () => {
+    const { r, nft, routes, bird } = setup();
+    await r.submit(desired(1));
+    const before = nft.scripts.length;
+    const bad = desired(2, [svc('web', '198.51.100.10'), { ...svc('api', '198.51.100.20'), encapsulation: 'ipip' }]);
+    const out = await r.submit(bad);
+    expect(out).toMatchObject({ status: 422, title: 'Invalid desired state' });
+    expect((out as { detail: string }).detail).toContain('cannot be reached with ipip');
+    expect(await r.submit({ ...desired(3), hash_seed: -1 })).toMatchObject({ status: 422 });
+    expect(await r.submit(desired(3, undefined, { node: { id: 'edge-9', pop: 'x' } }))).toMatchObject({ status: 422, detail: expect.stringContaining('edge-9') });
+    expect(nft.scripts.length).toBe(before);
+    expect(routes.applied.length).toBe(1);
+    expect(r.generation).toBe(1);
+    expect(bird.announce).toBe(true);
+  });
+
+  it('orders generations: older 409, same content no-op, same generation with other content 409', async () => {
+    const { r, nft } = setup();
+    await r.submit(desired(5));
+    expect(await r.submit(desired(4))).toMatchObject({ status: 409, generation: 5 });
+    expect(await r.submit(desired(5))).toEqual({ status: 200, applied: false, generation: 5 });
+    expect(await r.submit(desired(5, [svc('web', '198.51.100.10')]))).toMatchObject({ status: 409 });
+    expect(nft.scripts).toHaveLength(1);
+  });
+
+  it('keeps the last good state when the kernel refuses the nft transaction (500), and keeps announcing it', async () => {
+    const { r, nft, bird, store } = setup();
+    await r.submit(desired(1));
+    nft.failNext = 'Error: Could not process rule';
+    const out = await r.submit(desired(2, [svc('web', '198.51.100.10', ['b1', 'b2', 'b3'])]));
+    expect(out).toMatchObject({ status: 500, detail: expect.stringContaining('Could not process rule') });
+    expect(r.generation).toBe(1);
+    expect(store.saved?.state.generation).toBe(1);
+    expect(r.lastError).toContain('Could not process rule');
+    expect(r.programmed).toBe(true);
+    expect(bird.announce).toBe(true);
+  });
+
+  it('withdraws when routes fail half-way and announces again once a retry succeeds', async () => {
+    const { r, routes, bird } = setup();
+    await r.submit(desired(1));
+    routes.failAdds = 'RTNETLINK answers: No such device';
+    expect(await r.submit(desired(2, [svc('web', '198.51.100.10', ['b1', 'b2', 'b3'])]))).toMatchObject({ status: 500 });
+    await new Promise((res) => setImmediate(res));
+    expect(r.programmed).toBe(false);
+    expect(bird.announce).toBe(false);
+    expect(r.needsRetry).toBe(true);
+    routes.failAdds = null;
+    await r.retry();
+    expect(r.generation).toBe(2);
+    expect(bird.announce).toBe(true);
+  });
+
+  it('re-renders only the service whose backend health changed', async () => {
+    const { r, nft } = setup();
+    await r.submit(desired(1));
+    await r.setHealth('api', 'b1', false);
+    expect(nft.scripts).toHaveLength(2);
+    expect(nft.scripts[1]).toContain(`svc_${serviceKey('api')}`);
+    expect(nft.scripts[1]).not.toContain(serviceKey('web'));
+    await r.setHealth('api', 'b1', false); // no change, nothing rendered
+    expect(nft.scripts).toHaveLength(2);
+  });
+
+  it('announces only while at least one backend is usable (or there are no services)', async () => {
+    const { r, bird } = setup();
+    await r.submit(desired(1, [svc('web', '198.51.100.10', ['b1'])]));
+    expect(bird.announce).toBe(true);
+    await r.setHealth('web', 'b1', false);
+    expect(bird.announce).toBe(false);
+    await r.setHealth('web', 'b1', true);
+    expect(bird.announce).toBe(true);
+    await r.submit(desired(2, []));
+    expect(bird.announce).toBe(true);
+  });
+
+  it('drain and shutdown withdraw (disable first) without touching the data plane', async () => {
+    const { r, bird, nft } = setup();
+    await r.submit(desired(1));
+    bird.calls = [];
+    await r.setOperatorDrain(true);
+    expect(bird.calls[0]).toBe('disable');
+    expect(bird.config).toContain('disabled yes;');
+    await r.setOperatorDrain(false);
+    expect(bird.announce).toBe(true);
+    await r.submit(desired(2, undefined, { drained: true }));
+    expect(bird.announce).toBe(false);
+    await r.submit(desired(3));
+    await r.shutdown();
+    expect(bird.announce).toBe(false);
+    expect(nft.scripts.some((s) => s.includes('delete table'))).toBe(false);
+  });
+
+  it('restart: restores marks and health, re-applies without touching a kernel that still matches', async () => {
+    const first = setup();
+    await first.r.submit(desired(1));
+    await first.r.setHealth('api', 'b2', false);
+    const second = new Reconciler(first.nft, first.routes, first.bird, first.store, OPTS, silent);
+    const scripts = first.nft.scripts.length;
+    const routeChanges = first.routes.applied.length;
+    await expect(second.restore()).resolves.toBe(true);
+    expect(second.generation).toBe(1);
+    expect(second.healthOf('api', 'b2')).toBe(false);
+    expect(first.nft.scripts.length).toBe(scripts);
+    expect(first.routes.applied.length).toBe(routeChanges + 1); // an empty change: nothing to do
+    expect(first.routes.applied.at(-1)).toEqual({ pre: [], v4: [], v6: [], v4Del: [], v6Del: [], post: [] });
+    expect(second.programmed).toBe(true);
+  });
+
+  it('does not announce before anything is programmed', async () => {
+    const { r, bird } = setup();
+    await expect(r.restore()).resolves.toBe(false);
+    expect(bird.announce).toBe(false);
+    expect(r.shouldAnnounce()).toBe(false);
+  });
+
+  it('dry run renders but touches nothing', async () => {
+    const nft = new FakeNft();
+    const routes = new FakeRoutes();
+    const store = new MemStore();
+    const r = new Reconciler(nft, routes, null, store, { ...OPTS, dryRun: true }, silent);
+    await expect(r.submit(desired(1) as unknown as DesiredState)).resolves.toMatchObject({ status: 200, applied: true });
+    expect(nft.scripts).toHaveLength(0);
+    expect(routes.applied).toHaveLength(0);
+    expect(store.saves).toBe(0);
+  });
+});
