@@ -30,7 +30,7 @@ export * from './anycast-address.entity';
  * Every entity the DataSource knows. Explicit (no globs) so tests, the CLI and the build load
  * the same set. Append new entities here (and export them above).
  */
-export const ENTITIES: Function[] = [
+export const ENTITIES: Array<new () => object> = [
   Organization,
   User,
   Membership,
