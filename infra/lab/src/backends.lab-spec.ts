@@ -38,31 +38,33 @@ describe('lab: backend set changes', () => {
     const long = runLoad('client2', { kind: 'download', host: anycastV4[0], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
     await pause(1000);
     await pushToFleet({ without: ['be2'] });
-    const running = await long;
-    await setRouterPath(['edge2']);
-    const after = mapping(await runLoad('client1', { kind: 'whoami', host: anycastV4[0], localPorts: PORTS, concurrency: 20 }));
-    expect(after.size).toBe(PORTS.length);
+    try {
+      const running = await long;
+      await setRouterPath(['edge2']);
+      const after = mapping(await runLoad('client1', { kind: 'whoami', host: anycastV4[0], localPorts: PORTS, concurrency: 20 }));
+      expect(after.size).toBe(PORTS.length);
 
-    let kept = 0;
-    let stayedOnRemaining = 0;
-    for (const [port, was] of before) {
-      const now = after.get(port)!;
-      expect(now).not.toBe('be2');
-      if (was !== 'be2') { kept += 1; if (now === was) stayedOnRemaining += 1; }
+      let kept = 0;
+      let stayedOnRemaining = 0;
+      for (const [port, was] of before) {
+        const now = after.get(port)!;
+        expect(now).not.toBe('be2');
+        if (was !== 'be2') { kept += 1; if (now === was) stayedOnRemaining += 1; }
+      }
+      // Maglev moves little more than the removed backend's own buckets (a naive hash mod N moves ~half).
+      expect(stayedOnRemaining / kept).toBeGreaterThan(0.9);
+      const spread = byBackend([...after].map(([, backend]) => ({ ok: true, backend, ms: 0 })));
+      expect(spread.be1).toBeGreaterThan(PORTS.length * 0.3);
+      expect(spread.be3).toBeGreaterThan(PORTS.length * 0.3);
+
+      // Connections already running on the remaining backends finished intact.
+      const onRemaining = running.filter((r) => r.backend !== 'be2');
+      expect(onRemaining.length).toBeGreaterThan(0);
+      for (const r of onRemaining) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
+    } finally {
+      await pushToFleet();
+      await setRouterPath(edges.map((e) => e.name));
     }
-    // Maglev moves little more than the removed backend's own buckets (a naive hash mod N moves ~half).
-    expect(stayedOnRemaining / kept).toBeGreaterThan(0.9);
-    const spread = byBackend([...after].map(([, backend]) => ({ ok: true, backend, ms: 0 })));
-    expect(spread.be1).toBeGreaterThan(PORTS.length * 0.3);
-    expect(spread.be3).toBeGreaterThan(PORTS.length * 0.3);
-
-    // Connections already running on the remaining backends finished intact.
-    const onRemaining = running.filter((r) => r.backend !== 'be2');
-    expect(onRemaining.length).toBeGreaterThan(0);
-    for (const r of onRemaining) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
-
-    await pushToFleet();
-    await setRouterPath(edges.map((e) => e.name));
   });
 
   it('(d) a backend whose server stops gets no new flows within interval x threshold; other flows untouched', async () => {
@@ -78,21 +80,23 @@ describe('lab: backend set changes', () => {
         return s.services[0].backends.find((b) => b.id === 'be3')?.healthy === false;
       }, Math.max(1000, bound - (Date.now() - stopped)), 100);
     }
-    const fresh = await runLoad('client1', { kind: 'whoami', host: anycastV4[1], count: 150, concurrency: 15 });
-    expect(fresh.filter((r) => !r.ok)).toEqual([]);
-    const spread = byBackend(fresh);
-    expect(spread.be3 ?? 0).toBe(0);
-    expect(spread.be1).toBeGreaterThan(150 * 0.25);
-    expect(spread.be2).toBeGreaterThan(150 * 0.25);
+    try {
+      const fresh = await runLoad('client1', { kind: 'whoami', host: anycastV4[1], count: 150, concurrency: 15 });
+      expect(fresh.filter((r) => !r.ok)).toEqual([]);
+      const spread = byBackend(fresh);
+      expect(spread.be3 ?? 0).toBe(0);
+      expect(spread.be1).toBeGreaterThan(150 * 0.25);
+      expect(spread.be2).toBeGreaterThan(150 * 0.25);
 
-    const running = await long;
-    const onOthers = running.filter((r) => r.backend !== 'be3');
-    expect(onOthers.length).toBeGreaterThan(0);
-    for (const r of onOthers) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
-
-    await startBackendServer('be3');
-    for (const e of edges) {
-      await waitFor(`${e.name} marks be3 healthy again`, async () => (await agentStatus(e)).services[0].backends.find((b) => b.id === 'be3')?.healthy === true, 20_000);
+      const running = await long;
+      const onOthers = running.filter((r) => r.backend !== 'be3');
+      expect(onOthers.length).toBeGreaterThan(0);
+      for (const r of onOthers) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
+    } finally {
+      await startBackendServer('be3');
+      for (const e of edges) {
+        await waitFor(`${e.name} marks be3 healthy again`, async () => (await agentStatus(e)).services[0].backends.find((b) => b.id === 'be3')?.healthy === true, 20_000);
+      }
     }
   });
 });

@@ -41,7 +41,8 @@ export function composeDesiredState(o: ComposeOptions): DesiredState {
       listeners: o.listeners ?? [{ protocol: 'tcp', port_from: SERVICE_PORT, port_to: SERVICE_PORT }],
       hash_mode: 'five_tuple',
       encapsulation: 'srv6',
-      maglev_table_size: maglevTableSize(list.length),
+      // M follows the service's configured size, not the backends left: changing M rehashes every flow.
+      maglev_table_size: maglevTableSize(o.backends.length),
       backends: list,
       health_check: { ...LAB_HEALTH_CHECK, ...o.healthCheck },
     }],

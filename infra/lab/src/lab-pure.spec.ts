@@ -44,10 +44,10 @@ describe('composeDesiredState', () => {
     expect(a.node.id).not.toBe(b.node.id);
   });
 
-  it('leaves removed backends out and resizes M', () => {
+  it('leaves removed backends out but keeps M (a new M would rehash every flow)', () => {
     const s = composeDesiredState({ edge: edges[0], generation: 2, backends, without: ['be2'] });
     expect(s.services[0].backends.map((b) => b.id)).toEqual(['be1', 'be3']);
-    expect(s.services[0].maglev_table_size).toBe(maglevTableSize(2));
+    expect(s.services[0].maglev_table_size).toBe(maglevTableSize(3));
   });
 });
 
