@@ -60,7 +60,7 @@ async function fixedRate(name: string, port: number, make: (i: number) => [strin
           latencies.push(performance.now() - due);
           statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         },
-        () => statuses.set(-1, (statuses.get(-1) ?? 0) + 1),
+        () => void statuses.set(-1, (statuses.get(-1) ?? 0) + 1),
       ),
     );
   }
