@@ -145,7 +145,7 @@ export class Agent {
         encapsulation: s.encapsulation,
         maglev_table_size: s.m,
         usable_buckets: s.buckets.size,
-        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: r.healthOf(s.id, b.id) ?? null })),
+        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null })),
       })),
     };
   }

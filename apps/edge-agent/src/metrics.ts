@@ -25,8 +25,9 @@ export class AgentMetrics {
       name: 'anyfront_agent_backend_healthy', help: '1 healthy, 0 unhealthy, -1 not checked yet', labelNames: ['service', 'backend'], registers: r,
       collect() {
         this.reset();
-        for (const s of reconciler.state?.services ?? []) for (const b of s.backends) {
-          const h = reconciler.healthOf(s.id, b.id);
+        // Health as programmed into the data plane (the plan), not a probe result still being applied.
+        for (const s of reconciler.lastPlan?.services ?? []) for (const b of s.backends) {
+          const h = b.healthy;
           this.set({ service: s.id, backend: b.id }, h === undefined ? -1 : h ? 1 : 0);
         }
       },

@@ -103,6 +103,7 @@ describe('nft renderer', () => {
       'meta l4proto . th dport != { tcp . 80 } counter name ip daddr map { 198.51.100.10 : "drop4_198_51_100_10" } drop',
       'meta mark set 0',
       'meta nfproto ipv4 meta mark set ip saddr . th sport . ip daddr . th dport map @flows4',
+      'tcp flags & (syn | ack) == syn meta mark set 0',
       `meta mark @live_${key} goto fwd_${key}`,
       `meta nfproto ipv4 meta mark set jhash ip saddr . th sport . ip daddr . th dport mod 251 seed 0x1234 map @mg_${key}_251`,
       `meta mark @live_${key} goto fwd_${key}`,

@@ -186,6 +186,8 @@ export function renderService(t: string, svc: ServicePlan, inv: NftInventory): s
     if (!svc.addresses.some((a) => a.family === fam)) continue;
     r(`meta nfproto ipv${fam} meta mark set ${flowKey(fam)} map @flows${fam}`);
   }
+  // A TCP SYN starts a new connection: it never follows a stale entry of a reused 5-tuple.
+  r('tcp flags & (syn | ack) == syn meta mark set 0');
   // Flow entry of a backend still configured: keep the flow there (drains disabled/unhealthy ones gracefully).
   r(`meta mark @${live} goto ${fwdChain}`);
   for (const fam of [4, 6] as const) {

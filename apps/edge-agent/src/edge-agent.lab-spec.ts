@@ -1,0 +1,221 @@
+/**
+ * The edge agent on a real kernel: namespaces afd-* (client, router, edge running the agent, two
+ * backends decapsulating SRv6 by hand), real nft, ip and BIRD. Needs root.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { addDecap, BackendNet, createNet, destroyNet, inNs, NET, removeDecap, startBackendServer } from './lab/afd-net';
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '../../..');
+const WEB = '198.51.100.10';
+const DEAD = '198.51.100.20';
+const TOKEN = 'lab-token-0123456789';
+const dir = mkdtempSync(join(tmpdir(), 'afd-lab-'));
+const stateFile = join(dir, 'desired.json');
+let backends: BackendNet[] = [];
+const servers = new Map<string, ChildProcess>();
+let agent: ChildProcess | null = null;
+let agentPort = 0;
+const children: ChildProcess[] = [];
+
+function service(id: string, address: string, hcPort: number, disabled: string[] = []) {
+  return {
+    id, addresses: [{ address, family: 4 }],
+    listeners: [{ protocol: 'tcp', port_from: 8080, port_to: 8080 }, { protocol: 'tcp', port_from: 9000, port_to: 9000 }],
+    hash_mode: 'five_tuple', encapsulation: 'srv6', maglev_table_size: 251,
+    backends: backends.map((b) => ({ id: b.name, address: b.sid, weight: 1, enabled: !disabled.includes(b.name) })),
+    health_check: { protocol: 'http', port: hcPort, path: '/', interval_seconds: 1, timeout_seconds: 0.5, healthy_threshold: 2, unhealthy_threshold: 2 },
+  };
+}
+function desired(generation: number, services: unknown[]) {
+  return { version: 1, generation, node: { id: 'afd-edge', pop: 'lab', tunnel_source_ipv4: NET.edge.v4, tunnel_source_ipv6: NET.edge.v6 }, hash_seed: 0x5eed, pools: [{ id: 'lab4', prefix: NET.anycastPrefix, family: 4 }], services };
+}
+
+async function startAgent(): Promise<void> {
+  const log = join(dir, 'agent.log');
+  const child = spawn('ip', ['netns', 'exec', NET.edge.ns, process.execPath, '-r', join(ROOT, 'scripts/register.js'), join(ROOT, 'apps/edge-agent/src/main.ts'), '--config', join(dir, 'agent.json')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  agent = child;
+  agentPort = await new Promise<number>((res, rej) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      writeFileSync(log, d, { flag: 'a' });
+      buf += d.toString();
+      const m = /"port":(\d+).*"msg":"agent ready"/.exec(buf);
+      if (m) res(Number(m[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => writeFileSync(log, d, { flag: 'a' }));
+    child.once('exit', (code) => rej(new Error(`agent exited ${code}; see ${log}`)));
+  });
+}
+
+async function stopAgent(): Promise<void> {
+  const a = agent;
+  if (!a || a.exitCode !== null) return;
+  await new Promise<void>((res) => {
+    a.once('exit', () => res());
+    a.kill('SIGTERM');
+  });
+  agent = null;
+}
+
+/** curl inside a namespace; returns curl's exit code and body. */
+function curl(ns: string, args: string[], input?: string): { code: number; out: string } {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'curl', '-s', ...args], { input, encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout };
+}
+function api(method: string, path: string, body?: unknown): { status: number; type: string; json: Record<string, unknown> } {
+  const args = ['-X', method, '-H', `authorization: Bearer ${TOKEN}`, '-H', 'content-type: application/json', '-w', '\n%{http_code} %{content_type}', `http://127.0.0.1:${agentPort}${path}`];
+  if (body !== undefined) args.push('--data-binary', '@-');
+  const r = curl(NET.edge.ns, args, body === undefined ? undefined : JSON.stringify(body));
+  const lines = r.out.trimEnd().split('\n');
+  const [status, type] = lines.pop()!.split(' ');
+  return { status: Number(status), type, json: lines.length ? JSON.parse(lines.join('\n')) : {} };
+}
+const status = () => api('GET', '/v1/status').json as { applied_generation: number; announced: boolean; programmed: boolean; services: { id: string; backends: { id: string; healthy: boolean | null }[] }[] };
+const healthOf = (svc: string, b: string) => status().services.find((s) => s.id === svc)?.backends.find((x) => x.id === b)?.healthy;
+function metric(name: string, labels: string): number {
+  const text = curl(NET.edge.ns, [`http://127.0.0.1:${agentPort}/metrics`]).out;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+const get = (addr: string, port = 8080, max = 5) => curl(NET.client.ns, ['-m', String(max), `http://${addr}:${port}/`]);
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const birdRoutes = () => inNs(NET.edge.ns, 'birdc', '-s', join(dir, 'bird.ctl'), 'show', 'route');
+
+beforeAll(async () => {
+  backends = createNet(2, [WEB, DEAD]);
+  for (const b of backends) servers.set(b.name, await startBackendServer(b, [WEB, DEAD], 8080, 9000));
+  writeFileSync(join(dir, 'agent.json'), JSON.stringify({
+    node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, uplink_device: NET.edge.uplink,
+    bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
+    log_level: 'info',
+  }));
+  // "dead": its health check port has no server, so both backends turn unhealthy and the service has none.
+  writeFileSync(stateFile, JSON.stringify(desired(1, [service('web', WEB, 8080), service('dead', DEAD, 8999)])));
+  await startAgent();
+  await waitFor('health of every backend', () => {
+    const s = status();
+    return s.services.length === 2 && s.services.every((x) => x.backends.every((b) => b.healthy === (x.id === 'web')));
+  });
+});
+
+afterAll(async () => {
+  await stopAgent().catch(() => undefined);
+  if (agent?.pid) agent.kill('SIGKILL');
+  for (const c of [...servers.values(), ...children]) if (c.exitCode === null) c.kill('SIGKILL');
+  const pidFile = join(dir, 'bird.pid');
+  if (existsSync(pidFile)) {
+    try { process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* gone */ }
+  }
+  destroyNet(2);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('edge agent on a real kernel', () => {
+  it('delivers through SRv6 to a backend that sees the real client address, and announces the pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const r = get(WEB);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^backend=b[12] client=${NET.client.v4.replace(/\./g, '\\.')}\\n$`));
+      seen.add(r.out.split(' ')[0]);
+    }
+    expect(seen.size).toBe(2); // Maglev spreads new connections over both backends
+    expect(status()).toMatchObject({ applied_generation: 1, programmed: true, announced: true });
+    expect(birdRoutes()).toContain('198.51.100.0/24');
+    expect(metric('anyfront_agent_address_packets', `address="${WEB}"`)).toBeGreaterThan(0);
+  });
+
+  it('drops and counts traffic to a port without a listener', () => {
+    const before = metric('anyfront_agent_listener_dropped_packets', `address="${WEB}"`);
+    const r = get(WEB, 8081, 2);
+    expect(r.code).toBe(28); // timed out: dropped, not refused
+    expect(metric('anyfront_agent_listener_dropped_packets', `address="${WEB}"`)).toBeGreaterThan(before);
+  });
+
+  it('answers a service without a healthy backend with a TCP reset instead of black-holing', () => {
+    const r = get(DEAD, 8080, 10);
+    expect(r.code).toBe(7); // connection refused (RST), not 28 (timeout)
+    expect(metric('anyfront_agent_rejected_packets', 'service="dead"')).toBeGreaterThan(0);
+  });
+
+  it('refuses an invalid state as a whole (422, problem+json) and keeps the last good one', () => {
+    const bad = desired(2, [service('web', WEB, 8080), { ...service('dead', DEAD, 8999), backends: [{ id: 'v4', address: '203.0.113.50', weight: 1, enabled: true }] }]);
+    const r = api('POST', '/v1/desired-state', bad);
+    expect(r.status).toBe(422);
+    expect(r.type).toBe('application/problem+json');
+    expect(String(r.json.detail)).toContain('cannot be reached with srv6');
+    expect(status().applied_generation).toBe(1);
+    expect(get(WEB).code).toBe(0);
+  });
+
+  it('applies a newer generation and refuses an older one with 409', () => {
+    expect(api('POST', '/v1/desired-state', desired(2, [service('web', WEB, 8080), service('dead', DEAD, 8999)]))).toMatchObject({ status: 200, json: { applied: true, generation: 2 } });
+    expect(api('POST', '/v1/desired-state', desired(2, [service('web', WEB, 8080), service('dead', DEAD, 8999)]))).toMatchObject({ status: 200, json: { applied: false } });
+    const old = api('POST', '/v1/desired-state', desired(1, [service('web', WEB, 8080)]));
+    expect(old.status).toBe(409);
+    expect(old.type).toBe('application/problem+json');
+    expect(status().applied_generation).toBe(2);
+  });
+
+  it('drain withdraws the announcement but keeps forwarding; undrain announces again', async () => {
+    expect(api('POST', '/v1/drain')).toMatchObject({ status: 200, json: { drained: true, announced: false } });
+    expect(birdRoutes()).not.toContain('198.51.100.0/24');
+    expect(get(WEB).code).toBe(0);
+    expect(api('POST', '/v1/undrain')).toMatchObject({ status: 200, json: { drained: false, announced: true } });
+    expect(birdRoutes()).toContain('198.51.100.0/24');
+  });
+
+  it('keeps an established TCP connection on its backend across an agent restart, even when that backend stops taking new flows', async () => {
+    const conn = spawn('ip', ['netns', 'exec', NET.client.ns, 'socat', '-', `TCP:${WEB}:9000`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    children.push(conn);
+    let got = '';
+    conn.stdout!.on('data', (d: Buffer) => { got += d.toString(); });
+    const say = async (word: string) => {
+      conn.stdin!.write(`${word}\n`);
+      return waitFor(`echo of ${word}`, () => { const m = new RegExp(`(b\\d): ${word}\\n`).exec(got); return m ? m[1] : undefined; }, 10_000);
+    };
+    const owner = await say('one');
+    await stopAgent();
+    expect(birdRoutes).toThrow(); // the spawned BIRD went down with the agent, after withdrawing
+    expect(await say('two')).toBe(owner); // nft was left in place: still forwarding
+    // While the agent is down, the control plane disables the connection's backend.
+    writeFileSync(stateFile, JSON.stringify(desired(3, [service('web', WEB, 8080, [owner]), service('dead', DEAD, 8999)])));
+    await startAgent();
+    await waitFor('generation 3', () => status().applied_generation === 3);
+    expect(await say('three')).toBe(owner); // flow map survived the restart and the re-apply
+    const other = owner === 'b1' ? 'b2' : 'b1';
+    for (let i = 0; i < 6; i++) expect(get(WEB).out).toContain(`backend=${other} `); // new flows avoid the disabled backend
+    conn.stdin!.end();
+    writeFileSync(stateFile, JSON.stringify(desired(4, [service('web', WEB, 8080), service('dead', DEAD, 8999)])));
+    await waitFor('generation 4', () => status().applied_generation === 4);
+  });
+
+  it('marks a backend down when its decapsulation is removed (probes travel the tunnel) and up again when restored', async () => {
+    const [b1, b2] = backends;
+    removeDecap(b2);
+    await waitFor('b2 unhealthy', () => healthOf('web', 'b2') === false);
+    for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b1 ');
+    addDecap(b2, WEB);
+    await waitFor('b2 healthy again', () => healthOf('web', 'b2') === true);
+    // Server stopped: the probe's HTTP GET is refused by the backend itself.
+    servers.get(b1.name)!.kill('SIGKILL');
+    await waitFor('b1 unhealthy', () => healthOf('web', 'b1') === false);
+    for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b2 ');
+    expect(metric('anyfront_agent_backend_healthy', 'service="web",backend="b1"')).toBe(0);
+  });
+});
