@@ -1,13 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { AppConfig } from './config';
+import { loadConfig } from './config';
 import { configureApp } from './setup';
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(AppModule.register(), { bodyParser: false, bufferLogs: true });
+  // Validate the configuration before Nest starts, so a bad setting is one clear message.
+  const config = loadConfig();
+  const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
-  const config = app.get(AppConfig);
   configureApp(app, config);
   await app.listen(config.apiPort);
   const url = `http://127.0.0.1:${config.apiPort}`;
@@ -15,6 +16,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(`[api] ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

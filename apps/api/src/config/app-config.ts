@@ -7,8 +7,8 @@ const bool = z
 const schema = z.object({
   NODE_ENV: z.string().default('development'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  DATABASE_URL: z.string({ error: 'is required, e.g. postgres://postgres@127.0.0.1:5432/anyfront' }).regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  REDIS_URL: z.string({ error: 'is required, e.g. redis://127.0.0.1:6379' }).regex(/^rediss?:\/\//, 'must be a redis:// URL'),
   /** Prefix for every Redis key the API writes (rate limits); lets several deployments share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('anyfront:'),
   /** BullMQ queue prefix; the worker must use the same value. */
