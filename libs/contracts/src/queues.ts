@@ -14,6 +14,14 @@ export enum JobName {
   AssignSlots = 'assign-slots',
   /** Repeatable: re-enqueue services still pending or waiting for pool capacity. */
   RetryWaitingServices = 'retry-waiting-services',
+  /** Compute one edge node's desired state from Postgres and push it to its agent (fleet-sync queue). */
+  SyncEdgeNode = 'sync-edge-node',
+  /** Repeatable: enqueue sync for every edge node whose state is out of date (missed or lost jobs). */
+  SweepFleet = 'sweep-fleet',
+  /** Repeatable: recompute the hourly traffic roll-ups of hours with new raw samples (traffic-rollup queue). */
+  RollupTraffic = 'rollup-traffic',
+  /** Repeatable: delete raw traffic samples older than the retention period. */
+  PruneTraffic = 'prune-traffic',
 }
 
 /** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */
@@ -26,4 +34,12 @@ export const DEFAULT_QUEUE_PREFIX = 'anyfront';
  */
 export function assignSlotsJobId(serviceId: string): string {
   return `${JobName.AssignSlots}.${serviceId}`;
+}
+
+/**
+ * One job id per edge node: a burst of changes while a sync is waiting collapses into that one job,
+ * which computes from the current database state ("latest wins").
+ */
+export function syncEdgeNodeJobId(edgeNodeId: string): string {
+  return `${JobName.SyncEdgeNode}.${edgeNodeId}`;
 }

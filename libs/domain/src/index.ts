@@ -6,3 +6,4 @@ export * from './service/listeners';
 export * from './service/health-check';
 export * from './slots/slot-address';
 export * from './slots/choose-pools';
+export * from './fleet';

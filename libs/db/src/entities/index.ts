@@ -11,6 +11,8 @@ import { User } from './user.entity';
 import { Service } from './service.entity';
 import { Backend } from './backend.entity';
 import { AnycastAddress } from './anycast-address.entity';
+import { EdgeNodeBackendHealth, EdgeNodeBootstrapToken, EdgeNodeCredential, EdgeNodeFleetState, EdgeNodeServiceGeneration, FleetSettings, PopFleetState } from './fleet-sync.entity';
+import { OrganizationUsageHourly, TrafficDirtyHour, TrafficHourly, TrafficReport, TrafficSample } from './traffic.entity';
 
 export * from './api-key.entity';
 export * from './audit-log.entity';
@@ -25,6 +27,8 @@ export * from './user.entity';
 export * from './service.entity';
 export * from './backend.entity';
 export * from './anycast-address.entity';
+export * from './fleet-sync.entity';
+export * from './traffic.entity';
 
 /**
  * Every entity the DataSource knows. Explicit (no globs) so tests, the CLI and the build load
@@ -44,4 +48,16 @@ export const ENTITIES: Array<new () => object> = [
   Service,
   Backend,
   AnycastAddress,
+  FleetSettings,
+  EdgeNodeBootstrapToken,
+  EdgeNodeCredential,
+  EdgeNodeFleetState,
+  PopFleetState,
+  EdgeNodeServiceGeneration,
+  EdgeNodeBackendHealth,
+  TrafficReport,
+  TrafficSample,
+  TrafficDirtyHour,
+  TrafficHourly,
+  OrganizationUsageHourly,
 ];

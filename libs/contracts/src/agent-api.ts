@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import * as ipaddr from 'ipaddr.js';
+
+/**
+ * Wire contract of the agent-facing control-plane API (edge agent -> api), snake_case JSON.
+ * Every call but register sends `Authorization: Bearer <node credential>`.
+ */
+
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+const counter = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const ipAddress = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (ipaddr.IPv6.isValid(s) && !s.includes('/')), 'must be one IPv4 or IPv6 address');
+
+export const NODE_CREDENTIAL_PREFIX = 'afn_';
+export const BOOTSTRAP_TOKEN_PREFIX = 'afb_';
+
+export const agentRegisterRequestSchema = z.object({
+  bootstrap_token: z.string().min(1).max(200),
+  /** Where the control plane pushes desired states: the agent's `POST /v1/desired-state`, e.g. http://10.0.0.5:9180/v1/desired-state. */
+  push_url: z.url({ protocol: /^https?$/ }).max(2048),
+  /** The agent's own push token (its config `push_token`); omitted: the control plane makes one and returns it. */
+  push_token: z.string().min(16).max(256).optional(),
+}).strict();
+
+export interface AgentRegisterResponse {
+  node_id: string;
+  node_name: string;
+  pop: string;
+  /** Long-lived node credential, shown once. */
+  credential: string;
+  push_token: string;
+}
+
+export const agentPushEndpointSchema = z.object({
+  push_url: z.url({ protocol: /^https?$/ }).max(2048),
+  push_token: z.string().min(16).max(256),
+}).strict();
+
+export const agentStatusSchema = z.object({
+  applied_generation: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  announced: z.boolean(),
+  drained: z.boolean(),
+  programmed: z.boolean().optional(),
+  last_error: z.string().max(4000).nullable().default(null),
+  services: z.array(z.object({
+    id: uuid,
+    backends: z.array(z.object({ id: uuid, healthy: z.boolean() }).strict()).max(1000),
+  }).strict()).max(4096).default([]),
+}).strict();
+
+export const MAX_TRAFFIC_ENTRIES = 2000;
+
+export const trafficReportSchema = z.object({
+  /** Per node, never reused (the agent persists it): (node, sequence) makes ingestion idempotent. */
+  sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  interval_start: z.iso.datetime({ offset: true }),
+  interval_seconds: z.number().int().min(1).max(3600),
+  addresses: z.array(z.object({ address: ipAddress, bytes: counter, packets: counter }).strict()).max(MAX_TRAFFIC_ENTRIES),
+  backends: z.array(z.object({ backend_id: uuid, bytes: counter, packets: counter }).strict()).max(MAX_TRAFFIC_ENTRIES).default([]),
+}).strict();
+
+export type AgentRegisterRequest = z.infer<typeof agentRegisterRequestSchema>;
+export type AgentPushEndpoint = z.infer<typeof agentPushEndpointSchema>;
+export type AgentStatusReport = z.input<typeof agentStatusSchema>;
+export type TrafficReport = z.input<typeof trafficReportSchema>;

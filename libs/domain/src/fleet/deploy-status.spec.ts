@@ -1,0 +1,32 @@
+import { serviceDeployment, type ServiceNodeProgress } from './deploy-status';
+
+const node = (over: Partial<ServiceNodeProgress>): ServiceNodeProgress => ({
+  nodeId: 'n1', nodeName: 'edge-1', popId: 'p1', popCode: 'ams', serviceGeneration: 5, pending: false, appliedGeneration: 5, lastHeartbeatAt: null, ...over,
+});
+
+describe('serviceDeployment', () => {
+  it('is deployed when every node applied the generation with the latest change', () => {
+    const d = serviceDeployment(true, [node({}), node({ nodeId: 'n2', nodeName: 'edge-2', popId: 'p2', popCode: 'fra', appliedGeneration: 9 })]);
+    expect(d.status).toBe('deployed');
+    expect(d.edge_nodes_deployed).toBe(2);
+    expect(d.pops.map((p) => [p.pop_code, p.status])).toEqual([['ams', 'deployed'], ['fra', 'deployed']]);
+  });
+
+  it('is deploying while one node lags, with per-PoP detail', () => {
+    const d = serviceDeployment(true, [node({}), node({ nodeId: 'n2', nodeName: 'edge-2', appliedGeneration: 4 }), node({ nodeId: 'n3', popId: 'p2', popCode: 'fra' })]);
+    expect(d.status).toBe('deploying');
+    expect(d.pops.find((p) => p.pop_code === 'ams')).toMatchObject({ status: 'deploying' });
+    expect(d.pops.find((p) => p.pop_code === 'fra')).toMatchObject({ status: 'deployed' });
+    expect(d.pops[0].nodes.find((n) => n.node_id === 'n2')).toMatchObject({ status: 'deploying', required_generation: 5, applied_generation: 4 });
+  });
+
+  it('is deploying while a change is pending or the service is not in the node state yet', () => {
+    expect(serviceDeployment(true, [node({ pending: true, appliedGeneration: 100 })]).status).toBe('deploying');
+    expect(serviceDeployment(true, [node({ serviceGeneration: null, appliedGeneration: 100 })]).status).toBe('deploying');
+  });
+
+  it('is pending for an inactive service and no_edge_nodes without nodes', () => {
+    expect(serviceDeployment(false, [node({})]).status).toBe('pending');
+    expect(serviceDeployment(true, []).status).toBe('no_edge_nodes');
+  });
+});

@@ -1,0 +1,163 @@
+import * as ipaddr from 'ipaddr.js';
+import { DESIRED_STATE_VERSION, type DesiredState, type ServiceState } from '@anyfront/contracts';
+import { maglevTableSize } from '@anyfront/maglev';
+import { parsePortRange } from '../service/listeners';
+import { canonicalJson, sha256Hex } from './canonical-json';
+
+/** Plain inputs of one node's desired state, as loaded from Postgres (see fleet-store.ts). */
+export interface FleetNodeInput {
+  id: string;
+  popId: string;
+  popCode: string;
+  /** Edge node admin state; 'disabled' serves nothing, 'draining' withdraws like an operator drain. */
+  state: 'active' | 'draining' | 'disabled';
+  /** Operator drain of the node or of its whole PoP. */
+  drained: boolean;
+  tunnelSourceIpv4: string | null;
+  tunnelSourceIpv6: string | null;
+}
+
+export interface FleetPoolInput {
+  id: string;
+  prefix: string;
+  family: 4 | 6;
+  state: 'active' | 'draining' | 'disabled';
+  /** The PoP set that announces the pool. */
+  popIds: string[];
+}
+
+export interface FleetServiceInput {
+  id: string;
+  name: string;
+  status: string;
+  listeners: { protocol: 'tcp' | 'udp'; ports: string }[];
+  hashMode: 'five_tuple' | 'client_ip';
+  encapsulation: 'srv6' | 'ipip' | 'ip6ip6' | 'gue';
+  healthCheck: {
+    protocol: 'tcp' | 'http';
+    port: number;
+    path: string | null;
+    interval_seconds: number;
+    timeout_seconds: number;
+    healthy_threshold: number;
+    unhealthy_threshold: number;
+  };
+  addresses: { address: string; family: 4 | 6; poolId: string; state: 'assigned' | 'quarantined' }[];
+  backends: { id: string; address: string; weight: number; enabled: boolean }[];
+}
+
+export interface DesiredStateInput {
+  node: FleetNodeInput;
+  pools: FleetPoolInput[];
+  services: FleetServiceInput[];
+  hashSeed: number;
+  generation: number;
+}
+
+/** Only active services are programmed; pending, failed, deleting and deleted ones are not. */
+const SERVED_SERVICE_STATUSES = new Set(['active']);
+const ANNOUNCED_POOL_STATES = new Set(['active', 'draining']);
+
+/** Plain code-unit order (never localeCompare: it depends on the ICU data of the Node build). */
+function byKey<T>(key: (t: T) => string | number) {
+  return (a: T, b: T) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+/** Numeric address order: IPv4 before IPv6, then by bytes (zero-padded hex compares like the number). */
+function addressKey(address: string): string {
+  const bytes = ipaddr.parse(address).toByteArray();
+  return `${bytes.length === 4 ? 4 : 6}:${bytes.map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function normalizeAddress(address: string): string {
+  return ipaddr.parse(address.split('/')[0]).toString();
+}
+
+/**
+ * The desired state of one edge node, computed only from its inputs: the pools its PoP announces,
+ * the active services holding addresses in those pools (with only those addresses), their listeners,
+ * backends (sorted by id, disabled ones marked) and health check, the fleet seed and the generation.
+ * Every list is sorted, so equal inputs give byte-identical JSON on every run and every machine.
+ */
+export function computeDesiredState(input: DesiredStateInput): DesiredState {
+  const { node } = input;
+  const disabled = node.state === 'disabled';
+  const pools = disabled
+    ? []
+    : input.pools.filter((p) => p.popIds.includes(node.popId) && ANNOUNCED_POOL_STATES.has(p.state)).sort(byKey((p) => p.id));
+  const poolIds = new Set(pools.map((p) => p.id));
+
+  const services: ServiceState[] = [];
+  for (const s of [...input.services].sort(byKey((s) => s.id))) {
+    if (!SERVED_SERVICE_STATUSES.has(s.status)) continue;
+    const addresses = s.addresses
+      .filter((a) => a.state === 'assigned' && poolIds.has(a.poolId))
+      .map((a) => ({ address: normalizeAddress(a.address), family: a.family }))
+      .sort(byKey((a) => addressKey(a.address)));
+    if (!addresses.length) continue;
+    services.push(serviceState(s, addresses));
+  }
+
+  return {
+    version: DESIRED_STATE_VERSION,
+    generation: input.generation,
+    node: {
+      id: node.id,
+      pop: node.popCode,
+      ...(node.tunnelSourceIpv4 ? { tunnel_source_ipv4: normalizeAddress(node.tunnelSourceIpv4) } : {}),
+      ...(node.tunnelSourceIpv6 ? { tunnel_source_ipv6: normalizeAddress(node.tunnelSourceIpv6) } : {}),
+    },
+    hash_seed: input.hashSeed,
+    drained: node.drained || node.state !== 'active',
+    pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family })),
+    services,
+  };
+}
+
+function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']): ServiceState {
+  const listeners = s.listeners
+    .map((l) => {
+      const r = parsePortRange(l.ports);
+      if (!r.ok) throw new Error(`service ${s.id}: stored listener "${l.ports}" is invalid: ${r.message}`);
+      return { protocol: l.protocol, port_from: r.from, port_to: r.to };
+    })
+    .sort(byKey((l) => `${l.protocol}:${String(l.port_from).padStart(5, '0')}`));
+  const backends = [...s.backends]
+    .sort(byKey((b) => b.id))
+    .map((b) => ({ id: b.id, address: normalizeAddress(b.address), weight: b.weight, enabled: b.enabled }));
+  const hc = s.healthCheck;
+  return {
+    id: s.id,
+    name: s.name,
+    addresses,
+    listeners,
+    hash_mode: s.hashMode,
+    encapsulation: s.encapsulation,
+    // M is sized by every listed backend (enabled or not), so disabling one does not resize the table.
+    maglev_table_size: maglevTableSize(backends.length),
+    backends,
+    health_check: {
+      protocol: hc.protocol,
+      port: hc.port,
+      path: hc.path ?? '/',
+      interval_seconds: hc.interval_seconds,
+      timeout_seconds: hc.timeout_seconds,
+      healthy_threshold: hc.healthy_threshold,
+      unhealthy_threshold: hc.unhealthy_threshold,
+    },
+  };
+}
+
+/** Hash of everything but the generation: equal hashes mean nothing changed for the node. */
+export function desiredStateHash(state: DesiredState): string {
+  return sha256Hex(canonicalJson({ ...state, generation: 0 }));
+}
+
+/** Hash of one service's part of a node's state (deploy status tracks changes per service). */
+export function serviceStateHash(service: ServiceState): string {
+  return sha256Hex(canonicalJson(service));
+}

@@ -1,0 +1,243 @@
+import { type DesiredState, desiredStateSchema } from '@anyfront/contracts';
+import { computeDesiredState, desiredStateHash, type FleetServiceInput, serviceStateHash } from './desired-state';
+import type { ServiceNodeProgress } from './deploy-status';
+
+/**
+ * The Postgres side of fleet sync, shared by the api (agent pull, change notification) and the
+ * worker (fleet-sync job). Written against a minimal query interface (a TypeORM DataSource or
+ * EntityManager fits) so this library stays free of framework imports; the state itself is
+ * computed by the pure computeDesiredState.
+ */
+export interface SqlRunner {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
+
+export interface SqlDatabase extends SqlRunner {
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+export interface NodeSyncResult {
+  nodeId: string;
+  state: DesiredState;
+  generation: number;
+  /** False when the recomputed state equals the stored one (generation not bumped). */
+  changed: boolean;
+  pushUrl: string | null;
+  pushToken: string | null;
+  pushedGeneration: number;
+  appliedGeneration: number;
+}
+
+/** The fleet-wide hash seed (one row written by the migration). */
+export async function loadHashSeed(db: SqlRunner): Promise<number> {
+  const rows = await db.query('SELECT hash_seed FROM fleet_settings WHERE id = 1');
+  if (!rows.length) throw new Error('fleet_settings has no row; run the migrations');
+  return Number(rows[0].hash_seed);
+}
+
+async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
+  const services: Array<Record<string, unknown>> = await db.query(
+    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.health_check
+       FROM services s
+      WHERE s.status = 'active' AND EXISTS (
+        SELECT 1 FROM anycast_addresses a JOIN pool_pops pp ON pp.pool_id = a.pool_id
+         WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
+    [popId],
+  );
+  if (!services.length) return [];
+  const ids = services.map((s) => s.id as string);
+  const addresses: Array<{ service_id: string; address: string; family: number; pool_id: string; state: string }> = await db.query(
+    `SELECT service_id, host(address) AS address, family, pool_id, state FROM anycast_addresses WHERE service_id = ANY($1::uuid[]) AND state = 'assigned'`,
+    [ids],
+  );
+  const backends: Array<{ id: string; service_id: string; address: string; weight: number; enabled: boolean }> = await db.query(
+    `SELECT id, service_id, host(address) AS address, weight, enabled FROM backends WHERE service_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return services.map((s) => ({
+    id: s.id as string,
+    name: s.name as string,
+    status: s.status as string,
+    listeners: s.listeners as FleetServiceInput['listeners'],
+    hashMode: s.hash_mode as FleetServiceInput['hashMode'],
+    encapsulation: s.encapsulation as FleetServiceInput['encapsulation'],
+    healthCheck: s.health_check as FleetServiceInput['healthCheck'],
+    addresses: addresses
+      .filter((a) => a.service_id === s.id)
+      .map((a) => ({ address: a.address, family: a.family as 4 | 6, poolId: a.pool_id, state: a.state as 'assigned' })),
+    backends: backends.filter((b) => b.service_id === s.id).map((b) => ({ id: b.id, address: b.address, weight: Number(b.weight), enabled: b.enabled })),
+  }));
+}
+
+/**
+ * Recomputes one node's desired state from the current database and stores it. The generation is
+ * bumped (and per-service change generations recorded) in the same transaction only when the
+ * state's hash changed; recomputing an identical state changes nothing. The node's fleet row is
+ * locked, so concurrent syncs of one node serialize and generations never go back.
+ * Returns null when the edge node does not exist.
+ */
+export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<NodeSyncResult | null> {
+  return db.transaction(async (tx) => {
+    await tx.query(`INSERT INTO edge_node_fleet_states (edge_node_id) SELECT id FROM edge_nodes WHERE id = $1 ON CONFLICT DO NOTHING`, [nodeId]);
+    const rows = await tx.query(
+      `SELECT f.generation, f.state_hash, f.desired_state, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
+              n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6,
+              f.drained OR coalesce(pf.drained, false) AS drained
+         FROM edge_node_fleet_states f
+         JOIN edge_nodes n ON n.id = f.edge_node_id
+         JOIN pops p ON p.id = n.pop_id
+         LEFT JOIN pop_fleet_states pf ON pf.pop_id = n.pop_id
+        WHERE f.edge_node_id = $1
+          FOR UPDATE OF f`,
+      [nodeId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const pools: Array<{ id: string; prefix: string; family: number; state: string }> = await tx.query(
+      `SELECT pl.id, pl.prefix::text AS prefix, pl.family, pl.state FROM pools pl JOIN pool_pops pp ON pp.pool_id = pl.id WHERE pp.pop_id = $1`,
+      [row.pop_id],
+    );
+    const current = Number(row.generation);
+    const state = computeDesiredState({
+      node: { id: nodeId, popId: row.pop_id, popCode: row.pop_code, state: row.state, drained: row.drained, tunnelSourceIpv4: row.v4, tunnelSourceIpv6: row.v6 },
+      pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [row.pop_id] })),
+      services: await loadServices(tx, row.pop_id),
+      hashSeed: await loadHashSeed(tx),
+      generation: current + 1,
+    });
+    // Never store (or push) what the agent would refuse.
+    const valid = desiredStateSchema.safeParse(state);
+    if (!valid.success) throw new Error(`computed desired state of edge node ${nodeId} is invalid: ${valid.error.message}`);
+    const hash = desiredStateHash(state);
+    const base = {
+      nodeId,
+      pushUrl: row.push_url as string | null,
+      pushToken: row.push_token as string | null,
+      pushedGeneration: Number(row.pushed_generation),
+      appliedGeneration: Number(row.applied_generation),
+    };
+
+    if (hash === row.state_hash && row.desired_state) {
+      await tx.query(`UPDATE edge_node_fleet_states SET synced_seq = greatest(synced_seq, $2), computed_at = now() WHERE edge_node_id = $1`, [nodeId, row.requested_seq]);
+      return { ...base, state: row.desired_state as DesiredState, generation: current, changed: false };
+    }
+
+    const generation = current + 1;
+    await tx.query(
+      `UPDATE edge_node_fleet_states
+          SET generation = $2, state_hash = $3, desired_state = $4::jsonb, computed_at = now(), synced_seq = greatest(synced_seq, $5)
+        WHERE edge_node_id = $1`,
+      [nodeId, generation, hash, JSON.stringify(state), row.requested_seq],
+    );
+    const previous: Array<{ service_id: string; content_hash: string }> = await tx.query(
+      `SELECT service_id, content_hash FROM edge_node_service_generations WHERE edge_node_id = $1`,
+      [nodeId],
+    );
+    const before = new Map(previous.map((p) => [p.service_id, p.content_hash]));
+    const changedIds: string[] = [];
+    const changedHashes: string[] = [];
+    for (const s of state.services) {
+      const h = serviceStateHash(s);
+      if (before.get(s.id) !== h) {
+        changedIds.push(s.id);
+        changedHashes.push(h);
+      }
+    }
+    if (changedIds.length) {
+      await tx.query(
+        `INSERT INTO edge_node_service_generations (edge_node_id, service_id, generation, content_hash)
+         SELECT $1, x.id, $2, x.h FROM unnest($3::uuid[], $4::text[]) AS x(id, h)
+         ON CONFLICT (edge_node_id, service_id) DO UPDATE SET generation = EXCLUDED.generation, content_hash = EXCLUDED.content_hash`,
+        [nodeId, generation, changedIds, changedHashes],
+      );
+    }
+    await tx.query(`DELETE FROM edge_node_service_generations WHERE edge_node_id = $1 AND NOT (service_id = ANY($2::uuid[]))`, [
+      nodeId,
+      state.services.map((s) => s.id),
+    ]);
+    return { ...base, state, generation, changed: true };
+  });
+}
+
+/** What changed; the store finds the edge nodes whose state may depend on it. */
+export interface FleetChange {
+  serviceIds?: string[];
+  poolIds?: string[];
+  popIds?: string[];
+  edgeNodeIds?: string[];
+  /** Fleet-wide (e.g. the hash seed): every node. */
+  all?: boolean;
+}
+
+/** Edge nodes whose desired state may depend on the change, including nodes that served it before. */
+export async function affectedNodes(db: SqlRunner, change: FleetChange): Promise<string[]> {
+  if (change.all) return (await db.query('SELECT id FROM edge_nodes')).map((r: { id: string }) => r.id);
+  const ids = new Set<string>(change.edgeNodeIds ?? []);
+  const add = (rows: Array<{ id: string }>) => rows.forEach((r) => ids.add(r.id));
+  if (change.serviceIds?.length) {
+    add(await db.query(
+      `SELECT n.id FROM edge_nodes n JOIN pool_pops pp ON pp.pop_id = n.pop_id JOIN anycast_addresses a ON a.pool_id = pp.pool_id
+        WHERE a.service_id = ANY($1::uuid[])
+       UNION SELECT edge_node_id FROM edge_node_service_generations WHERE service_id = ANY($1::uuid[])`,
+      [change.serviceIds],
+    ));
+  }
+  if (change.poolIds?.length) {
+    add(await db.query(
+      `SELECT n.id FROM edge_nodes n JOIN pool_pops pp ON pp.pop_id = n.pop_id WHERE pp.pool_id = ANY($1::uuid[])
+       UNION SELECT f.edge_node_id FROM edge_node_fleet_states f, unnest($1::text[]) AS pid
+        WHERE f.desired_state -> 'pools' @> jsonb_build_array(jsonb_build_object('id', pid))`,
+      [change.poolIds],
+    ));
+  }
+  if (change.popIds?.length) add(await db.query(`SELECT id FROM edge_nodes WHERE pop_id = ANY($1::uuid[])`, [change.popIds]));
+  return [...ids].sort();
+}
+
+/** Marks nodes out of date (requested_seq > synced_seq until a sync computes after this point); returns the nodes that exist. */
+export async function markNodesStale(db: SqlRunner, nodeIds: string[]): Promise<string[]> {
+  if (!nodeIds.length) return [];
+  const rows: Array<{ edge_node_id: string }> = await db.query(
+    `INSERT INTO edge_node_fleet_states (edge_node_id, requested_seq)
+     SELECT id, nextval('fleet_change_seq') FROM edge_nodes WHERE id = ANY($1::uuid[])
+     ON CONFLICT (edge_node_id) DO UPDATE SET requested_seq = EXCLUDED.requested_seq
+     RETURNING edge_node_id`,
+    [nodeIds],
+  );
+  return rows.map((r) => r.edge_node_id);
+}
+
+/** Nodes whose stored state is older than their last change notification. */
+export async function staleNodes(db: SqlRunner): Promise<string[]> {
+  const rows: Array<{ edge_node_id: string }> = await db.query(`SELECT edge_node_id FROM edge_node_fleet_states WHERE requested_seq > synced_seq`);
+  return rows.map((r) => r.edge_node_id);
+}
+
+/** Per registered edge node that should serve the service: its progress towards the service's latest change. */
+export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Promise<ServiceNodeProgress[]> {
+  const rows: Array<Record<string, unknown>> = await db.query(
+    `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
+            f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at
+       FROM edge_nodes n
+       JOIN pops p ON p.id = n.pop_id
+       JOIN edge_node_fleet_states f ON f.edge_node_id = n.id AND f.registered_at IS NOT NULL
+       LEFT JOIN edge_node_service_generations g ON g.edge_node_id = n.id AND g.service_id = $1
+      WHERE n.state <> 'disabled'
+        AND n.pop_id IN (SELECT pp.pop_id FROM anycast_addresses a
+                           JOIN pools pl ON pl.id = a.pool_id AND pl.state IN ('active', 'draining')
+                           JOIN pool_pops pp ON pp.pool_id = a.pool_id
+                          WHERE a.service_id = $1 AND a.state = 'assigned')`,
+    [serviceId],
+  );
+  return rows.map((r) => ({
+    nodeId: r.id as string,
+    nodeName: r.name as string,
+    popId: r.pop_id as string,
+    popCode: r.pop_code as string,
+    serviceGeneration: r.service_generation == null ? null : Number(r.service_generation),
+    pending: r.pending as boolean,
+    appliedGeneration: Number(r.applied_generation),
+    lastHeartbeatAt: (r.last_heartbeat_at as Date | null) ?? null,
+  }));
+}

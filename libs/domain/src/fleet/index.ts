@@ -1,0 +1,6 @@
+export * from './canonical-json';
+export * from './desired-state';
+export * from './deploy-status';
+export * from './health';
+export * from './traffic';
+export * from './fleet-store';
