@@ -199,6 +199,21 @@ describe('operator resources under /v1/admin', () => {
     expect((await op.get(`/v1/admin/edge-nodes/${res.body.id}`)).status).toBe(404);
   });
 
+  it('pages through pools (a query with a join) without repeats or gaps', async () => {
+    const pop = await newPop();
+    for (let i = 0; i < 3; i++) expect((await newPool({ prefix: randomPoolPrefix(4), scope: 'global', pop_ids: [pop.id] })).status).toBe(201);
+    const all = (await op.get('/v1/admin/pools?limit=200')).body.data.map((p: { id: string }) => p.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await op.get('/v1/admin/pools').query(cursor ? { limit: 2, cursor } : { limit: 2 });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((p: { id: string; pops: unknown[] }) => p.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all);
+  });
+
   it('writes audit log entries for operator changes', async () => {
     const pop = await newPop();
     const rows = await t.dataSource.query(`SELECT action, actor_user_id, actor_credential FROM audit_log WHERE target_type = 'pop' AND target_id = $1`, [pop.id]);

@@ -38,6 +38,8 @@ export class AuthService {
     // Acts for the user's first organization (a user normally has one).
     const membership = await this.ds.getRepository(Membership).findOne({ where: { userId: user.id }, order: { createdAt: 'ASC' } });
     if (!membership && !user.isOperator) throw problems.forbidden('This account belongs to no organization any more.');
+    // Expired sessions are only dead rows; drop the user's on each login.
+    await this.ds.query('DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()', [user.id]);
     const { token, session } = await createSession(this.ds.manager, user.id, membership?.organizationId ?? null, this.config.sessionSecret, this.config.sessionTtlHours);
     const principal: Principal = {
       userId: user.id,
