@@ -54,6 +54,18 @@ describe('accounts and sessions', () => {
     expect((await t.http().get('/v1/me').set('Cookie', old)).status).toBe(401);
   });
 
+  it('expired sessions and sessions of removed members stop working', async () => {
+    const a = await signup(t);
+    expect((await a.session.get('/v1/me')).status).toBe(200);
+    await t.dataSource.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [a.userId]);
+    expect((await a.session.get('/v1/me')).status).toBe(401);
+
+    const m = await member(t, a.organizationId);
+    expect((await m.session.get('/v1/me')).status).toBe(200);
+    await t.dataSource.query('DELETE FROM memberships WHERE user_id = $1', [m.userId]);
+    expect((await m.session.get('/v1/me')).status).toBe(401);
+  });
+
   it('sets the Secure flag when configured', async () => {
     const secure = await createTestApp({ env: { SESSION_COOKIE_SECURE: 'true' } });
     try {
