@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX } from '@anyfront/contracts';
+
+const schema = z.object({
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (e.g. postgres://postgres@127.0.0.1:5432/anyfront)'),
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default(DEFAULT_QUEUE_PREFIX),
+  /** Days a deleted service's addresses stay in quarantine before reuse. */
+  QUARANTINE_DAYS: z.coerce.number().min(0).max(3650).default(7),
+  /** Jobs one worker process runs at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** How often services waiting for pool capacity (or stuck pending) are retried. */
+  SLOT_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  quarantineDays: number;
+  concurrency: number;
+  slotRetryIntervalSeconds: number;
+  databasePoolSize: number;
+}
+
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`worker configuration is invalid:\n${lines}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    quarantineDays: e.QUARANTINE_DAYS,
+    concurrency: e.WORKER_CONCURRENCY,
+    slotRetryIntervalSeconds: e.SLOT_RETRY_INTERVAL_SECONDS,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+  };
+}

@@ -1,0 +1,176 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { type PoolCandidate, choosePools, slotAddress, slotCapacity } from '@anyfront/domain';
+
+export type AssignOutcome =
+  | { outcome: 'assigned'; addresses: string[] }
+  | { outcome: 'already_assigned' }
+  | { outcome: 'waiting_for_capacity'; reason: string }
+  | { outcome: 'skipped'; reason: string };
+
+/** Postgres errors after which the whole transaction is simply run again. */
+const RETRYABLE = new Set(['23505' /* unique_violation */, '40P01' /* deadlock */, '40001' /* serialization */]);
+const MAX_ATTEMPTS = 8;
+
+/** A pool the choice picked turned out full once locked; choose again without it. */
+class PoolFilled extends Error {
+  constructor(readonly poolId: string) {
+    super(`pool ${poolId} filled up`);
+  }
+}
+
+interface PoolRow {
+  id: string;
+  prefix: string;
+  family: number;
+  pop_ids: string[] | null;
+  used: string;
+}
+
+/**
+ * Gives a service its anycast addresses. Safe with any number of workers, retries and duplicate jobs:
+ * - one transaction per service that first locks the service row, so duplicates run one after the
+ *   other and the second finds the addresses already there;
+ * - IPv4 pools are locked (FOR UPDATE, in id order) before a slot is picked, so pickers of one pool
+ *   queue instead of racing; IPv6 slots come from a sequence (2^64 slots per pool, no lock needed);
+ * - the UNIQUE constraints on anycast_addresses are the last guard: a violation rolls back and retries.
+ */
+export class SlotAssigner {
+  private readonly log = new Logger(SlotAssigner.name);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async assign(serviceId: string): Promise<AssignOutcome> {
+    const excluded = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction((tx) => this.assignIn(tx, serviceId, excluded));
+      } catch (err) {
+        if (err instanceof PoolFilled) {
+          excluded.add(err.poolId);
+          continue;
+        }
+        const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
+          this.log.warn(`service ${serviceId}: attempt ${attempt} hit ${code}, retrying`);
+          await sleep(5 + Math.random() * 20 * attempt);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async assignIn(tx: EntityManager, serviceId: string, excluded: ReadonlySet<string>): Promise<AssignOutcome> {
+    const [service] = await tx.query(`SELECT id, status FROM services WHERE id = $1 FOR UPDATE`, [serviceId]);
+    if (!service) return { outcome: 'skipped', reason: 'service does not exist' };
+    if (!['pending', 'waiting_for_capacity', 'active'].includes(service.status)) {
+      return { outcome: 'skipped', reason: `service is ${service.status}` };
+    }
+
+    const held: { pool_id: string; family: number }[] = await tx.query(
+      `SELECT pool_id, family FROM anycast_addresses WHERE service_id = $1 AND state = 'assigned'`,
+      [serviceId],
+    );
+    const pools = await this.loadPools(tx);
+    const choice = choosePools(
+      pools.filter((p) => !excluded.has(p.id) || held.some((h) => h.pool_id === p.id)),
+      { ipv4PoolIds: held.filter((h) => h.family === 4).map((h) => h.pool_id), hasIpv6: held.some((h) => h.family === 6) },
+      serviceId,
+    );
+    if (!choice.ok) {
+      await tx.query(
+        `UPDATE services SET status = 'waiting_for_capacity', status_reason = $2, updated_at = now() WHERE id = $1`,
+        [serviceId, choice.reason],
+      );
+      return { outcome: 'waiting_for_capacity', reason: choice.reason };
+    }
+    if (choice.ipv4.length === 0 && !choice.ipv6) {
+      if (service.status !== 'active') await this.activate(tx, serviceId);
+      return { outcome: 'already_assigned' };
+    }
+
+    const addresses: string[] = [];
+    if (choice.ipv4.length) {
+      // Lock in id order so two pickers needing the same two pools cannot deadlock.
+      const ids = choice.ipv4.map((p) => p.id);
+      const locked: { id: string }[] = await tx.query(
+        `SELECT id FROM pools WHERE id = ANY($1::uuid[]) AND state = 'active' ORDER BY id FOR UPDATE`,
+        [ids],
+      );
+      for (const pool of choice.ipv4) {
+        if (!locked.some((l) => l.id === pool.id)) throw new PoolFilled(pool.id);
+        addresses.push(await this.takeIpv4Slot(tx, pool, serviceId));
+      }
+    }
+    if (choice.ipv6) addresses.push(await this.takeIpv6Slot(tx, choice.ipv6, serviceId));
+    await this.activate(tx, serviceId);
+    return { outcome: 'assigned', addresses };
+  }
+
+  /** Every active global pool with its PoP set and how many of its slots are taken or quarantined. */
+  private async loadPools(tx: EntityManager): Promise<PoolCandidate[]> {
+    const rows: PoolRow[] = await tx.query(`
+      SELECT p.id, p.prefix::text AS prefix, p.family,
+             (SELECT array_agg(pp.pop_id::text ORDER BY pp.pop_id) FROM pool_pops pp WHERE pp.pool_id = p.id) AS pop_ids,
+             (SELECT count(*) FROM anycast_addresses a
+               WHERE a.pool_id = p.id AND (a.state = 'assigned' OR a.quarantined_until > now())) AS used
+        FROM pools p
+       WHERE p.scope = 'global' AND p.state = 'active'
+       ORDER BY p.id`);
+    return rows.map((r) => ({
+      id: r.id,
+      prefix: r.prefix,
+      family: r.family === 6 ? 6 : 4,
+      popIds: r.pop_ids ?? [],
+      free: slotCapacity(r.prefix) - BigInt(r.used),
+    }));
+  }
+
+  /** With the pool row locked: reuse the slot whose quarantine ended longest ago, else the next new slot. */
+  private async takeIpv4Slot(tx: EntityManager, pool: PoolCandidate, serviceId: string): Promise<string> {
+    // A CTE so the driver returns plain rows (a bare UPDATE returns [rows, count]).
+    const [reused] = await tx.query(
+      `WITH reused AS (
+         UPDATE anycast_addresses SET state = 'assigned', service_id = $2, assigned_at = now(), quarantined_until = NULL
+          WHERE id = (SELECT id FROM anycast_addresses
+                       WHERE pool_id = $1 AND state = 'quarantined' AND quarantined_until <= now()
+                       ORDER BY quarantined_until, slot_index LIMIT 1 FOR UPDATE)
+          RETURNING host(address) AS address)
+       SELECT address FROM reused`,
+      [pool.id, serviceId],
+    );
+    if (reused) return reused.address as string;
+
+    const [{ next }] = await tx.query(
+      `SELECT coalesce(max(slot_index) + 1, 0)::text AS next FROM anycast_addresses WHERE pool_id = $1`,
+      [pool.id],
+    );
+    if (BigInt(next) >= slotCapacity(pool.prefix)) throw new PoolFilled(pool.id);
+    return this.insertSlot(tx, pool, BigInt(next), serviceId);
+  }
+
+  private async takeIpv6Slot(tx: EntityManager, pool: PoolCandidate, serviceId: string): Promise<string> {
+    const [{ index }] = await tx.query(`SELECT nextval('anycast_ipv6_slot_seq')::text AS index`);
+    if (BigInt(index) >= slotCapacity(pool.prefix)) throw new PoolFilled(pool.id);
+    return this.insertSlot(tx, pool, BigInt(index), serviceId);
+  }
+
+  private async insertSlot(tx: EntityManager, pool: PoolCandidate, index: bigint, serviceId: string): Promise<string> {
+    const address = slotAddress(pool.prefix, index);
+    await tx.query(
+      `INSERT INTO anycast_addresses (pool_id, slot_index, address, family, service_id, state, assigned_at)
+       VALUES ($1, $2, $3, $4, $5, 'assigned', now())`,
+      [pool.id, index.toString(), address, pool.family, serviceId],
+    );
+    return address;
+  }
+
+  private async activate(tx: EntityManager, serviceId: string): Promise<void> {
+    await tx.query(`UPDATE services SET status = 'active', status_reason = NULL, updated_at = now() WHERE id = $1`, [serviceId]);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@anyfront/db';
+import { QueueName } from '@anyfront/contracts';
+import { WORKER_CONFIG, type WorkerConfig, loadWorkerConfig } from './config';
+import { AssignSlotsJob } from './slots/assign-slots.job';
+import { SlotAssigner } from './slots/slot-assigner';
+
+/** Builds the worker's module; `config` defaults to the environment (tests and benchmarks pass their own). */
+export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }) }),
+      BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
+      BullModule.registerQueue({ name: QueueName.SlotAssignment }),
+    ],
+    providers: [
+      { provide: WORKER_CONFIG, useValue: config },
+      { provide: SlotAssigner, useFactory: (ds: DataSource) => new SlotAssigner(ds), inject: [getDataSourceToken()] },
+      AssignSlotsJob,
+    ],
+  })
+  class WorkerModule {}
+  return WorkerModule;
+}
