@@ -218,5 +218,9 @@ describe('operator resources under /v1/admin', () => {
     const pop = await newPop();
     const rows = await t.dataSource.query(`SELECT action, actor_user_id, actor_credential FROM audit_log WHERE target_type = 'pop' AND target_id = $1`, [pop.id]);
     expect(rows).toEqual([{ action: 'pop.create', actor_user_id: expect.any(String), actor_credential: 'session' }]);
+    const viaApi = await op.get('/v1/admin/audit-log').query({ target_type: 'pop', target_id: pop.id });
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body.data).toEqual([expect.objectContaining({ action: 'pop.create', target_id: pop.id, details: expect.objectContaining({ code: pop.code }) })]);
+    expect((await op.get('/v1/admin/audit-log?organization_id=nope')).status).toBe(400);
   });
 });

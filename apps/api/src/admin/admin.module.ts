@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditLogController } from './audit-log.controller';
 import { EdgeNodesController } from './edge-nodes.controller';
 import { PoolsController } from './pools.controller';
 import { PoolsService } from './pools.service';
@@ -6,7 +7,7 @@ import { PopsController } from './pops.controller';
 
 /** Operator resources under /v1/admin (operator role only; others get 403). */
 @Module({
-  controllers: [PopsController, PoolsController, EdgeNodesController],
+  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController],
   providers: [PoolsService],
   exports: [PoolsService],
 })

@@ -1,0 +1,82 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { AuditLog } from '@anyfront/db';
+import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { Roles } from '../auth/decorators';
+import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
+
+export class AuditLogQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be an organization id (UUID)' })
+  organization_id?: string;
+
+  @ApiPropertyOptional({ example: 'pool.create' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+
+  @ApiPropertyOptional({ example: 'pool' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  target_type?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  target_id?: string;
+}
+
+export class AuditLogEntryDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ nullable: true, type: String }) actor_user_id!: string | null;
+  @ApiProperty({ enum: ['session', 'api_key', 'system'] }) actor_credential!: string;
+  @ApiProperty({ nullable: true, type: String }) credential_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) organization_id!: string | null;
+  @ApiProperty() action!: string;
+  @ApiProperty() target_type!: string;
+  @ApiProperty({ nullable: true, type: String }) target_id!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+}
+
+function toDto(e: AuditLog): AuditLogEntryDto {
+  return {
+    id: e.id,
+    created_at: e.createdAt.toISOString(),
+    actor_user_id: e.actorUserId,
+    actor_credential: e.actorCredential,
+    credential_id: e.credentialId,
+    organization_id: e.organizationId,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    details: e.details,
+  };
+}
+
+/** Who changed what, oldest first (page with the cursor), filterable. */
+@ApiTags('admin')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Roles('operator')
+@Controller('v1/admin/audit-log')
+export class AuditLogController {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  @Get()
+  @ApiPageResponse(AuditLogEntryDto)
+  list(@Query() q: AuditLogQueryDto): Promise<Page<AuditLogEntryDto>> {
+    const qb = this.ds.getRepository(AuditLog).createQueryBuilder('e');
+    if (q.organization_id) qb.andWhere('e.organization_id = :org', { org: q.organization_id });
+    if (q.action) qb.andWhere('e.action = :action', { action: q.action });
+    if (q.target_type) qb.andWhere('e.target_type = :tt', { tt: q.target_type });
+    if (q.target_id) qb.andWhere('e.target_id = :tid', { tid: q.target_id });
+    return paginate(qb, q, toDto);
+  }
+}
