@@ -189,6 +189,18 @@ describe('nft renderer', () => {
     expect(ch.script).not.toContain(`svc_${serviceKey('a')}`);
   });
 
+  it('derives the counters to delete from the applied summary when the inventory has none (cheap inventory)', () => {
+    const both = state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }] })]);
+    const alloc = allocateMarks(emptyAllocation(0x100000, 1000), wantedMarkKeys(both));
+    const p0 = plan(both, healthy, alloc);
+    const p1 = plan(state([service('a')]), healthy, allocateMarks(alloc, wantedMarkKeys(state([service('a')]))));
+    const { counters: _c, ...noCounters } = inventoryOf(p0);
+    const l = lines(renderNftChange(summarize(p0), p1, noCounters).script);
+    expect(l).toContain('delete counter inet anyfront addr4_198_51_100_20');
+    expect(l).toContain(`delete counter inet anyfront rej_${serviceKey('b')}`);
+    expect(l.filter((x) => x.startsWith('delete counter inet anyfront bk_'))).toHaveLength(2);
+  });
+
   it('moves an address between services by re-pointing its dispatch element', () => {
     const p0 = plan(state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }] })]));
     const p1 = plan(state([service('a', { addresses: [{ address: '198.51.100.10', family: 4 }, { address: '198.51.100.20', family: 4 }] }), service('b', { addresses: [{ address: '198.51.100.30', family: 4 }] })]));

@@ -20,7 +20,12 @@ export interface NftInventory {
   chains: ReadonlySet<string>;
   /** Sets and maps. */
   sets: ReadonlySet<string>;
-  counters: ReadonlySet<string>;
+  /**
+   * Named counters, when known. nft 1.0.6 fetches every set element to list counters (0.6 s with
+   * 256 services), so the agent leaves this out and the renderer derives the counters from the
+   * applied summary instead; after a resync stale counters may then stay behind (harmless, unused).
+   */
+  counters?: ReadonlySet<string>;
 }
 
 export const EMPTY_INVENTORY: NftInventory = { tableExists: false, chains: new Set(), sets: new Set(), counters: new Set() };
@@ -77,7 +82,8 @@ export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan
 
   for (const c of staleChains) out.push(`delete chain ${t} ${c}`);
   for (const s of [...inv.sets].filter((n) => isOwn(n) && !desired.sets.has(n))) out.push(`delete ${s.startsWith('live_') ? 'set' : 'map'} ${t} ${s}`);
-  for (const c of [...inv.counters].filter((n) => isOwn(n) && !desired.counters.has(n))) out.push(`delete counter ${t} ${c}`);
+  const counters = inv.counters ?? (known ? countersOf(known) : new Set<string>());
+  for (const c of [...counters].filter((n) => isOwn(n) && !desired.counters.has(n))) out.push(`delete counter ${t} ${c}`);
 
   const removed = [...new Set(staleChains.filter((c) => c.startsWith('svc_')).map((c) => c.slice(4)))];
   return { script: out.length ? `${out.join('\n')}\n` : '', changed, removed, empty: out.length === 0 };
@@ -227,6 +233,16 @@ function renderVipChanges(t: string, known: AppliedSummary | null, next: Datapla
   for (const [addr, v] of after) {
     const p = before.get(addr);
     if (!p || p.key !== v.key) out.push(`add element ${t} vip${v.family} { ${addr} : jump ${names.svcChain(v.key)} }`);
+  }
+  return out;
+}
+
+/** Counters an applied summary implies (see NftInventory.counters). */
+export function countersOf(summary: AppliedSummary): Set<string> {
+  const out = new Set<string>(summary.marks.map(names.backendCounter));
+  for (const s of summary.services) {
+    out.add(names.rejectCounter(s.key));
+    for (const a of s.addresses) out.add(names.addressCounter(a.address)).add(names.dropCounter(a.address));
   }
   return out;
 }

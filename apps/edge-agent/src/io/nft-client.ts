@@ -14,30 +14,26 @@ export class NftClient {
     await runChecked(this.exec, this.nft, ['-f', '-'], { input: script });
   }
 
+  /**
+   * Chains and (terse) sets/maps of our table: cheap reads. `list tables` and `list counters` are
+   * avoided here because nft 1.0.6 fetches every set element for them (~0.6 s at 256 services).
+   */
   async inventory(): Promise<NftInventory> {
-    const tables = await this.json(['list', 'tables', 'inet']);
-    if (!tables.some((o) => (o.table as { name?: string } | undefined)?.name === this.table)) {
-      return { tableExists: false, chains: new Set(), sets: new Set(), counters: new Set() };
-    }
     const ours = (o: Record<string, unknown>, kind: string) => {
       const v = o[kind] as { table?: string; name?: string } | undefined;
       return v && v.table === this.table ? [v.name as string] : [];
     };
-    const [chains, sets, maps, counters] = await Promise.all([
-      this.json(['list', 'chains', 'inet']),
+    const [chains, sets, maps] = await Promise.all([
+      this.json(['-t', 'list', 'chains', 'inet']),
       this.json(['-t', 'list', 'sets', 'inet']),
       this.json(['-t', 'list', 'maps', 'inet']),
-      this.json(['list', 'counters', 'table', 'inet', this.table]),
     ]);
-    return {
-      tableExists: true,
-      chains: new Set(chains.flatMap((o) => ours(o, 'chain'))),
-      sets: new Set([...sets.flatMap((o) => ours(o, 'set')), ...maps.flatMap((o) => ours(o, 'map'))]),
-      counters: new Set(counters.flatMap((o) => ours(o, 'counter'))),
-    };
+    const chainNames = new Set(chains.flatMap((o) => ours(o, 'chain')));
+    const setNames = new Set([...sets.flatMap((o) => ours(o, 'set')), ...maps.flatMap((o) => ours(o, 'map'))]);
+    return { tableExists: chainNames.size + setNames.size > 0, chains: chainNames, sets: setNames };
   }
 
-  /** Every named counter of the table, in one cheap read. */
+  /** Every named counter of the table in one read (one process; nft fetches its whole cache for it). */
   async counters(): Promise<Map<string, CounterValue>> {
     const out = new Map<string, CounterValue>();
     const list = await this.json(['list', 'counters', 'table', 'inet', this.table]).catch(() => []);
