@@ -202,3 +202,28 @@ describe('rate limiting', () => {
     }
   });
 });
+
+describe('maintenance sweep', () => {
+  it('deletes expired sessions and idempotency keys older than 24 h, and nothing else', async () => {
+    const t = await createTestApp();
+    try {
+      const a = await signup(t);
+      const key = `old-${uniqueSuffix()}`;
+      await t.dataSource.query(
+        `INSERT INTO idempotency_keys (scope, key, method, path, request_hash, created_at) VALUES ('x', $1, 'POST', '/x', 'h', now() - interval '25 hours'), ('x', $2, 'POST', '/x', 'h', now())`,
+        [key, `${key}-fresh`],
+      );
+      const b = await signup(t);
+      await t.dataSource.query(`UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [b.userId]);
+      const { MaintenanceService } = await import('./maintenance.service');
+      const result = await t.app.get(MaintenanceService).sweep();
+      expect(result.sessions).toBeGreaterThanOrEqual(1);
+      expect(result.idempotencyKeys).toBeGreaterThanOrEqual(1);
+      expect((await t.dataSource.query('SELECT key FROM idempotency_keys WHERE key LIKE $1', [`${key}%`])).map((r: { key: string }) => r.key)).toEqual([`${key}-fresh`]);
+      expect((await t.dataSource.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [b.userId]))[0].n).toBe(0);
+      expect((await a.session.get('/v1/me')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
