@@ -14,6 +14,8 @@ import { Reconciler, SubmitOutcome } from './reconciler';
 import { HealthChecker, probeTargets, ProbeFn, tcpProbe } from './health';
 import { AgentMetrics } from './metrics';
 import { createAgentServer } from './http';
+import { ControlPlaneClient } from './io/control-plane-client';
+import { ControlPlaneSync } from './control-plane-sync';
 
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
@@ -24,6 +26,7 @@ export class Agent {
   private readonly metrics: AgentMetrics;
   private server: Server | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private sync: ControlPlaneSync | null = null;
   private stopped = false;
 
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
@@ -52,6 +55,7 @@ export class Agent {
       (r) => {
         this.metrics.applyDuration.observe(r.ms / 1000);
         this.refreshProbes();
+        setImmediate(() => void this.sync?.reportStatus());
       },
     );
     this.health = new HealthChecker((svc, backend, healthy) => {
@@ -75,6 +79,23 @@ export class Agent {
     if (this.config.desired_state_file) {
       await this.loadFile('start');
       watchFile(this.config.desired_state_file, { interval: 500 }, () => void this.loadFile('changed'));
+    }
+    const cp = this.config.control_plane;
+    if (cp && !this.config.dry_run) {
+      const credential = cp.credential ?? (await readFile(cp.credential_file as string, 'utf8')).trim();
+      const r = this.reconciler;
+      this.sync = new ControlPlaneSync(
+        new ControlPlaneClient(cp.url, credential),
+        {
+          generation: () => r.generation,
+          submit: (raw) => r.submit(raw),
+          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan }),
+          readCounters: () => this.nft.counters(),
+        },
+        { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushToken: this.config.push_token },
+        this.log,
+      );
+      await this.sync.start();
     }
     this.retryTimer = setInterval(() => { if (this.reconciler.needsRetry) void this.reconciler.retry(); }, 5000);
     this.server = createAgentServer(this, this.config.push_token);
@@ -160,8 +181,10 @@ export class Agent {
     this.stopped = true;
     if (this.config.desired_state_file) unwatchFile(this.config.desired_state_file);
     if (this.retryTimer) clearInterval(this.retryTimer);
+    this.sync?.stop();
     this.health.stop();
     await this.reconciler.shutdown().catch((e) => this.log.error({ err: (e as Error).message }, 'withdraw failed'));
+    await this.sync?.reportStatus(); // tell the control plane we no longer announce
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections?.();
     if (this.bird) await this.bird.stop();

@@ -45,6 +45,19 @@ export const healthConfigSchema = z.object({
   source_port_base: z.number().int().min(1024).max(65000).default(10000),
 }).strict();
 
+export const controlPlaneConfigSchema = z.object({
+  /** Base URL of the Anyfront API, e.g. https://api.anyfront.example */
+  url: z.url({ protocol: /^https?$/ }),
+  /** Node credential (afn_...) from registration; or put it in credential_file. */
+  credential: z.string().min(8).optional(),
+  credential_file: z.string().min(1).optional(),
+  /** Where the control plane should push desired states (sent with push_token at start via PUT /v1/agent/push-endpoint). */
+  push_url: z.url({ protocol: /^https?$/ }).optional(),
+  pull_interval_seconds: z.number().min(1).max(3600).default(30),
+  status_interval_seconds: z.number().min(1).max(3600).default(15),
+  traffic_interval_seconds: z.number().int().min(1).max(3600).default(60),
+}).strict().refine((c) => (c.credential ? 1 : 0) + (c.credential_file ? 1 : 0) === 1, 'set exactly one of credential and credential_file');
+
 export const agentConfigSchema = z.object({
   node_id: z.string().min(1).max(64),
   state_dir: z.string().min(1),
@@ -73,11 +86,14 @@ export const agentConfigSchema = z.object({
   dry_run: z.boolean().default(false),
   bird: birdConfigSchema.optional(),
   health: healthConfigSchema.default({ enabled: true, source_port_base: 10000 }),
+  /** Optional: pull desired state from, and report status and traffic to, the Anyfront API. */
+  control_plane: controlPlaneConfigSchema.optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 }).strict();
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type BirdConfig = z.infer<typeof birdConfigSchema>;
+export type ControlPlaneConfig = z.infer<typeof controlPlaneConfigSchema>;
 
 /** Environment variables that override single config fields (after the file is read). */
 export const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: string) => void> = {
@@ -90,6 +106,8 @@ export const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: strin
   ANYFRONT_AGENT_UPLINK_DEVICE: (c, v) => { c.uplink_device = v; },
   ANYFRONT_AGENT_DRY_RUN: (c, v) => { c.dry_run = v === '1' || v === 'true'; },
   ANYFRONT_AGENT_LOG_LEVEL: (c, v) => { c.log_level = v; },
+  ANYFRONT_AGENT_CONTROL_PLANE_URL: (c, v) => { c.control_plane = { ...(c.control_plane as object), url: v }; },
+  ANYFRONT_AGENT_CREDENTIAL: (c, v) => { c.control_plane = { ...(c.control_plane as object), credential: v }; },
 };
 
 export class ConfigError extends Error {}

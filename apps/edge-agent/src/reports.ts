@@ -1,0 +1,56 @@
+import type { AgentStatusReport } from '@anyfront/contracts';
+import { DataplanePlan, names } from '@anyfront/dataplane';
+import type { CounterValue } from './io/nft-client';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface TrafficDeltas {
+  addresses: { address: string; bytes: number; packets: number }[];
+  backends: { backend_id: string; bytes: number; packets: number }[];
+  /** Counter values the next deltas are taken against. */
+  snapshot: Record<string, CounterValue>;
+}
+
+/**
+ * Per-interval deltas of the address and backend counters. A counter below its last value was
+ * recreated (service removed and added again): its whole value is the delta. Zero deltas and
+ * backends whose id is not a control-plane UUID are left out.
+ */
+export function trafficDeltas(prev: Record<string, CounterValue>, now: Map<string, CounterValue>, plan: DataplanePlan | null): TrafficDeltas {
+  const snapshot: Record<string, CounterValue> = {};
+  const delta = (name: string): CounterValue | null => {
+    const cur = now.get(name);
+    if (!cur) return null;
+    snapshot[name] = cur;
+    const p = prev[name];
+    const d = !p || cur.bytes < p.bytes || cur.packets < p.packets ? cur : { bytes: cur.bytes - p.bytes, packets: cur.packets - p.packets };
+    return d.bytes > 0 || d.packets > 0 ? d : null;
+  };
+  const addresses: TrafficDeltas['addresses'] = [];
+  const backends: TrafficDeltas['backends'] = [];
+  for (const s of plan?.services ?? []) {
+    for (const a of s.addresses) {
+      const d = delta(names.addressCounter(a.address));
+      if (d) addresses.push({ address: a.address, ...d });
+    }
+    for (const b of s.backends) {
+      const d = delta(names.backendCounter(b.mark));
+      if (d && UUID.test(b.id)) backends.push({ backend_id: b.id, ...d });
+    }
+  }
+  return { addresses, backends, snapshot };
+}
+
+/** Status report for the control plane: only UUID ids (control-plane objects) and known health. */
+export function statusReport(s: { generation: number; announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null }): AgentStatusReport {
+  return {
+    applied_generation: s.generation,
+    announced: s.announced,
+    drained: s.drained,
+    programmed: s.programmed,
+    last_error: s.lastError ? s.lastError.slice(0, 4000) : null,
+    services: (s.plan?.services ?? [])
+      .filter((svc) => UUID.test(svc.id))
+      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && b.healthy !== undefined).map((b) => ({ id: b.id, healthy: b.healthy as boolean })) })),
+  };
+}
