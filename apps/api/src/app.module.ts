@@ -13,6 +13,8 @@ import { RateLimitGuard } from './common/rate-limit.guard';
 import { RedisModule } from './common/redis.module';
 import { AppConfig, ConfigModule } from './config';
 import { HealthController } from './health/health.controller';
+import { FleetModule } from './fleet/fleet.module';
+import { TrafficModule } from './traffic/traffic.module';
 
 @Module({
   imports: [
@@ -39,6 +41,8 @@ import { HealthController } from './health/health.controller';
     CommonModule,
     AuthModule,
     AdminModule,
+    FleetModule,
+    TrafficModule,
     // Feature modules (services engineer: add ServicesModule / BackendsModule here).
   ],
   controllers: [HealthController],

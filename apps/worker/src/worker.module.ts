@@ -6,6 +6,7 @@ import { dataSourceOptions } from '@anyfront/db';
 import { QueueName } from '@anyfront/contracts';
 import { WORKER_CONFIG, type WorkerConfig, loadWorkerConfig } from './config';
 import { AssignSlotsJob } from './slots/assign-slots.job';
+import { FleetWorkerModule } from './fleet/fleet-worker.module';
 import { SlotAssigner } from './slots/slot-assigner';
 
 /** Builds the worker's module; `config` defaults to the environment (tests and benchmarks pass their own). */
@@ -15,6 +16,7 @@ export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
       TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }) }),
       BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
       BullModule.registerQueue({ name: QueueName.SlotAssignment }),
+      FleetWorkerModule.register(),
     ],
     providers: [
       { provide: WORKER_CONFIG, useValue: config },

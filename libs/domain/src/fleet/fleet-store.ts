@@ -241,3 +241,9 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     lastHeartbeatAt: (r.last_heartbeat_at as Date | null) ?? null,
   }));
 }
+
+/** Rows of a query result: TypeORM answers UPDATE/DELETE with `[rows, rowCount]`, other commands with the rows. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AgentRegisterRequest, AgentRegisterResponse } from '@anyfront/contracts';
+import { rowsOf } from '@anyfront/domain';
+import { problems } from '../common/problem';
+import { hashAgentSecret, newBootstrapToken, newNodeCredential, newPushToken } from './agent-tokens';
+import { FleetChangeNotifier } from './fleet-change-notifier';
+
+export const BOOTSTRAP_TOKEN_TTL_MINUTES = 60;
+
+/** Bootstrap tokens, registration, node credentials (issue, rotate, revoke). */
+@Injectable()
+export class AgentRegistrationService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly fleet: FleetChangeNotifier,
+  ) {}
+
+  /** A one-time token for the node, valid `ttlMinutes`; only its hash is stored. */
+  async issueBootstrapToken(edgeNodeId: string, createdBy: string | null, ttlMinutes = BOOTSTRAP_TOKEN_TTL_MINUTES): Promise<{ token: string; expires_at: string }> {
+    const token = newBootstrapToken();
+    const rows: Array<{ expires_at: Date }> = await this.ds.query(
+      `INSERT INTO edge_node_bootstrap_tokens (edge_node_id, token_hash, expires_at, created_by)
+       SELECT id, $2, now() + make_interval(mins => $3), $4 FROM edge_nodes WHERE id = $1
+       RETURNING expires_at`,
+      [edgeNodeId, hashAgentSecret(token), ttlMinutes, createdBy],
+    );
+    if (!rows.length) throw problems.notFound('edge node', edgeNodeId);
+    return { token, expires_at: rows[0].expires_at.toISOString() };
+  }
+
+  /**
+   * Consumes the bootstrap token (once, before it expires) and gives the node a new credential;
+   * earlier credentials of the node are revoked (a re-registered machine starts over).
+   */
+  async register(req: AgentRegisterRequest): Promise<AgentRegisterResponse> {
+    const credential = newNodeCredential();
+    const pushToken = req.push_token ?? newPushToken();
+    const res = await this.ds.transaction(async (tx) => {
+      const consumed = rowsOf<{ edge_node_id: string }>(await tx.query(
+        `UPDATE edge_node_bootstrap_tokens SET consumed_at = now()
+          WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now()
+          RETURNING edge_node_id`,
+        [hashAgentSecret(req.bootstrap_token)],
+      ));
+      if (!consumed.length) {
+        throw problems.unauthenticated('The bootstrap token is unknown, expired or already used. Ask an operator for a new one (POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens).');
+      }
+      const nodeId = consumed[0].edge_node_id;
+      await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL`, [nodeId]);
+      await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [nodeId, hashAgentSecret(credential)]);
+      await tx.query(
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token, registered_at = now()`,
+        [nodeId, req.push_url, pushToken],
+      );
+      const [node] = await tx.query(`SELECT n.id, n.name, p.code FROM edge_nodes n JOIN pops p ON p.id = n.pop_id WHERE n.id = $1`, [nodeId]);
+      await tx.query(
+        `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.register', 'edge_node', $1, $2)`,
+        [nodeId, JSON.stringify({ push_url: req.push_url })],
+      );
+      return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken };
+    });
+    await this.fleet.changed({ edgeNodeIds: [res.node_id] });
+    return res;
+  }
+
+  /** A new credential for the node; every earlier one stops working at once. */
+  async rotate(edgeNodeId: string): Promise<{ credential: string }> {
+    const credential = newNodeCredential();
+    await this.ds.transaction(async (tx) => {
+      const exists = await tx.query(`SELECT 1 FROM edge_nodes WHERE id = $1 FOR UPDATE`, [edgeNodeId]);
+      if (!exists.length) throw problems.notFound('edge node', edgeNodeId);
+      await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL`, [edgeNodeId]);
+      await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [edgeNodeId, hashAgentSecret(credential)]);
+    });
+    return { credential };
+  }
+
+  /** Revokes every credential and unused bootstrap token of the node; returns how many credentials were active. */
+  async revoke(edgeNodeId: string): Promise<number> {
+    return this.ds.transaction(async (tx) => {
+      const exists = await tx.query(`SELECT 1 FROM edge_nodes WHERE id = $1 FOR UPDATE`, [edgeNodeId]);
+      if (!exists.length) throw problems.notFound('edge node', edgeNodeId);
+      await tx.query(`UPDATE edge_node_bootstrap_tokens SET consumed_at = now() WHERE edge_node_id = $1 AND consumed_at IS NULL`, [edgeNodeId]);
+      return rowsOf(await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL RETURNING id`, [edgeNodeId])).length;
+    });
+  }
+
+  async setPushEndpoint(edgeNodeId: string, pushUrl: string, pushToken: string): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token) VALUES ($1, $2, $3)
+       ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token`,
+      [edgeNodeId, pushUrl, pushToken],
+    );
+    await this.fleet.enqueue([edgeNodeId]);
+  }
+}

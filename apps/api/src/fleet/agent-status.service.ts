@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { agentStatusSchema } from '@anyfront/contracts';
+import type { z } from 'zod';
+
+type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+/** Stores an agent's status report: applied generation, announce/drain state, heartbeat and backend health. */
+@Injectable()
+export class AgentStatusService {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async record(edgeNodeId: string, s: AgentStatus): Promise<{ desired_generation: number }> {
+    return this.ds.transaction(async (tx) => {
+      const rows: Array<{ generation: string }> = await tx.query(
+        `INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at)
+         VALUES ($1, $2, now(), $3, $4, $5, $6, now())
+         ON CONFLICT (edge_node_id) DO UPDATE SET
+           applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation THEN edge_node_fleet_states.applied_at ELSE now() END,
+           applied_generation = EXCLUDED.applied_generation, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
+           programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now()
+         RETURNING generation`,
+        [edgeNodeId, s.applied_generation, s.announced, s.drained, s.programmed ?? null, s.last_error],
+      );
+      const backendIds: string[] = [];
+      const serviceIds: string[] = [];
+      const healthy: boolean[] = [];
+      for (const svc of s.services) {
+        for (const b of svc.backends) {
+          backendIds.push(b.id);
+          serviceIds.push(svc.id);
+          healthy.push(b.healthy);
+        }
+      }
+      // The report replaces the node's health set. Unknown or mismatched (service, backend) pairs are ignored.
+      await tx.query(`DELETE FROM edge_node_backend_health WHERE edge_node_id = $1 AND NOT (backend_id = ANY($2::uuid[]))`, [edgeNodeId, backendIds]);
+      if (backendIds.length) {
+        await tx.query(
+          `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at)
+           SELECT $1, b.id, b.service_id, x.healthy, now()
+             FROM unnest($2::uuid[], $3::uuid[], $4::boolean[]) AS x(backend_id, service_id, healthy)
+             JOIN backends b ON b.id = x.backend_id AND b.service_id = x.service_id
+           ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now()`,
+          [edgeNodeId, backendIds, serviceIds, healthy],
+        );
+      }
+      return { desired_generation: Number(rows[0].generation) };
+    });
+  }
+}

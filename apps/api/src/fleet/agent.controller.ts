@@ -1,0 +1,86 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { agentPushEndpointSchema, agentRegisterRequestSchema, agentStatusSchema, type AgentRegisterResponse, type DesiredState } from '@anyfront/contracts';
+import { syncNodeState } from '@anyfront/domain';
+import { Public } from '../auth/decorators';
+import { problems } from '../common/problem';
+import { AgentAuthGuard, AgentNode, type AgentIdentity } from './agent-auth.guard';
+import { AgentRegistrationService } from './agent-registration.service';
+import { AgentStatusService } from './agent-status.service';
+import { parseWith } from './zod-body';
+
+/**
+ * The edge agents' API. Every route but register needs the node credential; routes exist both as
+ * `/v1/agent/<x>` (the caller's node) and `/v1/agent/nodes/{nodeId}/<x>` (another node's id: 404).
+ */
+@ApiTags('agent')
+@ApiBearerAuth()
+@Public()
+@Controller('v1/agent')
+export class AgentController {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly registration: AgentRegistrationService,
+    private readonly status: AgentStatusService,
+  ) {}
+
+  @Post('register')
+  register(@Body() body: unknown): Promise<AgentRegisterResponse> {
+    return this.registration.register(parseWith(agentRegisterRequestSchema, body));
+  }
+
+  @Post(['credentials/rotate', 'nodes/:nodeId/credentials/rotate'])
+  @UseGuards(AgentAuthGuard)
+  rotate(@AgentNode() agent: AgentIdentity): Promise<{ credential: string }> {
+    return this.registration.rotate(agent.edgeNodeId);
+  }
+
+  @Put(['push-endpoint', 'nodes/:nodeId/push-endpoint'])
+  @UseGuards(AgentAuthGuard)
+  @HttpCode(204)
+  async pushEndpoint(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<void> {
+    const p = parseWith(agentPushEndpointSchema, body);
+    await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url, p.push_token);
+  }
+
+  /**
+   * The node's current desired state, recomputed from the database when a change is pending or it
+   * was never computed. `If-None-Match: "<generation>"` answers 304 when nothing is newer.
+   */
+  @Get(['desired-state', 'nodes/:nodeId/desired-state'])
+  @UseGuards(AgentAuthGuard)
+  async desiredState(
+    @AgentNode() agent: AgentIdentity,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DesiredState | undefined> {
+    const rows: Array<{ desired_state: DesiredState | null; stale: boolean }> = await this.ds.query(
+      `SELECT desired_state, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+      [agent.edgeNodeId],
+    );
+    let state = rows[0]?.desired_state ?? null;
+    if (!state || rows[0].stale) {
+      const synced = await syncNodeState(this.ds, agent.edgeNodeId);
+      if (!synced) throw problems.notFound('edge node', agent.edgeNodeId);
+      state = synced.state;
+    }
+    const etag = `"${state.generation}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-store');
+    if (ifNoneMatch === etag) {
+      res.status(304);
+      return undefined;
+    }
+    return state;
+  }
+
+  @Post(['status', 'nodes/:nodeId/status'])
+  @UseGuards(AgentAuthGuard)
+  @HttpCode(200)
+  report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<{ desired_generation: number }> {
+    return this.status.record(agent.edgeNodeId, parseWith(agentStatusSchema, body));
+  }
+}

@@ -1,0 +1,246 @@
+import { desiredStateSchema } from '@anyfront/contracts';
+import { operator, signup, type Agent } from '@anyfront/testing';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../testing';
+import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetFixtures } from './testing/fixtures';
+
+describe('fleet sync, control-plane side (agent API, generations, deploy status, health, drain)', () => {
+  let t: TestApp;
+  let op: Agent;
+  let fx: FleetFixtures;
+  let notifier: FleetChangeNotifier;
+
+  const registerNode = async (nodeId: string, pushUrl = 'http://127.0.0.1:9/v1/desired-state') => {
+    const tok = await op.post(`/v1/admin/fleet/edge-nodes/${nodeId}/bootstrap-tokens`);
+    expect(tok.status).toBe(201);
+    const reg = await t.http().post('/v1/agent/register').send({ bootstrap_token: tok.body.token, push_url: pushUrl, push_token: 'push-token-0123456789' });
+    expect(reg.status).toBe(201);
+    return reg.body as { node_id: string; credential: string };
+  };
+  const asAgent = (credential: string) => request.agent(t.url).set('Authorization', `Bearer ${credential}`);
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    op = (await operator(t)).session;
+    fx = new FleetFixtures(t.dataSource);
+    notifier = t.app.get(FleetChangeNotifier);
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+    await t.close();
+  });
+
+  it('registers with a one-time bootstrap token; the credential reads only its own node; rotation and revocation work', async () => {
+    const pop = await fx.pop();
+    const nodeA = await fx.node(pop.id);
+    const nodeB = await fx.node(pop.id);
+
+    // Only operators issue tokens.
+    const tenant = await signup(t);
+    expect((await tenant.bearer.post(`/v1/admin/fleet/edge-nodes/${nodeA}/bootstrap-tokens`)).status).toBe(403);
+
+    const tok = await op.post(`/v1/admin/fleet/edge-nodes/${nodeA}/bootstrap-tokens`);
+    expect(tok.status).toBe(201);
+    expect(tok.body.token).toMatch(/^afb_/);
+    const [stored] = await t.dataSource.query(`SELECT token_hash FROM edge_node_bootstrap_tokens WHERE edge_node_id = $1`, [nodeA]);
+    expect(stored.token_hash).not.toContain(tok.body.token);
+
+    const bad = await t.http().post('/v1/agent/register').send({ bootstrap_token: tok.body.token, push_url: 'ftp://x' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    expect(bad.body.errors[0].field).toBe('push_url');
+
+    const reg = await t.http().post('/v1/agent/register').send({ bootstrap_token: tok.body.token, push_url: 'http://127.0.0.1:9180/v1/desired-state' });
+    expect(reg.status).toBe(201);
+    expect(reg.body).toMatchObject({ node_id: nodeA, pop: pop.code });
+    expect(reg.body.credential).toMatch(/^afn_/);
+    expect(reg.body.push_token.length).toBeGreaterThanOrEqual(16);
+
+    // The token is consumed.
+    const again = await t.http().post('/v1/agent/register').send({ bootstrap_token: tok.body.token, push_url: 'http://127.0.0.1:9180/v1/desired-state' });
+    expect(again.status).toBe(401);
+    expect(again.body.detail).toMatch(/bootstrap token/);
+
+    // An expired token is refused.
+    const old = await op.post(`/v1/admin/fleet/edge-nodes/${nodeB}/bootstrap-tokens`);
+    await t.dataSource.query(`UPDATE edge_node_bootstrap_tokens SET expires_at = now() - interval '1 second' WHERE edge_node_id = $1`, [nodeB]);
+    expect((await t.http().post('/v1/agent/register').send({ bootstrap_token: old.body.token, push_url: 'http://127.0.0.1:1/x' })).status).toBe(401);
+
+    const a = asAgent(reg.body.credential);
+    const own = await a.get('/v1/agent/desired-state');
+    expect(own.status).toBe(200);
+    expect(desiredStateSchema.parse(own.body).node.id).toBe(nodeA);
+    expect((await a.get(`/v1/agent/nodes/${nodeA}/desired-state`)).status).toBe(200);
+    // Another node's id: 404, for reads and writes.
+    expect((await a.get(`/v1/agent/nodes/${nodeB}/desired-state`)).status).toBe(404);
+    expect((await a.post(`/v1/agent/nodes/${nodeB}/status`).send({ applied_generation: 1, announced: true, drained: false })).status).toBe(404);
+    expect((await a.post(`/v1/agent/nodes/${nodeB}/traffic`).send({ sequence: 1, interval_start: new Date().toISOString(), interval_seconds: 10, addresses: [] })).status).toBe(404);
+    // No credential, an API key, or garbage: 401.
+    expect((await t.http().get('/v1/agent/desired-state')).status).toBe(401);
+    expect((await tenant.bearer.get('/v1/agent/desired-state')).status).toBe(401);
+    expect((await asAgent('afn_nope').get('/v1/agent/desired-state')).status).toBe(401);
+
+    // Agent-initiated rotation: the old credential stops working.
+    const rot = await a.post('/v1/agent/credentials/rotate');
+    expect(rot.status).toBe(201);
+    expect((await a.get('/v1/agent/desired-state')).status).toBe(401);
+    const a2 = asAgent(rot.body.credential);
+    expect((await a2.get('/v1/agent/desired-state')).status).toBe(200);
+
+    // Operator rotation, then revocation.
+    const opRot = await op.post(`/v1/admin/fleet/edge-nodes/${nodeA}/credentials/rotate`);
+    expect(opRot.status).toBe(201);
+    expect((await a2.get('/v1/agent/desired-state')).status).toBe(401);
+    const a3 = asAgent(opRot.body.credential);
+    expect((await a3.get('/v1/agent/desired-state')).status).toBe(200);
+    const rev = await op.post(`/v1/admin/fleet/edge-nodes/${nodeA}/credentials/revoke`);
+    expect(rev.body).toEqual({ revoked: 1 });
+    expect((await a3.get('/v1/agent/desired-state')).status).toBe(401);
+    expect((await op.post(`/v1/admin/fleet/edge-nodes/00000000-0000-4000-8000-000000000000/bootstrap-tokens`)).status).toBe(404);
+  });
+
+  it('generations only grow, and recomputing an identical state does not bump them', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await fx.node(pop.id);
+    const org = await fx.organization();
+    const svc = await fx.service(org, [pool]);
+    const { credential } = await registerNode(node);
+    const a = asAgent(credential);
+
+    const first = await a.get('/v1/agent/desired-state');
+    const g1 = first.body.generation;
+    expect(first.body.services.map((s: { id: string }) => s.id)).toEqual([svc.id]);
+    expect(first.headers.etag).toBe(`"${g1}"`);
+    expect((await a.get('/v1/agent/desired-state').set('If-None-Match', `"${g1}"`)).status).toBe(304);
+
+    // Notified but nothing changed: same generation, even many times.
+    for (let i = 0; i < 3; i++) await notifier.changed({ serviceIds: [svc.id] });
+    expect((await a.get('/v1/agent/desired-state')).body.generation).toBe(g1);
+
+    // A real change bumps exactly once.
+    await fx.backend(svc.id, '2001:db8::2');
+    await notifier.changed({ serviceIds: [svc.id] });
+    const second = await a.get('/v1/agent/desired-state');
+    expect(second.body.generation).toBe(g1 + 1);
+    expect(second.body.services[0].backends).toHaveLength(2);
+    expect((await a.get('/v1/agent/desired-state')).body.generation).toBe(g1 + 1);
+
+    // Concurrent recomputes of one node never produce a duplicate or lower generation.
+    await fx.backend(svc.id, '2001:db8::3');
+    await notifier.changed({ serviceIds: [svc.id] });
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => a.get('/v1/agent/desired-state')));
+    expect(new Set(parallel.map((r) => r.body.generation))).toEqual(new Set([g1 + 2]));
+  });
+
+  it('deploy status: deploying until every serving node applied the change, with per-PoP detail; other organizations get 404', async () => {
+    const ams = await fx.pop();
+    const fra = await fx.pop();
+    const pool = await fx.pool([ams.id, fra.id]);
+    const n1 = await fx.node(ams.id);
+    const n2 = await fx.node(fra.id);
+    const tenant = await signup(t);
+    const svc = await fx.service(tenant.organizationId, [pool]);
+    const c1 = asAgent((await registerNode(n1)).credential);
+    const c2 = asAgent((await registerNode(n2)).credential);
+    const dep = async () => (await tenant.bearer.get(`/v1/services/${svc.id}/deployment`)).body;
+
+    await notifier.changed({ serviceIds: [svc.id] });
+    expect((await dep()).status).toBe('deploying');
+    const g1 = (await c1.get('/v1/agent/desired-state')).body.generation;
+    const g2 = (await c2.get('/v1/agent/desired-state')).body.generation;
+    await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false }).expect(200);
+    let d = await dep();
+    expect(d).toMatchObject({ status: 'deploying', edge_nodes: 2, edge_nodes_deployed: 1 });
+    expect(d.pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('deployed');
+    expect(d.pops.find((p: { pop_code: string }) => p.pop_code === fra.code).status).toBe('deploying');
+    await c2.post('/v1/agent/status').send({ applied_generation: g2, announced: true, drained: false }).expect(200);
+    expect((await dep()).status).toBe('deployed');
+
+    // A change goes back to deploying at once (before any worker ran), then deployed after both apply it.
+    await fx.backend(svc.id, '2001:db8::9');
+    await notifier.changed({ serviceIds: [svc.id] });
+    expect((await dep()).status).toBe('deploying');
+    for (const c of [c1, c2]) {
+      const s = (await c.get('/v1/agent/desired-state')).body;
+      await c.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false }).expect(200);
+    }
+    d = await dep();
+    expect(d.status).toBe('deployed');
+    expect(d.pops).toHaveLength(2);
+
+    const other = await signup(t);
+    expect((await other.bearer.get(`/v1/services/${svc.id}/deployment`)).status).toBe(404);
+    expect((await other.bearer.get(`/v1/services/${svc.id}/health`)).status).toBe(404);
+    expect((await other.bearer.get(`/v1/services/${svc.id}/traffic`)).status).toBe(404);
+    expect((await tenant.bearer.get(`/v1/services/not-a-uuid/deployment`)).status).toBe(404);
+
+    // Operators see applied and desired generations, lag and heartbeat.
+    const view = await op.get(`/v1/admin/fleet/edge-nodes/${n1}`);
+    expect(view.body).toMatchObject({ id: n1, registered: true, lag: 0, announced: true, sync_pending: false });
+    expect(view.body.last_heartbeat_at).not.toBeNull();
+    const list = await op.get('/v1/admin/fleet/edge-nodes?limit=200');
+    expect(list.status).toBe(200);
+    expect(Array.isArray(list.body.data)).toBe(true);
+  });
+
+  it('health: per-backend health per PoP and overall; a backend down at every PoP is flagged', async () => {
+    const ams = await fx.pop();
+    const fra = await fx.pop();
+    const pool = await fx.pool([ams.id, fra.id]);
+    const n1 = await fx.node(ams.id);
+    const n2 = await fx.node(fra.id);
+    const tenant = await signup(t);
+    const svc = await fx.service(tenant.organizationId, [pool], ['2001:db8::a', '2001:db8::b']);
+    const [good, bad] = svc.backendIds;
+    const c1 = asAgent((await registerNode(n1)).credential);
+    const c2 = asAgent((await registerNode(n2)).credential);
+    const report = (healthyGood: boolean) => ({
+      applied_generation: 1, announced: true, drained: false,
+      services: [{ id: svc.id, backends: [{ id: good, healthy: healthyGood }, { id: bad, healthy: false }] }],
+    });
+    await c1.post('/v1/agent/status').send(report(true)).expect(200);
+    await c2.post('/v1/agent/status').send(report(false)).expect(200);
+    const h = (await tenant.bearer.get(`/v1/services/${svc.id}/health`)).body;
+    expect(h.backends_down_everywhere).toEqual([bad]);
+    expect(h.status).toBe('degraded');
+    const g = h.backends.find((b: { backend_id: string }) => b.backend_id === good);
+    expect(g).toMatchObject({ status: 'degraded', down_everywhere: false });
+    expect(g.pops.map((p: { pop_code: string; status: string }) => [p.pop_code, p.status]).sort()).toEqual([[ams.code, 'healthy'], [fra.code, 'unhealthy']].sort());
+
+    // A backend of another service is ignored, and a bad body changes nothing.
+    const foreign = await fx.service(tenant.organizationId, [pool], ['2001:db8::c']);
+    await c1.post('/v1/agent/status').send({ ...report(true), services: [{ id: svc.id, backends: [{ id: foreign.backendIds[0], healthy: false }] }] }).expect(200);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM edge_node_backend_health WHERE backend_id = $1`, [foreign.backendIds[0]]))[0].n).toBe(0);
+    const invalid = await c1.post('/v1/agent/status').send({ applied_generation: -1, announced: 'yes' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['announced', 'applied_generation', 'drained']);
+  });
+
+  it('drain: a drained PoP or node gets drained: true in its desired state; undrain reverts', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await fx.node(pop.id);
+    await fx.service(await fx.organization(), [pool]);
+    const a = asAgent((await registerNode(node)).credential);
+    expect((await a.get('/v1/agent/desired-state')).body.drained).toBe(false);
+
+    const d = await op.post(`/v1/admin/fleet/pops/${pop.id}/drain`);
+    expect(d.body).toMatchObject({ pop_id: pop.id, drained: true, edge_nodes: 1 });
+    const drained = (await a.get('/v1/agent/desired-state')).body;
+    expect(drained.drained).toBe(true);
+    expect(drained.services).toHaveLength(1);
+    await op.post(`/v1/admin/fleet/pops/${pop.id}/undrain`).expect(200);
+    expect((await a.get('/v1/agent/desired-state')).body.drained).toBe(false);
+
+    const nd = await op.post(`/v1/admin/fleet/edge-nodes/${node}/drain`);
+    expect(nd.body).toMatchObject({ drained: true });
+    expect((await a.get('/v1/agent/desired-state')).body.drained).toBe(true);
+    await op.post(`/v1/admin/fleet/edge-nodes/${node}/undrain`).expect(200);
+    const back = (await a.get('/v1/agent/desired-state')).body;
+    expect(back.drained).toBe(false);
+    expect(back.generation).toBe(drained.generation + 3);
+    expect((await op.post(`/v1/admin/fleet/pops/00000000-0000-4000-8000-000000000000/drain`)).status).toBe(404);
+  });
+});

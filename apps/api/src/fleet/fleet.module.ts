@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { QueueName } from '@anyfront/contracts';
+import { AgentAuthGuard } from './agent-auth.guard';
+import { AgentController } from './agent.controller';
+import { AgentRegistrationService } from './agent-registration.service';
+import { AgentStatusService } from './agent-status.service';
+import { FleetAdminController } from './fleet-admin.controller';
+import { FleetChangeNotifier } from './fleet-change-notifier';
+import { ServiceFleetController } from './service-fleet.controller';
+
+/**
+ * Fleet sync, control-plane side: agent registration and credentials, desired-state pull, status
+ * reports, operator fleet view and drain, service deploy status and health. Other modules call
+ * FleetChangeNotifier after writes that change what edges run.
+ */
+@Module({
+  imports: [BullModule.registerQueue({ name: QueueName.FleetSync })],
+  controllers: [AgentController, FleetAdminController, ServiceFleetController],
+  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChangeNotifier],
+  exports: [FleetChangeNotifier, AgentAuthGuard],
+})
+export class FleetModule {}

@@ -1,0 +1,84 @@
+import { randomPoolPrefix, uniqueSuffix } from '@anyfront/testing';
+import type { DataSource } from 'typeorm';
+
+/** Test data for fleet tests, written straight to Postgres (services may not have an API yet). */
+export class FleetFixtures {
+  readonly popIds: string[] = [];
+  readonly poolIds: string[] = [];
+  readonly nodeIds: string[] = [];
+  readonly serviceIds: string[] = [];
+  private octet = 20;
+
+  constructor(private readonly ds: DataSource) {}
+
+  async pop(): Promise<{ id: string; code: string }> {
+    const code = `f${uniqueSuffix()}`;
+    const [r] = await this.ds.query(`INSERT INTO pops (code, name, region) VALUES ($1, $1, 'eu') RETURNING id`, [code]);
+    this.popIds.push(r.id);
+    return { id: r.id, code };
+  }
+
+  async pool(popIds: string[], family: 4 | 6 = 4): Promise<{ id: string; prefix: string }> {
+    const prefix = randomPoolPrefix(family);
+    const [r] = await this.ds.query(`INSERT INTO pools (prefix, family, scope) VALUES ($1, $2, 'global') RETURNING id, prefix::text AS prefix`, [prefix, family]);
+    await this.ds.query(`INSERT INTO pool_pops (pool_id, pop_id) SELECT $1, unnest($2::uuid[])`, [r.id, popIds]);
+    this.poolIds.push(r.id);
+    return { id: r.id, prefix: r.prefix };
+  }
+
+  async node(popId: string): Promise<string> {
+    const n = this.nodeIds.length + 1;
+    const v6 = `fd00:f6:${uniqueSuffix().slice(0, 4)}::${n}`;
+    const [r] = await this.ds.query(`INSERT INTO edge_nodes (pop_id, name, tunnel_source_ipv6) VALUES ($1, $2, $3) RETURNING id`, [popId, `edge-${uniqueSuffix()}`, v6]);
+    this.nodeIds.push(r.id);
+    return r.id;
+  }
+
+  async organization(): Promise<string> {
+    const [r] = await this.ds.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, [`Org ${uniqueSuffix()}`]);
+    return r.id;
+  }
+
+  /** An active service with one address in each given pool and the given backends. */
+  async service(organizationId: string, pools: { id: string; prefix: string }[], backends: string[] = ['2001:db8::1']): Promise<{ id: string; addresses: string[]; backendIds: string[] }> {
+    const [s] = await this.ds.query(
+      `INSERT INTO services (organization_id, name, listeners, health_check, status)
+       VALUES ($1, $2, '[{"protocol":"tcp","ports":"80"}]',
+               '{"protocol":"tcp","port":80,"path":null,"interval_seconds":10,"timeout_seconds":5,"healthy_threshold":3,"unhealthy_threshold":3}', 'active')
+       RETURNING id`,
+      [organizationId, `svc-${uniqueSuffix()}`],
+    );
+    this.serviceIds.push(s.id);
+    const addresses: string[] = [];
+    for (const p of pools) {
+      const slot = this.octet++;
+      const address = p.prefix.includes(':') ? `${p.prefix.split('/')[0]}${slot.toString(16)}` : p.prefix.replace(/\.0\/24$/, `.${slot}`);
+      await this.ds.query(
+        `INSERT INTO anycast_addresses (pool_id, slot_index, address, family, service_id, state) VALUES ($1, $2, $3, $4, $5, 'assigned')`,
+        [p.id, slot, address, p.prefix.includes(':') ? 6 : 4, s.id],
+      );
+      addresses.push(address);
+    }
+    const backendIds: string[] = [];
+    for (const b of backends) backendIds.push(await this.backend(s.id, b));
+    return { id: s.id, addresses, backendIds };
+  }
+
+  async backend(serviceId: string, address: string, enabled = true): Promise<string> {
+    const [b] = await this.ds.query(
+      `INSERT INTO backends (service_id, address, family, enabled) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [serviceId, address, address.includes(':') ? 6 : 4, enabled],
+    );
+    return b.id;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.ds.query(`DELETE FROM traffic_reports WHERE edge_node_id = ANY($1::uuid[])`, [this.nodeIds]);
+    await this.ds.query(`DELETE FROM traffic_hourly WHERE service_id = ANY($1::uuid[])`, [this.serviceIds]);
+    await this.ds.query(`DELETE FROM anycast_addresses WHERE pool_id = ANY($1::uuid[])`, [this.poolIds]);
+    await this.ds.query(`DELETE FROM services WHERE id = ANY($1::uuid[])`, [this.serviceIds]);
+    await this.ds.query(`DELETE FROM pools WHERE id = ANY($1::uuid[])`, [this.poolIds]);
+    await this.ds.query(`DELETE FROM edge_nodes WHERE id = ANY($1::uuid[])`, [this.nodeIds]);
+    await this.ds.query(`DELETE FROM pops WHERE id = ANY($1::uuid[])`, [this.popIds]);
+  }
+}

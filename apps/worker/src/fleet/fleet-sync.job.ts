@@ -1,0 +1,56 @@
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job, Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { FLEET_SYNC_JOB_OPTIONS, type JobPayload, JobName, QueueName, syncEdgeNodeJobId } from '@anyfront/contracts';
+import { staleNodes } from '@anyfront/domain';
+import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from './fleet-config';
+import { syncAndPush } from './node-sync';
+
+/**
+ * The fleet-sync queue: `sync-edge-node` computes one node's desired state and pushes it to its
+ * agent (retried with exponential backoff while the agent is unreachable); the repeatable
+ * `sweep-fleet` re-enqueues nodes whose state is older than their last change (lost or killed jobs).
+ */
+@Processor(QueueName.FleetSync)
+export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
+  private readonly log = new Logger(FleetSyncJob.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @InjectQueue(QueueName.FleetSync) private readonly queue: Queue,
+    @Inject(FLEET_WORKER_CONFIG) private readonly config: FleetWorkerConfig,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.worker.concurrency = this.config.syncConcurrency;
+    await this.queue.upsertJobScheduler(
+      JobName.SweepFleet,
+      { every: this.config.sweepIntervalSeconds * 1000 },
+      { name: JobName.SweepFleet, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const payload = { name: job.name, data: job.data } as JobPayload;
+    switch (payload.name) {
+      case JobName.SyncEdgeNode: {
+        const r = await syncAndPush(this.ds, payload.data.edgeNodeId, this.config.pushTimeoutMs);
+        if (r.changed) this.log.log(`edge node ${r.edgeNodeId}: generation ${r.generation}, push ${r.push}`);
+        return r;
+      }
+      case JobName.SweepFleet: {
+        const nodes = await staleNodes(this.ds);
+        if (nodes.length) {
+          await this.queue.addBulk(nodes.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })));
+        }
+        return { enqueued: nodes.length };
+      }
+      default:
+        throw new Error(`unknown job ${job.name} on ${QueueName.FleetSync}`);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { Logger } from '@nestjs/common';
+import { syncNodeState, type SqlDatabase } from '@anyfront/domain';
+import { pushDesiredState, type PushOutcome } from './agent-push';
+
+export interface NodeSyncOutcome {
+  edgeNodeId: string;
+  generation: number | null;
+  changed: boolean;
+  push: PushOutcome['kind'] | 'skipped' | 'no_push_url';
+  rounds: number;
+}
+
+export class RetryablePushError extends Error {}
+
+const MAX_ROUNDS = 5;
+const log = new Logger('FleetSync');
+
+/**
+ * Computes the node's state from the current database, pushes it when the agent may not have it,
+ * and repeats while changes arrived meanwhile (a change notified while this job ran could not
+ * enqueue another job with the same id). Throws RetryablePushError when the agent was unreachable
+ * so the queue retries with backoff.
+ */
+export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, pushTimeoutMs: number): Promise<NodeSyncOutcome> {
+  let last: NodeSyncOutcome = { edgeNodeId, generation: null, changed: false, push: 'skipped', rounds: 0 };
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const r = await syncNodeState(db, edgeNodeId);
+    if (!r) return { ...last, rounds: round };
+    last = { edgeNodeId, generation: r.generation, changed: r.changed || last.changed, push: 'skipped', rounds: round };
+    if (!r.pushUrl || !r.pushToken) {
+      last.push = 'no_push_url';
+    } else if (r.changed || r.pushedGeneration < r.generation || r.appliedGeneration < r.generation) {
+      const outcome = await pushDesiredState(r.pushUrl, r.pushToken, r.state, pushTimeoutMs);
+      last.push = outcome.kind;
+      if (outcome.kind === 'applied') {
+        await db.query(
+          `UPDATE edge_node_fleet_states
+              SET pushed_generation = greatest(pushed_generation, $2), last_push_at = now(), last_push_error = NULL,
+                  applied_generation = greatest(applied_generation, $3),
+                  applied_at = CASE WHEN applied_generation < $3 THEN now() ELSE applied_at END
+            WHERE edge_node_id = $1`,
+          [edgeNodeId, r.generation, outcome.generation],
+        );
+      } else {
+        await db.query(`UPDATE edge_node_fleet_states SET last_push_at = now(), last_push_error = $2 WHERE edge_node_id = $1`, [edgeNodeId, outcome.message]);
+        if (outcome.kind === 'retry') throw new RetryablePushError(outcome.message);
+        log.warn(`edge node ${edgeNodeId} refused generation ${r.generation}: ${outcome.message}`);
+      }
+    }
+    const [s] = await db.query(`SELECT requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`, [edgeNodeId]);
+    if (!s?.stale) break;
+  }
+  return last;
+}
