@@ -33,6 +33,7 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
   beforeAll(async () => {
     scratch = await createScratchDatabase('anyfront_slots_it');
     db = new PgPool({ connectionString: scratch.url, max: 16 });
+    db.on('error', () => undefined); // idle clients are cut when the scratch database is dropped
     await seedPools(db, POOLS);
     workers = await startWorkerProcesses(WORKERS, {
       DATABASE_URL: scratch.url,
@@ -73,12 +74,15 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
     );
     expect(new Set(ids).size).toBe(SERVICES);
 
+    // Settled: no job left to run and no service still pending (then the assertions below say what went wrong, if anything).
     await waitFor(async () => {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE status <> 'active'`);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE status = 'pending'`);
       // 'delayed' is left out: it holds the repeatable retry-waiting-services job.
       const counts = await producers[0].getJobCounts('waiting', 'active', 'prioritized');
       return rows[0].n === 0 && Object.values(counts).every((c) => c === 0);
-    }, 240_000);
+    }, 180_000);
+    const { rows: statuses } = await db.query(`SELECT status, count(*)::int AS n FROM services GROUP BY status`);
+    expect(statuses).toEqual([{ status: 'active', n: SERVICES }]);
 
     const { rows: addresses } = await db.query<{ address: string; family: number; pool_id: string; prefix: string; service_id: string; in_pool: boolean; slot_index: string }>(`
       SELECT host(a.address) AS address, a.family, a.pool_id, p.prefix::text AS prefix, a.service_id, a.slot_index::text,
