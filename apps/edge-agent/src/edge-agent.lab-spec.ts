@@ -13,6 +13,7 @@ jest.setTimeout(120_000);
 const ROOT = resolve(__dirname, '../../..');
 const WEB = '198.51.100.10';
 const DEAD = '198.51.100.20';
+const WEB6 = 'fd00:afd:aa::10';
 const TOKEN = 'lab-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'afd-lab-'));
 const stateFile = join(dir, 'desired.json');
@@ -24,7 +25,7 @@ const children: ChildProcess[] = [];
 
 function service(id: string, address: string, hcPort: number, disabled: string[] = []) {
   return {
-    id, addresses: [{ address, family: 4 }],
+    id, addresses: id === 'web' ? [{ address, family: 4 }, { address: WEB6, family: 6 }] : [{ address, family: 4 }],
     listeners: [{ protocol: 'tcp', port_from: 8080, port_to: 8080 }, { protocol: 'tcp', port_from: 9000, port_to: 9000 }],
     hash_mode: 'five_tuple', encapsulation: 'srv6', maglev_table_size: 251,
     backends: backends.map((b) => ({ id: b.name, address: b.sid, weight: 1, enabled: !disabled.includes(b.name) })),
@@ -83,7 +84,7 @@ function metric(name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line ? Number(line.split(' ').pop()) : NaN;
 }
-const get = (addr: string, port = 8080, max = 5) => curl(NET.client.ns, ['-m', String(max), `http://${addr}:${port}/`]);
+const get = (addr: string, port = 8080, max = 5) => curl(NET.client.ns, ['-m', String(max), `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}/`]);
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -97,8 +98,8 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
 const birdRoutes = () => inNs(NET.edge.ns, 'birdc', '-s', join(dir, 'bird.ctl'), 'show', 'route');
 
 beforeAll(async () => {
-  backends = createNet(2, [WEB, DEAD]);
-  for (const b of backends) servers.set(b.name, await startBackendServer(b, [WEB, DEAD], 8080, 9000));
+  backends = createNet(2, [WEB, DEAD, WEB6]);
+  for (const b of backends) servers.set(b.name, await startBackendServer(b, [WEB, DEAD, WEB6], 8080, 9000));
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({
     node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, uplink_device: NET.edge.uplink,
     bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
@@ -138,6 +139,20 @@ describe('edge agent on a real kernel', () => {
     expect(status()).toMatchObject({ applied_generation: 1, programmed: true, announced: true });
     expect(birdRoutes()).toContain('198.51.100.0/24');
     expect(metric('anyfront_agent_address_packets', `address="${WEB}"`)).toBeGreaterThan(0);
+  });
+
+  it('delivers IPv6 clients too (IPv6 in SRv6), flows kept in the hashed-key IPv6 flow map', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const r = get(WEB6);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^backend=b[12] client=${NET.client.v6}\\n$`));
+      seen.add(r.out.split(' ')[0]);
+    }
+    expect(seen.size).toBe(2);
+    const flows6 = JSON.parse(inNs(NET.edge.ns, 'nft', '-j', 'list', 'map', 'inet', 'anyfront', 'flows6')).nftables[1].map;
+    expect(flows6.elem.length).toBeGreaterThan(0);
+    expect(metric('anyfront_agent_address_packets', `address="${WEB6}"`)).toBeGreaterThan(0);
   });
 
   it('drops and counts traffic to a port without a listener', () => {
@@ -205,12 +220,12 @@ describe('edge agent on a real kernel', () => {
     await waitFor('generation 4', () => status().applied_generation === 4);
   });
 
-  it('marks a backend down when its decapsulation is removed (probes travel the tunnel) and up again when restored', async () => {
+  it('marks a backend down when its decapsulation is switched off (probes travel the tunnel) and up again when restored', async () => {
     const [b1, b2] = backends;
     removeDecap(b2);
     await waitFor('b2 unhealthy', () => healthOf('web', 'b2') === false);
     for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b1 ');
-    addDecap(b2, WEB);
+    addDecap(b2);
     await waitFor('b2 healthy again', () => healthOf('web', 'b2') === true);
     // Server stopped: the probe's HTTP GET is refused by the backend itself.
     servers.get(b1.name)!.kill('SIGKILL');

@@ -35,7 +35,7 @@ class FakeNft implements NftPort {
 
 class FakeRoutes implements RoutePort {
   rules = new Map<string, { family: 4 | 6; mark: number; table: number; priority: number }>();
-  routes = new Map<string, { family: 4 | 6; table: number; dev: string; encap: string; segs: string[] }>();
+  routes = new Map<string, { family: 4 | 6; table: number; dst: string; dev: string; encap: string; segs: string[] }>();
   tunsrc: string | undefined;
   failAdds: string | null = null;
   applied: RoutingChange[] = [];
@@ -45,14 +45,14 @@ class FakeRoutes implements RoutePort {
   private play(family: 4 | 6, lines: string[]) {
     for (const l of lines) {
       let m = /^route replace default encap seg6 mode encap segs (\S+) dev (\S+) table (\d+)/.exec(l);
-      if (m) this.routes.set(`${family}|${m[3]}`, { family, table: Number(m[3]), dev: m[2], encap: 'seg6', segs: [m[1]] });
+      if (m) this.routes.set(`${family}|${m[3]}`, { family, table: Number(m[3]), dst: 'default', dev: m[2], encap: 'seg6', segs: [m[1]] });
       m = /^rule (add|del) fwmark (\S+) table (\d+) priority (\d+)/.exec(l);
       if (m) {
         const key = `${family}|${Number(m[2])}`;
         if (m[1] === 'add') this.rules.set(key, { family, mark: Number(m[2]), table: Number(m[3]), priority: Number(m[4]) });
         else this.rules.delete(key);
       }
-      m = /^route flush table (\d+)/.exec(l);
+      m = /^route del default table (\d+)/.exec(l);
       if (m) this.routes.delete(`${family}|${m[1]}`);
     }
   }

@@ -15,7 +15,7 @@ const EMPTY: RoutingInventory = { rules: [], routes: [], links: [] };
 const dual = [{ address: '198.51.100.10', family: 4 as const }, { address: 'fd00:aa::10', family: 6 as const }];
 
 describe('routes per encapsulation', () => {
-  it('srv6: one table per backend with a seg6 encap route for each inner family, outer source via tunsrc', () => {
+  it('srv6: one table per backend with a seg6 encap route for each inner family (plus a throw for the outer packet), outer source via tunsrc', () => {
     const r = routing(service('web', { addresses: dual }));
     expect(renderRoutingChange(r, EMPTY, ROPTS)).toEqual({
       pre: ['sr tunsrc set fd00:1::11'],
@@ -27,7 +27,9 @@ describe('routes per encapsulation', () => {
       ],
       v6: [
         'route replace default encap seg6 mode encap segs fd00:b::1 dev eth0 table 1048576',
+        'route replace throw fd00:b::1/128 table 1048576',
         'route replace default encap seg6 mode encap segs fd00:b::2 dev eth0 table 1048577',
+        'route replace throw fd00:b::2/128 table 1048577',
         'rule add fwmark 0x100000 table 1048576 priority 1000',
         'rule add fwmark 0x100001 table 1048577 priority 1000',
       ],
@@ -68,17 +70,25 @@ describe('routes per encapsulation', () => {
     const want = routing(service('web'));
     const have: RoutingInventory = {
       rules: [...want.rules, { family: 4, mark: 0x100005, table: 0x100005, priority: 1000 }],
-      routes: [...want.routes.map((r) => ({ family: r.family, table: r.table, dev: r.dev, encap: 'seg6', segs: r.segs })), { family: 4, table: 0x100005, dev: 'aft5' }],
+      routes: [...want.routes.map((r) => ({ family: r.family, table: r.table, dst: r.dst, dev: r.dev, encap: 'seg6', segs: r.segs })), { family: 4, table: 0x100005, dst: 'default', dev: 'aft5' }],
       links: [{ name: 'aft5', kind: 'ipip', local: '192.0.2.11', remote: '203.0.113.9' }],
       srTunsrc: 'fd00:1::11',
     };
     expect(routingChangeIsEmpty(renderRoutingChange(want, { ...have, rules: want.rules, routes: have.routes.slice(0, -1), links: [] }, ROPTS))).toBe(true);
-    expect(renderRoutingChange(want, have, ROPTS)).toEqual({ pre: [], v4: [], v6: [], v4Del: ['rule del fwmark 0x100005 table 1048581 priority 1000', 'route flush table 1048581'], v6Del: [], post: ['link del aft5'] });
+    expect(renderRoutingChange(want, have, ROPTS)).toEqual({ pre: [], v4: [], v6: [], v4Del: ['rule del fwmark 0x100005 table 1048581 priority 1000', 'route del default table 1048581'], v6Del: [], post: ['link del aft5'] });
+  });
+
+  it('keeps a dual-stack srv6 throw route once present and removes it with its backend', () => {
+    const want = routing(service('web', { addresses: dual }));
+    const have: RoutingInventory = { rules: want.rules, links: [], srTunsrc: 'fd00:1::11', routes: want.routes.map((r) => ({ family: r.family, table: r.table, dst: r.dst, type: r.type, dev: r.dev, encap: r.type ? undefined : 'seg6', segs: r.segs })) };
+    expect(routingChangeIsEmpty(renderRoutingChange(want, have, ROPTS))).toBe(true);
+    const fewer = routing(service('web', { addresses: dual, backends: [{ id: 'b1', address: 'fd00:b::1', weight: 1, enabled: true }] }));
+    expect(renderRoutingChange(fewer, have, ROPTS).v6Del).toEqual(['rule del fwmark 0x100001 table 1048577 priority 1000', 'route del default table 1048577', 'route del throw fd00:b::2/128 table 1048577']);
   });
 
   it('replaces a route whose segment changed', () => {
     const want = routing(service('web'));
-    const have: RoutingInventory = { rules: want.rules, links: [], srTunsrc: 'fd00:1::11', routes: want.routes.map((r) => ({ family: r.family, table: r.table, dev: r.dev, encap: 'seg6', segs: ['fd00:b::99'] })) };
+    const have: RoutingInventory = { rules: want.rules, links: [], srTunsrc: 'fd00:1::11', routes: want.routes.map((r) => ({ family: r.family, table: r.table, dst: r.dst, dev: r.dev, encap: 'seg6', segs: ['fd00:b::99'] })) };
     expect(renderRoutingChange(want, have, ROPTS).v4).toEqual(['route replace default encap seg6 mode encap segs fd00:b::1 dev eth0 table 1048576', 'route replace default encap seg6 mode encap segs fd00:b::2 dev eth0 table 1048577']);
   });
 });

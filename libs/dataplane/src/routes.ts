@@ -32,11 +32,14 @@ export interface LinkSpec {
 export interface RouteSpec {
   family: 4 | 6;
   table: number;
-  /** Arguments after `ip -<family> route replace default`. */
+  /** `default`, or the /128 of a `throw` route. */
+  dst: string;
+  /** Arguments after `ip -<family> route replace`. */
   args: string;
-  dev: string;
+  dev?: string;
   /** For comparison with `ip -j route`: seg6 segments, if any. */
   segs?: string[];
+  type?: 'throw';
 }
 
 export interface RoutingPlan {
@@ -66,13 +69,16 @@ export function buildRouting(plan: DataplanePlan, opts: RoutingOptions): Routing
       if (svc.encapsulation === 'srv6') {
         usesSrv6 = true;
         for (const fam of inner) {
-          routes.push({ family: fam, table: b.mark, dev: opts.uplink, segs: [b.address], args: `encap seg6 mode encap segs ${b.address} dev ${opts.uplink} table ${b.mark}` });
+          routes.push({ family: fam, table: b.mark, dst: 'default', dev: opts.uplink, segs: [b.address], args: `default encap seg6 mode encap segs ${b.address} dev ${opts.uplink} table ${b.mark}` });
         }
+        // The outer IPv6 packet keeps the mark: without this its lookup would hit the same table and
+        // encapsulate again. `throw` sends the lookup on to the next rules (main table).
+        if (inner.includes(6)) routes.push({ family: 6, table: b.mark, dst: `${b.address}/128`, type: 'throw', args: `throw ${b.address}/128 table ${b.mark}` });
         continue;
       }
       const link = tunnelLink(svc.encapsulation, b.address, b.family, inner, svc.guePort, `${opts.devicePrefix}${b.mark - plan.markBase}`, opts.sources);
       links.push(link);
-      for (const fam of inner) routes.push({ family: fam, table: b.mark, dev: link.name, args: `dev ${link.name} table ${b.mark}` });
+      for (const fam of inner) routes.push({ family: fam, table: b.mark, dst: 'default', dev: link.name, args: `default dev ${link.name} table ${b.mark}` });
     }
   }
   return { rules, links, routes, srTunsrc: usesSrv6 ? opts.sources.ipv6 : undefined };
@@ -92,7 +98,7 @@ function tunnelLink(encap: Exclude<Encapsulation, 'srv6'>, remote: string, famil
 /** What the kernel currently has in our range, read with `ip -j` (see the agent's routes client). */
 export interface RoutingInventory {
   rules: RuleSpec[];
-  routes: { family: 4 | 6; table: number; dev?: string; encap?: string; segs?: string[] }[];
+  routes: { family: 4 | 6; table: number; dst: string; type?: string; dev?: string; encap?: string; segs?: string[] }[];
   links: { name: string; kind?: string; local?: string; remote?: string }[];
   srTunsrc?: string;
 }
@@ -138,17 +144,17 @@ export function renderRoutingChange(want: RoutingPlan, have: RoutingInventory, o
     if (h && !same) change.pre.push(`link del ${l.name}`);
     if (!same) change.pre.push(`link add ${l.name} ${l.args}`, `link set ${l.name} up`);
   }
-  const routeKey = (family: number, table: number) => `${family}|${table}`;
-  const haveRoutes = new Map(have.routes.map((r) => [routeKey(r.family, r.table), r]));
-  const wantRouteKeys = new Set(want.routes.map((r) => routeKey(r.family, r.table)));
+  const routeKey = (r: { family: number; table: number; dst: string }) => `${r.family}|${r.table}|${r.dst}`;
+  const haveRoutes = new Map(have.routes.map((r) => [routeKey(r), r]));
+  const wantRouteKeys = new Set(want.routes.map(routeKey));
   for (const r of want.routes) {
-    const h = haveRoutes.get(routeKey(r.family, r.table));
-    const same = h && h.dev === r.dev && (r.segs ? h.encap === 'seg6' && (h.segs ?? []).join(',') === r.segs.join(',') : h.encap === undefined);
-    if (!same) fam(r.family).push(`route replace default ${r.args}`);
+    const h = haveRoutes.get(routeKey(r));
+    const same = h && (r.type === 'throw' ? h.type === 'throw' : h.dev === r.dev && (r.segs ? h.encap === 'seg6' && (h.segs ?? []).join(',') === r.segs.join(',') : h.encap === undefined));
+    if (!same) fam(r.family).push(`route replace ${r.args}`);
   }
   for (const r of want.rules) if (!haveRules.has(ruleKey(r))) fam(r.family).push(`rule add fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
   for (const r of have.rules) if (!wantRules.has(ruleKey(r))) famDel(r.family).push(`rule del fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);
-  for (const r of have.routes) if (!wantRouteKeys.has(routeKey(r.family, r.table))) famDel(r.family).push(`route flush table ${r.table}`);
+  for (const r of have.routes) if (!wantRouteKeys.has(routeKey(r))) famDel(r.family).push(`route del ${r.type === 'throw' ? 'throw ' : ''}${r.dst} table ${r.table}`);
   for (const l of have.links) if (l.name.startsWith(opts.devicePrefix) && !wantLinks.has(l.name)) change.post.push(`link del ${l.name}`);
   return change;
 }

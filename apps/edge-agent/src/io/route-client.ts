@@ -30,8 +30,13 @@ export class RouteClient {
     );
     const routes = ([[4, t4], [6, t6]] as const).flatMap(([family, list]) =>
       list
-        .filter((r) => r.dst === 'default' && this.inRange(Number(r.table)))
-        .map((r) => ({ family, table: Number(r.table), dev: r.dev as string | undefined, encap: r.encap as string | undefined, segs: r.segs as string[] | undefined })),
+        .filter((r) => this.inRange(Number(r.table)))
+        .map((r) => ({
+          family, table: Number(r.table),
+          // ip -j prints host routes without their length; our only non-default routes are /128 throws.
+          dst: r.dst === 'default' || String(r.dst).includes('/') ? String(r.dst) : `${r.dst}/${family === 4 ? 32 : 128}`,
+          type: r.type as string | undefined, dev: r.dev as string | undefined, encap: r.encap as string | undefined, segs: r.segs as string[] | undefined,
+        })),
     );
     const devRe = new RegExp(`^${this.devicePrefix}\\d+$`);
     const linkList = links

@@ -11,18 +11,18 @@ export const NET = {
   router: { ns: 'afd-r' },
   edge: { ns: 'afd-e', v4: '192.0.2.2', v6: 'fd00:afd:e::2', uplink: 'e0' },
   anycastPrefix: '198.51.100.0/24',
+  anycastPrefix6: 'fd00:afd:aa::/48',
 };
 
 export interface BackendNet {
   name: string;
   ns: string;
-  link6: string;
-  /** SRv6 SID = the backend address the desired state names. */
+  /** The backend address the desired state names: the last (only) SRv6 segment, an address of the backend itself. */
   sid: string;
 }
 
 export function backendNet(k: number): BackendNet {
-  return { name: `b${k}`, ns: `afd-b${k}`, link6: `fd00:afd:b${k}::2`, sid: `fd00:afd:5::${k}` };
+  return { name: `b${k}`, ns: `afd-b${k}`, sid: `fd00:afd:b${k}::2` };
 }
 
 export function sh(cmd: string, args: string[], input?: string): string {
@@ -48,7 +48,11 @@ function veth(nsA: string, a: string, nsB: string, b: string): void {
   ipNs(nsB, 'link', 'set', b, 'up');
 }
 
-/** Builds client - router - edge, router - backend k; backends decapsulate SRv6 (End.DX4) to the anycast addresses on lo. */
+/**
+ * Builds client - router - edge, router - backend k. A backend decapsulates SRv6 whose last segment
+ * is its own address (kernel SRH input, both inner families; needs seg6_enabled) and holds the
+ * anycast addresses on lo.
+ */
 export function createNet(backendCount: number, anycast: string[]): BackendNet[] {
   destroyNet(backendCount);
   for (const ns of namespaces(backendCount)) {
@@ -76,30 +80,31 @@ export function createNet(backendCount: number, anycast: string[]): BackendNet[]
   sysctl(NET.edge.ns, 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
   // The router sends the anycast pool to the edge (BGP's job in infra/lab; static here).
   ipNs(r, 'route', 'add', NET.anycastPrefix, 'via', NET.edge.v4);
+  ipNs(r, '-6', 'route', 'add', NET.anycastPrefix6, 'via', NET.edge.v6);
   const out: BackendNet[] = [];
   for (let k = 1; k <= backendCount; k++) {
     const b = backendNet(k);
     veth(b.ns, 'b0', r, `rb${k}`);
-    ipNs(b.ns, '-6', 'addr', 'add', `${b.link6}/64`, 'dev', 'b0', 'nodad');
+    ipNs(b.ns, '-6', 'addr', 'add', `${b.sid}/64`, 'dev', 'b0', 'nodad');
     ipNs(b.ns, 'addr', 'add', `192.0.2.${64 + k * 4 + 2}/30`, 'dev', 'b0');
     ipNs(r, '-6', 'addr', 'add', `fd00:afd:b${k}::1/64`, 'dev', `rb${k}`, 'nodad');
     ipNs(r, 'addr', 'add', `192.0.2.${64 + k * 4 + 1}/30`, 'dev', `rb${k}`);
-    ipNs(r, '-6', 'route', 'add', `${b.sid}/128`, 'via', b.link6);
     ipNs(b.ns, 'route', 'add', 'default', 'via', `192.0.2.${64 + k * 4 + 1}`);
     ipNs(b.ns, '-6', 'route', 'add', 'default', 'via', `fd00:afd:b${k}::1`);
-    sysctl(b.ns, 'net.ipv6.conf.all.forwarding=1', 'net.ipv6.conf.all.seg6_enabled=1', 'net.ipv6.conf.b0.seg6_enabled=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.b0.rp_filter=0', 'net.ipv4.conf.lo.rp_filter=0');
-    for (const a of anycast) ipNs(b.ns, 'addr', 'add', `${a}/32`, 'dev', 'lo');
-    addDecap(b, anycast[0]);
+    sysctl(b.ns, 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.b0.rp_filter=0', 'net.ipv4.conf.lo.rp_filter=0');
+    for (const a of anycast) ipNs(b.ns, a.includes(':') ? '-6' : '-4', 'addr', 'add', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', 'lo', ...(a.includes(':') ? ['nodad'] : []));
+    addDecap(b);
     out.push(b);
   }
   return out;
 }
 
-export function addDecap(b: BackendNet, anycast: string): void {
-  ipNs(b.ns, '-6', 'route', 'replace', `${b.sid}/128`, 'encap', 'seg6local', 'action', 'End.DX4', 'nh4', anycast, 'dev', 'b0');
+/** SRv6 decapsulation on/off: without seg6_enabled the backend drops every packet with an SRH. */
+export function addDecap(b: BackendNet): void {
+  sysctl(b.ns, 'net.ipv6.conf.all.seg6_enabled=1', 'net.ipv6.conf.b0.seg6_enabled=1');
 }
 export function removeDecap(b: BackendNet): void {
-  ipNs(b.ns, '-6', 'route', 'del', `${b.sid}/128`);
+  sysctl(b.ns, 'net.ipv6.conf.all.seg6_enabled=0', 'net.ipv6.conf.b0.seg6_enabled=0');
 }
 
 export function startBackendServer(b: BackendNet, addrs: string[], httpPort: number, echoPort: number): Promise<ChildProcess> {
