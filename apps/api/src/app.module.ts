@@ -15,6 +15,8 @@ import { AppConfig, ConfigModule } from './config';
 import { HealthController } from './health/health.controller';
 import { FleetModule } from './fleet/fleet.module';
 import { TrafficModule } from './traffic/traffic.module';
+import { ServicesModule } from './services/services.module';
+import { BackendsModule } from './backends/backends.module';
 
 @Module({
   imports: [
@@ -43,7 +45,8 @@ import { TrafficModule } from './traffic/traffic.module';
     AdminModule,
     FleetModule,
     TrafficModule,
-    // Feature modules (services engineer: add ServicesModule / BackendsModule here).
+    ServicesModule,
+    BackendsModule,
   ],
   controllers: [HealthController],
   providers: [

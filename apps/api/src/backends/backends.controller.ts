@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, OrganizationId } from '../auth/decorators';
+import type { Principal } from '../auth/principal';
+import { IdParam } from '../common/id-param';
+import { ApiPageResponse, Page, PageQueryDto } from '../common/pagination';
+import { BackendDto, CreateBackendDto, UpdateBackendDto } from './backends.dto';
+import { BackendsService } from './backends.service';
+
+@ApiTags('backends')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@Controller('v1/services/:id/backends')
+export class BackendsController {
+  constructor(private readonly backends: BackendsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: BackendDto })
+  create(
+    @OrganizationId() orgId: string,
+    @IdParam('id', 'service') serviceId: string,
+    @Body() dto: CreateBackendDto,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<BackendDto> {
+    return this.backends.create(orgId, serviceId, dto, p);
+  }
+
+  @Get()
+  @ApiPageResponse(BackendDto, "The service's backends, oldest first.")
+  list(@OrganizationId() orgId: string, @IdParam('id', 'service') serviceId: string, @Query() page: PageQueryDto): Promise<Page<BackendDto>> {
+    return this.backends.list(orgId, serviceId, page);
+  }
+
+  @Get(':backend_id')
+  @ApiOkResponse({ type: BackendDto })
+  get(@OrganizationId() orgId: string, @IdParam('id', 'service') serviceId: string, @IdParam('backend_id', 'backend') id: string): Promise<BackendDto> {
+    return this.backends.get(orgId, serviceId, id);
+  }
+
+  @Patch(':backend_id')
+  @ApiOkResponse({ type: BackendDto })
+  update(
+    @OrganizationId() orgId: string,
+    @IdParam('id', 'service') serviceId: string,
+    @IdParam('backend_id', 'backend') id: string,
+    @Body() dto: UpdateBackendDto,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<BackendDto> {
+    return this.backends.update(orgId, serviceId, id, dto, p);
+  }
+
+  @Delete(':backend_id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Removed; edges stop sending new flows to it.' })
+  remove(
+    @OrganizationId() orgId: string,
+    @IdParam('id', 'service') serviceId: string,
+    @IdParam('backend_id', 'backend') id: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<void> {
+    return this.backends.remove(orgId, serviceId, id, p);
+  }
+}

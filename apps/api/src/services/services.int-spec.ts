@@ -1,0 +1,179 @@
+import { Queue } from 'bullmq';
+import { QueueName, assignSlotsJobId } from '@anyfront/contracts';
+import { randomPoolPrefix, signup, type TestAccount } from '@anyfront/testing';
+import { createTestApp, type TestApp } from '../testing';
+
+const tcp443 = [{ protocol: 'tcp', ports: '443' }];
+let n = 0;
+const name = (tag = 'svc') => `${tag}-${++n}-${Date.now().toString(36)}`;
+
+describe('services API', () => {
+  let t: TestApp;
+  let a: TestAccount;
+  let b: TestAccount;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { QUARANTINE_DAYS: '3' } });
+    [a, b] = await Promise.all([signup(t), signup(t)]);
+    queue = new Queue(QueueName.SlotAssignment, { connection: { url: t.config.redisUrl }, prefix: t.config.queuePrefix });
+  });
+  afterAll(async () => {
+    await queue?.obliterate({ force: true }).catch(() => undefined);
+    await queue?.close();
+    await t?.close();
+  });
+
+  it('creates a pending service with defaults and enqueues its slot assignment', async () => {
+    const res = await a.bearer.post('/v1/services').send({ name: 'web', listeners: [{ protocol: 'udp', ports: '53' }, { protocol: 'tcp', ports: '8000-8100' }] });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      name: 'web',
+      listeners: [{ protocol: 'udp', ports: '53' }, { protocol: 'tcp', ports: '8000-8100' }],
+      hash_mode: 'five_tuple',
+      encapsulation: 'srv6',
+      health_check: { protocol: 'tcp', port: 8000, path: null, interval_seconds: 10, timeout_seconds: 5, healthy_threshold: 3, unhealthy_threshold: 3 },
+      status: 'pending',
+      status_reason: null,
+      addresses: [],
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    const job = await queue.getJob(assignSlotsJobId(res.body.id));
+    expect(job?.data).toEqual({ serviceId: res.body.id });
+
+    const got = await a.bearer.get(`/v1/services/${res.body.id}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(res.body);
+  });
+
+  it('accepts every documented option', async () => {
+    const res = await a.session.post('/v1/services').send({
+      name: name('full'),
+      listeners: tcp443,
+      hash_mode: 'client_ip',
+      encapsulation: 'ipip',
+      health_check: { protocol: 'http', port: 8080, path: '/healthz', interval_seconds: 5, timeout_seconds: 2, healthy_threshold: 2, unhealthy_threshold: 4 },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      hash_mode: 'client_ip',
+      encapsulation: 'ipip',
+      health_check: { protocol: 'http', port: 8080, path: '/healthz', interval_seconds: 5, timeout_seconds: 2, healthy_threshold: 2, unhealthy_threshold: 4 },
+    });
+  });
+
+  describe('refuses bad input with problem+json naming the field, and creates nothing', () => {
+    it.each([
+      ['overlapping listeners', { listeners: [{ protocol: 'tcp', ports: '8000-8100' }, { protocol: 'tcp', ports: '8080' }] }, 'listeners[1].ports', /overlaps listeners\[0\]/],
+      ['backwards range', { listeners: [{ protocol: 'tcp', ports: '9000-8000' }] }, 'listeners[0].ports', /backwards/],
+      ['port 0', { listeners: [{ protocol: 'tcp', ports: '0' }] }, 'listeners[0].ports', /not a port/],
+      ['port as a number', { listeners: [{ protocol: 'tcp', ports: 443 }] }, 'listeners[0].ports', /must be a string/],
+      ['unknown protocol', { listeners: [{ protocol: 'sctp', ports: '1' }] }, 'listeners[0].protocol', /"tcp" or "udp"/],
+      ['no listeners', { listeners: [] }, 'listeners', /at least one listener/],
+      ['listeners not a list', { listeners: 'tcp/443' }, 'listeners', /must be a list/],
+      ['unknown listener field', { listeners: [{ protocol: 'tcp', ports: '1', tls: true }] }, 'listeners[0].tls', /not a known field/],
+      ['bad hash mode', { hash_mode: 'round_robin' }, 'hash_mode', /five_tuple/],
+      ['bad encapsulation', { encapsulation: 'gre' }, 'encapsulation', /srv6/],
+      ['timeout not below interval', { health_check: { interval_seconds: 5, timeout_seconds: 5 } }, 'health_check.timeout_seconds', /shorter than interval_seconds/],
+      ['path on a tcp check', { health_check: { protocol: 'tcp', path: '/x' } }, 'health_check.path', /http health checks only/],
+      ['health port out of range', { health_check: { port: 70000 } }, 'health_check.port', /65535/],
+      ['unknown top-level field', { color: 'blue' }, 'color', /not a known field/],
+      ['bad name', { name: '  ' }, 'name', /1-100 characters/],
+      ['name of wrong type', { name: 42 }, 'name', /string/],
+    ])('%s', async (_label, patch, field, message) => {
+      const body = { name: name('bad'), listeners: tcp443, ...patch };
+      const res = await a.bearer.post('/v1/services').send(body);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message: expect.stringMatching(message) }]));
+      const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM services WHERE organization_id = $1 AND name = $2`, [a.organizationId, body.name]);
+      expect(count).toBe(0);
+    });
+  });
+
+  it('keeps names unique per organization among live services', async () => {
+    const svcName = name('dup');
+    expect((await a.bearer.post('/v1/services').send({ name: svcName, listeners: tcp443 })).status).toBe(201);
+    const dup = await a.bearer.post('/v1/services').send({ name: svcName.toUpperCase(), listeners: tcp443 });
+    expect(dup.status).toBe(409);
+    expect(dup.body.errors).toEqual([{ field: 'name', message: expect.stringContaining('already exists') }]);
+    // Another organization may use the name.
+    expect((await b.bearer.post('/v1/services').send({ name: svcName, listeners: tcp443 })).status).toBe(201);
+  });
+
+  it('lists only the caller organization\'s services, with cursor pagination', async () => {
+    const org = await signup(t);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await org.bearer.post('/v1/services').send({ name: `page-${i}`, listeners: tcp443 })).body.id);
+    const p1 = await org.bearer.get('/v1/services?limit=2');
+    expect(p1.status).toBe(200);
+    expect(p1.body.data.map((s: { id: string }) => s.id)).toEqual(ids.slice(0, 2));
+    const p2 = await org.bearer.get(`/v1/services?limit=2&cursor=${p1.body.next_cursor}`);
+    expect(p2.body).toEqual({ data: [expect.objectContaining({ id: ids[2] })], next_cursor: null });
+    const other = await b.bearer.get('/v1/services?limit=200');
+    expect(other.body.data.map((s: { id: string }) => s.id)).not.toEqual(expect.arrayContaining([ids[0]]));
+  });
+
+  it("answers 404 for another organization's service and changes nothing", async () => {
+    const svc = (await a.bearer.post('/v1/services').send({ name: name('mine'), listeners: tcp443 })).body;
+    for (const res of [
+      await b.bearer.get(`/v1/services/${svc.id}`),
+      await b.bearer.patch(`/v1/services/${svc.id}`).send({ name: 'stolen' }),
+      await b.bearer.delete(`/v1/services/${svc.id}`),
+      await b.bearer.get(`/v1/services/${svc.id}/backends`),
+      await b.bearer.post(`/v1/services/${svc.id}/backends`).send({ address: '2001:db8:77::1' }),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+    expect((await a.bearer.get(`/v1/services/${svc.id}`)).body).toMatchObject({ name: svc.name, status: 'pending' });
+    expect((await a.bearer.get('/v1/services/not-a-uuid')).status).toBe(404);
+  });
+
+  it('updates fields, merging the health check', async () => {
+    const svc = (await a.bearer.post('/v1/services').send({ name: name('upd'), listeners: tcp443, health_check: { protocol: 'http', path: '/ok' } })).body;
+    const res = await a.bearer.patch(`/v1/services/${svc.id}`).send({ listeners: [{ protocol: 'tcp', ports: '80' }], hash_mode: 'client_ip', health_check: { interval_seconds: 30 } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      name: svc.name,
+      listeners: [{ protocol: 'tcp', ports: '80' }],
+      hash_mode: 'client_ip',
+      health_check: { protocol: 'http', path: '/ok', interval_seconds: 30, port: 443 },
+    });
+    const bad = await a.bearer.patch(`/v1/services/${svc.id}`).send({ listeners: [{ protocol: 'tcp', ports: '80' }, { protocol: 'tcp', ports: '79-81' }] });
+    expect(bad.status).toBe(400);
+    expect((await a.bearer.get(`/v1/services/${svc.id}`)).body.listeners).toEqual([{ protocol: 'tcp', ports: '80' }]);
+  });
+
+  it('deleting a service quarantines its addresses for QUARANTINE_DAYS and frees its name', async () => {
+    const svcName = name('del');
+    const svc = (await a.bearer.post('/v1/services').send({ name: svcName, listeners: tcp443 })).body;
+    // Addresses as the worker would have assigned them.
+    const prefix = randomPoolPrefix(4);
+    const [pool] = await t.dataSource.query(`INSERT INTO pools (prefix, family, scope) VALUES ($1, 4, 'global') RETURNING id`, [prefix]);
+    const address = prefix.replace(/\.0\/24$/, '.1');
+    await t.dataSource.query(
+      `INSERT INTO anycast_addresses (pool_id, slot_index, address, family, service_id, state) VALUES ($1, 0, $2, 4, $3, 'assigned')`,
+      [pool.id, address, svc.id],
+    );
+    await t.dataSource.query(`UPDATE services SET status = 'active' WHERE id = $1`, [svc.id]);
+    expect((await a.bearer.get(`/v1/services/${svc.id}`)).body.addresses).toEqual([{ address, family: 4, pool: prefix, pool_id: pool.id }]);
+
+    expect((await a.bearer.delete(`/v1/services/${svc.id}`)).status).toBe(204);
+    expect((await a.bearer.get(`/v1/services/${svc.id}`)).status).toBe(404);
+    expect((await a.bearer.delete(`/v1/services/${svc.id}`)).status).toBe(404);
+    const [row] = await t.dataSource.query(
+      `SELECT state, service_id, extract(epoch FROM quarantined_until - now()) / 86400 AS days FROM anycast_addresses WHERE address = $1`,
+      [address],
+    );
+    expect(row).toMatchObject({ state: 'quarantined', service_id: svc.id });
+    expect(Number(row.days)).toBeGreaterThan(2.99);
+    expect(Number(row.days)).toBeLessThanOrEqual(3);
+    expect((await a.bearer.post('/v1/services').send({ name: svcName, listeners: tcp443 })).status).toBe(201);
+
+    await t.dataSource.query(`DELETE FROM anycast_addresses WHERE pool_id = $1`, [pool.id]);
+    await t.dataSource.query(`DELETE FROM pools WHERE id = $1`, [pool.id]);
+  });
+});

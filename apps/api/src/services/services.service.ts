@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Service, type ServiceHealthCheck, type ServiceListener } from '@anyfront/db';
+import { DEFAULT_ENCAPSULATION, type Encapsulation, checkEncapsulationChange, parseListeners, resolveHealthCheck } from '@anyfront/domain';
+import type { Principal } from '../auth/principal';
+import { AuditService } from '../common/audit.service';
+import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
+import { type Page, PageQueryDto, paginate } from '../common/pagination';
+import { problems } from '../common/problem';
+import { AppConfig } from '../config';
+import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { type AddressRow, toServiceDto } from './service-view';
+import { CreateServiceDto, ServiceDto, UpdateServiceDto } from './services.dto';
+import { SlotQueue } from './slot-queue';
+
+@Injectable()
+export class ServicesService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly slots: SlotQueue,
+    private readonly fleet: FleetChangeNotifier,
+  ) {}
+
+  async create(orgId: string, dto: CreateServiceDto, p: Principal): Promise<ServiceDto> {
+    const listeners = checkListeners(dto.listeners);
+    const healthCheck = checkHealthCheck(dto.health_check, listeners);
+    const service = await this.ds.transaction(async (tx) => {
+      const saved = await this.saveUnique(tx, {
+        organizationId: orgId,
+        name: dto.name,
+        listeners,
+        hashMode: dto.hash_mode ?? 'five_tuple',
+        encapsulation: dto.encapsulation ?? DEFAULT_ENCAPSULATION,
+        healthCheck,
+        status: 'pending',
+        statusReason: null,
+      });
+      await this.audit.record(p, 'service.create', { type: 'service', id: saved.id }, { name: saved.name }, tx);
+      return saved;
+    });
+    await this.slots.requestSlots(service.id);
+    return toServiceDto(service, []);
+  }
+
+  async list(orgId: string, page: PageQueryDto): Promise<Page<ServiceDto>> {
+    const qb = this.ds
+      .getRepository(Service)
+      .createQueryBuilder('service')
+      .where('service.organization_id = :orgId AND service.deleted_at IS NULL', { orgId });
+    const result = await paginate(qb, page, (s) => s);
+    const addresses = await this.addresses(result.data.map((s) => s.id));
+    return { data: result.data.map((s) => toServiceDto(s, addresses)), next_cursor: result.next_cursor };
+  }
+
+  async get(orgId: string, id: string): Promise<ServiceDto> {
+    const service = await this.find(this.ds.manager, orgId, id);
+    return toServiceDto(service, await this.addresses([id]));
+  }
+
+  async update(orgId: string, id: string, dto: UpdateServiceDto, p: Principal): Promise<ServiceDto> {
+    const updated = await this.ds.transaction(async (tx) => {
+      const service = await this.find(tx, orgId, id, true);
+      const listeners = dto.listeners ? checkListeners(dto.listeners) : service.listeners;
+      const healthCheck = dto.health_check
+        ? checkHealthCheck(dto.health_check, listeners, service.healthCheck)
+        : service.healthCheck;
+      if (dto.encapsulation && dto.encapsulation !== service.encapsulation) {
+        const backends: { address: string; family: 4 | 6 }[] = await tx.query(
+          `SELECT host(address) AS address, family FROM backends WHERE service_id = $1 ORDER BY created_at`,
+          [id],
+        );
+        const check = checkEncapsulationChange(dto.encapsulation as Encapsulation, backends);
+        if (!check.ok) throw problems.field(422, 'encapsulation', check.message, 'encapsulation-family-mismatch');
+      }
+      Object.assign(service, {
+        name: dto.name ?? service.name,
+        listeners,
+        hashMode: dto.hash_mode ?? service.hashMode,
+        encapsulation: dto.encapsulation ?? service.encapsulation,
+        healthCheck,
+      });
+      const saved = await this.saveUnique(tx, service);
+      await this.audit.record(p, 'service.update', { type: 'service', id }, { ...dto }, tx);
+      return saved;
+    });
+    await this.fleet.changed({ serviceIds: [id] });
+    return toServiceDto(updated, await this.addresses([id]));
+  }
+
+  /**
+   * Soft-deletes the service and quarantines its addresses for QUARANTINE_DAYS, so traffic still
+   * aimed at them (DNS caches, old clients) never reaches the next tenant that gets them.
+   */
+  async remove(orgId: string, id: string, p: Principal): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      await this.find(tx, orgId, id, true);
+      const quarantined = await tx.query(
+        `WITH q AS (
+           UPDATE anycast_addresses
+              SET state = 'quarantined', quarantined_until = now() + $2::float8 * interval '1 day'
+            WHERE service_id = $1 AND state = 'assigned'
+            RETURNING host(address) AS address)
+         SELECT address FROM q`,
+        [id, this.config.quarantineDays],
+      );
+      await tx.query(
+        `UPDATE services SET status = 'deleted', status_reason = NULL, deleted_at = now(), updated_at = now() WHERE id = $1`,
+        [id],
+      );
+      await this.audit.record(
+        p,
+        'service.delete',
+        { type: 'service', id },
+        { quarantined_addresses: quarantined.map((r: { address: string }) => r.address), quarantine_days: this.config.quarantineDays },
+        tx,
+      );
+    });
+    await this.fleet.changed({ serviceIds: [id] });
+  }
+
+  /** The caller's live service, or 404 (also for another organization's id). `lock` takes FOR UPDATE. */
+  async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<Service> {
+    const qb = m
+      .getRepository(Service)
+      .createQueryBuilder('service')
+      .where('service.id = :id AND service.organization_id = :orgId AND service.deleted_at IS NULL', { id, orgId });
+    if (lock) qb.setLock('pessimistic_write');
+    const service = await qb.getOne();
+    if (!service) throw problems.notFound('service', id);
+    return service;
+  }
+
+  private async addresses(serviceIds: string[]): Promise<AddressRow[]> {
+    if (!serviceIds.length) return [];
+    return this.ds.query(
+      `SELECT a.service_id, host(a.address) AS address, a.family, p.prefix::text AS pool, a.pool_id
+         FROM anycast_addresses a JOIN pools p ON p.id = a.pool_id
+        WHERE a.service_id = ANY($1::uuid[]) AND a.state = 'assigned'
+        ORDER BY a.family, a.address`,
+      [serviceIds],
+    );
+  }
+
+  private async saveUnique(tx: EntityManager, values: Partial<Service>): Promise<Service> {
+    try {
+      return await tx.save(Service, tx.create(Service, values));
+    } catch (err) {
+      const e = pgError(err);
+      if (e?.code === PG_UNIQUE_VIOLATION && e.constraint === 'services_org_name_key') {
+        throw problems.conflict(`A service named "${values.name}" already exists in this organization; choose another name.`, 'name', 'service-name-taken');
+      }
+      throw err;
+    }
+  }
+}
+
+function checkListeners(input: unknown): ServiceListener[] {
+  const parsed = parseListeners(input);
+  if (!parsed.ok) throw problems.validation(parsed.errors);
+  return parsed.listeners.map((l) => ({ protocol: l.protocol, ports: l.ports }));
+}
+
+function checkHealthCheck(input: CreateServiceDto['health_check'], listeners: ServiceListener[], base?: ServiceHealthCheck): ServiceHealthCheck {
+  const parsed = parseListeners(listeners);
+  const resolved = resolveHealthCheck(input, parsed.ok ? parsed.listeners : [], base);
+  if (!resolved.ok) throw problems.validation(resolved.errors);
+  return resolved.healthCheck;
+}
