@@ -19,6 +19,11 @@ const SIZES = [1, 16, 256];
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const BACKENDS = 4;
 
+if (process.getuid?.() !== 0 || spawnSync('nft', ['--version']).status !== 0) {
+  console.log('nft apply benchmark skipped: needs root and nft (apt-get install nftables)');
+  process.exit(0);
+}
+
 if (!process.env.AFD_BENCH_IN_NS) {
   // Re-run this script inside a fresh namespace so the host's ruleset is never touched.
   spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });

@@ -241,7 +241,9 @@ describe('Reconciler', () => {
 
   it('dry run renders but touches nothing', async () => {
     const nft = new FakeNft();
+    nft.inventory = () => { throw new Error('a dry run must not read the kernel'); };
     const routes = new FakeRoutes();
+    routes.inventory = () => { throw new Error('a dry run must not read the kernel'); };
     const store = new MemStore();
     const r = new Reconciler(nft, routes, null, store, { ...OPTS, dryRun: true }, silent);
     await expect(r.submit(desired(1) as unknown as DesiredState)).resolves.toMatchObject({ status: 200, applied: true });

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { DesiredState, desiredStateSchema, PoolState } from '@anyfront/contracts';
 import {
-  allocateMarks, AppliedSummary, buildPlan, buildRouting, DataplanePlan, emptyAllocation, MarkAllocation, markKey,
+  allocateMarks, AppliedSummary, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
   NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
   routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, wantedMarkKeys,
 } from '@anyfront/dataplane';
@@ -222,7 +222,10 @@ export class Reconciler {
   async render(state: DesiredState): Promise<{ plan: DataplanePlan; marks: MarkAllocation; nft: ReturnType<typeof renderNftChange>; routing: RoutingChange }> {
     const marks = allocateMarks(this.marks, wantedMarkKeys(state));
     const plan = buildPlan(state, marks, (s, b) => this.healthOf(s, b), this.opts.plan);
-    const [inv, rinv] = await Promise.all([this.nft.inventory(), this.routes.inventory()]);
+    // A dry run does not even read the kernel (it may run unprivileged): it renders against an empty node.
+    const [inv, rinv] = this.opts.dryRun
+      ? [EMPTY_INVENTORY, { rules: [], routes: [], links: [] }]
+      : await Promise.all([this.nft.inventory(), this.routes.inventory()]);
     const nft = renderNftChange(this.applied?.summary ?? null, plan, inv);
     const routing = renderRoutingChange(
       buildRouting(plan, { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources: this.sources(state) }),
