@@ -15,7 +15,7 @@ export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
     imports: [
       TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }) }),
       BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
-      BullModule.registerQueue({ name: QueueName.SlotAssignment }),
+      BullModule.registerQueue({ name: QueueName.SlotAssignment }, { name: QueueName.FleetSync }),
       FleetWorkerModule.register(),
     ],
     providers: [

@@ -3,7 +3,8 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
+import { FLEET_SYNC_JOB_OPTIONS, type JobPayload, JobName, QueueName, syncEdgeNodeJobId } from '@anyfront/contracts';
+import { affectedNodes, markNodesStale } from '@anyfront/domain';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { SlotAssigner } from './slot-assigner';
 import { enqueueWaitingServices } from './waiting-services';
@@ -17,6 +18,7 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
     private readonly assigner: SlotAssigner,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.SlotAssignment) private readonly queue: Queue,
+    @InjectQueue(QueueName.FleetSync) private readonly fleetQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {
     super();
@@ -38,6 +40,7 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
       case JobName.AssignSlots: {
         const result = await this.assigner.assign(payload.data.serviceId);
         if (result.outcome !== 'already_assigned') this.log.log(`service ${payload.data.serviceId}: ${JSON.stringify(result)}`);
+        if (result.outcome === 'assigned') await this.announce(payload.data.serviceId);
         return result;
       }
       case JobName.RetryWaitingServices: {
@@ -47,6 +50,22 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
       }
       default:
         throw new Error(`unknown job ${job.name} on ${QueueName.SlotAssignment}`);
+    }
+  }
+
+  /**
+   * New addresses change what edge nodes must announce and forward: mark the nodes out of date and
+   * enqueue their sync. Best effort: the fleet sweep repairs a failure here (the slots are committed).
+   */
+  private async announce(serviceId: string): Promise<void> {
+    try {
+      const nodes = await markNodesStale(this.dataSource, await affectedNodes(this.dataSource, { serviceIds: [serviceId] }));
+      if (!nodes.length) return;
+      await this.fleetQueue.addBulk(
+        nodes.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })),
+      );
+    } catch (err) {
+      this.log.warn(`service ${serviceId}: could not notify the fleet: ${(err as Error).message}`);
     }
   }
 }
