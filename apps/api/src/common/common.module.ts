@@ -1,8 +1,14 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AuditService } from './audit.service';
 import { MaintenanceService } from './maintenance.service';
+import { QueueErrorLogger } from './queue-errors';
 
 /** Cross-cutting providers every feature module may inject. */
 @Global()
-@Module({ providers: [AuditService, MaintenanceService], exports: [AuditService, MaintenanceService] })
+@Module({
+  imports: [DiscoveryModule],
+  providers: [AuditService, MaintenanceService, QueueErrorLogger],
+  exports: [AuditService, MaintenanceService],
+})
 export class CommonModule {}
