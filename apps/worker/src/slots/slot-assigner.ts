@@ -90,7 +90,10 @@ export class SlotAssigner {
       return { outcome: 'already_assigned' };
     }
 
-    const addresses: string[] = [];
+    // IPv6 and the status first: the IPv4 pool locks below are then held only for the pick and the commit.
+    const v4: string[] = [];
+    const v6 = choice.ipv6 ? [await this.takeIpv6Slot(tx, choice.ipv6, serviceId)] : [];
+    await this.activate(tx, serviceId);
     if (choice.ipv4.length) {
       // Lock in id order so two pickers needing the same two pools cannot deadlock.
       const ids = choice.ipv4.map((p) => p.id);
@@ -100,12 +103,10 @@ export class SlotAssigner {
       );
       for (const pool of choice.ipv4) {
         if (!locked.some((l) => l.id === pool.id)) throw new PoolFilled(pool.id);
-        addresses.push(await this.takeIpv4Slot(tx, pool, serviceId));
+        v4.push(await this.takeIpv4Slot(tx, pool, serviceId));
       }
     }
-    if (choice.ipv6) addresses.push(await this.takeIpv6Slot(tx, choice.ipv6, serviceId));
-    await this.activate(tx, serviceId);
-    return { outcome: 'assigned', addresses };
+    return { outcome: 'assigned', addresses: [...v4, ...v6] };
   }
 
   /** Every active global pool with its PoP set and how many of its slots are taken or quarantined. */

@@ -1,0 +1,101 @@
+// Slot-assignment throughput: services per second with 1 worker process and with 4 worker processes
+// (each WORKER_CONCURRENCY jobs at once), on real Postgres and Redis, in the same run.
+// Own scratch database (dropped at the end) and own queue prefixes.
+// Run: node -r ./scripts/register.js apps/worker/bench/slot-assignment.bench.ts
+//   env: DATABASE_URL (server to use; default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
+//        BENCH_SERVICES (per run, default 500, at most 760), BENCH_ROUNDS (default 2), WORKER_CONCURRENCY (default 4)
+import { Queue } from 'bullmq';
+import { Pool as PgPool } from 'pg';
+import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
+import { createScratchDatabase } from '../src/testing/scratch-db';
+import { createOrganization, createPendingService, seedPools } from '../src/testing/fleet-fixtures';
+import { startWorkerProcesses, stopWorkerProcesses } from '../src/testing/worker-processes';
+
+const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SERVICES = Math.min(760, Number(process.env.BENCH_SERVICES ?? 500));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONCURRENCY = process.env.WORKER_CONCURRENCY ?? '4';
+
+const POOLS = [
+  { prefix: '198.18.1.0/24', pops: ['ams', 'fra'] },
+  { prefix: '198.18.2.0/24', pops: ['lon', 'par'] },
+  { prefix: '198.18.3.0/24', pops: ['ams', 'lon'] },
+  { prefix: '198.18.4.0/24', pops: ['fra', 'par'] },
+  { prefix: '198.18.5.0/24', pops: ['nyc'] },
+  { prefix: '198.18.6.0/24', pops: ['sjc'] },
+  { prefix: '2001:db8:5107::/48', pops: ['ams', 'fra', 'lon', 'par', 'nyc', 'sjc'] },
+];
+
+async function main(): Promise<void> {
+  const scratch = await createScratchDatabase('anyfront_slots_bench', BASE_URL);
+  const db = new PgPool({ connectionString: scratch.url, max: 8 });
+  db.on('error', () => undefined);
+  try {
+    await seedPools(db, POOLS);
+    const org = await createOrganization(db, 'bench');
+    const results: Record<number, number[]> = { 1: [], 4: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const workers of [1, 4]) {
+        results[workers].push(await run(db, scratch.url, org, workers, `${round}`));
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const one = mean(results[1]);
+    const four = mean(results[4]);
+    console.log(`\nslot assignment, ${SERVICES} services per run, ${ROUNDS} round(s), WORKER_CONCURRENCY=${CONCURRENCY}, 2 IPv4 + 1 IPv6 per service`);
+    console.log(`  1 worker process : ${one.toFixed(1)} services/s  (runs: ${results[1].map((x) => x.toFixed(1)).join(', ')})`);
+    console.log(`  4 worker processes: ${four.toFixed(1)} services/s  (runs: ${results[4].map((x) => x.toFixed(1)).join(', ')})`);
+    console.log(`  ratio 4 / 1: ${(four / one).toFixed(2)}x`);
+  } finally {
+    await db.end();
+    await scratch.drop();
+  }
+}
+
+/** One measured run: N pending services enqueued at once, clock stops when the last one is active. */
+async function run(db: PgPool, url: string, org: string, workers: number, tag: string): Promise<number> {
+  await db.query(`TRUNCATE anycast_addresses, backends, services CASCADE`);
+  await db.query(`ALTER SEQUENCE anycast_ipv6_slot_seq RESTART`);
+  const prefix = `slots-bench-${process.pid}-${workers}-${tag}`;
+  const procs = await startWorkerProcesses(workers, { DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: CONCURRENCY, DATABASE_POOL_SIZE: '6' });
+  const queue = new Queue(QueueName.SlotAssignment, { connection: { url: REDIS_URL }, prefix });
+  try {
+    // Warm-up (connections, JIT), not measured.
+    await assignAll(db, queue, org, 20, `warm-${tag}`);
+    const ids: string[] = [];
+    for (let i = 0; i < SERVICES; i++) ids.push(await createPendingService(db, org, `bench-${tag}-${workers}-${i}`));
+    const start = process.hrtime.bigint();
+    await enqueueAndWait(db, queue, ids);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const rate = SERVICES / seconds;
+    console.log(`  ${workers} worker(s), round ${tag}: ${SERVICES} services in ${seconds.toFixed(2)} s = ${rate.toFixed(1)} services/s`);
+    return rate;
+  } finally {
+    await stopWorkerProcesses(procs);
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+}
+
+async function assignAll(db: PgPool, queue: Queue, org: string, count: number, tag: string): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(await createPendingService(db, org, `${tag}-${i}`));
+  await enqueueAndWait(db, queue, ids);
+}
+
+async function enqueueAndWait(db: PgPool, queue: Queue, ids: string[]): Promise<void> {
+  await queue.addBulk(ids.map((serviceId) => ({ name: JobName.AssignSlots, data: { serviceId }, opts: { ...SLOT_JOB_OPTIONS, jobId: assignSlotsJobId(serviceId) } })));
+  for (;;) {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE id = ANY($1::uuid[]) AND status = 'active'`, [ids]);
+    if (rows[0].n === ids.length) return;
+    const { rows: stuck } = await db.query(`SELECT count(*)::int AS n FROM services WHERE id = ANY($1::uuid[]) AND status NOT IN ('active', 'pending')`, [ids]);
+    if (stuck[0].n) throw new Error(`${stuck[0].n} service(s) did not become active`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
