@@ -1,0 +1,165 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { desiredStateSchema, JobName, QueueName, type DesiredState } from '@anyfront/contracts';
+import { migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
+import { FleetChangeNotifier } from '../../../api/src/fleet/fleet-change-notifier';
+import { FleetFixtures } from '../../../api/src/fleet/testing/fixtures';
+import { workerModule } from '../worker.module';
+
+/** A stand-in agent on 127.0.0.1 that records every push and answers with scripted statuses. */
+class FakeAgent {
+  readonly pushes: Array<{ authorization: string | undefined; state: DesiredState }> = [];
+  readonly script: number[] = [];
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const state = JSON.parse(body) as DesiredState;
+        this.pushes.push({ authorization: req.headers.authorization, state });
+        const status = this.script.shift() ?? 200;
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(status === 200 ? { applied: true, generation: state.generation } : { detail: `scripted ${status}` }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/desired-state`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => {
+  const prefix = `test-fleet-${uniqueSuffix()}`;
+  let worker: INestApplicationContext | undefined;
+  let ds: DataSource;
+  let queue: Queue;
+  let notifier: FleetChangeNotifier;
+  let fx: FleetFixtures;
+  const agent = new FakeAgent();
+
+  const startWorker = async () => {
+    process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
+    worker = await NestFactory.createApplicationContext(
+      workerModule({ databaseUrl: testDatabaseUrl(), redisUrl: testRedisUrl(), queuePrefix: prefix, quarantineDays: 7, concurrency: 2, slotRetryIntervalSeconds: 3600, databasePoolSize: 5 }),
+      { logger: ['error'] },
+    );
+  };
+
+  const fleetRow = async (nodeId: string) =>
+    (await ds.query(`SELECT generation::int, applied_generation::int, pushed_generation::int, last_push_error, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]))[0];
+
+  const registeredNode = async (popId: string) => {
+    const node = await fx.node(popId);
+    await ds.query(
+      `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, 'push-token-0123456789', now())`,
+      [node, agent.url],
+    );
+    return node;
+  };
+
+  beforeAll(async () => {
+    await migrateTestDatabase();
+    await agent.start();
+    const { createDataSource } = await import('@anyfront/db');
+    ds = createDataSource(testDatabaseUrl(), { poolSize: 4 });
+    await ds.initialize();
+    queue = new Queue(QueueName.FleetSync, { connection: { url: testRedisUrl() }, prefix });
+    notifier = new FleetChangeNotifier(ds, queue);
+    fx = new FleetFixtures(ds);
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await fx.cleanup();
+    await ds.destroy();
+    await agent.stop();
+  });
+
+  it('collapses a burst of changes into one job that pushes the newest state once', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await registeredNode(pop.id);
+    const svc = await fx.service(await fx.organization(), [pool], []);
+    for (let i = 1; i <= 20; i++) {
+      await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
+      await notifier.changed({ serviceIds: [svc.id] });
+    }
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
+    expect(jobs.filter((j) => j.name === JobName.SyncEdgeNode).map((j) => j.data)).toEqual([{ edgeNodeId: node }]);
+
+    await startWorker();
+    const row = await until('the push to be applied', async () => {
+      const r = await fleetRow(node);
+      return r.applied_generation > 0 && r;
+    });
+    const mine = agent.pushes.filter((p) => p.state.node.id === node);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].authorization).toBe('Bearer push-token-0123456789');
+    const pushed = desiredStateSchema.parse(mine[0].state);
+    expect(pushed.services[0].backends).toHaveLength(20);
+    expect(row).toMatchObject({ generation: pushed.generation, applied_generation: pushed.generation, pushed_generation: pushed.generation, last_push_error: null, stale: false });
+    await worker!.close();
+    worker = undefined;
+  });
+
+  it('retries an unavailable agent with backoff until it applies; a refusal is recorded, not retried', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await registeredNode(pop.id);
+    await fx.service(await fx.organization(), [pool]);
+    agent.script.push(503, 503);
+    await notifier.changed({ popIds: [pop.id] });
+    await startWorker();
+    await until('the third push to succeed', async () => (await fleetRow(node)).applied_generation > 0);
+    const mine = agent.pushes.filter((p) => p.state.node.id === node);
+    expect(mine.map((p) => p.state.generation)).toEqual([1, 1, 1]);
+    expect((await fleetRow(node)).last_push_error).toBeNull();
+
+    // 422 (the agent refuses the state): recorded and not retried.
+    agent.script.push(422);
+    await ds.query(`UPDATE edge_node_fleet_states SET drained = true WHERE edge_node_id = $1`, [node]);
+    await notifier.changed({ edgeNodeIds: [node] });
+    const refused = await until('the refusal to be recorded', async () => {
+      const r = await fleetRow(node);
+      return r.last_push_error && r;
+    });
+    expect(refused.last_push_error).toMatch(/422/);
+    expect(refused.applied_generation).toBe(1);
+    await queue.drain(true);
+    expect(agent.pushes.filter((p) => p.state.node.id === node)).toHaveLength(4);
+  });
+
+  it('a change whose enqueue was lost is repaired by the sweep', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await registeredNode(pop.id);
+    await fx.service(await fx.organization(), [pool]);
+    // Mark stale without enqueueing (as if Redis had lost the job).
+    const { markNodesStale } = await import('@anyfront/domain');
+    await markNodesStale(ds, [node]);
+    if (!worker) await startWorker();
+    await until('the sweep to sync the node', async () => (await fleetRow(node)).applied_generation > 0);
+    expect((await fleetRow(node)).stale).toBe(false);
+  });
+});
