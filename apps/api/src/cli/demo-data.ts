@@ -28,6 +28,7 @@ export interface DemoSeedResult {
   operatorId: string;
   organizationId: string;
   ownerId: string;
+  apiKeyId: string;
   poolIds: string[];
 }
 
@@ -67,8 +68,9 @@ export async function seedDemoData(ds: DataSource): Promise<DemoSeedResult> {
   }
   await ds.getRepository(Organization).findOneByOrFail({ id: organizationId });
   const hash = hashApiKey(DEMO.apiKey);
-  if (!(await ds.getRepository(ApiKey).existsBy({ secretHash: hash }))) {
-    await ds.getRepository(ApiKey).insert({
+  let key = await ds.getRepository(ApiKey).findOneBy({ secretHash: hash });
+  if (!key) {
+    key = await ds.getRepository(ApiKey).save({
       organizationId,
       name: 'demo',
       role: 'owner',
@@ -79,5 +81,5 @@ export async function seedDemoData(ds: DataSource): Promise<DemoSeedResult> {
       revokedAt: null,
     });
   }
-  return { operatorId: operator.id, organizationId, ownerId: owner.id, poolIds };
+  return { operatorId: operator.id, organizationId, ownerId: owner.id, apiKeyId: key.id, poolIds };
 }

@@ -1,9 +1,12 @@
+import { QueueName } from '@anyfront/contracts';
 import { createDataSource } from '@anyfront/db';
+import { Queue } from 'bullmq';
 import { createScratchDatabase } from '@anyfront/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '../testing';
 import { DEMO, seedDemoData } from './demo-data';
+import { DEMO_SERVICE, seedDemoService } from './demo-service';
 
 // Runs in its own database: the demo pools are fixed prefixes other tests may also use.
 describe('demo seed', () => {
@@ -49,5 +52,24 @@ describe('demo seed', () => {
     expect(login.body).toMatchObject({ role: 'owner', organization: { name: DEMO.owner.organization } });
     const me = await t.http().get('/v1/me').set('Authorization', `Bearer ${DEMO.apiKey}`);
     expect(me.body).toMatchObject({ credential: 'api_key', organization: { name: DEMO.owner.organization } });
+  });
+
+  it('creates the demo service with its backends through the service layer, once', async () => {
+    const seed = await seedDemoData(ds);
+    const first = await seedDemoService(t.app, seed);
+    expect(first.created).toBe(true);
+    expect(await seedDemoService(t.app, seed)).toEqual({ serviceId: first.serviceId, created: false });
+    const key = { Authorization: `Bearer ${DEMO.apiKey}` };
+    const list = await t.http().get('/v1/services').set(key);
+    expect(list.body.data.map((s: { name: string }) => s.name)).toEqual([DEMO_SERVICE.name]);
+    const backends = await t.http().get(`/v1/services/${first.serviceId}/backends`).set(key);
+    expect(backends.body.data.map((b: { address: string }) => b.address).sort()).toEqual([...DEMO_SERVICE.backends].sort());
+    // Slot assignment was enqueued like for an API-created service.
+    const queue = new Queue(QueueName.SlotAssignment, { connection: { url: t.config.redisUrl }, prefix: t.config.queuePrefix });
+    try {
+      expect(await queue.getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')).toBe(1);
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -1,16 +1,24 @@
 // Demo seed for `npm start`: an operator, four PoPs, two IPv4 /24 pools from documentation
-// ranges with different PoP sets, one IPv6 /48 pool, and a demo organization with an owner
-// login and an API key. Idempotent. Prints the logins.
-import { createDataSource } from '@anyfront/db';
+// ranges with different PoP sets, one IPv6 /48 pool, a demo organization with an owner login,
+// an API key and a service with two backends (slot assignment enqueued for the worker).
+// Idempotent. Prints the logins.
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module';
+import { loadConfig } from '../config';
 import { DEMO, seedDemoData } from './demo-data';
+import { DEMO_SERVICE, seedDemoService } from './demo-service';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 
 async function main(): Promise<void> {
-  const ds = createDataSource();
-  await ds.initialize();
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
+  let service: { serviceId: string; created: boolean };
   try {
-    await seedDemoData(ds);
+    const seed = await seedDemoData(app.get<DataSource>(getDataSourceToken()));
+    service = await seedDemoService(app, seed);
   } finally {
-    await ds.destroy();
+    await app.close();
   }
   console.log(
     [
@@ -19,6 +27,7 @@ async function main(): Promise<void> {
       `  demo owner login: ${DEMO.owner.email} / ${DEMO.owner.password} (${DEMO.owner.organization})`,
       `  demo API key:     ${DEMO.apiKey}   (Authorization: Bearer <key>)`,
       `  pools:            ${DEMO.pools.map((p) => `${p.prefix} [${p.pops.join(',')}]`).join('  ')}`,
+      `  demo service:     ${DEMO_SERVICE.name} (${service.serviceId})${service.created ? ', slot assignment enqueued' : ''}`,
     ].join('\n'),
   );
 }
