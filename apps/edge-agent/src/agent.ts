@@ -26,6 +26,7 @@ export class Agent {
   private readonly metrics: AgentMetrics;
   private server: Server | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
   private sync: ControlPlaneSync | null = null;
   private stopped = false;
 
@@ -98,6 +99,9 @@ export class Agent {
       await this.sync.start();
     }
     this.retryTimer = setInterval(() => { if (this.reconciler.needsRetry) void this.reconciler.retry(); }, 5000);
+    if (this.config.resync_interval_seconds > 0 && !this.config.dry_run) {
+      this.resyncTimer = setInterval(() => void this.reconciler.resync(), this.config.resync_interval_seconds * 1000);
+    }
     this.server = createAgentServer(this, this.config.push_token);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -181,6 +185,7 @@ export class Agent {
     this.stopped = true;
     if (this.config.desired_state_file) unwatchFile(this.config.desired_state_file);
     if (this.retryTimer) clearInterval(this.retryTimer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.sync?.stop();
     this.health.stop();
     await this.reconciler.shutdown().catch((e) => this.log.error({ err: (e as Error).message }, 'withdraw failed'));

@@ -104,6 +104,7 @@ beforeAll(async () => {
     node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, uplink_device: NET.edge.uplink,
     bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
     log_level: 'info',
+    resync_interval_seconds: 1,
   }));
   // "dead": its health check port has no server, so both backends turn unhealthy and the service has none.
   writeFileSync(stateFile, JSON.stringify(desired(1, [service('web', WEB, 8080), service('dead', DEAD, 8999)])));
@@ -218,6 +219,17 @@ describe('edge agent on a real kernel', () => {
     conn.stdin!.end();
     writeFileSync(stateFile, JSON.stringify(desired(4, [service('web', WEB, 8080), service('dead', DEAD, 8999)])));
     await waitFor('generation 4', () => status().applied_generation === 4);
+  });
+
+  it('repairs drift: a deleted dispatch chain and a deleted policy rule come back by themselves', async () => {
+    inNs(NET.edge.ns, 'nft', 'flush chain inet anyfront prerouting; delete chain inet anyfront prerouting');
+    const rule = JSON.parse(inNs(NET.edge.ns, 'ip', '-j', '-4', 'rule', 'show')).find((r: { fwmark?: string }) => r.fwmark?.startsWith('0x1000'));
+    inNs(NET.edge.ns, 'ip', '-4', 'rule', 'del', 'fwmark', rule.fwmark, 'table', rule.table, 'priority', String(rule.priority));
+    const chain = () => { try { return inNs(NET.edge.ns, 'nft', 'list', 'chain', 'inet', 'anyfront', 'prerouting'); } catch { return ''; } };
+    expect(chain()).toBe('');
+    await waitFor('dispatch rules back', () => chain().includes('@vip4'));
+    await waitFor('policy rule back', () => JSON.parse(inNs(NET.edge.ns, 'ip', '-j', '-4', 'rule', 'show')).some((r: { fwmark?: string }) => r.fwmark === rule.fwmark));
+    for (let i = 0; i < 6; i++) expect(get(WEB).code).toBe(0);
   });
 
   it('marks a backend down when its decapsulation is switched off (probes travel the tunnel) and up again when restored', async () => {

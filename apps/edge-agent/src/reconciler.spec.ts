@@ -232,6 +232,18 @@ describe('Reconciler', () => {
     expect(second.programmed).toBe(true);
   });
 
+  it('resync repairs a service whose objects vanished and writes nothing while the kernel matches', async () => {
+    const { r, nft } = setup();
+    await r.submit(desired(1));
+    await r.resync();
+    expect(nft.scripts).toHaveLength(1);
+    nft.chains.delete(`fwd_${serviceKey('web')}`);
+    await r.resync();
+    expect(nft.scripts).toHaveLength(2);
+    expect(nft.scripts[1]).toContain(`add chain inet anyfront fwd_${serviceKey('web')}`);
+    expect(nft.scripts[1]).not.toContain(serviceKey('api'));
+  });
+
   it('does not announce before anything is programmed', async () => {
     const { r, bird } = setup();
     await expect(r.restore()).resolves.toBe(false);

@@ -179,6 +179,21 @@ export class Reconciler {
     });
   }
 
+  /**
+   * Re-applies the applied state against the kernel: repairs drift (objects or routes removed by
+   * hand, a reboot of BIRD) and writes nothing when the kernel still matches.
+   */
+  resync(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.applied || this.pending || this.stopping) return;
+      try {
+        await this.apply(this.applied.state);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
   /** Retry of a state whose routes failed. */
   retry(): Promise<void> {
     return this.serial(async () => {

@@ -222,6 +222,21 @@ describe('nft renderer', () => {
     expect(l.some((x) => /flush map .* flows[46]|delete map .* flows/.test(x))).toBe(false);
   });
 
+  it('repairs drift: rewrites a service whose map vanished, and everything (still without touching flows) when a global chain did', () => {
+    const p = plan(state([service('a'), service('b', { addresses: [{ address: '198.51.100.20', family: 4 }] })]));
+    const inv = inventoryOf(p);
+    const ka = serviceKey('a');
+    const lost: NftInventory = { ...inv, sets: new Set([...inv.sets].filter((x) => x !== `mg_${ka}_251`)) };
+    const ch = renderNftChange(summarize(p), p, lost);
+    expect(ch.changed).toEqual(['a']);
+    expect(ch.script).not.toContain(`flush map inet anyfront mg_${ka}_251`);
+    const noPrerouting: NftInventory = { ...inv, chains: new Set([...inv.chains].filter((x) => x !== 'prerouting')) };
+    const all = renderNftChange(summarize(p), p, noPrerouting);
+    expect(all.changed).toEqual(['a', 'b']);
+    expect(all.script).toContain('add rule inet anyfront prerouting ip daddr vmap @vip4');
+    expect(all.script).not.toMatch(/flush map inet anyfront flows/);
+  });
+
   it('names objects by hashed service id, so any contract id is a valid nft name', () => {
     expect(names.svcChain(serviceKey('tenant:web-1.prod'))).toMatch(/^svc_[0-9a-f]{12}$/);
   });

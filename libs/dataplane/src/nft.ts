@@ -53,6 +53,14 @@ export interface NftChange {
   empty: boolean;
 }
 
+const GLOBAL_CHAINS = ['prerouting', 'probe_out'];
+const GLOBAL_SETS = ['flows4', 'flows6', 'vip4', 'vip6', 'probe_ports'];
+
+function serviceObjectsPresent(svc: ServicePlan, inv: NftInventory): boolean {
+  return [names.svcChain(svc.key), names.fwdChain(svc.key)].every((c) => inv.chains.has(c))
+    && [names.maglevMap(svc.key, svc.m), names.liveSet(svc.key), names.backendCounterMap(svc.key)].every((m) => inv.sets.has(m));
+}
+
 const OWN_PREFIXES = ['svc_', 'fwd_', 'mg_', 'live_', 'bc_', 'rej_', 'addr4_', 'addr6_', 'drop4_', 'drop6_', 'bk_'];
 const isOwn = (name: string) => OWN_PREFIXES.some((p) => name.startsWith(p));
 const ELEMENT_CHUNK = 2048;
@@ -60,7 +68,8 @@ const ELEMENT_CHUNK = 2048;
 export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan, inv: NftInventory): NftChange {
   const t = `inet ${next.options.table}`;
   // The kernel is the truth: a summary whose chains are gone (reboot, manual flush) is ignored.
-  const known = inv.tableExists && prev !== null && prev.services.every((s) => inv.chains.has(names.svcChain(s.key))) ? prev : null;
+  const globalsPresent = GLOBAL_CHAINS.every((c) => inv.chains.has(c)) && GLOBAL_SETS.every((m) => inv.sets.has(m));
+  const known = inv.tableExists && globalsPresent && prev !== null && prev.services.every((s) => inv.chains.has(names.svcChain(s.key))) ? prev : null;
   const out: string[] = [];
   const prevDigest = new Map((known?.services ?? []).map((s) => [s.id, s.digest]));
 
@@ -69,7 +78,8 @@ export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan
 
   const changed: string[] = [];
   for (const svc of next.services) {
-    if (prevDigest.get(svc.id) === svc.digest) continue;
+    // Unchanged and all of its objects still in the kernel: leave it alone (else rewrite it: self-healing).
+    if (prevDigest.get(svc.id) === svc.digest && serviceObjectsPresent(svc, inv)) continue;
     changed.push(svc.id);
     out.push(...renderService(t, svc, inv));
   }
@@ -248,8 +258,8 @@ export function countersOf(summary: AppliedSummary): Set<string> {
 }
 
 export function desiredObjects(plan: DataplanePlan): { chains: Set<string>; sets: Set<string>; counters: Set<string> } {
-  const chains = new Set<string>(['prerouting', 'probe_out']);
-  const sets = new Set<string>(['flows4', 'flows6', 'vip4', 'vip6', 'probe_ports']);
+  const chains = new Set<string>(GLOBAL_CHAINS);
+  const sets = new Set<string>(GLOBAL_SETS);
   const counters = new Set<string>();
   for (const s of plan.services) {
     chains.add(names.svcChain(s.key)).add(names.fwdChain(s.key));
