@@ -93,6 +93,18 @@ describe('services API', () => {
     });
   });
 
+  it('honours Idempotency-Key: a retried create returns the first service and creates no second one', async () => {
+    const body = { name: name('idem'), listeners: tcp443 };
+    const key = `k-${Date.now()}`;
+    const first = await a.bearer.post('/v1/services').set('Idempotency-Key', key).send(body);
+    const again = await a.bearer.post('/v1/services').set('Idempotency-Key', key).send(body);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM services WHERE organization_id = $1 AND name = $2`, [a.organizationId, body.name]);
+    expect(count).toBe(1);
+  });
+
   it('keeps names unique per organization among live services', async () => {
     const svcName = name('dup');
     expect((await a.bearer.post('/v1/services').send({ name: svcName, listeners: tcp443 })).status).toBe(201);
