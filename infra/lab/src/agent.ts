@@ -41,7 +41,11 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
       spawn: true,
       router_id: edge.link.peerV4,
       local_as: EDGE_AS,
-      neighbors: [{ name: 'upstream', address: edge.link.routerV4, as: ROUTER_AS, source_address: edge.link.peerV4 }],
+      // One session per family: each carries the pools of its own family.
+      neighbors: [
+        { name: 'upstream4', address: edge.link.routerV4, as: ROUTER_AS, source_address: edge.link.peerV4 },
+        { name: 'upstream6', address: edge.link.routerV6, as: ROUTER_AS, source_address: edge.link.peerV6 },
+      ],
       hold_time: 3,
       keepalive_time: 1,
     },

@@ -64,7 +64,7 @@ describe('lab: backend set changes', () => {
       // Connections already running on the remaining backends finished intact.
       const onRemaining = running.filter((r) => r.backend !== 'be2');
       expect(onRemaining.length).toBeGreaterThan(0);
-      for (const r of onRemaining) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
+      expect(onRemaining.filter((r) => !r.ok || r.bytes !== 1_500_000)).toEqual([]);
     } finally {
       await pushToFleet();
       await setRouterPath(edges.map((e) => e.name));
@@ -95,7 +95,7 @@ describe('lab: backend set changes', () => {
       const running = await long;
       const onOthers = running.filter((r) => r.backend !== 'be3');
       expect(onOthers.length).toBeGreaterThan(0);
-      for (const r of onOthers) expect(r).toMatchObject({ ok: true, bytes: 1_500_000 });
+      expect(onOthers.filter((r) => !r.ok || r.bytes !== 1_500_000)).toEqual([]);
     } finally {
       await startBackendServer('be3');
       for (const e of edges) {

@@ -1,6 +1,6 @@
 import { DESIRED_STATE_VERSION, DesiredState, desiredStateSchema, BackendState, HealthCheck, Listener } from '@anyfront/contracts';
 import { maglevTableSize } from '@anyfront/maglev';
-import { anycastV4, Backend, Edge, FLEET_SEED, pools, SERVICE_ID, SERVICE_PORT } from './topology';
+import { anycastV4, anycastV6, Backend, Edge, FLEET_SEED, pools, SERVICE_ID, SERVICE_PORT } from './topology';
 
 export interface ComposeOptions {
   edge: Edge;
@@ -37,7 +37,7 @@ export function composeDesiredState(o: ComposeOptions): DesiredState {
     services: [{
       id: SERVICE_ID,
       name: 'lab web service',
-      addresses: anycastV4.map((address) => ({ address, family: 4 as const })),
+      addresses: [...anycastV4.map((address) => ({ address, family: 4 as const })), ...anycastV6.map((address) => ({ address, family: 6 as const }))],
       listeners: o.listeners ?? [{ protocol: 'tcp', port_from: SERVICE_PORT, port_to: SERVICE_PORT }],
       hash_mode: 'five_tuple',
       encapsulation: 'srv6',

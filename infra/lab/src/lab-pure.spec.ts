@@ -4,20 +4,20 @@ import { composeDesiredState } from './desired';
 import { renderRouterConfig, renderRouterPrefs } from './router-bird';
 import { parseMetrics } from './agent';
 import { metricSum } from './testing/fixture';
-import { allNamespaces, anycastV4, backends, clients, edges, FLEET_SEED, pools } from './topology';
+import { allNamespaces, anycastV4, anycastV6, backends, clients, edges, FLEET_SEED, pools } from './topology';
 
 describe('lab topology', () => {
   it('uses only the lab prefix for namespaces and only documentation / unique-local addresses', () => {
     for (const ns of allNamespaces()) expect(ns).toMatch(/^af-/);
     const v4 = [...clients, ...edges, ...backends].flatMap((x) => [x.link.routerV4, x.link.peerV4]).concat(anycastV4);
     for (const a of v4) expect(a).toMatch(/^(192\.0\.2|198\.51\.100|203\.0\.113)\./);
-    const v6 = [...clients, ...edges, ...backends].flatMap((x) => [x.link.routerV6, x.link.peerV6]);
+    const v6 = [...clients, ...edges, ...backends].flatMap((x) => [x.link.routerV6, x.link.peerV6]).concat(anycastV6);
     for (const a of v6) expect(a).toMatch(/^fd00:/);
     expect(new Set(v4).size).toBe(v4.length);
   });
 
   it('puts every anycast address in an announced pool', () => {
-    const inPool = (a: string) => pools.some((p) => {
+    const inPool = (a: string) => pools.filter((p) => p.family === 4).some((p) => {
       const [net, len] = p.prefix.split('/');
       const n = (s: string) => s.split('.').reduce((x, o) => x * 256 + Number(o), 0);
       const mask = 2 ** 32 - 2 ** (32 - Number(len));

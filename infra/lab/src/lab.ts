@@ -7,7 +7,7 @@ import { connectToRouter, createNamespace, deleteNamespace, listNamespaces, sysc
 import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
 import { readPidFile, readTracked, spawnTracked, stopPid } from './processes';
 import { bgpStates, kernelNextHops, RouterBirdPaths, setRouterPrefs, startRouterBird } from './router-bird';
-import { allNamespaces, anycastV4, Backend, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT, UNCONFIGURED_PORT } from './topology';
+import { allNamespaces, anycastAll, Backend, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT, UNCONFIGURED_PORT, urlHost } from './topology';
 import { agentHttp, AgentReply, agentStatus, edgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
 import { composeDesiredState } from './desired';
 import { prepareBackend } from './backend-prep';
@@ -94,7 +94,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
 
   const backendOut: LabDescription['backends'] = [];
   for (const b of backends) {
-    await prepareBackend(b, anycastV4);
+    await prepareBackend(b, anycastAll);
     const pid = spawnBackendServer(b.name);
     backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
   }
@@ -129,21 +129,21 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
 
   await waitFor('router BGP sessions Established with every edge', async () => {
     const st = await bgpStates(rb.socket);
-    return edges.every((e) => st[e.name] === 'Established');
+    return edges.every((e) => st[e.name] === 'Established' && st[`${e.name}_v6`] === 'Established');
   }, 30_000, 200);
   await waitForRouterPath(edges.map((e) => e.name));
   log('router has ECMP routes for every pool via every edge');
 
   for (const c of clients) {
-    for (const a of anycastV4) {
-      await waitFor(`${c.name} reaches ${a}`, async () => (await nsRun(c.ns, 'curl', ['-sf', '-m', '2', `http://${a}/whoami`], { allowFail: true })).code === 0, 20_000, 250);
+    for (const a of anycastAll) {
+      await waitFor(`${c.name} reaches ${a}`, async () => (await nsRun(c.ns, 'curl', ['-sfg', '-m', '2', `http://${urlHost(a)}/whoami`], { allowFail: true })).code === 0, 20_000, 250);
     }
   }
 
   const desc: LabDescription = {
     dir, created_at: new Date().toISOString(), namespaces: allNamespaces(),
     hash_seed: FLEET_SEED,
-    service: { id: SERVICE_ID, anycast: anycastV4, port: SERVICE_PORT },
+    service: { id: SERVICE_ID, anycast: anycastAll, port: SERVICE_PORT },
     pools: pools.map((p) => ({ ...p })),
     router: {
       ns: ROUTER_NS, bird: { socket: rb.socket, config: rb.config, pid: routerPid },
@@ -203,9 +203,9 @@ export async function backendUdpDatagrams(): Promise<Record<string, number>> {
 
 /** Waits until the router's kernel routes for every pool go via exactly these edges. */
 export async function waitForRouterPath(edgeNames: string[], timeoutMs = 20_000): Promise<void> {
-  const want = edgeNames.map((n) => edgeByName(n).link.peerV4).sort().join(',');
+  const want = (family: 4 | 6): string => edgeNames.map((n) => (family === 4 ? edgeByName(n).link.peerV4 : edgeByName(n).link.peerV6)).sort().join(',');
   await waitFor(`router routes via ${edgeNames.join('+')}`, async () => {
-    for (const p of pools) if ((await kernelNextHops(p.prefix)).join(',') !== want) return false;
+    for (const p of pools) if ((await kernelNextHops(p.prefix)).join(',') !== want(p.family)) return false;
     return true;
   }, timeoutMs, 50);
 }
@@ -244,7 +244,8 @@ export async function labLiveness(): Promise<Record<string, boolean | string>> {
   for (const e of lab.edges) {
     out[`agent ${e.name}`] = isAlive(e.agent.pid);
     out[`bird ${e.name}`] = isAlive(readPidFile(e.bird.pid_file));
-    out[`bgp router<->${e.name}`] = st[e.name] ?? 'unknown';
+    out[`bgp router<->${e.name} (IPv4)`] = st[e.name] ?? 'unknown';
+    out[`bgp router<->${e.name} (IPv6)`] = st[`${e.name}_v6`] ?? 'unknown';
   }
   for (const b of lab.backends) out[`http ${b.name}`] = isAlive(b.http_pid);
   for (const p of pools) out[`route ${p.prefix}`] = (await kernelNextHops(p.prefix)).join(' ') || 'none';

@@ -4,7 +4,7 @@
  * backend, no connection notices. With different hash seeds on the two edges the same moves
  * must break connections - proving the test can fail.
  */
-import { anycastV4, backends, edges, FLEET_SEED } from './topology';
+import { anycastV4, anycastV6, backends, edges, FLEET_SEED } from './topology';
 import { FlowResult, runLoad } from './loadgen-client';
 import { agentStatus } from './agent';
 import { nextGeneration, pushDesiredState, setRouterPath } from './lab';
@@ -26,6 +26,7 @@ async function downloadsDuringFlips(): Promise<{ results: FlowResult[]; movedByt
   const running = Promise.all([
     runLoad('client1', { ...job, host: anycastV4[0] }),
     runLoad('client2', { ...job, host: anycastV4[1] }),
+    runLoad('client2', { ...job, count: 6, host: anycastV6[0] }),
   ]);
   const movedBytes: number[] = [];
   await pause(1500); // let every connection get established before the first move
@@ -42,9 +43,9 @@ async function downloadsDuringFlips(): Promise<{ results: FlowResult[]; movedByt
 }
 
 describe('lab: route flips between edges', () => {
-  it('(b) with one fleet seed, >= 20 long downloads survive four path moves both ways', async () => {
+  it('(b) with one fleet seed, 30 long downloads (IPv4 and IPv6) survive four path moves both ways', async () => {
     const { results, movedBytes } = await downloadsDuringFlips();
-    expect(results).toHaveLength(2 * FLOWS_PER_CLIENT);
+    expect(results).toHaveLength(2 * FLOWS_PER_CLIENT + 6);
     const failed = results.filter((r) => !r.ok);
     expect(failed).toEqual([]);
     for (const r of results) expect(r.bytes).toBe(BYTES);

@@ -1,7 +1,7 @@
 /**
  * The lab's addressing plan (pure data). Everything comes from documentation / unique-local ranges:
- * clients and transit links from 198.51.100.0/24 and 203.0.113.0/24, anycast pools from 192.0.2.0/24
- * and fd00:a0::/48, tunnel underlay (edge <-> backend) from fd00:0::/48.
+ * clients and transit links from 198.51.100.0/24 and 203.0.113.0/24 (plus fd00:0::/48 for IPv6),
+ * anycast pools from 192.0.2.0/24 and fd00:a0::/48, tunnel underlay (edge <-> backend) over fd00:0::/48.
  *
  *   af-client1 --\                 /-- af-edge1 (agent + BIRD, AS 65100)
  *   af-client2 ---- af-router (BIRD, AS 65000, ECMP)
@@ -45,12 +45,17 @@ export const backends: Backend[] = [
 ];
 
 /** Anycast pools the edges announce and the addresses of the one lab service. */
-export const pools = [
-  { id: 'lab-v4-a', prefix: '192.0.2.0/25', family: 4 as const },
-  { id: 'lab-v4-b', prefix: '192.0.2.128/25', family: 4 as const },
+export const pools: { id: string; prefix: string; family: 4 | 6 }[] = [
+  { id: 'lab-v4-a', prefix: '192.0.2.0/25', family: 4 },
+  { id: 'lab-v4-b', prefix: '192.0.2.128/25', family: 4 },
+  { id: 'lab-v6', prefix: 'fd00:a0::/48', family: 6 },
 ];
 export const SERVICE_ID = 'lab-web';
 export const anycastV4 = ['192.0.2.10', '192.0.2.140'];
+export const anycastV6 = ['fd00:a0::10'];
+export const anycastAll = [...anycastV4, ...anycastV6];
+/** URL host form of an address (IPv6 in brackets). */
+export const urlHost = (a: string): string => (a.includes(':') ? `[${a}]` : a);
 export const SERVICE_PORT = 80;
 /** A port with no listener on the anycast addresses (test f). */
 export const UNCONFIGURED_PORT = 8080;

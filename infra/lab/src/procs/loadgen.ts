@@ -18,11 +18,17 @@ function once(method: string, path: string, opts: { localPort?: number; body?: n
   const started = Date.now();
   return new Promise((resolve) => {
     let settled = false;
-    const done = (r: Omit<FlowResult, 'ms'>): void => { if (!settled) { settled = true; resolve({ ...r, ms: Date.now() - started }); } };
+    // Which backend answered is known from the response headers on; every outcome after that names it.
+    let answeredBy: string | undefined;
+    let received = 0;
+    const done = (r: Omit<FlowResult, 'ms'>): void => {
+      if (!settled) { settled = true; resolve({ backend: answeredBy, bytes: received, ...r, ms: Date.now() - started }); }
+    };
     const req = request({ host: job.host, port, method, path, agent: false, localPort: opts.localPort, headers: opts.body !== undefined ? { 'content-length': String(opts.body) } : {} }, (res: IncomingMessage) => {
       let bytes = 0;
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => { bytes += c.length; if (method !== 'GET' || path === '/whoami') chunks.push(c); });
+      answeredBy = String(res.headers['x-backend'] ?? '') || undefined;
+      res.on('data', (c: Buffer) => { bytes += c.length; received = bytes; if (method !== 'GET' || path === '/whoami') chunks.push(c); });
       res.on('end', () => {
         const backend = String(res.headers['x-backend'] ?? '');
         let body: { client?: string; bytes?: number } = {};
@@ -32,8 +38,8 @@ function once(method: string, path: string, opts: { localPort?: number; body?: n
         const ok = res.statusCode === 200 && (opts.expect === undefined || bytes === opts.expect);
         done({ ok, backend, client: body.client, localPort: req.socket?.localPort ?? opts.localPort, bytes, expected: opts.expect, error: ok ? undefined : `status ${res.statusCode}, ${bytes} of ${opts.expect ?? '?'} bytes` });
       });
-      res.on('error', (e) => done({ ok: false, backend: String(res.headers['x-backend'] ?? ''), bytes, error: e.message }));
-      res.on('aborted', () => done({ ok: false, backend: String(res.headers['x-backend'] ?? ''), bytes, error: 'aborted' }));
+      res.on('error', (e) => done({ ok: false, error: e.message }));
+      res.on('aborted', () => done({ ok: false, error: 'aborted' }));
     });
     req.setTimeout(opts.timeoutMs, () => { req.destroy(new Error(`timeout after ${opts.timeoutMs} ms`)); });
     req.on('error', (e) => done({ ok: false, localPort: opts.localPort, error: e.message }));
