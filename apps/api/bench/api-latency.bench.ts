@@ -46,7 +46,7 @@ function send(port: number, method: string, urlPath: string, body?: unknown, hea
 async function fixedRate(name: string, port: number, make: (i: number) => [string, string, unknown?], headers: Record<string, string>) {
   const total = Math.round(RATE * SECONDS);
   const latencies: number[] = [];
-  const statuses = new Map<number, number>();
+  const statuses = new Map<number | string, number>();
   const start = performance.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -60,7 +60,7 @@ async function fixedRate(name: string, port: number, make: (i: number) => [strin
           latencies.push(performance.now() - due);
           statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         },
-        () => void statuses.set(-1, (statuses.get(-1) ?? 0) + 1),
+        (err: NodeJS.ErrnoException) => void statuses.set(`error ${err.code ?? err.message}`, (statuses.get(`error ${err.code ?? err.message}`) ?? 0) + 1),
       ),
     );
   }
