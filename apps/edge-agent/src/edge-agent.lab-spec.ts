@@ -197,7 +197,7 @@ describe('edge agent on a real kernel', () => {
   });
 
   it('keeps an established TCP connection on its backend across an agent restart, even when that backend stops taking new flows', async () => {
-    const conn = spawn('ip', ['netns', 'exec', NET.client.ns, 'socat', '-', `TCP:${WEB}:9000`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const conn = spawn('ip', ['netns', 'exec', NET.client.ns, process.execPath, join(__dirname, 'lab/line-client.js'), WEB, '9000'], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(conn);
     let got = '';
     conn.stdout!.on('data', (d: Buffer) => { got += d.toString(); });
