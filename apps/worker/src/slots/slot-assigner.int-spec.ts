@@ -120,6 +120,13 @@ describe('SlotAssigner', () => {
     const winner = (await Promise.all(racers.map(addressesOf))).find((a) => a.length === 3)!;
     expect(winner.map((a) => a.address)).toEqual(['192.0.2.254', '203.0.113.254', expect.stringMatching(/^2001:db8:1::/)]);
 
+    // A gap left by a row removed by hand is found once the top slot is taken.
+    await db.query(`DELETE FROM anycast_addresses WHERE pool_id = $1 AND slot_index = 100`, [pools.get('198.51.100.0/24')]);
+    await db.query(`UPDATE anycast_addresses SET quarantined_until = now() - interval '1 second' WHERE pool_id = $1 AND slot_index = 200`, [pools.get('192.0.2.0/24')]);
+    const gapUser = await createPendingService(db, org, 'gap');
+    expect((await assigner.assign(gapUser)).outcome).toBe('assigned');
+    expect((await addressesOf(gapUser)).map((a) => a.address)).toEqual(['192.0.2.201', '198.51.100.101', expect.stringMatching(/^2001:db8:1::/)]);
+
     const { rows: never } = await db.query(`SELECT count(*)::int AS n FROM anycast_addresses WHERE host(address) ~ '\\.(0|255)$'`);
     expect(never[0].n).toBe(0);
   });

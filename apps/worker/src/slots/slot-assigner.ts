@@ -130,25 +130,30 @@ export class SlotAssigner {
 
   /** With the pool row locked: reuse the slot whose quarantine ended longest ago, else the next new slot. */
   private async takeIpv4Slot(tx: EntityManager, pool: PoolCandidate, serviceId: string): Promise<string> {
-    // A CTE so the driver returns plain rows (a bare UPDATE returns [rows, count]).
-    const [reused] = await tx.query(
+    // One round trip: reuse a slot whose quarantine ended, and (in case there is none) the next new slot.
+    // A CTE also makes the driver return plain rows (a bare UPDATE returns [rows, count]).
+    const [{ reused, next }] = await tx.query(
       `WITH reused AS (
          UPDATE anycast_addresses SET state = 'assigned', service_id = $2, assigned_at = now(), quarantined_until = NULL
           WHERE id = (SELECT id FROM anycast_addresses
                        WHERE pool_id = $1 AND state = 'quarantined' AND quarantined_until <= now()
                        ORDER BY quarantined_until, slot_index LIMIT 1 FOR UPDATE)
           RETURNING host(address) AS address)
-       SELECT address FROM reused`,
+       SELECT (SELECT address FROM reused) AS reused,
+              (SELECT coalesce(max(slot_index) + 1, 0)::text FROM anycast_addresses WHERE pool_id = $1) AS next`,
       [pool.id, serviceId],
     );
-    if (reused) return reused.address as string;
-
-    const [{ next }] = await tx.query(
-      `SELECT coalesce(max(slot_index) + 1, 0)::text AS next FROM anycast_addresses WHERE pool_id = $1`,
-      [pool.id],
+    if (reused) return reused as string;
+    const capacity = slotCapacity(pool.prefix);
+    if (BigInt(next) < capacity) return this.insertSlot(tx, pool, BigInt(next), serviceId);
+    // The top slot is taken; a gap below it can only come from rows removed by hand, but use it if there is one.
+    const [gap] = await tx.query(
+      `SELECT i::text AS index FROM generate_series(0, $2::bigint - 1) AS i
+        WHERE NOT EXISTS (SELECT 1 FROM anycast_addresses WHERE pool_id = $1 AND slot_index = i) ORDER BY i LIMIT 1`,
+      [pool.id, capacity.toString()],
     );
-    if (BigInt(next) >= slotCapacity(pool.prefix)) throw new PoolFilled(pool.id);
-    return this.insertSlot(tx, pool, BigInt(next), serviceId);
+    if (!gap) throw new PoolFilled(pool.id);
+    return this.insertSlot(tx, pool, BigInt(gap.index), serviceId);
   }
 
   private async takeIpv6Slot(tx: EntityManager, pool: PoolCandidate, serviceId: string): Promise<string> {
