@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { slotAddress, slotCapacity, slotIndexOf } from './slot-address';
 
 describe('slot addresses', () => {
@@ -39,5 +40,19 @@ describe('slot addresses', () => {
 
   it('refuses prefixes with host bits', () => {
     expect(() => slotCapacity('203.0.113.7/24')).toThrow(/host bits/);
+  });
+
+  it('property: every slot is inside its pool, never .0/.255 or ::0, and maps back to its index', () => {
+    const pools = fc.constantFrom('203.0.113.0/24', '198.51.100.0/23', '10.0.0.0/16', '2001:db8:100::/48', '2a0e:1:2::/48');
+    fc.assert(
+      fc.property(pools, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (prefix, raw) => {
+        const index = raw % slotCapacity(prefix);
+        const address = slotAddress(prefix, index);
+        expect(address).not.toMatch(/\.(0|255)$/);
+        expect(address).not.toMatch(/::$/);
+        expect(slotIndexOf(prefix, address)).toBe(index);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
