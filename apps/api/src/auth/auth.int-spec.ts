@@ -81,6 +81,7 @@ describe('accounts and sessions', () => {
     expect(res.status).toBe(401);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 401, title: expect.any(String), detail: expect.stringMatching(/Bearer/) });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="anyfront"');
   });
 
   it('an operator logs in with the operator role; a member with the member role', async () => {

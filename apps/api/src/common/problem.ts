@@ -79,7 +79,7 @@ export const problems = {
     new ProblemException(HttpStatus.CONFLICT, detail, { slug, errors: field ? [{ field, message: detail }] : [] }),
   forbidden: (detail: string) => new ProblemException(HttpStatus.FORBIDDEN, detail),
   unauthenticated: (detail = 'Log in, or send an API key as "Authorization: Bearer <key>".') =>
-    new ProblemException(HttpStatus.UNAUTHORIZED, detail),
+    new ProblemException(HttpStatus.UNAUTHORIZED, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="anyfront"' } }),
 };
 
 function summarize(errors: FieldError[]): string {
