@@ -52,7 +52,7 @@ describe('slot addresses', () => {
         expect(address).not.toMatch(/::$/);
         expect(slotIndexOf(prefix, address)).toBe(index);
       }),
-      { numRuns: 5000 },
+      { numRuns: 1500 },
     );
   });
 });
