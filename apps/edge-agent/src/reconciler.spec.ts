@@ -244,6 +244,22 @@ describe('Reconciler', () => {
     expect(nft.scripts[1]).not.toContain(serviceKey('api'));
   });
 
+  it('restart into a kernel that refuses the saved state: not announced, retried, and the same generation can be pushed again', async () => {
+    const first = setup();
+    await first.r.submit(desired(1));
+    const nft = new FakeNft();
+    nft.failNext = 'nft: table busy';
+    const bird = new FakeBird();
+    const second = new Reconciler(nft, new FakeRoutes(), bird, first.store, OPTS, silent);
+    await second.restore();
+    expect(second.programmed).toBe(false);
+    expect(second.needsRetry).toBe(true);
+    expect(bird.announce).toBe(false);
+    await expect(second.submit(desired(1))).resolves.toEqual({ status: 200, applied: true, generation: 1 });
+    expect(second.programmed).toBe(true);
+    expect(bird.announce).toBe(true);
+  });
+
   it('does not announce before anything is programmed', async () => {
     const { r, bird } = setup();
     await expect(r.restore()).resolves.toBe(false);

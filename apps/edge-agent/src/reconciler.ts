@@ -129,7 +129,10 @@ export class Reconciler {
       try {
         await this.apply(saved.state);
       } catch (e) {
-        this.fail(e);
+        // Not in force in this kernel: retried, and a push of the same generation applies it again.
+        this.pending = saved.state;
+        this.programmed = false;
+        await this.fail(e);
       }
       return true;
     });
@@ -158,7 +161,7 @@ export class Reconciler {
         await this.apply(state);
         return { status: 200, applied: true, generation: state.generation };
       } catch (e) {
-        this.fail(e);
+        await this.fail(e);
         return { status: 500, title: 'Apply failed', detail: `${(e as Error).message}\nthe last good state (generation ${this.generation}) stays in force` };
       }
     });
@@ -174,7 +177,7 @@ export class Reconciler {
       try {
         await this.apply(this.applied.state);
       } catch (e) {
-        this.fail(e);
+        await this.fail(e);
       }
     });
   }
@@ -189,7 +192,7 @@ export class Reconciler {
       try {
         await this.apply(this.applied.state);
       } catch (e) {
-        this.fail(e);
+        await this.fail(e);
       }
     });
   }
@@ -202,7 +205,7 @@ export class Reconciler {
       try {
         await this.apply(s);
       } catch (e) {
-        this.fail(e);
+        await this.fail(e);
       }
     });
   }
@@ -289,11 +292,12 @@ export class Reconciler {
     await this.syncBird().catch(() => undefined);
   }
 
-  private fail(e: unknown): void {
-    this.lastError = (e as Error).message;
-    this.log.error({ err: this.lastError, programmed: this.programmed }, 'apply failed');
+  private async fail(e: unknown): Promise<void> {
+    const message = (e as Error).message;
+    this.log.error({ err: message, programmed: this.programmed }, 'apply failed');
     // Routes half-applied: withdraw. (An nft failure changed nothing, so the old state still forwards.)
-    this.syncBird().catch((err) => this.log.error({ err: (err as Error).message }, 'BIRD update failed'));
+    await this.syncBird().catch(() => undefined);
+    this.lastError = message;
   }
 
   private lastBirdConfig: string | null = null;
