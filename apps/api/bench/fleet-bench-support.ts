@@ -1,0 +1,150 @@
+// Shared set-up of the fleet and traffic benchmarks: a scratch database, a real API process and a
+// real worker process on their own queue prefix, a tenant with an API key, and clean-up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { createScratchDatabase } from '@anyfront/testing';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import { startWorkerProcesses, type WorkerProcess } from '../../worker/src/testing/worker-processes';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/anyfront_bench';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface BenchStack {
+  api: string;
+  db: Pool;
+  apiKey: string;
+  organizationId: string;
+  queuePrefix: string;
+  stop: () => Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function http(api: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(new URL(urlPath, api), {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // keep text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+async function waitHealthy(api: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
+    try {
+      if ((await http(api, 'GET', '/v1/health')).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('API did not become healthy in 120 s');
+}
+
+export async function startStack(workerEnv: Record<string, string> = {}): Promise<BenchStack> {
+  const scratch = await createScratchDatabase('bench');
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const queuePrefix = `bench-fleet-${process.pid}`;
+  const common = { DATABASE_URL: scratch.url, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/api/src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      ...common,
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'bench-session-secret-0123456789',
+      API_PORT: String(port),
+      RATE_LIMIT_MAX: '100000000',
+      REDIS_KEY_PREFIX: `${queuePrefix}:`,
+      ALLOW_DOCUMENTATION_ADDRESSES: 'true',
+    },
+  });
+  let workers: WorkerProcess[] = [];
+  const db = new Pool({ connectionString: scratch.url, max: 4 });
+  const stop = async () => {
+    for (const w of workers) w.child.kill('SIGTERM');
+    child.kill('SIGTERM');
+    await Promise.all([child, ...workers.map((w) => w.child)].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+    await db.end();
+    const redis = new Redis(REDIS_URL);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await redis.quit();
+    await scratch.drop();
+  };
+  try {
+    await waitHealthy(api, child);
+    workers = await startWorkerProcesses(1, { ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', ...workerEnv });
+    const email = `bench-${process.pid}@example.com`;
+    const signup = await fetch(new URL('/v1/auth/signup', api), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'bench-password-123', organization_name: 'Bench' }),
+    });
+    if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+    const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
+    const organizationId = ((await signup.json()) as { organization: { id: string } }).organization.id;
+    const key = await http(api, 'POST', '/v1/api-keys', { name: 'bench', role: 'owner' }, { cookie });
+    if (key.status !== 201) throw new Error(`API key creation failed: ${key.status}`);
+    return { api, db, apiKey: key.body.secret, organizationId, queuePrefix, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** PoPs, one pool announced by all of them, `nodes` edge nodes spread over the PoPs, and an active service with one backend. */
+export async function seedFleet(db: Pool, organizationId: string, opts: { pops: number; nodes: number }): Promise<{ nodeIds: string[]; serviceId: string; address: string }> {
+  const popIds: string[] = [];
+  for (let i = 0; i < opts.pops; i++) {
+    popIds.push((await db.query(`INSERT INTO pops (code, name, region) VALUES ($1, $1, 'eu') RETURNING id`, [`bp${i}`])).rows[0].id);
+  }
+  const pool = (await db.query(`INSERT INTO pools (prefix, family, scope) VALUES ('198.51.100.0/24', 4, 'global') RETURNING id`)).rows[0].id;
+  await db.query(`INSERT INTO pool_pops (pool_id, pop_id) SELECT $1, unnest($2::uuid[])`, [pool, popIds]);
+  const nodeIds: string[] = [];
+  for (let i = 0; i < opts.nodes; i++) {
+    const r = await db.query(`INSERT INTO edge_nodes (pop_id, name, tunnel_source_ipv6) VALUES ($1, $2, $3) RETURNING id`, [popIds[i % opts.pops], `bench-edge-${i}`, `fd00:be::${(i + 1).toString(16)}`]);
+    nodeIds.push(r.rows[0].id);
+  }
+  const svc = (
+    await db.query(
+      `INSERT INTO services (organization_id, name, listeners, health_check, status)
+       VALUES ($1, 'bench', '[{"protocol":"tcp","ports":"80"}]',
+               '{"protocol":"tcp","port":80,"path":null,"interval_seconds":10,"timeout_seconds":5,"healthy_threshold":3,"unhealthy_threshold":3}', 'active')
+       RETURNING id`,
+      [organizationId],
+    )
+  ).rows[0].id;
+  const address = '198.51.100.10';
+  await db.query(`INSERT INTO anycast_addresses (pool_id, slot_index, address, family, service_id, state) VALUES ($1, 10, $2, 4, $3, 'assigned')`, [pool, address, svc]);
+  await db.query(`INSERT INTO backends (service_id, address, family) VALUES ($1, '2001:db8::1', 6)`, [svc]);
+  return { nodeIds, serviceId: svc, address };
+}
+
+export function quantile(sorted: number[], f: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))];
+}
