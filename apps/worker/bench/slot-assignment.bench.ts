@@ -4,6 +4,7 @@
 // Run: node -r ./scripts/register.js apps/worker/bench/slot-assignment.bench.ts
 //   env: DATABASE_URL (server to use; default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
 //        BENCH_SERVICES (per run, default 500, at most 760), BENCH_ROUNDS (default 2), WORKER_CONCURRENCY (default 4)
+import { loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { Pool as PgPool } from 'pg';
 import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
@@ -47,9 +48,26 @@ async function main(): Promise<void> {
     console.log(`  1 worker process : ${one.toFixed(1)} services/s  (runs: ${results[1].map((x) => x.toFixed(1)).join(', ')})`);
     console.log(`  4 worker processes: ${four.toFixed(1)} services/s  (runs: ${results[4].map((x) => x.toFixed(1)).join(', ')})`);
     console.log(`  ratio 4 / 1: ${(four / one).toFixed(2)}x`);
+    // Context for the figures: each assignment is ~13 Postgres round trips plus a commit.
+    console.log(`  context: Postgres round trip (SELECT 1) median ${(await roundTripMs(db)).toFixed(2)} ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
     await db.end();
     await scratch.drop();
+  }
+}
+
+async function roundTripMs(db: PgPool): Promise<number> {
+  const client = await db.connect();
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = process.hrtime.bigint();
+      await client.query('SELECT 1');
+      samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return samples.sort((a, b) => a - b)[100];
+  } finally {
+    client.release();
   }
 }
 
