@@ -79,6 +79,8 @@ export class SlotAssigner {
       serviceId,
     );
     if (!choice.ok) {
+      // A service that already serves on some addresses (e.g. IPv4, waiting for IPv6) stays active.
+      if (held.length > 0) return { outcome: 'waiting_for_capacity', reason: choice.reason };
       await tx.query(
         `UPDATE services SET status = 'waiting_for_capacity', status_reason = $2, updated_at = now() WHERE id = $1`,
         [serviceId, choice.reason],

@@ -3,15 +3,20 @@ import type { DataSource } from 'typeorm';
 import { JobName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
 
 /**
- * Re-enqueues services that still have no addresses: waiting for pool capacity (an operator may have
- * added a pool, or a quarantine may have ended) or pending longer than a grace period (a job lost or
- * failed for good). Deterministic job ids make this safe to run from every worker at once.
+ * Re-enqueues services that still lack addresses: waiting for pool capacity (an operator may have
+ * added a pool, or a quarantine may have ended), pending longer than a grace period (a job lost or
+ * failed for good), or active without IPv6 while an IPv6 pool now exists. Deterministic job ids make
+ * this safe to run from every worker at once.
  */
 export async function enqueueWaitingServices(dataSource: DataSource, queue: Queue, graceSeconds = 10): Promise<number> {
   const rows: { id: string }[] = await dataSource.query(
     `SELECT id FROM services
       WHERE deleted_at IS NULL
-        AND (status = 'waiting_for_capacity' OR (status = 'pending' AND created_at < now() - make_interval(secs => $1)))
+        AND (status = 'waiting_for_capacity'
+             OR (status = 'pending' AND created_at < now() - make_interval(secs => $1))
+             OR (status = 'active'
+                 AND EXISTS (SELECT 1 FROM pools p WHERE p.family = 6 AND p.scope = 'global' AND p.state = 'active')
+                 AND NOT EXISTS (SELECT 1 FROM anycast_addresses a WHERE a.service_id = services.id AND a.state = 'assigned' AND a.family = 6)))
       ORDER BY created_at LIMIT 5000`,
     [graceSeconds],
   );
