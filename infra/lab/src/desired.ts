@@ -16,10 +16,14 @@ export interface ComposeOptions {
   listeners?: Listener[];
 }
 
-/** Health checks tight enough for a lab test to watch a backend go down within seconds. */
+/**
+ * Health checks tight enough for a lab test to watch a backend go down within seconds, yet loose
+ * enough that a busy shared CI machine does not flap a healthy backend on one edge only (which would
+ * give the edges different Maglev tables).
+ */
 export const LAB_HEALTH_CHECK: HealthCheck = {
   protocol: 'http', port: SERVICE_PORT, path: '/health',
-  interval_seconds: 1, timeout_seconds: 0.5, healthy_threshold: 2, unhealthy_threshold: 2,
+  interval_seconds: 1, timeout_seconds: 1, healthy_threshold: 2, unhealthy_threshold: 3,
 };
 
 /** The desired state the lab gives one edge: one service on every lab anycast address, SRv6 to the backends. */

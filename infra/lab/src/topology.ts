@@ -8,8 +8,9 @@
  *                   |  |  |        \-- af-edge2 (agent + BIRD, AS 65100)
  *              af-be1 af-be2 af-be3  (kit: SRv6 decap, anycast on lo, DSR replies via the router)
  */
-export const NS_PREFIX = 'af-';
-export const ROUTER_NS = 'af-router';
+/** Namespace name prefix; ANYFRONT_LAB_NS_PREFIX lets a second lab (e.g. a developer's `afe-`) run beside the test lab. */
+export const NS_PREFIX = process.env.ANYFRONT_LAB_NS_PREFIX ?? 'af-';
+export const ROUTER_NS = `${NS_PREFIX}router`;
 export const ROUTER_AS = 65000;
 export const EDGE_AS = 65100;
 export const ROUTER_ID = '198.51.100.1';
@@ -29,19 +30,19 @@ function link(routerIf: string, routerV4: string, peerV4: string, prefixLenV4: n
 }
 
 export const clients: Client[] = [
-  { name: 'client1', ns: 'af-client1', link: link('c1', '198.51.100.1', '198.51.100.10', 26, 'fd00:0:c1') },
-  { name: 'client2', ns: 'af-client2', link: link('c2', '203.0.113.1', '203.0.113.10', 26, 'fd00:0:c2') },
+  { name: 'client1', ns: `${NS_PREFIX}client1`, link: link('c1', '198.51.100.1', '198.51.100.10', 26, 'fd00:0:c1') },
+  { name: 'client2', ns: `${NS_PREFIX}client2`, link: link('c2', '203.0.113.1', '203.0.113.10', 26, 'fd00:0:c2') },
 ];
 
 export const edges: Edge[] = [
-  { name: 'edge1', ns: 'af-edge1', nodeId: 'lab-edge1', pop: 'lab1', link: link('e1', '198.51.100.65', '198.51.100.66', 30, 'fd00:0:e1') },
-  { name: 'edge2', ns: 'af-edge2', nodeId: 'lab-edge2', pop: 'lab2', link: link('e2', '198.51.100.69', '198.51.100.70', 30, 'fd00:0:e2') },
+  { name: 'edge1', ns: `${NS_PREFIX}edge1`, nodeId: 'lab-edge1', pop: 'lab1', link: link('e1', '198.51.100.65', '198.51.100.66', 30, 'fd00:0:e1') },
+  { name: 'edge2', ns: `${NS_PREFIX}edge2`, nodeId: 'lab-edge2', pop: 'lab2', link: link('e2', '198.51.100.69', '198.51.100.70', 30, 'fd00:0:e2') },
 ];
 
 export const backends: Backend[] = [
-  { name: 'be1', id: 'be1', ns: 'af-be1', link: link('b1', '203.0.113.65', '203.0.113.66', 30, 'fd00:0:b1') },
-  { name: 'be2', id: 'be2', ns: 'af-be2', link: link('b2', '203.0.113.69', '203.0.113.70', 30, 'fd00:0:b2') },
-  { name: 'be3', id: 'be3', ns: 'af-be3', link: link('b3', '203.0.113.73', '203.0.113.74', 30, 'fd00:0:b3') },
+  { name: 'be1', id: 'be1', ns: `${NS_PREFIX}be1`, link: link('b1', '203.0.113.65', '203.0.113.66', 30, 'fd00:0:b1') },
+  { name: 'be2', id: 'be2', ns: `${NS_PREFIX}be2`, link: link('b2', '203.0.113.69', '203.0.113.70', 30, 'fd00:0:b2') },
+  { name: 'be3', id: 'be3', ns: `${NS_PREFIX}be3`, link: link('b3', '203.0.113.73', '203.0.113.74', 30, 'fd00:0:b3') },
 ];
 
 /** Anycast pools the edges announce and the addresses of the one lab service. */

@@ -1,4 +1,7 @@
+import { cpSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { LabDescription, LabOptions, startLab, stopLab } from '../lab';
+import { labDir, REPO_ROOT } from '../paths';
 import { agentMetrics } from '../agent';
 import { edges } from '../topology';
 
@@ -12,12 +15,23 @@ export function useLab(options: LabOptions = {}): () => LabDescription {
     lab = await startLab({ ...options, log: (m) => { if (process.env.ANYFRONT_LAB_VERBOSE) console.log(`[lab] ${m}`); } });
   }, 240_000);
   afterAll(async () => {
+    saveLogs();
     if (!process.env.ANYFRONT_LAB_KEEP) await stopLab();
   }, 60_000);
   return () => {
     if (!lab) throw new Error('lab did not start');
     return lab;
   };
+}
+
+/** Keeps the lab's logs (agents, BIRD, HTTP servers) under .data/lab-logs/<spec>/ for a look after a failure. */
+function saveLogs(): void {
+  const spec = basename(expect.getState().testPath ?? 'lab', '.lab-spec.ts');
+  const target = join(REPO_ROOT, '.data', 'lab-logs', spec);
+  try {
+    rmSync(target, { recursive: true, force: true });
+    cpSync(labDir(), target, { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith('.log') });
+  } catch { /* nothing to keep */ }
 }
 
 /** Sum of a metric over every series whose labels include all of `labels`. */
