@@ -4,7 +4,7 @@
  * unicast address). TCP single stream and 64-byte UDP at a fixed offered rate, with iperf3.
  * Run as root: node -r ./scripts/register.js infra/lab/bench/forwarding.bench.ts
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { agentStatus } from '../src/agent';
 import { composeDesiredState } from '../src/desired';
 import { nsRun, waitFor, isAlive } from '../src/exec';
@@ -30,7 +30,18 @@ async function iperf(target: string, udp: boolean): Promise<{ mbps: number; pps?
   return { mbps: (received * 64 * 8) / s.seconds / 1e6, pps: received / s.seconds, loss: s.lost_packets / Math.max(1, s.packets) };
 }
 
+/** The lab needs root and these tools; without them the benchmark says why and skips. */
+function missingPrerequisite(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  for (const bin of ['ip', 'nft', 'bird', 'birdc', 'iperf3', 'curl']) {
+    if (spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status !== 0) return `${bin} is not installed`;
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
+  const missing = missingPrerequisite();
+  if (missing) { console.log(`lab forwarding benchmark skipped: ${missing}`); return; }
   console.log('lab forwarding benchmark: building the lab ...');
   await startLab();
   const be1 = backends[0];
