@@ -23,7 +23,7 @@ const POOLS = [
 
 jest.setTimeout(300_000);
 
-describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, duplicate jobs`, () => {
+describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, duplicate jobs, a worker killed mid-run`, () => {
   const prefix = `slots-it-${process.pid}-${Date.now().toString(36)}`;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let db: PgPool;
@@ -74,6 +74,13 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
     );
     expect(new Set(ids).size).toBe(SERVICES);
 
+    // A crash mid-run: one worker is killed (SIGKILL, no clean-up). Its open transactions roll back and
+    // BullMQ hands its stalled jobs to the other workers, which must still give every service its addresses once.
+    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM services WHERE status = 'active'`)).rows[0].n >= SERVICES / 4, 120_000);
+    const victim = workers[WORKERS - 1];
+    expect(victim.output()).toMatch(/"outcome":"assigned"/);
+    victim.child.kill('SIGKILL');
+
     // Settled: no job left to run and no service still pending (then the assertions below say what went wrong, if anything).
     await waitFor(async () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE status = 'pending'`);
@@ -107,7 +114,7 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
       expect(slotIndexOf(a.prefix, a.address)).toBe(BigInt(a.slot_index));
     }
 
-    // Every worker process took part (each logs the services it assigned).
+    // Every worker process took part (each logs the services it assigned), the killed one before it died.
     for (const w of workers) expect(w.output()).toMatch(/"outcome":"assigned"/);
   });
 });
