@@ -6,6 +6,8 @@ const schema = z.object({
   FLEET_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** How often nodes whose state is out of date are re-enqueued (repairs lost jobs, e.g. a killed worker). */
   FLEET_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** A node whose agent has not confirmed its newest generation is pushed again after this long without a push attempt. */
+  FLEET_REPUSH_AFTER_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
   /** Timeout of one push to an agent. */
   FLEET_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   TRAFFIC_ROLLUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -16,6 +18,7 @@ export interface FleetWorkerConfig {
   syncConcurrency: number;
   sweepIntervalSeconds: number;
   pushTimeoutMs: number;
+  repushAfterSeconds: number;
   rollupIntervalSeconds: number;
   pruneIntervalSeconds: number;
   rawRetentionDays: number;
@@ -34,6 +37,7 @@ export function loadFleetWorkerConfig(env: NodeJS.ProcessEnv = process.env): Fle
     syncConcurrency: e.FLEET_SYNC_CONCURRENCY,
     sweepIntervalSeconds: e.FLEET_SWEEP_INTERVAL_SECONDS,
     pushTimeoutMs: e.FLEET_PUSH_TIMEOUT_MS,
+    repushAfterSeconds: e.FLEET_REPUSH_AFTER_SECONDS,
     rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,
     pruneIntervalSeconds: e.TRAFFIC_PRUNE_INTERVAL_SECONDS,
     rawRetentionDays: trafficRawRetentionDays(env.TRAFFIC_RAW_RETENTION_DAYS),

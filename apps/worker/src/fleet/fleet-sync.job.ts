@@ -13,7 +13,8 @@ import { syncAndPush } from './node-sync';
  * agent (retried with exponential backoff while the agent is unreachable); the repeatable
  * `sweep-fleet` re-enqueues nodes whose state is older than their last change (lost or killed jobs).
  */
-@Processor(QueueName.FleetSync)
+// A short lock: a job of a killed worker is picked up again within ~20 s (a sync takes well under a second).
+@Processor(QueueName.FleetSync, { lockDuration: 15_000, stalledInterval: 5_000 })
 export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(FleetSyncJob.name);
 
@@ -43,7 +44,7 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
         return r;
       }
       case JobName.SweepFleet: {
-        const nodes = await staleNodes(this.ds);
+        const nodes = await staleNodes(this.ds, this.config.repushAfterSeconds);
         if (nodes.length) {
           await this.queue.addBulk(nodes.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })));
         }

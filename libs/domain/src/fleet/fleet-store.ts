@@ -208,9 +208,19 @@ export async function markNodesStale(db: SqlRunner, nodeIds: string[]): Promise<
   return rows.map((r) => r.edge_node_id);
 }
 
-/** Nodes whose stored state is older than their last change notification. */
-export async function staleNodes(db: SqlRunner): Promise<string[]> {
-  const rows: Array<{ edge_node_id: string }> = await db.query(`SELECT edge_node_id FROM edge_node_fleet_states WHERE requested_seq > synced_seq`);
+/**
+ * Nodes to sync again: their stored state is older than their last change notification, or their
+ * agent has not confirmed the newest generation and no push was tried for `repushAfterSeconds`
+ * (a push lost with a killed worker, or retries used up while the agent was down).
+ */
+export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promise<string[]> {
+  const rows: Array<{ edge_node_id: string }> = await db.query(
+    `SELECT edge_node_id FROM edge_node_fleet_states
+      WHERE requested_seq > synced_seq
+         OR (push_url IS NOT NULL AND applied_generation < generation
+             AND (last_push_at IS NULL OR last_push_at < now() - make_interval(secs => $1)))`,
+    [repushAfterSeconds],
+  );
   return rows.map((r) => r.edge_node_id);
 }
 

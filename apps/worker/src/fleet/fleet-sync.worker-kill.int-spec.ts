@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '@anyfront/db';
+import { QueueName, type DesiredState } from '@anyfront/contracts';
+import { migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
+import { FleetChangeNotifier } from '../../../api/src/fleet/fleet-change-notifier';
+import { FleetFixtures } from '../../../api/src/fleet/testing/fixtures';
+import { startWorkerProcesses, type WorkerProcess } from '../testing/worker-processes';
+
+/** Agents on 127.0.0.1 that answer slowly, so pushes are in flight when the worker is killed. */
+async function slowAgents(count: number, delayMs: number) {
+  const last = new Map<number, DesiredState>();
+  const servers: Server[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const state = JSON.parse(body) as DesiredState;
+        setTimeout(() => {
+          if (!last.has(i) || last.get(i)!.generation < state.generation) last.set(i, state);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ applied: true, generation: state.generation }));
+        }, delayMs);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/desired-state`);
+  }
+  return { urls, last, stop: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))) };
+}
+
+describe('fleet sync survives a worker killed during a burst of changes', () => {
+  const prefix = `test-fleet-kill-${uniqueSuffix()}`;
+  let ds: DataSource;
+  let queue: Queue;
+  let fx: FleetFixtures;
+  let workers: WorkerProcess[] = [];
+  const env = () => ({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, FLEET_SWEEP_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' });
+
+  beforeAll(async () => {
+    await migrateTestDatabase();
+    ds = createDataSource(testDatabaseUrl(), { poolSize: 4 });
+    await ds.initialize();
+    queue = new Queue(QueueName.FleetSync, { connection: { url: testRedisUrl() }, prefix });
+    fx = new FleetFixtures(ds);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await fx.cleanup();
+    await ds.destroy();
+  });
+
+  it('every agent ends on the newest generation after the worker restarts', async () => {
+    const NODES = 12;
+    const agents = await slowAgents(NODES, 150);
+    try {
+      const pops = [await fx.pop(), await fx.pop(), await fx.pop()];
+      const pool = await fx.pool(pops.map((p) => p.id));
+      const nodes: string[] = [];
+      for (let i = 0; i < NODES; i++) {
+        const node = await fx.node(pops[i % 3].id);
+        await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, 'push-token-0123456789', now())`, [node, agents.urls[i]]);
+        nodes.push(node);
+      }
+      const svc = await fx.service(await fx.organization(), [pool], []);
+      const notifier = new FleetChangeNotifier(ds, queue);
+      workers = await startWorkerProcesses(1, env());
+
+      for (let i = 1; i <= 10; i++) {
+        await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
+        await notifier.changed({ serviceIds: [svc.id] });
+        if (i === 4) {
+          // Pushes are in flight (agents answer after 150 ms): kill -9, then keep changing things with no worker.
+          await new Promise((r) => setTimeout(r, 100));
+          workers[0].child.kill('SIGKILL');
+          await new Promise((r) => workers[0].child.once('exit', r));
+        }
+      }
+      workers = await startWorkerProcesses(1, env());
+
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const rows: Array<{ edge_node_id: string; generation: number; applied: number; stale: boolean }> = await ds.query(
+          `SELECT edge_node_id, generation::int, applied_generation::int AS applied, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = ANY($1::uuid[])`,
+          [nodes],
+        );
+        if (rows.length === NODES && rows.every((r) => !r.stale && r.applied === r.generation)) break;
+        if (Date.now() > deadline) throw new Error(`not converged: ${JSON.stringify(rows)}\n${workers[0].output().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Each agent's newest state carries all ten backends, and its generation is the node's current one.
+      for (let i = 0; i < NODES; i++) {
+        const [row] = await ds.query(`SELECT generation::int FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodes[i]]);
+        const state = agents.last.get(i)!;
+        expect(state.generation).toBe(row.generation);
+        expect(state.services[0].backends).toHaveLength(10);
+      }
+    } finally {
+      await agents.stop();
+    }
+  }, 150_000);
+});
