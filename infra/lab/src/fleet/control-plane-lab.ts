@@ -1,0 +1,253 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isAlive, nsRun, waitFor, WaitAborted } from '../exec';
+import { connectToRouter, createNamespace, sysctl } from '../netns';
+import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from '../paths';
+import { readPidFile, readTracked, spawnTracked, stopPid } from '../processes';
+import { bgpStates, kernelNextHops, startRouterBird } from '../router-bird';
+import { allNamespaces, Backend, backends, clients, Edge, edges, FLEET_SEED, ROUTER_NS, SERVICE_PORT, UNCONFIGURED_PORT } from '../topology';
+import { agentStatus, AgentStatus, AGENT_PORT, edgeFiles, renderAgentConfig } from '../agent';
+import { prepareBackend } from '../backend-prep';
+import { edgeByName, LabDescription, routerBirdPaths, stopLab } from '../lab';
+import { ApiClient, listAll } from './api-client';
+import { connectToRoot, MgmtLink, mgmtLinks, removeRootLinks } from './mgmt';
+
+/**
+ * The lab in control-plane mode: the same namespaces, router and backends as `startLab`, but the
+ * edges' agents get no desired-state file. Each edge node exists in the API (created by the operator
+ * API or found by name), its agent registers with a one-time bootstrap token from inside the edge
+ * namespace, then pulls its desired state, receives the worker's pushes on its management address,
+ * and reports status, health and traffic. Pools and anycast addresses come from the API.
+ */
+export interface ControlPlaneLabOptions {
+  /** Base URL of the API as seen from the root namespace, e.g. http://127.0.0.1:4000 (only the port is reused for the agents). */
+  apiUrl: string;
+  /** Operator session (ApiClient.login) used to create/find PoPs and edge nodes and to issue bootstrap tokens. */
+  operator: ApiClient;
+  /** PoP code per lab edge (the PoPs must exist); default edge1 -> lab1, edge2 -> lab2. */
+  popCodes?: Record<string, string>;
+  /** Seconds between the agents' traffic reports (default 10) and status reports / pulls. */
+  trafficIntervalSeconds?: number;
+  statusIntervalSeconds?: number;
+  pullIntervalSeconds?: number;
+  /** Anycast addresses to hold on the backends from the start (more can be added with prepareLabBackends). */
+  anycast?: string[];
+  log?: (msg: string) => void;
+}
+
+export interface ControlPlaneEdge {
+  name: string;
+  ns: string;
+  /** The edge node's id in the API. */
+  nodeId: string;
+  pop: string;
+  mgmt: MgmtLink;
+  apiUrl: string;
+  pushUrl: string;
+  pushToken: string;
+  config: string;
+  stateDir: string;
+  log: string;
+}
+
+export interface ControlPlaneLab { description: LabDescription; edges: ControlPlaneEdge[] }
+
+const EDGE_NODE_PREFIX = 'lab-';
+
+function portOf(url: string): string {
+  const u = new URL(url);
+  return u.port || (u.protocol === 'https:' ? '443' : '80');
+}
+
+/** Removes the lab (also one in control-plane mode): processes, namespaces, management links, files. */
+export async function stopControlPlaneLab(log: (m: string) => void = () => undefined): Promise<void> {
+  await stopLab(log);
+  await removeRootLinks();
+}
+
+/** Finds the lab edge's node (by name `lab-<edge>`) or creates it in the given PoP, with the edge's tunnel sources. */
+async function ensureEdgeNode(operator: ApiClient, edge: Edge, popCode: string): Promise<{ id: string; popId: string }> {
+  const pops = await listAll<{ id: string; code: string }>(operator, '/v1/admin/pops');
+  const pop = pops.find((p) => p.code === popCode);
+  if (!pop) throw new Error(`PoP ${popCode} does not exist in the API (have: ${pops.map((p) => p.code).join(', ') || 'none'})`);
+  const name = `${EDGE_NODE_PREFIX}${edge.name}`;
+  const nodes = await listAll<{ id: string; name: string; pop_id: string; tunnel_source_ipv4: string | null; tunnel_source_ipv6: string | null }>(operator, '/v1/admin/edge-nodes');
+  const want = { pop_id: pop.id, name, tunnel_source_ipv4: edge.link.peerV4, tunnel_source_ipv6: edge.link.peerV6 };
+  const existing = nodes.find((n) => n.name === name);
+  if (!existing) return { id: (await operator.must<{ id: string }>('POST', '/v1/admin/edge-nodes', want)).id, popId: pop.id };
+  if (existing.pop_id !== pop.id || existing.tunnel_source_ipv4 !== want.tunnel_source_ipv4 || existing.tunnel_source_ipv6 !== want.tunnel_source_ipv6) {
+    await operator.must('PATCH', `/v1/admin/edge-nodes/${existing.id}`, want);
+  }
+  return { id: existing.id, popId: pop.id };
+}
+
+function spawnAgent(e: ControlPlaneEdge): number {
+  return spawnTracked(`agent-${e.name}`, e.ns, process.execPath, ['-r', REGISTER, join(REPO_ROOT, 'apps/edge-agent/src/main.ts'), '--config', e.config], e.log).pid;
+}
+
+function agentPid(name: string): number | undefined {
+  return readTracked().find((t) => t.name === `agent-${name}`)?.pid;
+}
+
+/** Stops one edge's agent (SIGTERM: it withdraws, stops its BIRD and tells the API). */
+export async function stopEdgeAgent(name: string): Promise<void> {
+  const pid = agentPid(name);
+  if (pid) await stopPid(pid);
+}
+
+/** (Re)starts one edge's agent with its stored credential; resolves once it answers on its local API. */
+export async function startEdgeAgent(e: ControlPlaneEdge): Promise<void> {
+  await stopEdgeAgent(e.name);
+  const pid = spawnAgent(e);
+  await waitFor(`${e.name} agent answering`, async () => {
+    if (!isAlive(pid)) throw new WaitAborted(`${e.name} agent exited; see ${e.log}`);
+    return agentStatus(edgeByName(e.name));
+  }, 60_000, 250);
+}
+
+/** Waits until the edge's agent applied at least `generation` (any generation > 0 when omitted). */
+export async function waitForAgentGeneration(name: string, generation = 1, timeoutMs = 60_000): Promise<AgentStatus> {
+  const pid = agentPid(name);
+  return waitFor(`${name} agent applied generation >= ${generation}`, async () => {
+    if (!isAlive(pid)) throw new WaitAborted(`${name} agent is not running`);
+    const s = await agentStatus(edgeByName(name));
+    return (s.applied_generation ?? 0) >= generation && s.programmed ? s : undefined;
+  }, timeoutMs, 200);
+}
+
+/**
+ * (Re)prepares every backend with the real backend kit for these anycast addresses (the kit undoes
+ * its previous run first), so a service created in the API is answered by the lab backends.
+ */
+export async function prepareLabBackends(anycast: string[]): Promise<void> {
+  for (const b of backends) await prepareBackend(b, anycast);
+}
+
+function spawnBackendServer(b: Backend): number {
+  const args = ['-r', REGISTER, join(PROCS_DIR, 'backend-server.ts'), b.name, String(SERVICE_PORT), String(UNCONFIGURED_PORT)];
+  return spawnTracked(`http-${b.name}`, b.ns, process.execPath, args, join(labDir(), `${b.name}-http.log`)).pid;
+}
+
+/** Registers the edge's agent from inside its namespace with a fresh bootstrap token (the real register CLI). */
+async function registerAgent(operator: ApiClient, e: ControlPlaneEdge): Promise<void> {
+  const { token } = await operator.must<{ token: string }>('POST', `/v1/admin/fleet/edge-nodes/${e.nodeId}/bootstrap-tokens`);
+  const cli = join(REPO_ROOT, 'apps/edge-agent/src/control-plane/register-cli.ts');
+  const { stdout } = await nsRun(e.ns, process.execPath, ['-r', REGISTER, cli, 'register', '--api', e.apiUrl, '--state-dir', e.stateDir,
+    '--bootstrap-token', token, '--push-url', e.pushUrl, '--push-token', e.pushToken], { timeoutMs: 60_000 });
+  const line = stdout.trim().split('\n').pop() ?? '';
+  const out = JSON.parse(line) as { node_id: string };
+  if (out.node_id !== e.nodeId) throw new Error(`${e.name} registered as ${out.node_id}, expected ${e.nodeId}`);
+}
+
+/** Builds the lab with agents driven by the API; resolves when every agent applied a pulled state and BGP is up. */
+export async function startControlPlaneLab(o: ControlPlaneLabOptions): Promise<ControlPlaneLab> {
+  const log = o.log ?? (() => undefined);
+  await stopControlPlaneLab(log);
+  const dir = labDir();
+  mkdirSync(dir, { recursive: true });
+  const links = mgmtLinks();
+
+  for (const ns of allNamespaces()) await createNamespace(ns);
+  await sysctl(ROUTER_NS, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
+  for (const c of clients) await connectToRouter(c.ns, c.link);
+  for (const e of edges) {
+    await connectToRouter(e.ns, e.link);
+    await sysctl(e.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.up0.rp_filter': '0' });
+    await connectToRoot(e, links.get(e.name)!);
+  }
+  for (const b of backends) await connectToRouter(b.ns, b.link);
+  log('namespaces, links and management links up');
+
+  const rb = routerBirdPaths(dir);
+  const routerPid = await startRouterBird(edges, rb);
+  log(`router BIRD running (pid ${routerPid})`);
+
+  const backendOut: LabDescription['backends'] = [];
+  for (const b of backends) {
+    if (o.anycast?.length) await prepareBackend(b, o.anycast);
+    const pid = spawnBackendServer(b);
+    backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
+  }
+  for (const b of backends) {
+    await waitFor(`${b.name} HTTP server`, async () => (await nsRun(b.ns, 'curl', ['-sf', '-m', '1', `http://${b.link.peerV4}:${SERVICE_PORT}/health`], { allowFail: true })).code === 0, 30_000, 200);
+  }
+  log('backends serving HTTP');
+
+  const cpEdges: ControlPlaneEdge[] = [];
+  for (const edge of edges) {
+    const popCode = o.popCodes?.[edge.name] ?? edge.pop;
+    const node = await ensureEdgeNode(o.operator, edge, popCode);
+    const mgmt = links.get(edge.name)!;
+    const files = edgeFiles(dir, edge);
+    mkdirSync(files.stateDir, { recursive: true });
+    const e: ControlPlaneEdge = {
+      name: edge.name, ns: edge.ns, nodeId: node.id, pop: popCode, mgmt,
+      apiUrl: `http://${mgmt.rootV4}:${portOf(o.apiUrl)}`,
+      pushUrl: `http://${mgmt.edgeV4}:${AGENT_PORT}/v1/desired-state`,
+      pushToken: randomBytes(16).toString('hex'),
+      config: files.config, stateDir: files.stateDir, log: files.log,
+    };
+    await registerAgent(o.operator, e);
+    const base = renderAgentConfig(edge, files, e.pushToken) as Record<string, unknown>;
+    delete base.desired_state_file;
+    writeFileSync(files.config, JSON.stringify({
+      ...base,
+      node_id: e.nodeId,
+      // Every address of the namespace: the worker pushes to mgmt0, the lab's helpers use 127.0.0.1.
+      listen: { host: '0.0.0.0', port: AGENT_PORT },
+      control_plane: {
+        url: e.apiUrl,
+        credential_file: join(e.stateDir, 'credential'),
+        push_url: e.pushUrl,
+        pull_interval_seconds: o.pullIntervalSeconds ?? 10,
+        status_interval_seconds: o.statusIntervalSeconds ?? 5,
+        traffic_interval_seconds: o.trafficIntervalSeconds ?? 10,
+      },
+    }, null, 2));
+    cpEdges.push(e);
+    log(`${edge.name}: edge node ${e.nodeId} (PoP ${popCode}) registered; agent reaches the API at ${e.apiUrl}`);
+  }
+  for (const e of cpEdges) await startEdgeAgent(e);
+  for (const e of cpEdges) await waitForAgentGeneration(e.name);
+  log('agents pulled and applied their desired state');
+
+  await waitFor('router BGP sessions Established with every edge', async () => {
+    const st = await bgpStates(rb.socket);
+    return edges.every((e) => st[e.name] === 'Established' && st[`${e.name}_v6`] === 'Established');
+  }, 30_000, 200);
+  log('BGP up between the router and every edge');
+
+  const description: LabDescription = {
+    dir, created_at: new Date().toISOString(), namespaces: allNamespaces(),
+    hash_seed: FLEET_SEED,
+    service: { id: '', anycast: o.anycast ?? [], port: SERVICE_PORT },
+    pools: [],
+    router: {
+      ns: ROUTER_NS, bird: { socket: rb.socket, config: rb.config, pid: routerPid },
+      interfaces: Object.fromEntries([...clients, ...edges, ...backends].map((x) => [x.link.routerIf, { ipv4: x.link.routerV4, ipv6: x.link.routerV6 }])),
+    },
+    clients: clients.map((c) => ({ name: c.name, ns: c.ns, ipv4: c.link.peerV4, ipv6: c.link.peerV6 })),
+    edges: cpEdges.map((e) => {
+      const edge = edgeByName(e.name);
+      const files = edgeFiles(dir, edge);
+      return {
+        name: e.name, ns: e.ns, node_id: e.nodeId, ipv4: edge.link.peerV4, ipv6: edge.link.peerV6, uplink: edge.link.peerIf,
+        agent: { pid: agentPid(e.name) ?? 0, url: `http://${e.mgmt.edgeV4}:${AGENT_PORT}`, token: e.pushToken, config: e.config, desired_state_file: '', log: e.log },
+        bird: { socket: files.birdSocket, config: files.birdConfig, pid_file: files.birdPid, pid: readPidFile(files.birdPid) },
+      };
+    }),
+    backends: backendOut,
+  };
+  writeFileSync(labJsonPath(), JSON.stringify({ ...description, control_plane: { api_url: o.apiUrl, edges: cpEdges } }, null, 2));
+  return { description, edges: cpEdges };
+}
+
+/** Waits until the router's kernel has a route for `prefix` via every one of the named edges. */
+export async function waitForRouteVia(prefix: string, edgeNames: string[], timeoutMs = 30_000): Promise<void> {
+  const v6 = prefix.includes(':');
+  const want = edgeNames.map((n) => (v6 ? edgeByName(n).link.peerV6 : edgeByName(n).link.peerV4)).sort().join(',');
+  await waitFor(`router route ${prefix} via ${edgeNames.join('+')}`, async () => (await kernelNextHops(prefix)).join(',') === want, timeoutMs, 100);
+}
+
+
