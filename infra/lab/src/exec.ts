@@ -1,4 +1,5 @@
 import { execFile, spawn, SpawnOptions, ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface RunResult { stdout: string; stderr: string; code: number }
 
@@ -30,9 +31,14 @@ export function nsSpawnDetached(ns: string, cmd: string, args: string[], logFile
   return child;
 }
 
+/** True while the process runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
 }
 
 /** Thrown from a waitFor check to stop waiting at once (e.g. the awaited process died). */
