@@ -20,7 +20,9 @@ export class FleetFixtures {
 
   async pool(popIds: string[], family: 4 | 6 = 4): Promise<{ id: string; prefix: string }> {
     const prefix = randomPoolPrefix(family);
-    const [r] = await this.ds.query(`INSERT INTO pools (prefix, family, scope) VALUES ($1, $2, 'global') RETURNING id, prefix::text AS prefix`, [prefix, family]);
+    // Draining: still announced (so in desired states) but never given to new services, so slot
+    // assignment for other tests' services sharing the database cannot change these nodes' states.
+    const [r] = await this.ds.query(`INSERT INTO pools (prefix, family, scope, state) VALUES ($1, $2, 'global', 'draining') RETURNING id, prefix::text AS prefix`, [prefix, family]);
     await this.ds.query(`INSERT INTO pool_pops (pool_id, pop_id) SELECT $1, unnest($2::uuid[])`, [r.id, popIds]);
     this.poolIds.push(r.id);
     return { id: r.id, prefix: r.prefix };
