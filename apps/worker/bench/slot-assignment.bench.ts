@@ -4,6 +4,7 @@
 // Run: node -r ./scripts/register.js apps/worker/bench/slot-assignment.bench.ts
 //   env: DATABASE_URL (server to use; default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL,
 //        BENCH_SERVICES (per run, default 500, at most 760), BENCH_ROUNDS (default 2), WORKER_CONCURRENCY (default 4)
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { Pool as PgPool } from 'pg';
@@ -56,6 +57,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** User + system CPU time of a process so far (Linux /proc), in ms. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 async function roundTripMs(db: PgPool): Promise<number> {
   const client = await db.connect();
   try {
@@ -83,11 +94,15 @@ async function run(db: PgPool, url: string, org: string, workers: number, tag: s
     await assignAll(db, queue, org, 20, `warm-${tag}`);
     const ids: string[] = [];
     for (let i = 0; i < SERVICES; i++) ids.push(await createPendingService(db, org, `bench-${tag}-${workers}-${i}`));
+    const cpuBefore = procs.map((p) => cpuMs(p.child.pid!));
     const start = process.hrtime.bigint();
     await enqueueAndWait(db, queue, ids);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = procs.reduce((sum, p, i) => sum + cpuMs(p.child.pid!) - cpuBefore[i], 0);
     const rate = SERVICES / seconds;
-    console.log(`  ${workers} worker(s), round ${tag}: ${SERVICES} services in ${seconds.toFixed(2)} s = ${rate.toFixed(1)} services/s`);
+    console.log(
+      `  ${workers} worker(s), round ${tag}: ${SERVICES} services in ${seconds.toFixed(2)} s = ${rate.toFixed(1)} services/s; worker CPU ${(cpu / SERVICES).toFixed(1)} ms/service`,
+    );
     return rate;
   } finally {
     await stopWorkerProcesses(procs);
