@@ -10,7 +10,7 @@ import { problems } from '../common/problem';
 import { AgentAuthGuard, AgentNode, type AgentIdentity } from './agent-auth.guard';
 import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
-import { parseWith } from './zod-body';
+import { parseWith, ZodApiBody } from './zod-body';
 
 /**
  * The edge agents' API. Every route but register needs the node credential; routes exist both as
@@ -28,6 +28,7 @@ export class AgentController {
   ) {}
 
   @Post('register')
+  @ZodApiBody(agentRegisterRequestSchema, 'The bootstrap token from POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens and where to push desired states.')
   register(@Body() body: unknown): Promise<AgentRegisterResponse> {
     return this.registration.register(parseWith(agentRegisterRequestSchema, body));
   }
@@ -41,6 +42,7 @@ export class AgentController {
   @Put(['push-endpoint', 'nodes/:nodeId/push-endpoint'])
   @UseGuards(AgentAuthGuard)
   @HttpCode(204)
+  @ZodApiBody(agentPushEndpointSchema)
   async pushEndpoint(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<void> {
     const p = parseWith(agentPushEndpointSchema, body);
     await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url, p.push_token);
@@ -80,6 +82,7 @@ export class AgentController {
   @Post(['status', 'nodes/:nodeId/status'])
   @UseGuards(AgentAuthGuard)
   @HttpCode(200)
+  @ZodApiBody(agentStatusSchema, 'Applied generation, announce/drain state, last error and per-backend health.')
   report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<{ desired_generation: number }> {
     return this.status.record(agent.edgeNodeId, parseWith(agentStatusSchema, body));
   }

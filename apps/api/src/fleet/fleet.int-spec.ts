@@ -100,6 +100,14 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await op.post(`/v1/admin/fleet/edge-nodes/00000000-0000-4000-8000-000000000000/bootstrap-tokens`)).status).toBe(404);
   });
 
+  it('documents the agent API request bodies in OpenAPI', async () => {
+    const doc = (await t.http().get('/v1/openapi.json')).body;
+    const body = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+    expect(body('/v1/agent/register').required).toEqual(['bootstrap_token', 'push_url']);
+    expect(Object.keys(body('/v1/agent/traffic').properties)).toEqual(['sequence', 'interval_start', 'interval_seconds', 'addresses', 'backends']);
+    expect(body('/v1/agent/status').properties.applied_generation.type).toBe('integer');
+  });
+
   it('generations only grow, and recomputing an identical state does not bump them', async () => {
     const pop = await fx.pop();
     const pool = await fx.pool([pop.id]);

@@ -1,4 +1,6 @@
-import type { z } from 'zod';
+import { ApiBody } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { z } from 'zod';
 import { problems } from '../common/problem';
 
 /** Parses a request part with a zod schema; every issue becomes a field error of one 400 problem. */
@@ -13,4 +15,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
       return { field, message };
     }),
   );
+}
+
+/** OpenAPI request body generated from the same zod schema the handler parses with. */
+export function ZodApiBody(schema: z.ZodType, description?: string) {
+  return ApiBody({ description, schema: z.toJSONSchema(schema, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as SchemaObject });
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { trafficReportSchema } from '@anyfront/contracts';
 import { Public } from '../auth/decorators';
 import { AgentAuthGuard, AgentNode, type AgentIdentity } from '../fleet/agent-auth.guard';
-import { parseWith } from '../fleet/zod-body';
+import { parseWith, ZodApiBody } from '../fleet/zod-body';
 import { IngestResult, TrafficIngestService } from './traffic-ingest.service';
 
 @ApiTags('agent')
@@ -17,6 +17,7 @@ export class AgentTrafficController {
   @Post(['traffic', 'nodes/:nodeId/traffic'])
   @UseGuards(AgentAuthGuard)
   @HttpCode(200)
+  @ZodApiBody(trafficReportSchema, 'Counter deltas of one interval, numbered per node.')
   report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<IngestResult> {
     return this.ingest.ingest(agent.edgeNodeId, parseWith(trafficReportSchema, body));
   }
