@@ -36,14 +36,16 @@ function bodyFor(route: Route): unknown {
   if (/\/backends$/.test(t)) return { address: '2001:db8:dead::1' };
   if (/\/services\/\{[^}]+\}$/.test(t)) return { name: 'hijacked' };
   if (/\/api-keys\/\{[^}]+\}$/.test(t)) return { name: 'hijacked' };
+  if (/\/members\/\{[^}]+\}$/.test(t)) return { role: 'owner' };
   return {};
 }
 
 async function setUpVictim(t: TestApp, paths: Set<string>): Promise<Victim> {
   const a = await signup(t);
   const key = (await a.session.post('/v1/api-keys').send({ name: 'victim-key' })).body;
-  const ids: Record<string, string> = { 'api-keys': key.id };
-  const secrets = [a.organizationId, a.organizationName, key.id, key.prefix, 'victim-key'];
+  const teammate = (await a.session.post('/v1/members').send({ email: `victim-member-${key.id.slice(0, 8)}@example.com`, password: 'victim-member-pw' })).body;
+  const ids: Record<string, string> = { 'api-keys': key.id, members: teammate.id };
+  const secrets = [a.organizationId, a.organizationName, key.id, key.prefix, 'victim-key', a.userId, a.email, teammate.id, teammate.email];
   if (paths.has('/v1/services')) {
     const svc = await a.bearer.post('/v1/services').send({ name: 'victim-service', listeners: [{ protocol: 'tcp', ports: '443' }] });
     expect(svc.status).toBeLessThan(300);
@@ -117,7 +119,7 @@ describe('tenant isolation', () => {
   it('knows how to reach every tenant route (add a fixture for new resource collections)', () => {
     const names = routes.map((r) => `${r.method.toUpperCase()} ${r.template}`);
     // The walk must at least cover these; everything else in the document is picked up as it appears.
-    expect(names).toEqual(expect.arrayContaining(['DELETE /v1/api-keys/{id}', 'GET /v1/services/{id}', 'PATCH /v1/services/{id}', 'DELETE /v1/services/{id}', 'POST /v1/services/{id}/backends', 'PATCH /v1/services/{id}/backends/{backend_id}']));
+    expect(names).toEqual(expect.arrayContaining(['DELETE /v1/api-keys/{id}', 'GET /v1/services/{id}', 'PATCH /v1/services/{id}', 'DELETE /v1/services/{id}', 'POST /v1/services/{id}/backends', 'PATCH /v1/services/{id}/backends/{backend_id}', 'DELETE /v1/members/{id}']));
     const unmapped = routes.map((r) => fill(r.template, victim.ids).missing && `${r.method.toUpperCase()} ${r.template}`).filter(Boolean);
     expect(unmapped).toEqual([]);
   });
@@ -145,7 +147,7 @@ describe('tenant isolation', () => {
     // The victim's resources still work for the victim.
     for (const [segment, id] of Object.entries(victim.ids)) {
       if (segment === 'backends') continue;
-      if (segment === 'api-keys') continue; // no GET by id for keys
+      if (segment === 'api-keys' || segment === 'members') continue; // no GET by id for these
       expect((await victim.account.bearer.get(`/v1/${segment}/${id}`)).status).toBe(200);
     }
     expect((await victim.account.bearer.get('/v1/api-keys')).body.data.map((k: { id: string }) => k.id)).toContain(victim.ids['api-keys']);
