@@ -1,10 +1,18 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import Redis from 'ioredis';
 import { AppConfig } from '../config';
 import type { RequestWithPrincipal } from '../auth/principal';
 import { ProblemException } from './problem';
 import { InjectRedis } from './redis.module';
+
+const SKIP = 'anyfront:skipRateLimit';
+/**
+ * Exempts a route or controller from the tenant rate limit: for platform-internal callers that
+ * authenticate with their own guard (edge agents), which would otherwise share one per-IP bucket.
+ */
+export const SkipRateLimit = () => SetMetadata(SKIP, true);
 
 // INCR + expiry in one round trip; the window starts with the first request in it.
 const SCRIPT = `
@@ -27,10 +35,12 @@ export class RateLimitGuard implements CanActivate {
   constructor(
     @InjectRedis() private readonly redis: Redis,
     private readonly config: AppConfig,
+    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
+    if (this.reflector.getAllAndOverride<boolean>(SKIP, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
     const res = ctx.switchToHttp().getResponse<Response>();
     const p = req.principal;
