@@ -4,10 +4,9 @@ import { DataSource } from 'typeorm';
 import type { AgentRegisterRequest, AgentRegisterResponse } from '@anyfront/contracts';
 import { rowsOf } from '@anyfront/domain';
 import { problems } from '../common/problem';
-import { hashAgentSecret, newBootstrapToken, newNodeCredential, newPushToken } from './agent-tokens';
+import { hashAgentSecret, newNodeCredential, newPushToken } from './agent-tokens';
+import { BOOTSTRAP_TOKEN_TTL_MINUTES, issueBootstrapToken } from './bootstrap-tokens';
 import { FleetChangeNotifier } from './fleet-change-notifier';
-
-export const BOOTSTRAP_TOKEN_TTL_MINUTES = 60;
 
 /** Bootstrap tokens, registration, node credentials (issue, rotate, revoke). */
 @Injectable()
@@ -19,15 +18,8 @@ export class AgentRegistrationService {
 
   /** A one-time token for the node, valid `ttlMinutes`; only its hash is stored. */
   async issueBootstrapToken(edgeNodeId: string, createdBy: string | null, ttlMinutes = BOOTSTRAP_TOKEN_TTL_MINUTES): Promise<{ token: string; expires_at: string }> {
-    const token = newBootstrapToken();
-    const rows: Array<{ expires_at: Date }> = await this.ds.query(
-      `INSERT INTO edge_node_bootstrap_tokens (edge_node_id, token_hash, expires_at, created_by)
-       SELECT id, $2, now() + make_interval(mins => $3), $4 FROM edge_nodes WHERE id = $1
-       RETURNING expires_at`,
-      [edgeNodeId, hashAgentSecret(token), ttlMinutes, createdBy],
-    );
-    if (!rows.length) throw problems.notFound('edge node', edgeNodeId);
-    return { token, expires_at: rows[0].expires_at.toISOString() };
+    const { token, expires_at } = await issueBootstrapToken(this.ds, { id: edgeNodeId }, createdBy, ttlMinutes);
+    return { token, expires_at };
   }
 
   /**
