@@ -26,17 +26,19 @@ export async function startWorkerProcesses(count: number, env: Record<string, st
       (w) =>
         new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`worker ${w.child.pid} not ready:\n${w.output()}`)), timeoutMs);
-          const check = () => {
-            if (/\bready: pid/.test(w.output())) {
-              clearTimeout(timer);
-              resolve();
-            }
-          };
-          w.child.stdout!.on('data', check);
-          w.child.on('exit', (code) => {
+          const onExit = (code: number | null) => {
             clearTimeout(timer);
             reject(new Error(`worker exited with ${code}:\n${w.output()}`));
-          });
+          };
+          const check = () => {
+            if (!/\bready: pid/.test(w.output())) return;
+            clearTimeout(timer);
+            w.child.stdout!.off('data', check);
+            w.child.off('exit', onExit);
+            resolve();
+          };
+          w.child.stdout!.on('data', check);
+          w.child.on('exit', onExit);
           check();
         }),
     ),
