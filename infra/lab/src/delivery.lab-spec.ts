@@ -5,7 +5,7 @@
 import { anycastAll, anycastV4, anycastV6, backends, clients, edges, UNCONFIGURED_PORT, urlHost } from './topology';
 import { runLoad } from './loadgen-client';
 import { linkCounters } from './netns';
-import { nsRun } from './exec';
+import { nsRun, waitFor } from './exec';
 import { backendUdpDatagrams } from './lab';
 import { fleetMetric, useLab } from './testing/fixture';
 
@@ -58,11 +58,16 @@ describe('lab: delivery', () => {
   it('(f) a protocol without a listener (UDP to the TCP listener port) gets nothing through', async () => {
     const before = await backendUdpDatagrams();
     const droppedBefore = await fleetMetric('anyfront_agent_listener_dropped_packets', { address: anycastV4[0] });
-    for (let i = 0; i < 5; i++) await nsRun('af-client1', 'socat', ['-u', 'STDIN', `UDP4-SENDTO:${anycastV4[0]}:80`], { input: `datagram ${i}\n` });
-    // Control: the same datagrams sent to a backend's unicast address do arrive.
-    await nsRun('af-client1', 'socat', ['-u', 'STDIN', `UDP4-SENDTO:${backends[0].link.peerV4}:80`], { input: 'control\n' });
+    const sent = await runLoad('client1', { kind: 'udp', host: anycastV4[0], port: 80, count: 5 });
+    expect(sent.every((r) => r.ok)).toBe(true);
+    // Control: a datagram sent to a backend's unicast address does arrive.
+    await runLoad('client1', { kind: 'udp', host: backends[0].link.peerV4, port: 80, count: 1 });
+    // Once the control datagram (sent last) has arrived, the earlier ones would have too.
+    const after = await waitFor('control datagram at be1', async () => {
+      const now = await backendUdpDatagrams();
+      return now[backends[0].name] > before[backends[0].name] ? now : undefined;
+    }, 5000);
     const droppedAfter = await fleetMetric('anyfront_agent_listener_dropped_packets', { address: anycastV4[0] });
-    const after = await backendUdpDatagrams();
     expect(droppedAfter - droppedBefore).toBeGreaterThanOrEqual(5);
     expect(after[backends[0].name] - before[backends[0].name]).toBe(1);
     for (const b of backends.slice(1)) expect(after[b.name]).toBe(before[b.name]);

@@ -8,7 +8,8 @@ export type { FlowResult };
 export type LoadJob =
   | { kind: 'whoami'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number }
   | { kind: 'download'; host: string; port?: number; bytes: number; rate?: number; count: number; timeoutMs?: number }
-  | { kind: 'upload'; host: string; port?: number; bytes: number; timeoutMs?: number };
+  | { kind: 'upload'; host: string; port?: number; bytes: number; timeoutMs?: number }
+  | { kind: 'udp'; host: string; port?: number; count: number };
 
 export function clientByName(name: string): Client {
   const c = clients.find((x) => x.name === name);

@@ -4,11 +4,14 @@
  *   { kind: 'whoami', host, port?, localPorts?: number[], count?: number, concurrency?: number }
  *   { kind: 'download', host, port?, bytes, rate?, count, timeoutMs? }   (all in parallel)
  *   { kind: 'upload', host, port?, bytes, timeoutMs? }
+ *   { kind: 'udp', host, port?, count }    (count datagrams, fire and forget)
  * Every request uses a new TCP connection (agent: false) so each one is a distinct flow.
  */
 import { request, IncomingMessage } from 'node:http';
+import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 
-interface Job { kind: 'whoami' | 'download' | 'upload'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number; bytes?: number; rate?: number; timeoutMs?: number }
+interface Job { kind: 'whoami' | 'download' | 'upload' | 'udp'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number; bytes?: number; rate?: number; timeoutMs?: number }
 export interface FlowResult { ok: boolean; backend?: string; client?: string; localPort?: number; bytes?: number; expected?: number; ms: number; error?: string }
 
 const job = JSON.parse(process.argv[2]) as Job;
@@ -71,6 +74,20 @@ async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<Fl
   return out;
 }
 
+async function sendDatagrams(count: number): Promise<FlowResult[]> {
+  const sock = createSocket(isIPv6(job.host) ? 'udp6' : 'udp4');
+  const out: FlowResult[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = Date.now();
+    await new Promise<void>((resolve) => sock.send(`datagram ${i}\n`, port, job.host, (err) => {
+      out.push({ ok: !err, bytes: err ? 0 : 1, ms: Date.now() - started, error: err?.message });
+      resolve();
+    }));
+  }
+  sock.close();
+  return out;
+}
+
 async function main(): Promise<FlowResult[]> {
   const timeoutMs = job.timeoutMs ?? 60_000;
   if (job.kind === 'whoami') {
@@ -82,6 +99,7 @@ async function main(): Promise<FlowResult[]> {
     const path = `/bytes?n=${n}${job.rate ? `&rate=${job.rate}` : ''}`;
     return Promise.all(Array.from({ length: job.count ?? 1 }, () => once('GET', path, { timeoutMs, expect: n })));
   }
+  if (job.kind === 'udp') return sendDatagrams(job.count ?? 1);
   const r = await once('POST', '/upload', { body: job.bytes ?? 0, timeoutMs, expect: job.bytes ?? 0 });
   return [r];
 }
