@@ -1,6 +1,8 @@
 // `npm start`: runs the platform on embedded defaults. Installs npm packages when missing, uses
 // DATABASE_URL / REDIS_URL when set and otherwise starts an embedded Postgres (data in .data/)
-// and a local redis-server, runs migrations, seeds the demo, then runs api and worker.
+// and a local redis-server, runs migrations, seeds the demo, then runs api and worker, and a local
+// fleet (infra/lab/src/fleet/local-fleet.ts): as root on Linux with ip/nft/bird the network-namespace
+// lab with real agents registered with this API, elsewhere dry-run agents. ANYFRONT_LOCAL_FLEET=0 skips it.
 import { spawn, spawnSync } from 'node:child_process';
 import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 
@@ -8,11 +10,19 @@ ensureInstalled();
 
 const stops = [];
 const children = [];
+let fleet = null;
 let stopping = false;
+
+const exited = (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', r)));
 
 async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
+  // The fleet first: its agents withdraw and report to the API while it still runs.
+  if (fleet) {
+    fleet.kill('SIGTERM');
+    await exited(fleet);
+  }
   for (const c of children) c.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)))));
   for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -68,12 +78,24 @@ async function main() {
     children.push(child);
   }
   const port = env.API_PORT ?? '4000';
+  if (process.env.ANYFRONT_LOCAL_FLEET !== '0') {
+    fleet = spawn(process.execPath, ts('infra/lab/src/fleet/local-fleet.ts'), {
+      cwd: root,
+      env: { ...env, ANYFRONT_API_URL: `http://127.0.0.1:${port}` },
+      stdio: 'inherit',
+    });
+    // The platform stays useful without the fleet: report, do not stop.
+    fleet.once('exit', (code) => {
+      if (!stopping && code !== 0) console.error(`[anyfront] local fleet exited with code ${code}; the API and worker keep running.`);
+    });
+  }
   console.log(`
 [anyfront] platform starting:
   API        http://localhost:${port}/v1
   API docs   http://localhost:${port}/docs   (OpenAPI: http://localhost:${port}/v1/openapi.json)
   Postgres   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   Redis      ${redisUrl}
+  Local fleet ${fleet ? 'starting (see the [fleet] lines: commands to try)' : 'skipped (ANYFRONT_LOCAL_FLEET=0)'}
   Demo logins are printed by the seed above. Stop with Ctrl-C.
 `);
 }

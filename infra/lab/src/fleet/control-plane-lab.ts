@@ -67,7 +67,7 @@ export async function stopControlPlaneLab(log: (m: string) => void = () => undef
 }
 
 /** Finds the lab edge's node (by name `lab-<edge>`) or creates it in the given PoP, with the edge's tunnel sources. */
-async function ensureEdgeNode(operator: ApiClient, edge: Edge, popCode: string): Promise<{ id: string; popId: string }> {
+export async function ensureEdgeNode(operator: ApiClient, edge: Edge, popCode: string): Promise<{ id: string; popId: string }> {
   const pops = await listAll<{ id: string; code: string }>(operator, '/v1/admin/pops');
   const pop = pops.find((p) => p.code === popCode);
   if (!pop) throw new Error(`PoP ${popCode} does not exist in the API (have: ${pops.map((p) => p.code).join(', ') || 'none'})`);

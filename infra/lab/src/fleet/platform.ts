@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import * as argon2 from 'argon2';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
@@ -7,6 +6,9 @@ import { createScratchDatabase, testRedisUrl } from '@anyfront/testing';
 import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from '../../../../apps/worker/src/testing/worker-processes';
 import { REGISTER, REPO_ROOT } from '../paths';
 import { ApiClient } from './api-client';
+import { freePort } from './platform-ports';
+
+export { freePort };
 
 /**
  * The real control plane for lab tests: a scratch database next to DATABASE_URL's, the API as a
@@ -25,16 +27,6 @@ export interface Platform {
   killWorker(): Promise<void>;
   workerPid(): number | undefined;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {

@@ -1,0 +1,76 @@
+/**
+ * The local fleet of `npm start` where the lab cannot run: real agent processes with a dry-run data
+ * plane, registered with the real API (child process) and worker. They must pull, report and show
+ * up as deployed, also after a restart with fresh agents for the same edge nodes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../exec';
+import { ApiClient } from './api-client';
+import { DryRunFleet, startDryRunFleet } from './dry-run-fleet';
+import { Platform, startPlatform } from './platform';
+
+jest.setTimeout(180_000);
+
+interface FleetNode { id: string; registered: boolean; desired_generation: number; applied_generation: number; sync_pending: boolean; last_heartbeat_at: string | null }
+
+describe('dry-run local fleet against the real API and worker', () => {
+  let platform: Platform;
+  let tenant: ApiClient;
+  let fleet: DryRunFleet | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'anyfront-dry-fleet-'));
+  const popCodes = { edge1: 'dry1', edge2: 'dry2' };
+
+  const start = () => startDryRunFleet({ apiUrl: platform.apiUrl, operator: platform.operator, dir, popCodes });
+  const converged = async (): Promise<FleetNode[]> => waitFor('both dry-run agents on their newest generation with a heartbeat', async () => {
+    const nodes = (await platform.operator.must<{ data: FleetNode[] }>('GET', '/v1/admin/fleet/edge-nodes')).data;
+    if (nodes.length !== 2) return undefined;
+    for (const n of nodes) if (!n.registered || n.sync_pending || n.desired_generation === 0) return undefined;
+    for (const a of fleet!.agents) {
+      const s = (await (await fetch(`${a.url}/v1/status`)).json()) as { applied_generation: number | null; dry_run: boolean };
+      const n = nodes.find((x) => x.id === a.nodeId)!;
+      if (!s.dry_run || s.applied_generation !== n.desired_generation || n.applied_generation !== n.desired_generation) return undefined;
+    }
+    return nodes;
+  }, 60_000, 250);
+
+  beforeAll(async () => {
+    platform = await startPlatform({ tag: 'dryfleet' });
+    const op = platform.operator;
+    const ids: string[] = [];
+    for (const code of [...Object.values(popCodes), 'dry3']) ids.push((await op.must<{ id: string }>('POST', '/v1/admin/pops', { code, name: code, region: 'lab' })).id);
+    await op.must('POST', '/v1/admin/pools', { prefix: '192.0.2.0/24', scope: 'global', pop_ids: [ids[0], ids[1]] });
+    await op.must('POST', '/v1/admin/pools', { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [ids[2]] });
+    tenant = (await platform.tenant()).api;
+    fleet = await start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+    await platform?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('registers, pulls and reports heartbeats', async () => {
+    const nodes = await converged();
+    for (const n of nodes) expect(n.last_heartbeat_at).not.toBeNull();
+  });
+
+  it('deploys a new service on both dry-run agents', async () => {
+    const svc = await tenant.must<{ id: string }>('POST', '/v1/services', { name: 'dry', listeners: [{ protocol: 'tcp', ports: '80' }] });
+    await tenant.must('POST', `/v1/services/${svc.id}/backends`, { address: '2001:db8::10' });
+    const d = await waitFor('service deployed', async () => {
+      const r = await tenant.must<{ status: string; edge_nodes: number; pops: { pop_code: string }[] }>('GET', `/v1/services/${svc.id}/deployment`);
+      return r.status === 'deployed' ? r : undefined;
+    }, 60_000, 250);
+    expect(d.edge_nodes).toBe(2);
+    expect(d.pops.map((p) => p.pop_code).sort()).toEqual(['dry1', 'dry2']);
+  });
+
+  it('fresh agents for the same edge nodes converge by pulling (nothing changed, so nothing is pushed)', async () => {
+    await fleet!.stop();
+    fleet = await start();
+    await converged();
+  });
+});
