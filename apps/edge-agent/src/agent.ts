@@ -82,7 +82,8 @@ export class Agent {
       watchFile(this.config.desired_state_file, { interval: 500 }, () => void this.loadFile('changed'));
     }
     const cp = this.config.control_plane;
-    if (cp && !this.config.dry_run) {
+    // Also in dry run (npm start's local fleet off the lab): pull, status and empty traffic reports touch no kernel.
+    if (cp) {
       const credential = cp.credential ?? (await readFile(cp.credential_file as string, 'utf8')).trim();
       const r = this.reconciler;
       this.sync = new ControlPlaneSync(
@@ -91,7 +92,7 @@ export class Agent {
           generation: () => r.generation,
           submit: (raw) => r.submit(raw),
           status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan }),
-          readCounters: () => this.nft.counters(),
+          readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushToken: this.config.push_token },
         this.log,
