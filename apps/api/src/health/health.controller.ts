@@ -24,11 +24,9 @@ export class HealthController {
   @Get()
   @ApiOkResponse({ type: HealthDto })
   async health(): Promise<HealthDto> {
-    try {
-      await Promise.all([this.ds.query('SELECT 1'), this.redis.ping()]);
-    } catch (err) {
-      throw new ProblemException(503, `A dependency is not reachable: ${(err as Error).message}`);
-    }
+    const [db, redis] = await Promise.allSettled([this.ds.query('SELECT 1'), this.redis.ping()]);
+    const down = [db.status === 'rejected' && 'Postgres', redis.status === 'rejected' && 'Redis'].filter(Boolean);
+    if (down.length) throw new ProblemException(503, `${down.join(' and ')} not reachable from the API; check the API logs and DATABASE_URL / REDIS_URL.`);
     return { status: 'ok' };
   }
 }
