@@ -82,6 +82,7 @@ describe('OpenAPI', () => {
     }
     expect(res.body.components.schemas.SignupDto.properties).toHaveProperty('organization_name');
     expect(res.body.paths['/v1/api-keys'].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+    expect((await t.http().get('/v1/health')).body).toEqual({ status: 'ok' });
     const docs = await t.http().get('/docs').redirects(2);
     expect(docs.status).toBe(200);
     expect(docs.text).toMatch(/swagger/i);
