@@ -1,7 +1,11 @@
+import Redis from 'ioredis';
 import { randomPoolPrefix, signup, uniqueSuffix, type TestAccount } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
 const tcp443 = [{ protocol: 'tcp', ports: '443' }];
+
+// Start-up signs up organizations (argon2) and boots two apps: generous on a loaded machine.
+jest.setTimeout(60_000);
 
 describe('backends API', () => {
   let t: TestApp;
@@ -36,6 +40,14 @@ describe('backends API', () => {
     await t?.dataSource.query(`DELETE FROM edge_nodes WHERE pop_id = ANY($1::uuid[])`, [popIds]);
     await t?.dataSource.query(`DELETE FROM pools WHERE id = ANY($1::uuid[])`, [poolIds]);
     await t?.dataSource.query(`DELETE FROM pops WHERE id = ANY($1::uuid[])`, [popIds]);
+    // Services created here enqueued slot assignment under each app's own queue prefix.
+    for (const app of [t, strict]) {
+      if (!app) continue;
+      const redis = new Redis(app.config.redisUrl);
+      const keys = await redis.keys(`${app.config.queuePrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
     await strict?.close();
     await t?.close();
   });

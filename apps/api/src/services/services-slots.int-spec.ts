@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { createScratchDatabase, operator, signup, type TestAccount } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
@@ -40,6 +41,13 @@ describe('slot assignment through the API and a worker process', () => {
       const timer = setTimeout(() => worker.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+    }
+    if (t) {
+      // The worker's queues (slot assignment, fleet sync, traffic roll-up) live under this app's own prefix.
+      const redis = new Redis(t.config.redisUrl);
+      const keys = await redis.keys(`${t.config.queuePrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
     }
     await t?.close();
     await scratch?.drop();

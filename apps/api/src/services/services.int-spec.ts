@@ -7,6 +7,9 @@ const tcp443 = [{ protocol: 'tcp', ports: '443' }];
 let n = 0;
 const name = (tag = 'svc') => `${tag}-${++n}-${Date.now().toString(36)}`;
 
+// Start-up signs up organizations (argon2) and boots two apps: generous on a loaded machine.
+jest.setTimeout(60_000);
+
 describe('services API', () => {
   let t: TestApp;
   let a: TestAccount;

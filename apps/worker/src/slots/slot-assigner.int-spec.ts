@@ -6,6 +6,9 @@ import { createOrganization, createPendingService, seedPools } from '../testing/
 import { SlotAssigner } from './slot-assigner';
 
 /** SlotAssigner in-process on its own database (the worker hands out addresses from every pool it finds). */
+// Creating and migrating a scratch database can take a while on a loaded machine.
+jest.setTimeout(60_000);
+
 describe('SlotAssigner', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let db: PgPool;

@@ -5,6 +5,7 @@ import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfron
 import { slotIndexOf } from '@anyfront/domain';
 import { createScratchDatabase } from '../testing/scratch-db';
 import { createOrganization, createPendingService, seedPools } from '../testing/fleet-fixtures';
+import { deleteQueuePrefix } from '../testing/redis-cleanup';
 import { type WorkerProcess, startWorkerProcesses, stopWorkerProcesses } from '../testing/worker-processes';
 
 const SERVICES = 500;
@@ -49,8 +50,8 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
 
   afterAll(async () => {
     await stopWorkerProcesses(workers);
-    if (producers[0]) await producers[0].obliterate({ force: true }).catch(() => undefined);
     await Promise.all(producers.map((q) => q.close()));
+    await deleteQueuePrefix(REDIS_URL, prefix);
     await db?.end();
     await scratch?.drop();
   });

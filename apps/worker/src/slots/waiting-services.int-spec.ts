@@ -8,6 +8,9 @@ import { createOrganization, createPendingService, seedPools } from '../testing/
 import { SlotAssigner } from './slot-assigner';
 import { enqueueWaitingServices } from './waiting-services';
 
+// Creating and migrating a scratch database can take a while on a loaded machine.
+jest.setTimeout(60_000);
+
 describe('enqueueWaitingServices', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let db: PgPool;
