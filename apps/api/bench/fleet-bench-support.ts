@@ -6,7 +6,6 @@ import path from 'node:path';
 import { createScratchDatabase } from '@anyfront/testing';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { startWorkerProcesses, type WorkerProcess } from '../../worker/src/testing/worker-processes';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/anyfront_bench';
@@ -30,7 +29,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function http(api: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench replies are read ad hoc
+type Json = any;
+
+export async function http(api: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; headers: Headers }> {
   const res = await fetch(new URL(urlPath, api), {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -59,6 +61,27 @@ async function waitHealthy(api: string, child: ChildProcess): Promise<void> {
   throw new Error('API did not become healthy in 120 s');
 }
 
+/** The real worker (apps/worker/src/main.ts) as its own process; resolves once it logged "ready". */
+function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/worker/src/main.ts'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker not ready:\n${out}`)), 120_000);
+    const check = (d: Buffer) => {
+      out += d.toString();
+      if (/\bready: pid/.test(out)) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${out}`)));
+  });
+}
+
 export async function startStack(workerEnv: Record<string, string> = {}): Promise<BenchStack> {
   const scratch = await createScratchDatabase('bench');
   const port = await freePort();
@@ -79,12 +102,12 @@ export async function startStack(workerEnv: Record<string, string> = {}): Promis
       ALLOW_DOCUMENTATION_ADDRESSES: 'true',
     },
   });
-  let workers: WorkerProcess[] = [];
+  let workers: ChildProcess[] = [];
   const db = new Pool({ connectionString: scratch.url, max: 4 });
   const stop = async () => {
-    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) w.kill('SIGTERM');
     child.kill('SIGTERM');
-    await Promise.all([child, ...workers.map((w) => w.child)].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+    await Promise.all([child, ...workers].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
     await db.end();
     const redis = new Redis(REDIS_URL);
     let cursor = '0';
@@ -98,7 +121,7 @@ export async function startStack(workerEnv: Record<string, string> = {}): Promis
   };
   try {
     await waitHealthy(api, child);
-    workers = await startWorkerProcesses(1, { ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', ...workerEnv });
+    workers = [await startWorker({ ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', ...workerEnv })];
     const email = `bench-${process.pid}@example.com`;
     const signup = await fetch(new URL('/v1/auth/signup', api), {
       method: 'POST',

@@ -5,3 +5,4 @@ if (typeof jest !== 'undefined') jest.setTimeout(60_000);
 export * from './accounts';
 export * from './database';
 export * from './unique';
+export * from './fleet-fixtures';

@@ -1,9 +1,8 @@
 import { desiredStateSchema } from '@anyfront/contracts';
-import { operator, signup, type Agent } from '@anyfront/testing';
+import { FleetFixtures, operator, signup, type Agent } from '@anyfront/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../testing';
 import { FleetChangeNotifier } from './fleet-change-notifier';
-import { FleetFixtures } from './testing/fixtures';
 
 describe('fleet sync, control-plane side (agent API, generations, deploy status, health, drain)', () => {
   let t: TestApp;

@@ -1,8 +1,7 @@
-import { signup } from '@anyfront/testing';
+import { FleetFixtures, signup } from '@anyfront/testing';
 import request from 'supertest';
-import { rollupDirtyHours, rollupHour } from '../../../worker/src/traffic/traffic-rollup';
+import { rollupDirtyHours, rollupHour } from '@anyfront/domain';
 import { createTestApp, type TestApp } from '../testing';
-import { FleetFixtures } from '../fleet/testing/fixtures';
 
 const HOUR = 3_600_000;
 

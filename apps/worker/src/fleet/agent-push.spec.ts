@@ -1,5 +1,5 @@
 import { classifyPushResponse } from './agent-push';
-import { retentionCutoff } from '../traffic/traffic-rollup';
+import { retentionCutoff } from '@anyfront/domain';
 import { loadFleetWorkerConfig } from './fleet-config';
 
 describe('classifyPushResponse', () => {

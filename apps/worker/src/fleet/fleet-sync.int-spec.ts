@@ -5,10 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { desiredStateSchema, JobName, QueueName, type DesiredState } from '@anyfront/contracts';
-import { migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
-import { FleetChangeNotifier } from '../../../api/src/fleet/fleet-change-notifier';
-import { FleetFixtures } from '../../../api/src/fleet/testing/fixtures';
+import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
 import { workerModule } from '../worker.module';
+import { notifyFleetChange } from './enqueue-sync';
 
 /** A stand-in agent on 127.0.0.1 that records every push and answers with scripted statuses. */
 class FakeAgent {
@@ -53,7 +52,6 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
   let worker: INestApplicationContext | undefined;
   let ds: DataSource;
   let queue: Queue;
-  let notifier: FleetChangeNotifier;
   let fx: FleetFixtures;
   const agent = new FakeAgent();
 
@@ -84,7 +82,6 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     ds = createDataSource(testDatabaseUrl(), { poolSize: 4 });
     await ds.initialize();
     queue = new Queue(QueueName.FleetSync, { connection: { url: testRedisUrl() }, prefix });
-    notifier = new FleetChangeNotifier(ds, queue);
     fx = new FleetFixtures(ds);
   });
   afterAll(async () => {
@@ -103,7 +100,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const svc = await fx.service(await fx.organization(), [pool], []);
     for (let i = 1; i <= 20; i++) {
       await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
-      await notifier.changed({ serviceIds: [svc.id] });
+      await notifyFleetChange(ds, queue, { serviceIds: [svc.id] });
     }
     const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
     expect(jobs.filter((j) => j.name === JobName.SyncEdgeNode).map((j) => j.data)).toEqual([{ edgeNodeId: node }]);
@@ -129,7 +126,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const node = await registeredNode(pop.id);
     await fx.service(await fx.organization(), [pool]);
     agent.script.push(503, 503);
-    await notifier.changed({ popIds: [pop.id] });
+    await notifyFleetChange(ds, queue, { popIds: [pop.id] });
     await startWorker();
     await until('the third push to succeed', async () => (await fleetRow(node)).applied_generation > 0);
     const mine = agent.pushes.filter((p) => p.state.node.id === node);
@@ -139,7 +136,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     // 422 (the agent refuses the state): recorded and not retried.
     agent.script.push(422);
     await ds.query(`UPDATE edge_node_fleet_states SET drained = true WHERE edge_node_id = $1`, [node]);
-    await notifier.changed({ edgeNodeIds: [node] });
+    await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
     const refused = await until('the refusal to be recorded', async () => {
       const r = await fleetRow(node);
       return r.last_push_error && r;

@@ -3,9 +3,10 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { FLEET_SYNC_JOB_OPTIONS, type JobPayload, JobName, QueueName, syncEdgeNodeJobId } from '@anyfront/contracts';
+import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
 import { staleNodes } from '@anyfront/domain';
 import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from './fleet-config';
+import { enqueueNodeSyncs } from './enqueue-sync';
 import { syncAndPush } from './node-sync';
 
 /**
@@ -45,9 +46,7 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
       }
       case JobName.SweepFleet: {
         const nodes = await staleNodes(this.ds, this.config.repushAfterSeconds);
-        if (nodes.length) {
-          await this.queue.addBulk(nodes.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })));
-        }
+        await enqueueNodeSyncs(this.queue, nodes);
         return { enqueued: nodes.length };
       }
       default:

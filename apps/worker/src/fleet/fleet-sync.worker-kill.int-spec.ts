@@ -4,10 +4,9 @@ import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@anyfront/db';
 import { QueueName, type DesiredState } from '@anyfront/contracts';
-import { migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
-import { FleetChangeNotifier } from '../../../api/src/fleet/fleet-change-notifier';
-import { FleetFixtures } from '../../../api/src/fleet/testing/fixtures';
+import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
 import { startWorkerProcesses, type WorkerProcess } from '../testing/worker-processes';
+import { notifyFleetChange } from './enqueue-sync';
 
 /** Agents on 127.0.0.1 that answer slowly, so pushes are in flight when the worker is killed. */
 async function slowAgents(count: number, delayMs: number) {
@@ -69,12 +68,11 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
         nodes.push(node);
       }
       const svc = await fx.service(await fx.organization(), [pool], []);
-      const notifier = new FleetChangeNotifier(ds, queue);
       workers = await startWorkerProcesses(1, env());
 
       for (let i = 1; i <= 10; i++) {
         await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
-        await notifier.changed({ serviceIds: [svc.id] });
+        await notifyFleetChange(ds, queue, { serviceIds: [svc.id] });
         if (i === 4) {
           // Pushes are in flight (agents answer after 150 ms): kill -9, then keep changing things with no worker.
           await new Promise((r) => setTimeout(r, 100));

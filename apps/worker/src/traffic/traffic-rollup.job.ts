@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
+import { pruneRawTraffic, rollupDirtyHours } from '@anyfront/domain';
 import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from '../fleet/fleet-config';
-import { pruneRawTraffic, rollupDirtyHours } from './traffic-rollup';
 
 /** The traffic-rollup queue: repeatable hourly roll-ups of new samples and pruning of old raw samples. */
 @Processor(QueueName.TrafficRollup)

@@ -4,3 +4,4 @@ export * from './deploy-status';
 export * from './health';
 export * from './traffic';
 export * from './fleet-store';
+export * from './traffic-store';

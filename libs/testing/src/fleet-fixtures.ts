@@ -1,7 +1,14 @@
-import { randomPoolPrefix, uniqueSuffix } from '@anyfront/testing';
-import type { DataSource } from 'typeorm';
+import { randomPoolPrefix, uniqueSuffix } from './unique';
 
-/** Test data for fleet tests, written straight to Postgres (services may not have an API yet). */
+interface Db {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
+
+/**
+ * Fleet test data (PoPs, pools with PoP sets, edge nodes, active services with addresses and
+ * backends) written straight to Postgres; cleanup() removes everything it made.
+ */
 export class FleetFixtures {
   readonly popIds: string[] = [];
   readonly poolIds: string[] = [];
@@ -9,7 +16,7 @@ export class FleetFixtures {
   readonly serviceIds: string[] = [];
   private octet = 20;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Db) {}
 
   async pop(): Promise<{ id: string; code: string }> {
     const code = `f${uniqueSuffix()}`;

@@ -1,4 +1,5 @@
-import { rowsOf, type SqlDatabase } from '@anyfront/domain';
+/** Postgres side of the traffic roll-ups, shared by the worker job and tests (see fleet-store.ts for why it lives here). */
+import { rowsOf, type SqlDatabase } from './fleet-store';
 
 const HOUR_MS = 3_600_000;
 
