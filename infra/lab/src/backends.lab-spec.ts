@@ -2,12 +2,12 @@
  * Lab: backend removal (c) and backend failure (d).
  */
 import { anycastV4, backends, edges } from './topology';
-import { byBackend, FlowResult, runLoad } from './loadgen-client';
+import { byBackend, FlowResult, runLoad, startLoad } from './loadgen-client';
 import { agentStatus } from './agent';
 import { nextGeneration, pushDesiredState, setRouterPath, startBackendServer, stopBackendServer } from './lab';
 import { composeDesiredState, LAB_HEALTH_CHECK } from './desired';
 import { waitFor } from './exec';
-import { pause, useLab } from './testing/fixture';
+import { useLab } from './testing/fixture';
 
 jest.setTimeout(180_000);
 useLab();
@@ -39,11 +39,11 @@ describe('lab: backend set changes', () => {
     expect(new Set(before.values())).toEqual(new Set(backends.map((b) => b.name)));
 
     // Long downloads through edge1 while be2 is removed: its flow table keeps them on their backends.
-    const long = runLoad('client2', { kind: 'download', host: anycastV4[0], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
-    await pause(1000);
+    const long = startLoad('client2', { kind: 'download', host: anycastV4[0], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
+    await long.started;
     await pushToFleet({ without: ['be2'] });
     try {
-      const running = await long;
+      const running = await long.done;
       await setRouterPath(['edge2']);
       const after = mapping(await runLoad('client1', { kind: 'whoami', host: anycastV4[0], localPorts: PORTS, concurrency: 20 }));
       expect(after.size).toBe(PORTS.length);
@@ -72,8 +72,8 @@ describe('lab: backend set changes', () => {
   });
 
   it('(d) a backend whose server stops gets no new flows within interval x threshold; other flows untouched', async () => {
-    const long = runLoad('client2', { kind: 'download', host: anycastV4[1], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
-    await pause(1000);
+    const long = startLoad('client2', { kind: 'download', host: anycastV4[1], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
+    await long.started;
     await stopBackendServer('be3');
     const stopped = Date.now();
     // Health checks run through each edge's tunnel; the bound is interval x unhealthy_threshold + margin.
@@ -92,7 +92,7 @@ describe('lab: backend set changes', () => {
       expect(spread.be1).toBeGreaterThan(150 * 0.25);
       expect(spread.be2).toBeGreaterThan(150 * 0.25);
 
-      const running = await long;
+      const running = await long.done;
       const onOthers = running.filter((r) => r.backend !== 'be3');
       expect(onOthers.length).toBeGreaterThan(0);
       expect(onOthers.filter((r) => !r.ok || r.bytes !== 1_500_000)).toEqual([]);

@@ -3,27 +3,31 @@
  * using it and the connections it was carrying continue through the other edge.
  */
 import { anycastV4, edges } from './topology';
-import { runLoad } from './loadgen-client';
+import { FlowResult, startLoad } from './loadgen-client';
 import { agentStatus } from './agent';
 import { agentPost, readLab, waitForRouterPath } from './lab';
 import { isAlive, waitFor } from './exec';
 import { readPidFile } from './processes';
-import { pause, useLab } from './testing/fixture';
+import { useLab } from './testing/fixture';
 
 jest.setTimeout(180_000);
 const lab = useLab();
 
 const BYTES = 1_800_000;
-const longDownloads = () => Promise.all([
-  runLoad('client1', { kind: 'download', host: anycastV4[0], bytes: BYTES, rate: 300_000, count: 10, timeoutMs: 30_000 }),
-  runLoad('client2', { kind: 'download', host: anycastV4[1], bytes: BYTES, rate: 300_000, count: 10, timeoutMs: 30_000 }),
-]).then((r) => r.flat());
+/** 20 long downloads from both clients; resolves once all are established, with their results promise. */
+async function longDownloads(): Promise<Promise<FlowResult[]>> {
+  const loads = [
+    startLoad('client1', { kind: 'download', host: anycastV4[0], bytes: BYTES, rate: 300_000, count: 10, timeoutMs: 30_000 }),
+    startLoad('client2', { kind: 'download', host: anycastV4[1], bytes: BYTES, rate: 300_000, count: 10, timeoutMs: 30_000 }),
+  ];
+  await Promise.all(loads.map((l) => l.started));
+  return Promise.all(loads.map((l) => l.done)).then((r) => r.flat());
+}
 
 describe('lab: edge drain and edge death', () => {
   it('(e) a drained edge is withdrawn by the router; running connections survive', async () => {
     await waitForRouterPath(['edge1', 'edge2']);
-    const running = longDownloads();
-    await pause(1500);
+    const running = await longDownloads();
     const r = await agentPost('edge1', '/v1/drain');
     expect(r.status).toBe(200);
     await waitForRouterPath(['edge2'], 10_000);
@@ -43,8 +47,7 @@ describe('lab: edge drain and edge death', () => {
     expect(isAlive(agentPid)).toBe(true);
     expect(birdPid && isAlive(birdPid)).toBe(true);
 
-    const running = longDownloads();
-    await pause(1500);
+    const running = await longDownloads();
     // A silent death: no withdrawal is sent, the router must notice by the BGP hold time (3 s).
     process.kill(agentPid, 'SIGKILL');
     process.kill(birdPid!, 'SIGKILL');

@@ -5,7 +5,7 @@
  * must break connections - proving the test can fail.
  */
 import { anycastV4, anycastV6, backends, edges, FLEET_SEED } from './topology';
-import { FlowResult, runLoad } from './loadgen-client';
+import { FlowResult, startLoad } from './loadgen-client';
 import { agentStatus } from './agent';
 import { nextGeneration, pushDesiredState, setRouterPath } from './lab';
 import { composeDesiredState } from './desired';
@@ -23,13 +23,14 @@ const FLIPS: string[][] = [['edge1'], ['edge2'], ['edge1'], ['edge2']];
 
 async function downloadsDuringFlips(): Promise<{ results: FlowResult[]; movedBytes: number[] }> {
   const job = { kind: 'download' as const, bytes: BYTES, rate: RATE, count: FLOWS_PER_CLIENT, timeoutMs: 25_000 };
-  const running = Promise.all([
-    runLoad('client1', { ...job, host: anycastV4[0] }),
-    runLoad('client2', { ...job, host: anycastV4[1] }),
-    runLoad('client2', { ...job, count: 6, host: anycastV6[0] }),
-  ]);
+  const loads = [
+    startLoad('client1', { ...job, host: anycastV4[0] }),
+    startLoad('client2', { ...job, host: anycastV4[1] }),
+    startLoad('client2', { ...job, count: 6, host: anycastV6[0] }),
+  ];
+  const running = Promise.all(loads.map((l) => l.done));
   const movedBytes: number[] = [];
-  await pause(1500); // let every connection get established before the first move
+  await Promise.all(loads.map((l) => l.started)); // every connection established before the first move
   for (const path of FLIPS) {
     await setRouterPath(path);
     const edge = edges.find((e) => e.name === path[0])!;

@@ -24,13 +24,18 @@ function once(method: string, path: string, opts: { localPort?: number; body?: n
     // Which backend answered is known from the response headers on; every outcome after that names it.
     let answeredBy: string | undefined;
     let received = 0;
+    let announced = false;
+    // One line on stderr per flow once it has its response headers (or failed): the caller knows the flows run.
+    const announce = (): void => { if (!announced) { announced = true; process.stderr.write('@started\n'); } };
     const done = (r: Omit<FlowResult, 'ms'>): void => {
+      announce();
       if (!settled) { settled = true; resolve({ backend: answeredBy, bytes: received, ...r, ms: Date.now() - started }); }
     };
     const req = request({ host: job.host, port, method, path, agent: false, localPort: opts.localPort, headers: opts.body !== undefined ? { 'content-length': String(opts.body) } : {} }, (res: IncomingMessage) => {
       let bytes = 0;
       const chunks: Buffer[] = [];
       answeredBy = String(res.headers['x-backend'] ?? '') || undefined;
+      announce();
       res.on('data', (c: Buffer) => { bytes += c.length; received = bytes; if (method !== 'GET' || path === '/whoami') chunks.push(c); });
       res.on('end', () => {
         const backend = String(res.headers['x-backend'] ?? '');
