@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { serviceDeployment, serviceNodeProgress, summarizeServiceHealth, type ServiceDeployment, type ServiceHealthSummary } from '@anyfront/domain';
+import { loadServiceDeployment, summarizeServiceHealth, type ServiceDeployment, type ServiceHealthSummary } from '@anyfront/domain';
 import { OrganizationId } from '../auth/decorators';
 import { IdParam } from '../common/id-param';
 import { problems } from '../common/problem';
@@ -25,7 +25,7 @@ export class ServiceFleetController {
   @Get(':id/deployment')
   async deployment(@IdParam('id', 'service') id: string, @OrganizationId() org: string): Promise<ServiceDeployment & { service_id: string }> {
     const status = await this.serviceStatus(id, org);
-    return { service_id: id, ...serviceDeployment(status === 'active', await serviceNodeProgress(this.ds, id)) };
+    return { service_id: id, ...(await loadServiceDeployment(this.ds, id, status === 'active')) };
   }
 
   /** Each backend's health per PoP and overall; `backends_down_everywhere` flags backends no PoP can reach. */

@@ -1,6 +1,6 @@
 import { type DesiredState, desiredStateSchema } from '@anyfront/contracts';
 import { computeDesiredState, desiredStateHash, type FleetServiceInput, serviceStateHash } from './desired-state';
-import type { ServiceNodeProgress } from './deploy-status';
+import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
 
 /**
  * The Postgres side of fleet sync, shared by the api (agent pull, change notification) and the
@@ -256,4 +256,9 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
   return result as T[];
+}
+
+/** Deploy status of one service with per-PoP detail (for GET /v1/services/{id} and /deployment). */
+export async function loadServiceDeployment(db: SqlRunner, serviceId: string, serviceActive: boolean): Promise<ServiceDeployment> {
+  return serviceDeployment(serviceActive, await serviceNodeProgress(db, serviceId));
 }
