@@ -1,5 +1,5 @@
 import { type DesiredState, desiredStateSchema } from '@anyfront/contracts';
-import { computeDesiredState, desiredStateHash, type FleetServiceInput, serviceStateHash } from './desired-state';
+import { computeDesiredState, desiredStateHash, type FleetNodeInput, type FleetServiceInput, serviceStateHash } from './desired-state';
 import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
 
 /**
@@ -36,26 +36,21 @@ export async function loadHashSeed(db: SqlRunner): Promise<number> {
   return Number(rows[0].hash_seed);
 }
 
+/** Active services holding an assigned address in a pool the PoP announces, with addresses and backends (one round trip). */
 async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
-  const services: Array<Record<string, unknown>> = await db.query(
-    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.health_check
+  const rows: Array<Record<string, unknown>> = await db.query(
+    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.health_check,
+            (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
+               FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
+            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
+               FROM backends b WHERE b.service_id = s.id) AS backends
        FROM services s
       WHERE s.status = 'active' AND EXISTS (
         SELECT 1 FROM anycast_addresses a JOIN pool_pops pp ON pp.pool_id = a.pool_id
          WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
     [popId],
   );
-  if (!services.length) return [];
-  const ids = services.map((s) => s.id as string);
-  const addresses: Array<{ service_id: string; address: string; family: number; pool_id: string; state: string }> = await db.query(
-    `SELECT service_id, host(address) AS address, family, pool_id, state FROM anycast_addresses WHERE service_id = ANY($1::uuid[]) AND state = 'assigned'`,
-    [ids],
-  );
-  const backends: Array<{ id: string; service_id: string; address: string; weight: number; enabled: boolean }> = await db.query(
-    `SELECT id, service_id, host(address) AS address, weight, enabled FROM backends WHERE service_id = ANY($1::uuid[])`,
-    [ids],
-  );
-  return services.map((s) => ({
+  return rows.map((s) => ({
     id: s.id as string,
     name: s.name as string,
     status: s.status as string,
@@ -63,11 +58,26 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
     hashMode: s.hash_mode as FleetServiceInput['hashMode'],
     encapsulation: s.encapsulation as FleetServiceInput['encapsulation'],
     healthCheck: s.health_check as FleetServiceInput['healthCheck'],
-    addresses: addresses
-      .filter((a) => a.service_id === s.id)
-      .map((a) => ({ address: a.address, family: a.family as 4 | 6, poolId: a.pool_id, state: a.state as 'assigned' })),
-    backends: backends.filter((b) => b.service_id === s.id).map((b) => ({ id: b.id, address: b.address, weight: Number(b.weight), enabled: b.enabled })),
+    addresses: s.addresses as FleetServiceInput['addresses'],
+    backends: s.backends as FleetServiceInput['backends'],
   }));
+}
+
+async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
+  const rows = await tx.query(
+    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
+            n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6,
+            f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed
+       FROM edge_node_fleet_states f
+       JOIN edge_nodes n ON n.id = f.edge_node_id
+       JOIN pops p ON p.id = n.pop_id
+       LEFT JOIN pop_fleet_states pf ON pf.pop_id = n.pop_id
+       CROSS JOIN fleet_settings fs
+      WHERE f.edge_node_id = $1
+        FOR UPDATE OF f`,
+    [nodeId],
+  );
+  return rows[0];
 }
 
 /**
@@ -79,31 +89,32 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
  */
 export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<NodeSyncResult | null> {
   return db.transaction(async (tx) => {
-    await tx.query(`INSERT INTO edge_node_fleet_states (edge_node_id) SELECT id FROM edge_nodes WHERE id = $1 ON CONFLICT DO NOTHING`, [nodeId]);
-    const rows = await tx.query(
-      `SELECT f.generation, f.state_hash, f.desired_state, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
-              n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6,
-              f.drained OR coalesce(pf.drained, false) AS drained
-         FROM edge_node_fleet_states f
-         JOIN edge_nodes n ON n.id = f.edge_node_id
-         JOIN pops p ON p.id = n.pop_id
-         LEFT JOIN pop_fleet_states pf ON pf.pop_id = n.pop_id
-        WHERE f.edge_node_id = $1
-          FOR UPDATE OF f`,
-      [nodeId],
-    );
-    const row = rows[0];
-    if (!row) return null;
+    let row = await lockNodeRow(tx, nodeId);
+    if (!row) {
+      // First sync of this node: create its fleet row (no-op if a concurrent sync just did).
+      await tx.query(`INSERT INTO edge_node_fleet_states (edge_node_id) SELECT id FROM edge_nodes WHERE id = $1 ON CONFLICT DO NOTHING`, [nodeId]);
+      row = await lockNodeRow(tx, nodeId);
+      if (!row) return null;
+    }
+    const popId = row.pop_id as string;
     const pools: Array<{ id: string; prefix: string; family: number; state: string }> = await tx.query(
       `SELECT pl.id, pl.prefix::text AS prefix, pl.family, pl.state FROM pools pl JOIN pool_pops pp ON pp.pool_id = pl.id WHERE pp.pop_id = $1`,
-      [row.pop_id],
+      [popId],
     );
     const current = Number(row.generation);
     const state = computeDesiredState({
-      node: { id: nodeId, popId: row.pop_id, popCode: row.pop_code, state: row.state, drained: row.drained, tunnelSourceIpv4: row.v4, tunnelSourceIpv6: row.v6 },
-      pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [row.pop_id] })),
-      services: await loadServices(tx, row.pop_id),
-      hashSeed: await loadHashSeed(tx),
+      node: {
+        id: nodeId,
+        popId,
+        popCode: row.pop_code as string,
+        state: row.state as FleetNodeInput['state'],
+        drained: row.drained as boolean,
+        tunnelSourceIpv4: row.v4 as string | null,
+        tunnelSourceIpv6: row.v6 as string | null,
+      },
+      pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
+      services: await loadServices(tx, popId),
+      hashSeed: Number(row.hash_seed),
       generation: current + 1,
     });
     // Never store (or push) what the agent would refuse.
@@ -118,9 +129,10 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       appliedGeneration: Number(row.applied_generation),
     };
 
-    if (hash === row.state_hash && row.desired_state) {
+    if (hash === row.state_hash) {
+      // Same content as stored: the stored state is this one with the current generation.
       await tx.query(`UPDATE edge_node_fleet_states SET synced_seq = greatest(synced_seq, $2), computed_at = now() WHERE edge_node_id = $1`, [nodeId, row.requested_seq]);
-      return { ...base, state: row.desired_state as DesiredState, generation: current, changed: false };
+      return { ...base, state: { ...state, generation: current }, generation: current, changed: false };
     }
 
     const generation = current + 1;
