@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { FleetModule } from '../fleet/fleet.module';
 import { AuditLogController } from './audit-log.controller';
 import { EdgeNodesController } from './edge-nodes.controller';
 import { PoolsController } from './pools.controller';
@@ -7,6 +8,7 @@ import { PopsController } from './pops.controller';
 
 /** Operator resources under /v1/admin (operator role only; others get 403). */
 @Module({
+  imports: [FleetModule],
   controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController],
   providers: [PoolsService],
   exports: [PoolsService],

@@ -5,6 +5,7 @@ import { slotCapacity } from '@anyfront/domain';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
+import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
 import { pgError, PG_EXCLUSION_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { FieldError, problems } from '../common/problem';
@@ -23,6 +24,7 @@ export class PoolsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly fleet: FleetChangeNotifier,
   ) {}
 
   async create(dto: CreatePoolDto, p: Principal): Promise<PoolDto> {
@@ -30,7 +32,7 @@ export class PoolsService {
     if (!parsed.ok) throw problems.validation([{ field: 'prefix', message: parsed.message }]);
     const region = dto.region ?? null;
     checkScope(dto.scope, region);
-    return this.ds.transaction(async (tx) => {
+    return this.fleet.after((pool: PoolDto) => ({ poolIds: [pool.id] }), this.ds.transaction(async (tx) => {
       const pops = await this.loadPops(tx, dto.pop_ids, dto.scope, region);
       const overlapping = await tx.query('SELECT prefix FROM pools WHERE prefix && $1::cidr LIMIT 1', [parsed.prefix]);
       if (overlapping[0]) throw overlap(parsed.prefix, overlapping[0].prefix);
@@ -45,7 +47,7 @@ export class PoolsService {
       }
       await this.audit.record(p, 'pool.create', { type: 'pool', id: pool.id, organizationId: null }, { ...dto, prefix: parsed.prefix }, tx);
       return this.toDto(pool, { assigned: 0, quarantined: 0 });
-    });
+    }));
   }
 
   async list(page: PageQueryDto): Promise<Page<PoolDto>> {
@@ -63,7 +65,7 @@ export class PoolsService {
   }
 
   async update(id: string, dto: UpdatePoolDto, p: Principal): Promise<PoolDto> {
-    return this.ds.transaction(async (tx) => {
+    return this.fleet.after({ poolIds: [id] }, this.ds.transaction(async (tx) => {
       const pool = await tx.findOne(Pool, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!pool) throw problems.notFound('pool', id);
       const currentIds = await popIdsOf(tx, id);
@@ -78,7 +80,7 @@ export class PoolsService {
       await tx.save(pool);
       await this.audit.record(p, 'pool.update', { type: 'pool', id, organizationId: null }, { ...dto }, tx);
       return this.get(id, tx);
-    });
+    }));
   }
 
   async remove(id: string, p: Principal): Promise<void> {
@@ -95,6 +97,7 @@ export class PoolsService {
       }
       await this.audit.record(p, 'pool.delete', { type: 'pool', id, organizationId: null }, { prefix: pool.prefix }, tx);
     });
+    await this.fleet.changed({ poolIds: [id] });
   }
 
   /**

@@ -29,6 +29,16 @@ export class FleetChangeNotifier {
     return nodes;
   }
 
+  /**
+   * Resolves like `write`, after notifying `change` (only if the write succeeded), so a write path
+   * needs one wrapper: `return this.fleet.after({ poolIds: [id] }, this.ds.transaction(...))`.
+   */
+  async after<T>(change: FleetChange | ((result: T) => FleetChange), write: Promise<T>): Promise<T> {
+    const result = await write;
+    await this.changed(typeof change === 'function' ? change(result) : change);
+    return result;
+  }
+
   async enqueue(nodeIds: string[]): Promise<void> {
     if (!nodeIds.length) return;
     try {

@@ -1,5 +1,5 @@
 import { desiredStateSchema } from '@anyfront/contracts';
-import { FleetFixtures, operator, signup, type Agent } from '@anyfront/testing';
+import { FleetFixtures, operator, randomPoolPrefix, signup, uniqueSuffix, type Agent } from '@anyfront/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../testing';
 import { FleetChangeNotifier } from './fleet-change-notifier';
@@ -223,6 +223,36 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const invalid = await c1.post('/v1/agent/status').send({ applied_generation: -1, announced: 'yes' });
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['announced', 'applied_generation', 'drained']);
+  });
+
+  it('operator changes (pool PoP set, pool state, PoP code, edge node state) reach the desired states', async () => {
+    const a = await fx.pop();
+    const b = await fx.pop();
+    const nodeA = await fx.node(a.id);
+    const nodeB = await fx.node(b.id);
+    const agentA = asAgent((await registerNode(nodeA)).credential);
+    const agentB = asAgent((await registerNode(nodeB)).credential);
+    const poolIds = async (agent: ReturnType<typeof asAgent>) => (await agent.get('/v1/agent/desired-state')).body.pools.map((p: { id: string }) => p.id);
+
+    const created = await op.post('/v1/admin/pools').send({ prefix: randomPoolPrefix(), scope: 'global', pop_ids: [a.id], state: 'draining' });
+    expect(created.status).toBe(201);
+    fx.poolIds.push(created.body.id);
+    expect(await poolIds(agentA)).toEqual([created.body.id]);
+    expect(await poolIds(agentB)).toEqual([]);
+
+    // Move the pool from PoP A to PoP B: A withdraws it, B announces it.
+    expect((await op.patch(`/v1/admin/pools/${created.body.id}`).send({ pop_ids: [b.id] })).status).toBe(200);
+    expect(await poolIds(agentA)).toEqual([]);
+    expect(await poolIds(agentB)).toEqual([created.body.id]);
+    expect((await op.patch(`/v1/admin/pools/${created.body.id}`).send({ state: 'disabled' })).status).toBe(200);
+    expect(await poolIds(agentB)).toEqual([]);
+
+    const code = `r${uniqueSuffix()}`;
+    expect((await op.patch(`/v1/admin/pops/${b.id}`).send({ code })).status).toBe(200);
+    expect((await agentB.get('/v1/agent/desired-state')).body.node.pop).toBe(code);
+
+    expect((await op.patch(`/v1/admin/edge-nodes/${nodeA}`).send({ state: 'draining' })).status).toBe(200);
+    expect((await agentA.get('/v1/agent/desired-state')).body.drained).toBe(true);
   });
 
   it('drain: a drained PoP or node gets drained: true in its desired state; undrain reverts', async () => {
