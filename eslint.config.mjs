@@ -19,4 +19,10 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Integration/lab tests and benchmarks compose several apps (e.g. the worker's tests boot the
+    // API); production code still obeys the boundaries above.
+    files: ['**/*.int-spec.ts', '**/*.lab-spec.ts', '**/bench/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
 );
