@@ -126,6 +126,7 @@ export class FleetSyncAndTraffic1764000200000 implements MigrationInterface {
       );
       CREATE INDEX traffic_samples_service_idx ON traffic_samples (service_id, interval_start) WHERE service_id IS NOT NULL;
       CREATE INDEX traffic_samples_interval_idx ON traffic_samples (interval_start);
+      CREATE INDEX traffic_samples_organization_idx ON traffic_samples (organization_id, interval_start) WHERE organization_id IS NOT NULL;
       CREATE INDEX traffic_samples_report_idx ON traffic_samples (edge_node_id, sequence);
 
       -- Hours with samples not yet rolled up; the ingest upserts (row lock), the roll-up deletes then recomputes.

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { bucketStart, parseTimeRange } from '@anyfront/domain';
+import { bucketStart, parseTimeRange, retentionCutoff } from '@anyfront/domain';
 import { OrganizationId } from '../auth/decorators';
 import { IdParam } from '../common/id-param';
 import { problems } from '../common/problem';
@@ -92,7 +92,11 @@ export class TrafficController {
     return { service_id: id, from: range.from.toISOString(), to: range.to.toISOString(), step_seconds: range.stepSeconds, source: useRaw ? 'raw' : 'hourly', total, series };
   }
 
-  /** The organization's hourly usage (bytes and packets to its anycast addresses) from the roll-ups. */
+  /**
+   * The organization's hourly usage (bytes and packets to its anycast addresses). Hours inside the
+   * raw retention are summed from the raw samples (up to date, and equal to what the roll-up
+   * stores); older hours come from the hourly roll-ups.
+   */
   @Get('usage')
   @ApiQuery({ name: 'from', required: false, description: 'ISO 8601; default to - 24 h' })
   @ApiQuery({ name: 'to', required: false, description: 'ISO 8601; default now' })
@@ -101,9 +105,17 @@ export class TrafficController {
     if (unknown.length) throw problems.validation(unknown.map((k) => ({ field: `query.${k}`, message: 'is not a known parameter; use from and to' })));
     const range = parseTimeRange({ from: q.from, to: q.to }, { defaultStep: 3600, minStep: 3600, now: new Date() });
     if (!range.ok) throw problems.validation([{ field: range.field, message: range.message }]);
+    const cutoff = retentionCutoff(new Date(), this.ingest.retentionDays);
     const rows: Array<{ hour: Date; bytes: string; packets: string }> = await this.ds.query(
-      `SELECT hour, bytes::text, packets::text FROM organization_usage_hourly WHERE organization_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`,
-      [org, bucketStart(range.from, 3600), range.to],
+      `SELECT hour, bytes::text, packets::text FROM organization_usage_hourly
+        WHERE organization_id = $1 AND hour >= $2 AND hour < $3 AND hour < $4
+       UNION ALL
+       SELECT date_bin('1 hour', interval_start, 'epoch'::timestamptz) AS hour, sum(bytes)::text, sum(packets)::text
+         FROM traffic_samples
+        WHERE organization_id = $1 AND kind = 'address' AND interval_start >= greatest($2, $4) AND interval_start < $3
+        GROUP BY 1
+       ORDER BY 1`,
+      [org, bucketStart(range.from, 3600), range.to, cutoff],
     );
     const hours = rows.map((r) => ({ hour: r.hour.toISOString(), bytes: Number(r.bytes), packets: Number(r.packets) }));
     const total = hours.reduce((acc, h) => ({ bytes: acc.bytes + h.bytes, packets: acc.packets + h.packets }), { bytes: 0, packets: 0 });

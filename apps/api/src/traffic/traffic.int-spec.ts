@@ -73,6 +73,10 @@ describe('traffic reports: idempotent ingest, late reports, hourly roll-ups, tra
     const perPop = Object.fromEntries(byPop.body.series.map((s: { pop_code: string; points: { bytes: number }[] }) => [s.pop_code, s.points.reduce((a, p) => a + p.bytes, 0)]));
     expect(perPop).toEqual({ [ams.code]: 1500, [fra.code]: 300 });
 
+    // Usage is up to date before any roll-up ran (recent hours are summed from raw samples).
+    const fresh = await tenant.bearer.get('/v1/usage').query({ from: new Date(prevHour).toISOString(), to: new Date(thisHour + HOUR).toISOString() });
+    expect(fresh.body.hours.map((h: { bytes: number }) => h.bytes)).toEqual([7000, 1800]);
+
     // Roll-ups: recomputed from raw samples; running again (or twice concurrently) gives the same numbers.
     await rollupDirtyHours(t.dataSource, new Date(), 7);
     await Promise.all([rollupHour(t.dataSource, new Date(thisHour)), rollupHour(t.dataSource, new Date(thisHour))]);
@@ -99,6 +103,14 @@ describe('traffic reports: idempotent ingest, late reports, hourly roll-ups, tra
     const again = await tenant.bearer.get('/v1/usage').query({ from: new Date(prevHour).toISOString(), to: new Date(thisHour + HOUR).toISOString() });
     expect(again.body.hours.map((h: { bytes: number }) => h.bytes)).toEqual([7200, 1800]);
     expect(again.body.total).toEqual({ bytes: 9000, packets: 90 });
+
+    // Hours older than the raw retention come from the roll-ups.
+    const oldHour = new Date(thisHour - 30 * 24 * HOUR);
+    await t.dataSource.query(`INSERT INTO organization_usage_hourly (organization_id, hour, bytes, packets) VALUES ($1, $2, 123, 4)`, [tenant.organizationId, oldHour]);
+    const history = await tenant.bearer.get('/v1/usage').query({ from: new Date(oldHour.getTime() - HOUR).toISOString(), to: new Date(thisHour + HOUR).toISOString() });
+    expect(history.body.hours[0]).toEqual({ hour: oldHour.toISOString(), bytes: 123, packets: 4 });
+    expect(history.body.total).toEqual({ bytes: 9123, packets: 94 });
+    await t.dataSource.query(`DELETE FROM organization_usage_hourly WHERE organization_id = $1`, [tenant.organizationId]);
 
     // Another organization sees none of it.
     const other = await signup(t);
