@@ -140,11 +140,17 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     const got = await waitFor('traffic reported', async () => { const t = await traffic(); return t.bytes >= sentIp - slackBytes ? t : undefined; }, 60_000, 500);
     await new Promise((r) => setTimeout(r, 3_000)); // a few more report intervals: nothing may be counted twice
     const settled = await traffic();
+    if (process.env.ANYFRONT_LAB_VERBOSE) console.log(`[lab] client sent ${sentIp} IP bytes in ${after.txPackets} frames; API counted ${settled.bytes} bytes, ${settled.packets} packets`);
     expect(settled).toEqual(got);
     expect(settled.bytes).toBeLessThanOrEqual(sentIp);
     expect(settled.bytes).toBeGreaterThanOrEqual(sentIp - slackBytes);
     expect(settled.packets).toBeLessThanOrEqual(after.txPackets);
     expect(settled.packets).toBeGreaterThanOrEqual(after.txPackets - 60);
+
+    // Per PoP: both edges forwarded part of the flows (ECMP), and the parts add up to the total.
+    const byPop = await tenant.must<{ series: { pop_code: string; points: { bytes: number }[] }[] }>('GET', `/v1/services/${serviceId}/traffic?from=${new Date(startedAt.getTime() - 3_600_000).toISOString()}&step=1h&by=pop`);
+    expect(byPop.series.map((x) => x.pop_code).sort()).toEqual(['lab1', 'lab2']);
+    expect(byPop.series.reduce((acc, x) => acc + x.points.reduce((a, p) => a + p.bytes, 0), 0)).toBe(settled.bytes);
 
     const usage = await waitFor('usage rolled up', async () => {
       const u = await tenant.must<{ total: { bytes: number; packets: number } }>('GET', '/v1/usage');
