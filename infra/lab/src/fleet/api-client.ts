@@ -1,5 +1,5 @@
 /** Minimal JSON client for the Anyfront API (operator session cookie or API key), used by the lab's control-plane mode. */
-export interface ApiReply<T = any> { status: number; body: T }
+export interface ApiReply<T = unknown> { status: number; body: T }
 
 export class ApiClient {
   constructor(readonly baseUrl: string, private auth: { cookie?: string; apiKey?: string } = {}) {}
@@ -8,7 +8,7 @@ export class ApiClient {
     return new ApiClient(this.baseUrl, { apiKey });
   }
 
-  async call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply<T>> {
+  async call<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply<T>> {
     const h: Record<string, string> = { accept: 'application/json', ...headers };
     if (body !== undefined) h['content-type'] = 'application/json';
     if (this.auth.cookie) h.cookie = this.auth.cookie;
@@ -21,7 +21,7 @@ export class ApiClient {
   }
 
   /** Like call, but throws with the problem detail unless the status is one of `ok`. */
-  async must<T = any>(method: string, path: string, body?: unknown, ok: number[] = [200, 201, 202, 204]): Promise<T> {
+  async must<T = unknown>(method: string, path: string, body?: unknown, ok: number[] = [200, 201, 202, 204]): Promise<T> {
     const r = await this.call<T>(method, path, body);
     if (!ok.includes(r.status)) throw new Error(`${method} ${path}: HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 600)}`);
     return r.body;

@@ -11,8 +11,8 @@
  * addresses), ANYFRONT_LOCAL_FLEET_MODE=dry-run to force the dry-run fleet.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Pool } from 'pg';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the demo seed's logins are the local fleet's operator: one source of truth
 import { DEMO } from '../../../../apps/api/src/cli/demo-data';
 import { labDir } from '../paths';
 import { backends, clients } from '../topology';
@@ -74,11 +74,13 @@ async function main(): Promise<void> {
   }
 
   say('building the lab (namespaces, router with BIRD, 3 backends, 2 edges with the real agent) ...');
-  teardown = () => stopControlPlaneLab(say);
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
-  const previous = teardown;
-  teardown = async () => { clearInterval(timer); await db.end().catch(() => undefined); await previous(); };
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  teardown = async () => {
+    timers.forEach(clearInterval);
+    await db.end().catch(() => undefined);
+    await stopControlPlaneLab(say);
+  };
   const lab = await startControlPlaneLab({ apiUrl, operator, popCodes: POPS, log: (m) => say(m) });
   if (stopping) return;
   process.stdout.write(localFleetInstructions({
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     }
   };
   await sync();
-  timer = setInterval(() => void sync(), 2000);
+  timers.push(setInterval(() => void sync(), 2000));
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import * as argon2 from 'argon2';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { createScratchDatabase, testRedisUrl } from '@anyfront/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the worker's own test helper starts real worker processes
 import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from '../../../../apps/worker/src/testing/worker-processes';
 import { REGISTER, REPO_ROOT } from '../paths';
 import { ApiClient } from './api-client';
