@@ -12,3 +12,4 @@ export { linkCounters } from './netns';
 export { bgpStates, kernelNextHops, birdc } from './router-bird';
 export * from './topology';
 export { labDir, labJsonPath } from './paths';
+export * from './fleet';
