@@ -129,7 +129,7 @@ export class FleetSyncAndTraffic1764000200000 implements MigrationInterface {
       CREATE INDEX traffic_samples_organization_idx ON traffic_samples (organization_id, interval_start) WHERE organization_id IS NOT NULL;
       CREATE INDEX traffic_samples_report_idx ON traffic_samples (edge_node_id, sequence);
 
-      -- Hours with samples not yet rolled up; the ingest upserts (row lock), the roll-up deletes then recomputes.
+      -- Hours with samples not yet rolled up (ingest and roll-up coordinate with an advisory lock per hour).
       CREATE TABLE traffic_dirty_hours (
         hour timestamptz PRIMARY KEY,
         touched_at timestamptz NOT NULL DEFAULT now()

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { trafficReportSchema } from '@anyfront/contracts';
-import { hourOf, trafficRawRetentionDays } from '@anyfront/domain';
+import { hourOf, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey, trafficRawRetentionDays } from '@anyfront/domain';
 import type { z } from 'zod';
 import { problems } from '../common/problem';
 
@@ -48,7 +48,10 @@ export class TrafficIngestService {
       seenBackends.add(b.backend_id);
     });
 
+    const hour = hourOf(start);
     return this.ds.transaction(async (tx) => {
+      // Shared: ingests never wait for each other, only for a roll-up of this hour (see rollupHour).
+      await tx.query(`SELECT pg_advisory_xact_lock_shared($1, $2)`, [TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey(hour)]);
       const inserted = await tx.query(
         `INSERT INTO traffic_reports (edge_node_id, sequence, interval_start, interval_seconds) VALUES ($1, $2, $3, $4)
          ON CONFLICT (edge_node_id, sequence) DO NOTHING RETURNING sequence`,
@@ -78,8 +81,7 @@ export class TrafficIngestService {
           [edgeNodeId, r.sequence, node.pop_id, start, backends.map((b) => b.backend_id), backends.map((b) => b.bytes), backends.map((b) => b.packets)],
         );
       }
-      // DO UPDATE (not NOTHING) takes the row lock, so a roll-up deleting this hour waits for our commit.
-      await tx.query(`INSERT INTO traffic_dirty_hours (hour) VALUES ($1) ON CONFLICT (hour) DO UPDATE SET touched_at = now()`, [hourOf(start)]);
+      await tx.query(`INSERT INTO traffic_dirty_hours (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING`, [hour]);
       return { accepted: true, duplicate: false, sequence: r.sequence };
     });
   }

@@ -1,6 +1,6 @@
 import { FleetFixtures, signup } from '@anyfront/testing';
 import request from 'supertest';
-import { rollupDirtyHours, rollupHour } from '@anyfront/domain';
+import { rollupDirtyHours, rollupHour, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey } from '@anyfront/domain';
 import { createTestApp, type TestApp } from '../testing';
 
 const HOUR = 3_600_000;
@@ -116,6 +116,72 @@ describe('traffic reports: idempotent ingest, late reports, hourly roll-ups, tra
     const other = await signup(t);
     expect((await other.bearer.get(`/v1/services/${svc.id}/traffic`)).status).toBe(404);
     expect((await other.bearer.get('/v1/usage').query({ from: new Date(prevHour).toISOString() })).body.total).toEqual({ bytes: 0, packets: 0 });
+  });
+
+  it('roll-ups running during a burst of reports never lose one: after the last report, one pass of dirty hours gives the raw totals', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const tenant = await signup(t);
+    const svc = await fx.service(tenant.organizationId, [pool]);
+    const agents = await Promise.all([0, 1, 2, 3].map(async () => register(await fx.node(pop.id))));
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    let sending = true;
+    const rollups = (async () => {
+      let n = 0;
+      while (sending) {
+        await rollupDirtyHours(t.dataSource, new Date(), 7);
+        n++;
+      }
+      return n;
+    })();
+    let next = 0;
+    await Promise.all(Array.from({ length: 12 }, async () => {
+      for (let i = next++; i < 240; i = next++) {
+        const res = await agents[i % 4].post('/v1/agent/traffic').send({
+          sequence: Math.floor(i / 4), interval_start: new Date(hour + (i % 360) * 10_000).toISOString(), interval_seconds: 10,
+          addresses: [{ address: svc.addresses[0], bytes: 100 + i, packets: 1 }],
+        });
+        expect(res.body.accepted).toBe(true);
+      }
+    }));
+    sending = false;
+    expect(await rollups).toBeGreaterThan(0);
+    await rollupDirtyHours(t.dataSource, new Date(), 7);
+    const [h] = await t.dataSource.query(`SELECT sum(bytes)::int AS bytes, sum(packets)::int AS packets FROM traffic_hourly WHERE service_id = $1`, [svc.id]);
+    expect(h).toEqual({ bytes: 240 * 100 + (239 * 240) / 2, packets: 240 });
+  });
+
+  it('a roll-up waits for an ingest of its hour that is still in flight, so it never misses that report', async () => {
+    const pop = await fx.pop();
+    const node = await fx.node(pop.id);
+    const hour = new Date(Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR);
+    const svc = await fx.service((await signup(t)).organizationId, [await fx.pool([pop.id])]);
+    // An ingest of that hour, as TrafficIngestService runs it, held open before its commit.
+    const qr = t.dataSource.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction();
+    await qr.query(`SELECT pg_advisory_xact_lock_shared($1, $2)`, [TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey(hour)]);
+    await qr.query(`INSERT INTO traffic_reports (edge_node_id, sequence, interval_start, interval_seconds) VALUES ($1, 1, $2, 10)`, [node, hour]);
+    await qr.query(
+      `INSERT INTO traffic_samples (edge_node_id, sequence, pop_id, interval_start, kind, address, service_id, organization_id, bytes, packets)
+       SELECT $1, 1, $2, $3, 'address', $4::inet, s.id, s.organization_id, 4242, 42 FROM services s WHERE s.id = $5`,
+      [node, pop.id, hour, svc.addresses[0], svc.id],
+    );
+    await qr.query(`INSERT INTO traffic_dirty_hours (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING`, [hour]);
+
+    let finished = false;
+    const rollup = rollupHour(t.dataSource, hour).then(() => (finished = true));
+    const deadline = Date.now() + 20_000;
+    while (!(await t.dataSource.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1 AND objid = $2`, [TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey(hour)])).length) {
+      if (Date.now() > deadline) throw new Error('the roll-up never waited for the ingest lock');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(finished).toBe(false);
+    await qr.commitTransaction();
+    await qr.release();
+    await rollup;
+    const rows = await t.dataSource.query(`SELECT bytes::int, packets::int FROM traffic_hourly WHERE service_id = $1 AND hour = $2`, [svc.id, hour]);
+    expect(rows).toEqual([{ bytes: 4242, packets: 42 }]);
   });
 
   it('refuses bad reports with a problem and stores nothing', async () => {

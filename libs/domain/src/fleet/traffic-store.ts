@@ -8,13 +8,24 @@ export function retentionCutoff(now: Date, retentionDays: number): Date {
   return new Date(Math.floor((now.getTime() - retentionDays * 86_400_000) / HOUR_MS) * HOUR_MS);
 }
 
+/** Advisory lock namespace of traffic hours (the second key is the hour number since the epoch). */
+export const TRAFFIC_HOUR_LOCK_CLASS = 0x7af1;
+
+/** Second key of an hour's advisory lock: hours since the epoch (fits int4 until the year 2215). */
+export function trafficHourLockKey(hour: Date): number {
+  return Math.floor(hour.getTime() / HOUR_MS);
+}
+
 /**
  * Recomputes one hour's roll-ups from the raw samples and upserts them (never adds to what is
- * there), so running it twice, or after a late report, gives the right totals. Deleting the dirty
- * marker first waits for any ingest holding it, so a report either is seen here or marks the hour again.
+ * there), so running it twice, or after a late report, gives the right totals. Ingests of the hour
+ * hold its advisory lock shared (they never wait for each other); this takes it exclusively, so every
+ * report of the hour either committed before the recompute (and is counted) or starts after it and
+ * marks the hour dirty again.
  */
 export async function rollupHour(db: SqlDatabase, hour: Date): Promise<{ services: number; organizations: number }> {
   return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey(hour)]);
     await tx.query(`DELETE FROM traffic_dirty_hours WHERE hour = $1`, [hour]);
     const end = new Date(hour.getTime() + HOUR_MS);
     const services = await tx.query(
