@@ -159,10 +159,10 @@ async function main(): Promise<void> {
     console.log(`${'measure'.padEnd(44)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'p50 vs write'.padStart(13)}`);
     line('API write (PATCH backend weight, baseline)', write);
     line('worker computed a node\'s new state', computed);
-    line('one dry-run agent applied', dryEach);
+    if (dryEach.length) line('one dry-run agent applied', dryEach);
     if (labEach.length) line('one lab edge applied (nft + routes + BIRD)', labEach);
     line(`every agent applied (${allNodes.length})`, every);
-    if (labEach.length) console.log(`lab edge vs dry-run agent p50: ${(q(labEach, 0.5) / q(dryEach, 0.5)).toFixed(2)}x`);
+    if (labEach.length && dryEach.length) console.log(`lab edge vs dry-run agent p50: ${(q(labEach, 0.5) / q(dryEach, 0.5)).toFixed(2)}x`);
     console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
   } finally {
     await Promise.all(agents.map((a) => new Promise<void>((r) => (a.child.exitCode !== null ? r() : (a.child.once('exit', () => r()), a.child.kill('SIGTERM'))))));
