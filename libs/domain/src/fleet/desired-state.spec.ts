@@ -102,6 +102,14 @@ describe('computeDesiredState', () => {
     expect(computeDesiredState(input({ services: [service('d0000000-0000-4000-8000-000000000003', { backends: many })] })).services[0].maglev_table_size).toBe(maglevTableSize(30));
   });
 
+  it('never shrinks the Maglev table below the service high-water mark (a new M would move every flow)', () => {
+    const floor = maglevTableSize(5);
+    expect(floor).toBeGreaterThan(maglevTableSize(2));
+    const svc = computeDesiredState(input({ services: [service('d0000000-0000-4000-8000-000000000001', { maglevTableSizeFloor: floor })] })).services[0];
+    expect(svc.backends).toHaveLength(2);
+    expect(svc.maglev_table_size).toBe(floor);
+  });
+
   it('turns listeners and the health check into the wire form', () => {
     const s = computeDesiredState(input({
       services: [service('d0000000-0000-4000-8000-000000000001', { listeners: [{ protocol: 'udp', ports: '53' }, { protocol: 'tcp', ports: '8000-8100' }, { protocol: 'tcp', ports: '443' }] })],

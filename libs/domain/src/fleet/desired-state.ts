@@ -43,6 +43,8 @@ export interface FleetServiceInput {
     unhealthy_threshold: number;
   };
   addresses: { address: string; family: 4 | 6; poolId: string; state: 'assigned' | 'quarantined' }[];
+  /** The service's stored high-water table size (0 when none): M never shrinks when backends go. */
+  maglevTableSizeFloor?: number;
   backends: { id: string; address: string; weight: number; enabled: boolean }[];
 }
 
@@ -137,8 +139,9 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
     listeners,
     hash_mode: s.hashMode,
     encapsulation: s.encapsulation,
-    // M is sized by every listed backend (enabled or not), so disabling one does not resize the table.
-    maglev_table_size: maglevTableSize(backends.length),
+    // M is sized by every listed backend (enabled or not), so disabling one does not resize the
+    // table, and never drops below the service's high-water mark, so deleting one does not either.
+    maglev_table_size: Math.max(s.maglevTableSizeFloor ?? 0, maglevTableSize(backends.length)),
     backends,
     health_check: {
       protocol: hc.protocol,

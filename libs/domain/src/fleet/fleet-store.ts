@@ -1,4 +1,4 @@
-import { type DesiredState, desiredStateSchema } from '@anyfront/contracts';
+import { type DesiredState, desiredStateSchema, serviceStateSchema } from '@anyfront/contracts';
 import { computeDesiredState, desiredStateHash, type FleetNodeInput, type FleetServiceInput, serviceStateHash } from './desired-state';
 import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
 
@@ -39,7 +39,7 @@ export async function loadHashSeed(db: SqlRunner): Promise<number> {
 /** Active services holding an assigned address in a pool the PoP announces, with addresses and backends (one round trip). */
 async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
   const rows: Array<Record<string, unknown>> = await db.query(
-    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.health_check,
+    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.health_check, s.maglev_table_size,
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
@@ -60,6 +60,7 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
     healthCheck: s.health_check as FleetServiceInput['healthCheck'],
     addresses: s.addresses as FleetServiceInput['addresses'],
     backends: s.backends as FleetServiceInput['backends'],
+    maglevTableSizeFloor: Number(s.maglev_table_size ?? 0),
   }));
 }
 
@@ -117,9 +118,6 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
     });
-    // Never store (or push) what the agent would refuse.
-    const valid = desiredStateSchema.safeParse(state);
-    if (!valid.success) throw new Error(`computed desired state of edge node ${nodeId} is invalid: ${valid.error.message}`);
     const hash = desiredStateHash(state);
     const base = {
       nodeId,
@@ -135,6 +133,11 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       return { ...base, state: { ...state, generation: current }, generation: current, changed: false };
     }
 
+    // Never store (or push) what the agent would refuse. Checked only for new content (the costly
+    // part of a sync): an unchanged state was checked when it was stored.
+    const serviceHashes = new Map(state.services.map((svc) => [svc.id, serviceStateHash(svc)]));
+    const invalid = contractViolation(state, serviceHashes);
+    if (invalid) throw new Error(`computed desired state of edge node ${nodeId} is invalid: ${invalid}`);
     const generation = current + 1;
     await tx.query(
       `UPDATE edge_node_fleet_states
@@ -150,7 +153,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     const changedIds: string[] = [];
     const changedHashes: string[] = [];
     for (const s of state.services) {
-      const h = serviceStateHash(s);
+      const h = serviceHashes.get(s.id)!;
       if (before.get(s.id) !== h) {
         changedIds.push(s.id);
         changedHashes.push(h);
@@ -171,6 +174,31 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     return { ...base, state, generation, changed: true };
   });
 }
+
+/** Service parts already checked against the contract, by content hash: nodes of one PoP share them. */
+const checkedServices = new Set<string>();
+
+/**
+ * Why the state breaks the desired-state contract, or null. Same verdict as
+ * desiredStateSchema.safeParse, but each distinct service part is checked once per process
+ * (validation is the costly part of a sync, and a change usually gives many nodes the same part).
+ */
+export function contractViolation(state: DesiredState, serviceHashes: Map<string, string>): string | null {
+  const top = desiredStateSchema.safeParse({ ...state, services: [] });
+  if (!top.success) return top.error.message;
+  if (state.services.length > MAX_SERVICES) return `more than ${MAX_SERVICES} services`;
+  for (const svc of state.services) {
+    const h = serviceHashes.get(svc.id)!;
+    if (checkedServices.has(h)) continue;
+    const r = serviceStateSchema.safeParse(svc);
+    if (!r.success) return `service ${svc.id}: ${r.error.message}`;
+    if (checkedServices.size >= 100_000) checkedServices.clear();
+    checkedServices.add(h);
+  }
+  return null;
+}
+
+const MAX_SERVICES = 4096;
 
 /** What changed; the store finds the edge nodes whose state may depend on it. */
 export interface FleetChange {
