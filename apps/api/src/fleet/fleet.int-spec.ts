@@ -134,6 +134,18 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect(second.body.services[0].backends).toHaveLength(2);
     expect((await a.get('/v1/agent/desired-state')).body.generation).toBe(g1 + 1);
 
+    // A service whose stored settings cannot be rendered is left out; the node still gets everything else.
+    const broken = await fx.service(org, [pool]);
+    await t.dataSource.query(`UPDATE services SET listeners = '[{"protocol":"tcp","ports":"0"}]' WHERE id = $1`, [broken.id]);
+    const badHealthCheck = await fx.service(org, [pool]);
+    await t.dataSource.query(`UPDATE services SET health_check = jsonb_set(health_check, '{interval_seconds}', '0') WHERE id = $1`, [badHealthCheck.id]);
+    await notifier.changed({ serviceIds: [broken.id, badHealthCheck.id] });
+    const partial = await a.get('/v1/agent/desired-state');
+    expect(partial.status).toBe(200);
+    expect(partial.body.services.map((s: { id: string }) => s.id)).toEqual([svc.id]);
+    expect(partial.body.generation).toBe(g1 + 1);
+    await t.dataSource.query(`UPDATE services SET status = 'failed' WHERE id = ANY($1::uuid[])`, [[broken.id, badHealthCheck.id]]);
+
     // Concurrent recomputes of one node never produce a duplicate or lower generation.
     await fx.backend(svc.id, '2001:db8::3');
     await notifier.changed({ serviceIds: [svc.id] });

@@ -26,6 +26,7 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, pushTimeo
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const r = await syncNodeState(db, edgeNodeId);
     if (!r) return { ...last, rounds: round };
+    for (const sk of r.skippedServices) log.warn(`edge node ${edgeNodeId}: service ${sk.id} left out of the desired state: ${sk.reason}`);
     last = { edgeNodeId, generation: r.generation, changed: r.changed || last.changed, push: 'skipped', rounds: round };
     if (!r.pushUrl || !r.pushToken) {
       last.push = 'no_push_url';

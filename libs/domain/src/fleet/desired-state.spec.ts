@@ -1,6 +1,6 @@
 import { desiredStateSchema } from '@anyfront/contracts';
 import { maglevTableSize } from '@anyfront/maglev';
-import { computeDesiredState, desiredStateHash, type DesiredStateInput, type FleetServiceInput, serviceStateHash } from './desired-state';
+import { computeDesiredState, desiredStateHash, type DesiredStateInput, type FleetServiceInput, serviceStateHash, type SkippedService } from './desired-state';
 
 const POP = 'a0000000-0000-4000-8000-000000000001';
 const OTHER_POP = 'a0000000-0000-4000-8000-000000000002';
@@ -176,7 +176,13 @@ describe('computeDesiredState', () => {
     expect(differs).toEqual([changed.services[0].id]);
   });
 
-  it('refuses a stored listener it cannot parse', () => {
-    expect(() => computeDesiredState(input({ services: [service('d0000000-0000-4000-8000-000000000001', { listeners: [{ protocol: 'tcp', ports: '0' }] })] }))).toThrow(/listener/);
+  it('refuses a stored listener it cannot parse, or with `skipped` leaves only that service out', () => {
+    const broken = service('d0000000-0000-4000-8000-000000000001', { listeners: [{ protocol: 'tcp', ports: '0' }] });
+    const fine = service('d0000000-0000-4000-8000-000000000002');
+    expect(() => computeDesiredState(input({ services: [broken, fine] }))).toThrow(/listener/);
+    const skipped: SkippedService[] = [];
+    const s = computeDesiredState(input({ services: [broken, fine] }), skipped);
+    expect(s.services.map((x) => x.id)).toEqual([fine.id]);
+    expect(skipped).toEqual([{ id: broken.id, reason: expect.stringMatching(/listener "0"/) }]);
   });
 });

@@ -56,6 +56,12 @@ export interface DesiredStateInput {
   generation: number;
 }
 
+/** A service left out of a node's state because its stored settings cannot be rendered. */
+export interface SkippedService {
+  id: string;
+  reason: string;
+}
+
 /** Only active services are programmed; pending, failed, deleting and deleted ones are not. */
 const SERVED_SERVICE_STATUSES = new Set(['active']);
 const ANNOUNCED_POOL_STATES = new Set(['active', 'draining']);
@@ -84,8 +90,10 @@ function normalizeAddress(address: string): string {
  * the active services holding addresses in those pools (with only those addresses), their listeners,
  * backends (sorted by id, disabled ones marked) and health check, the fleet seed and the generation.
  * Every list is sorted, so equal inputs give byte-identical JSON on every run and every machine.
+ * With `skipped`, a service whose stored settings cannot be rendered is left out and listed there
+ * instead of failing the whole node.
  */
-export function computeDesiredState(input: DesiredStateInput): DesiredState {
+export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedService[]): DesiredState {
   const { node } = input;
   const disabled = node.state === 'disabled';
   const pools = disabled
@@ -101,7 +109,13 @@ export function computeDesiredState(input: DesiredStateInput): DesiredState {
       .map((a) => ({ address: normalizeAddress(a.address), family: a.family }))
       .sort(byKey((a) => addressKey(a.address)));
     if (!addresses.length) continue;
-    services.push(serviceState(s, addresses));
+    try {
+      services.push(serviceState(s, addresses));
+    } catch (err) {
+      // One broken service must not stop the node from getting every other change.
+      if (!skipped) throw err;
+      skipped.push({ id: s.id, reason: (err as Error).message });
+    }
   }
 
   return {

@@ -1,5 +1,5 @@
-import { type DesiredState, desiredStateSchema, serviceStateSchema } from '@anyfront/contracts';
-import { computeDesiredState, desiredStateHash, type FleetNodeInput, type FleetServiceInput, serviceStateHash } from './desired-state';
+import { type DesiredState, desiredStateSchema, type ServiceState, serviceStateSchema } from '@anyfront/contracts';
+import { computeDesiredState, desiredStateHash, type FleetNodeInput, type FleetServiceInput, serviceStateHash, type SkippedService } from './desired-state';
 import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
 
 /**
@@ -27,6 +27,8 @@ export interface NodeSyncResult {
   pushToken: string | null;
   pushedGeneration: number;
   appliedGeneration: number;
+  /** Services left out because their stored settings break the contract (fix them; the rest is synced). */
+  skippedServices: SkippedService[];
 }
 
 /** The fleet-wide hash seed (one row written by the migration). */
@@ -103,6 +105,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       [popId],
     );
     const current = Number(row.generation);
+    const skippedServices: SkippedService[] = [];
     const state = computeDesiredState({
       node: {
         id: nodeId,
@@ -117,6 +120,15 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       services: await loadServices(tx, popId),
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
+    }, skippedServices);
+    // A service breaking the contract is left out (and reported), so it cannot block the node.
+    const serviceHashes = new Map<string, string>();
+    state.services = state.services.filter((svc) => {
+      const h = serviceStateHash(svc);
+      const why = serviceViolation(svc, h);
+      if (why) skippedServices.push({ id: svc.id, reason: why });
+      else serviceHashes.set(svc.id, h);
+      return !why;
     });
     const hash = desiredStateHash(state);
     const base = {
@@ -125,6 +137,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       pushToken: row.push_token as string | null,
       pushedGeneration: Number(row.pushed_generation),
       appliedGeneration: Number(row.applied_generation),
+      skippedServices,
     };
 
     if (hash === row.state_hash) {
@@ -135,8 +148,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
 
     // Never store (or push) what the agent would refuse. Checked only for new content (the costly
     // part of a sync): an unchanged state was checked when it was stored.
-    const serviceHashes = new Map(state.services.map((svc) => [svc.id, serviceStateHash(svc)]));
-    const invalid = contractViolation(state, serviceHashes);
+    const invalid = topLevelViolation(state);
     if (invalid) throw new Error(`computed desired state of edge node ${nodeId} is invalid: ${invalid}`);
     const generation = current + 1;
     await tx.query(
@@ -178,24 +190,30 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
 /** Service parts already checked against the contract, by content hash: nodes of one PoP share them. */
 const checkedServices = new Set<string>();
 
-/**
- * Why the state breaks the desired-state contract, or null. Same verdict as
- * desiredStateSchema.safeParse, but each distinct service part is checked once per process
- * (validation is the costly part of a sync, and a change usually gives many nodes the same part).
- */
-export function contractViolation(state: DesiredState, serviceHashes: Map<string, string>): string | null {
+/** Why the state outside its services breaks the desired-state contract, or null. */
+export function topLevelViolation(state: DesiredState): string | null {
   const top = desiredStateSchema.safeParse({ ...state, services: [] });
   if (!top.success) return top.error.message;
-  if (state.services.length > MAX_SERVICES) return `more than ${MAX_SERVICES} services`;
-  for (const svc of state.services) {
-    const h = serviceHashes.get(svc.id)!;
-    if (checkedServices.has(h)) continue;
-    const r = serviceStateSchema.safeParse(svc);
-    if (!r.success) return `service ${svc.id}: ${r.error.message}`;
-    if (checkedServices.size >= 100_000) checkedServices.clear();
-    checkedServices.add(h);
-  }
+  return state.services.length > MAX_SERVICES ? `more than ${MAX_SERVICES} services` : null;
+}
+
+/**
+ * Why one service part breaks the contract, or null. Each distinct part (by content hash) is
+ * checked once per process: validation is the costly part of a sync, and a change usually gives
+ * many nodes the same part.
+ */
+export function serviceViolation(svc: ServiceState, contentHash: string): string | null {
+  if (checkedServices.has(contentHash)) return null;
+  const r = serviceStateSchema.safeParse(svc);
+  if (!r.success) return `service ${svc.id}: ${r.error.message}`;
+  if (checkedServices.size >= 100_000) checkedServices.clear();
+  checkedServices.add(contentHash);
   return null;
+}
+
+/** Same verdict as desiredStateSchema.safeParse (with the per-service cache). */
+export function contractViolation(state: DesiredState, serviceHashes: Map<string, string>): string | null {
+  return topLevelViolation(state) ?? state.services.map((svc) => serviceViolation(svc, serviceHashes.get(svc.id)!)).find((v) => v) ?? null;
 }
 
 const MAX_SERVICES = 4096;
