@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { maglevTableSize } from '@anyfront/maglev';
 import { randomPoolPrefix, signup, uniqueSuffix, type TestAccount } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
@@ -81,6 +82,17 @@ describe('backends API', () => {
 
     expect((await a.bearer.delete(`/v1/services/${svc}/backends/${id}`)).status).toBe(204);
     expect((await a.bearer.get(`/v1/services/${svc}/backends/${id}`)).status).toBe(404);
+  });
+
+  it('keeps the Maglev table size when a backend is deleted (a smaller M would move every flow)', async () => {
+    const svc = await service(a);
+    const ids: string[] = [];
+    for (const n of [30, 31, 32]) ids.push((await a.bearer.post(`/v1/services/${svc}/backends`).send({ address: `2001:db8::${n}` })).body.id);
+    const size = async () => (await t.dataSource.query('SELECT maglev_table_size FROM services WHERE id = $1', [svc]))[0].maglev_table_size;
+    expect(await size()).toBe(maglevTableSize(3));
+    expect((await a.bearer.delete(`/v1/services/${svc}/backends/${ids[0]}`)).status).toBe(204);
+    expect(maglevTableSize(2)).toBeLessThan(maglevTableSize(3));
+    expect(await size()).toBe(maglevTableSize(3));
   });
 
   it('refuses a second backend with the same address (in any notation)', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Backend } from '@anyfront/db';
+import { maglevTableSize } from '@anyfront/maglev';
 import type { Encapsulation } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -37,6 +38,7 @@ export class BackendsService {
         enabled: dto.enabled ?? true,
       });
       await this.audit.record(p, 'backend.create', { type: 'backend', id: saved.id }, { service_id: serviceId, address }, tx);
+      await this.raiseMaglevTableSize(tx, serviceId);
       return saved;
     });
     await this.fleet.changed({ serviceIds: [serviceId] });
@@ -78,6 +80,12 @@ export class BackendsService {
       await this.audit.record(p, 'backend.delete', { type: 'backend', id }, { service_id: serviceId, address: backend.address }, tx);
     });
     await this.fleet.changed({ serviceIds: [serviceId] });
+  }
+
+  /** Keeps the service's Maglev table size at its high-water mark (see the services entity). */
+  private async raiseMaglevTableSize(tx: EntityManager, serviceId: string): Promise<void> {
+    const [{ count }] = await tx.query('SELECT count(*)::int AS count FROM backends WHERE service_id = $1', [serviceId]);
+    await tx.query('UPDATE services SET maglev_table_size = GREATEST(maglev_table_size, $2) WHERE id = $1', [serviceId, maglevTableSize(count)]);
   }
 
   private async find(m: EntityManager, serviceId: string, id: string): Promise<Backend> {

@@ -35,6 +35,8 @@ export class Service {
   @Column('text', { default: 'pending' }) status!: ServiceStatus;
   /** Why the service is not active (e.g. which pools are full). */
   @Column('text', { nullable: true }) statusReason!: string | null;
+  /** High-water Maglev table size: grows with the backend count, never shrinks (a new M moves every flow). */
+  @Column('int', { default: 0 }) maglevTableSize!: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   @Column('timestamptz', { nullable: true }) deletedAt!: Date | null;
