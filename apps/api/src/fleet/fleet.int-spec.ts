@@ -188,6 +188,9 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     d = await dep();
     expect(d.status).toBe('deployed');
     expect(d.pops).toHaveLength(2);
+    // The service itself carries the same deploy status with its per-PoP detail.
+    const { service_id: _serviceId, ...deployment } = d;
+    expect((await tenant.bearer.get(`/v1/services/${svc.id}`)).body.deployment).toEqual(deployment);
 
     const other = await signup(t);
     expect((await other.bearer.get(`/v1/services/${svc.id}/deployment`)).status).toBe(404);

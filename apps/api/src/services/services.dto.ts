@@ -173,6 +173,33 @@ export class ServiceAddressDto {
   @ApiProperty({ format: 'uuid' }) pool_id!: string;
 }
 
+export class NodeDeploymentDto {
+  @ApiProperty({ format: 'uuid' }) node_id!: string;
+  @ApiProperty() node_name!: string;
+  @ApiProperty({ enum: ['deploying', 'deployed'] }) status!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'Generation that carries the latest change of the service' }) required_generation!: number | null;
+  @ApiProperty() applied_generation!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_heartbeat_at!: string | null;
+}
+
+export class PopDeploymentDto {
+  @ApiProperty({ format: 'uuid' }) pop_id!: string;
+  @ApiProperty() pop_code!: string;
+  @ApiProperty({ enum: ['deploying', 'deployed'] }) status!: string;
+  @ApiProperty({ type: [NodeDeploymentDto] }) nodes!: NodeDeploymentDto[];
+}
+
+export class ServiceDeploymentDto {
+  @ApiProperty({
+    enum: ['pending', 'deploying', 'deployed', 'no_edge_nodes'],
+    description: 'deploying until every edge node that should serve the service applied its latest change, then deployed',
+  })
+  status!: string;
+  @ApiProperty() edge_nodes!: number;
+  @ApiProperty() edge_nodes_deployed!: number;
+  @ApiProperty({ type: [PopDeploymentDto] }) pops!: PopDeploymentDto[];
+}
+
 export class ServiceDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -190,5 +217,7 @@ export class ServiceDto {
   addresses!: ServiceAddressDto[];
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiPropertyOptional({ type: ServiceDeploymentDto, description: 'Deploy status on the edge fleet, per PoP (GET /v1/services/{id} only)' })
+  deployment?: ServiceDeploymentDto;
 }
 

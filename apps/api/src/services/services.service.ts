@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Service, type ServiceHealthCheck, type ServiceListener } from '@anyfront/db';
-import { DEFAULT_ENCAPSULATION, type Encapsulation, checkEncapsulationChange, parseListeners, resolveHealthCheck } from '@anyfront/domain';
+import { DEFAULT_ENCAPSULATION, type Encapsulation, checkEncapsulationChange, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
@@ -57,7 +57,8 @@ export class ServicesService {
 
   async get(orgId: string, id: string): Promise<ServiceDto> {
     const service = await this.find(this.ds.manager, orgId, id);
-    return toServiceDto(service, await this.addresses([id]));
+    const deployment = await loadServiceDeployment(this.ds, id, service.status === 'active');
+    return { ...toServiceDto(service, await this.addresses([id])), deployment };
   }
 
   async update(orgId: string, id: string, dto: UpdateServiceDto, p: Principal): Promise<ServiceDto> {

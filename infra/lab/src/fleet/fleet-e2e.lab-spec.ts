@@ -123,6 +123,9 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     expect(d.edge_nodes).toBe(2);
     expect(d.edge_nodes_deployed).toBe(2);
     expect(d.pops.map((p) => p.pop_code).sort()).toEqual(['lab1', 'lab2']);
+    const service = await tenant.must<{ deployment: { status: string; pops: unknown[] } }>('GET', `/v1/services/${serviceId}`);
+    expect(service.deployment.status).toBe('deployed');
+    expect(service.deployment.pops).toHaveLength(2);
   });
 
   it("counts the client's bytes once in the service's traffic and the organization's usage", async () => {
