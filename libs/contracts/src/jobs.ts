@@ -13,6 +13,7 @@ export type JobPayload =
   | { name: JobName.RetryWaitingServices; data: RetryWaitingServicesJobData }
   | { name: JobName.SyncEdgeNode; data: SyncEdgeNodeJobData }
   | { name: JobName.SweepFleet; data: Record<string, never> }
+  | { name: JobName.ResyncFleet; data: Record<string, never> }
   | { name: JobName.RollupTraffic; data: Record<string, never> }
   | { name: JobName.PruneTraffic; data: Record<string, never> };
 

@@ -18,6 +18,8 @@ export enum JobName {
   SyncEdgeNode = 'sync-edge-node',
   /** Repeatable: enqueue sync for every edge node whose state is out of date (missed or lost jobs). */
   SweepFleet = 'sweep-fleet',
+  /** Repeatable: recompute every node's state (a no-op when nothing changed); repairs a change nobody notified. */
+  ResyncFleet = 'resync-fleet',
   /** Repeatable: recompute the hourly traffic roll-ups of hours with new raw samples (traffic-rollup queue). */
   RollupTraffic = 'rollup-traffic',
   /** Repeatable: delete raw traffic samples older than the retention period. */

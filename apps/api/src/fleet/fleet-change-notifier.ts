@@ -35,7 +35,12 @@ export class FleetChangeNotifier {
    */
   async after<T>(change: FleetChange | ((result: T) => FleetChange), write: Promise<T>): Promise<T> {
     const result = await write;
-    await this.changed(typeof change === 'function' ? change(result) : change);
+    try {
+      await this.changed(typeof change === 'function' ? change(result) : change);
+    } catch (err) {
+      // The write is committed: answer its result; the worker's periodic full resync brings the change.
+      this.log.error(`fleet change notification failed after a committed write: ${(err as Error).message}`);
+    }
     return result;
   }
 

@@ -6,6 +6,8 @@ const schema = z.object({
   FLEET_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** How often nodes whose state is out of date are re-enqueued (repairs lost jobs, e.g. a killed worker). */
   FLEET_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** How often every node's state is recomputed regardless of notifications (identical states change nothing). */
+  FLEET_FULL_RESYNC_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
   /** A node whose agent has not confirmed its newest generation is pushed again after this long without a push attempt. */
   FLEET_REPUSH_AFTER_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
   /** Timeout of one push to an agent. */
@@ -17,6 +19,7 @@ const schema = z.object({
 export interface FleetWorkerConfig {
   syncConcurrency: number;
   sweepIntervalSeconds: number;
+  fullResyncSeconds: number;
   pushTimeoutMs: number;
   repushAfterSeconds: number;
   rollupIntervalSeconds: number;
@@ -36,6 +39,7 @@ export function loadFleetWorkerConfig(env: NodeJS.ProcessEnv = process.env): Fle
   return {
     syncConcurrency: e.FLEET_SYNC_CONCURRENCY,
     sweepIntervalSeconds: e.FLEET_SWEEP_INTERVAL_SECONDS,
+    fullResyncSeconds: e.FLEET_FULL_RESYNC_SECONDS,
     pushTimeoutMs: e.FLEET_PUSH_TIMEOUT_MS,
     repushAfterSeconds: e.FLEET_REPUSH_AFTER_SECONDS,
     rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,

@@ -57,6 +57,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
 
   const startWorker = async () => {
     process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
+    process.env.FLEET_FULL_RESYNC_SECONDS = '86400'; // the resync test adds its job itself
     worker = await NestFactory.createApplicationContext(
       workerModule({ databaseUrl: testDatabaseUrl(), redisUrl: testRedisUrl(), queuePrefix: prefix, quarantineDays: 7, concurrency: 2, slotRetryIntervalSeconds: 3600, databasePoolSize: 5 }),
       { logger: ['error'] },
@@ -115,7 +116,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     expect(mine[0].authorization).toBe('Bearer push-token-0123456789');
     const pushed = desiredStateSchema.parse(mine[0].state);
     expect(pushed.services[0].backends).toHaveLength(20);
-    expect(row).toMatchObject({ generation: pushed.generation, applied_generation: pushed.generation, pushed_generation: pushed.generation, last_push_error: null, stale: false });
+    expect(row).toMatchObject({ generation: pushed.generation, applied_generation: pushed.generation, pushed_generation: pushed.generation, last_push_error: null });
     await worker!.close();
     worker = undefined;
   });
@@ -145,6 +146,37 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     expect(refused.applied_generation).toBe(1);
     await queue.drain(true);
     expect(agent.pushes.filter((p) => p.state.node.id === node)).toHaveLength(4);
+  });
+
+  it('a change nobody notified is picked up by the periodic full resync, without bumping unchanged nodes', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await registeredNode(pop.id);
+    const svc = await fx.service(await fx.organization(), [pool]);
+    await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
+    if (!worker) await startWorker();
+    const first = await until('the first state', async () => {
+      const r = await fleetRow(node);
+      return r.applied_generation > 0 && r;
+    });
+    // Written behind the API's back: no notification.
+    await fx.backend(svc.id, '2001:db8::77');
+    await queue.add(JobName.ResyncFleet, {});
+    const after = await until('the resync to push the change', async () => {
+      const r = await fleetRow(node);
+      return r.applied_generation > first.applied_generation && r;
+    });
+    expect(after.generation).toBe(first.generation + 1);
+    expect(agent.pushes.filter((p) => p.state.node.id === node).at(-1)!.state.services[0].backends).toHaveLength(2);
+    // Nothing changed since: another resync recomputes the node but neither bumps nor pushes.
+    const mine = () => agent.pushes.filter((p) => p.state.node.id === node).length;
+    const pushesBefore = mine();
+    const seq = async () => Number((await ds.query(`SELECT synced_seq FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0].synced_seq);
+    const syncedBefore = await seq();
+    await queue.add(JobName.ResyncFleet, {});
+    await until('the resync to recompute the node', async () => (await seq()) > syncedBefore && !(await fleetRow(node)).stale);
+    expect((await fleetRow(node)).generation).toBe(after.generation);
+    expect(mine()).toBe(pushesBefore);
   });
 
   it('a change whose enqueue was lost is repaired by the sweep', async () => {

@@ -6,13 +6,14 @@ import type { DataSource } from 'typeorm';
 import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
 import { staleNodes } from '@anyfront/domain';
 import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from './fleet-config';
-import { enqueueNodeSyncs } from './enqueue-sync';
+import { enqueueNodeSyncs, notifyFleetChange } from './enqueue-sync';
 import { syncAndPush } from './node-sync';
 
 /**
  * The fleet-sync queue: `sync-edge-node` computes one node's desired state and pushes it to its
  * agent (retried with exponential backoff while the agent is unreachable); the repeatable
- * `sweep-fleet` re-enqueues nodes whose state is older than their last change (lost or killed jobs).
+ * `sweep-fleet` re-enqueues nodes whose state is older than their last change (lost or killed jobs),
+ * and `resync-fleet` recomputes every node now and then (a write path that forgot to notify).
  */
 // A short lock: a job of a killed worker is picked up again within ~20 s (a sync takes well under a second).
 @Processor(QueueName.FleetSync, { lockDuration: 15_000, stalledInterval: 5_000 })
@@ -34,6 +35,11 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
       { every: this.config.sweepIntervalSeconds * 1000 },
       { name: JobName.SweepFleet, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
+    await this.queue.upsertJobScheduler(
+      JobName.ResyncFleet,
+      { every: this.config.fullResyncSeconds * 1000 },
+      { name: JobName.ResyncFleet, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
   }
 
   async process(job: Job): Promise<unknown> {
@@ -47,6 +53,10 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
       case JobName.SweepFleet: {
         const nodes = await staleNodes(this.ds, this.config.repushAfterSeconds);
         await enqueueNodeSyncs(this.queue, nodes);
+        return { enqueued: nodes.length };
+      }
+      case JobName.ResyncFleet: {
+        const nodes = await notifyFleetChange(this.ds, this.queue, { all: true });
         return { enqueued: nodes.length };
       }
       default:
