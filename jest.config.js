@@ -13,7 +13,8 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.int-spec.ts'] },
-    { ...common, displayName: 'lab', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.lab-spec.ts'] },
+    // Real services on a small shared machine: hooks boot apps and labs, so give them time.
+    { ...common, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.int-spec.ts'] },
+    { ...common, displayName: 'lab', testTimeout: 120_000, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.lab-spec.ts'] },
   ],
 };
