@@ -1,3 +1,4 @@
+import { SkipRateLimit } from '../common/rate-limit.guard';
 import { Body, Controller, Get, Headers, HttpCode, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -35,12 +36,14 @@ export class AgentController {
 
   @Post(['credentials/rotate', 'nodes/:nodeId/credentials/rotate'])
   @UseGuards(AgentAuthGuard)
+  @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   rotate(@AgentNode() agent: AgentIdentity): Promise<{ credential: string }> {
     return this.registration.rotate(agent.edgeNodeId);
   }
 
   @Put(['push-endpoint', 'nodes/:nodeId/push-endpoint'])
   @UseGuards(AgentAuthGuard)
+  @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   @HttpCode(204)
   @ZodApiBody(agentPushEndpointSchema)
   async pushEndpoint(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<void> {
@@ -54,6 +57,7 @@ export class AgentController {
    */
   @Get(['desired-state', 'nodes/:nodeId/desired-state'])
   @UseGuards(AgentAuthGuard)
+  @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   async desiredState(
     @AgentNode() agent: AgentIdentity,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
@@ -81,6 +85,7 @@ export class AgentController {
 
   @Post(['status', 'nodes/:nodeId/status'])
   @UseGuards(AgentAuthGuard)
+  @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   @HttpCode(200)
   @ZodApiBody(agentStatusSchema, 'Applied generation, announce/drain state, last error and per-backend health.')
   report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<{ desired_generation: number }> {

@@ -1,3 +1,4 @@
+import { SkipRateLimit } from '../common/rate-limit.guard';
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { trafficReportSchema } from '@anyfront/contracts';
@@ -16,6 +17,7 @@ export class AgentTrafficController {
   /** Counter deltas of one interval. A replayed sequence answers 200 with `duplicate: true` and counts nothing. */
   @Post(['traffic', 'nodes/:nodeId/traffic'])
   @UseGuards(AgentAuthGuard)
+  @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   @HttpCode(200)
   @ZodApiBody(trafficReportSchema, 'Counter deltas of one interval, numbered per node.')
   report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<IngestResult> {
