@@ -42,6 +42,48 @@ describe('lab: delivery', () => {
     expect(edgeBytes).toBeLessThan(size / 4);
   });
 
+  it("(a) the tunnel's outer source is the edge's own address, never the client's", async () => {
+    // Count, on every backend, the SRv6 packets (next header 43: routing) addressed to it, by outer source.
+    const edgeSources = edges.map((e) => e.link.peerV6).join(', ');
+    const table = 'afcheck_outer';
+    for (const b of backends) {
+      await nsRun(b.ns, 'nft', ['-f', '-'], {
+        input: `table ip6 ${table} {
+  counter from_edges {}
+  counter from_others {}
+  chain pre {
+    type filter hook prerouting priority -400;
+    ip6 daddr ${b.link.peerV6} ip6 nexthdr 43 ip6 saddr { ${edgeSources} } counter name "from_edges"
+    ip6 daddr ${b.link.peerV6} ip6 nexthdr 43 ip6 saddr != { ${edgeSources} } counter name "from_others"
+  }
+}
+`,
+      });
+    }
+    const packets = async (ns: string, name: string): Promise<number> => {
+      const out = await nsRun(ns, 'nft', ['-j', 'list', 'counter', 'ip6', table, name]);
+      const obj = JSON.parse(out.stdout).nftables.find((o: { counter?: { packets: number } }) => o.counter);
+      return obj.counter.packets as number;
+    };
+    try {
+      for (const c of clients) {
+        for (const address of anycastAll) {
+          const results = await runLoad(c.name, { kind: 'whoami', host: address, count: 10, concurrency: 5 });
+          expect(results.every((r) => r.ok)).toBe(true);
+        }
+      }
+      let fromEdges = 0;
+      for (const b of backends) {
+        fromEdges += await packets(b.ns, 'from_edges');
+        expect(await packets(b.ns, 'from_others')).toBe(0);
+      }
+      // 2 clients x 3 addresses x 10 requests, several packets each, all from edge addresses.
+      expect(fromEdges).toBeGreaterThanOrEqual(60);
+    } finally {
+      for (const b of backends) await nsRun(b.ns, 'nft', ['delete', 'table', 'ip6', table], { allowFail: true });
+    }
+  });
+
   it('(f) a port without a listener gets nothing through, and the drop is counted', async () => {
     const droppedBefore = await fleetMetric('anyfront_agent_listener_dropped_packets', { address: anycastV4[0] });
     // Every backend listens on this port too, so any packet the edge let through would connect.
