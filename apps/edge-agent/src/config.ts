@@ -55,7 +55,7 @@ export const controlPlaneConfigSchema = z.object({
   push_url: z.url({ protocol: /^https?$/ }).optional(),
   pull_interval_seconds: z.number().min(1).max(3600).default(30),
   status_interval_seconds: z.number().min(1).max(3600).default(15),
-  traffic_interval_seconds: z.number().int().min(1).max(3600).default(60),
+  traffic_interval_seconds: z.number().int().min(1).max(3600).default(10),
 }).strict().refine((c) => (c.credential ? 1 : 0) + (c.credential_file ? 1 : 0) === 1, 'set exactly one of credential and credential_file');
 
 export const agentConfigSchema = z.object({
