@@ -159,6 +159,18 @@ export class CreateEdgeNodeDto {
 
 export class UpdateEdgeNodeDto extends PartialType(CreateEdgeNodeDto) {}
 
+export class EdgeNodeFleetDto {
+  @ApiProperty({ description: 'Whether an agent has registered with a bootstrap token' }) registered!: boolean;
+  @ApiProperty({ description: 'Generation of the desired state computed for the node' }) desired_generation!: number;
+  @ApiProperty({ description: 'Generation the agent last reported applied' }) applied_generation!: number;
+  @ApiProperty({ description: 'Generations the node is behind (0 when up to date)' }) lag!: number;
+  @ApiProperty({ description: 'A change is notified and not yet computed into the node state' }) sync_pending!: boolean;
+  @ApiProperty({ description: 'Drained by an operator (node or its PoP): the agent withdraws its announcements' }) drained!: boolean;
+  @ApiProperty({ type: Boolean, nullable: true, description: 'Whether the agent announces its pools (last report)' }) announced!: boolean | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_heartbeat_at!: string | null;
+  @ApiProperty({ type: String, nullable: true }) last_error!: string | null;
+}
+
 export class EdgeNodeDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) pop_id!: string;
@@ -169,4 +181,6 @@ export class EdgeNodeDto {
   @ApiProperty({ enum: FLEET_STATES }) state!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiPropertyOptional({ type: EdgeNodeFleetDto, description: 'Fleet sync state (GET only); controls live under /v1/admin/fleet' })
+  fleet?: EdgeNodeFleetDto;
 }

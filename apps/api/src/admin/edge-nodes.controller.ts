@@ -7,12 +7,27 @@ import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetNodeViews, type FleetNodeView } from '../fleet/fleet-node-views';
 import { pgError, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { IdParam } from '../common/id-param';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { FieldError, problems } from '../common/problem';
-import { CreateEdgeNodeDto, EdgeNodeDto, UpdateEdgeNodeDto } from './admin.dto';
+import { CreateEdgeNodeDto, EdgeNodeDto, EdgeNodeFleetDto, UpdateEdgeNodeDto } from './admin.dto';
 import { parseHostAddress } from './pool-prefix';
+
+function fleetOf(v: FleetNodeView | undefined): EdgeNodeFleetDto {
+  return {
+    registered: v?.registered ?? false,
+    desired_generation: v?.desired_generation ?? 0,
+    applied_generation: v?.applied_generation ?? 0,
+    lag: v?.lag ?? 0,
+    sync_pending: v?.sync_pending ?? false,
+    drained: (v?.drained ?? false) || (v?.pop_drained ?? false),
+    announced: v?.announced ?? null,
+    last_heartbeat_at: v?.last_heartbeat_at ?? null,
+    last_error: v?.last_error ?? null,
+  };
+}
 
 function toDto(n: EdgeNode): EdgeNodeDto {
   return {
@@ -38,7 +53,14 @@ export class EdgeNodesController {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly fleet: FleetChangeNotifier,
+    private readonly nodeViews: FleetNodeViews,
   ) {}
+
+  /** Adds each node's fleet sync state (applied generation, lag, announce state, heartbeat). */
+  private async withFleet(nodes: EdgeNodeDto[]): Promise<EdgeNodeDto[]> {
+    const views = new Map((await this.nodeViews.views(nodes.map((n) => n.id))).map((v) => [v.id, v]));
+    return nodes.map((n) => ({ ...n, fleet: fleetOf(views.get(n.id)) }));
+  }
 
   @Post()
   @ApiCreatedResponse({ type: EdgeNodeDto })
@@ -57,8 +79,9 @@ export class EdgeNodesController {
 
   @Get()
   @ApiPageResponse(EdgeNodeDto)
-  list(@Query() page: PageQueryDto): Promise<Page<EdgeNodeDto>> {
-    return paginate(this.ds.getRepository(EdgeNode).createQueryBuilder('node').leftJoinAndSelect('node.pop', 'pop'), page, toDto);
+  async list(@Query() page: PageQueryDto): Promise<Page<EdgeNodeDto>> {
+    const p = await paginate(this.ds.getRepository(EdgeNode).createQueryBuilder('node').leftJoinAndSelect('node.pop', 'pop'), page, toDto);
+    return { data: await this.withFleet(p.data), next_cursor: p.next_cursor };
   }
 
   @Get(':id')
@@ -66,7 +89,8 @@ export class EdgeNodesController {
   async get(@IdParam('id', 'edge node') id: string): Promise<EdgeNodeDto> {
     const node = await this.ds.getRepository(EdgeNode).findOne({ where: { id }, relations: { pop: true } });
     if (!node) throw problems.notFound('edge node', id);
-    return toDto(node);
+    const [withFleet] = await this.withFleet([toDto(node)]);
+    return withFleet;
   }
 
   @Patch(':id')

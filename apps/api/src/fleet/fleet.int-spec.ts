@@ -170,6 +170,18 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const g1 = (await c1.get('/v1/agent/desired-state')).body.generation;
     const g2 = (await c2.get('/v1/agent/desired-state')).body.generation;
     await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false }).expect(200);
+    // Operators see the node's applied generation, lag, announce state and heartbeat on the node itself.
+    const node1 = (await op.get(`/v1/admin/edge-nodes/${n1}`)).body;
+    expect(node1.fleet).toMatchObject({ registered: true, applied_generation: g1, desired_generation: g1, lag: 0, announced: true, drained: false });
+    expect(Date.parse(node1.fleet.last_heartbeat_at)).toBeGreaterThan(Date.now() - 60_000);
+    let listed: { fleet: unknown } | undefined;
+    for (let cursor: string | null = null, first = true; !listed && (first || cursor); first = false) {
+      const page: { data: Array<{ id: string; fleet: unknown }>; next_cursor: string | null } = (await op.get(`/v1/admin/edge-nodes?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      listed = page.data.find((n) => n.id === n2);
+      cursor = page.next_cursor;
+    }
+    expect(listed).toBeDefined();
+    expect(listed!.fleet).toMatchObject({ registered: true, applied_generation: 0, desired_generation: g2, lag: g2 });
     let d = await dep();
     expect(d).toMatchObject({ status: 'deploying', edge_nodes: 2, edge_nodes_deployed: 1 });
     expect(d.pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('deployed');

@@ -7,6 +7,7 @@ import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
 import { FleetAdminController } from './fleet-admin.controller';
 import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetNodeViews } from './fleet-node-views';
 import { ServiceFleetController } from './service-fleet.controller';
 
 /**
@@ -17,7 +18,7 @@ import { ServiceFleetController } from './service-fleet.controller';
 @Module({
   imports: [BullModule.registerQueue({ name: QueueName.FleetSync })],
   controllers: [AgentController, FleetAdminController, ServiceFleetController],
-  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChangeNotifier],
-  exports: [FleetChangeNotifier, AgentAuthGuard],
+  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChangeNotifier, FleetNodeViews],
+  exports: [FleetChangeNotifier, AgentAuthGuard, FleetNodeViews],
 })
 export class FleetModule {}
