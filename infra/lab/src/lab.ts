@@ -78,28 +78,9 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
   const dir = labDir();
   mkdirSync(dir, { recursive: true });
 
-  for (const ns of allNamespaces()) await createNamespace(ns);
-  await sysctl(ROUTER_NS, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
-  for (const c of clients) await connectToRouter(c.ns, c.link);
-  for (const e of edges) {
-    await connectToRouter(e.ns, e.link);
-    await sysctl(e.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.up0.rp_filter': '0' });
-  }
-  for (const b of backends) await connectToRouter(b.ns, b.link);
-  log('namespaces and links up');
-
+  const { routerPid } = await buildNetwork(dir, log);
   const rb = routerBirdPaths(dir);
-  const routerPid = await startRouterBird(edges, rb);
-  log(`router BIRD running (pid ${routerPid})`);
-
-  const backendOut: LabDescription['backends'] = [];
-  for (const b of backends) {
-    await prepareBackend(b, anycastAll);
-    const pid = spawnBackendServer(b.name);
-    backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
-  }
-  for (const b of backends) await waitForBackendServer(b.name);
-  log('backends prepared by the kit and serving HTTP');
+  const backendOut = await startBackends(dir, anycastAll, log);
 
   const edgeOut: LabDescription['edges'] = [];
   const generation = nextGeneration();
@@ -155,6 +136,39 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
   };
   writeFileSync(labJsonPath(), JSON.stringify(desc, null, 2));
   return desc;
+}
+
+/**
+ * Namespaces, links to the router, forwarding sysctls and the router's BIRD: the part of the lab
+ * both the file-fed lab and the control-plane lab share. `perEdge` adds links of a variant's own.
+ */
+export async function buildNetwork(dir: string, log: (m: string) => void, perEdge?: (e: Edge) => Promise<void>): Promise<{ routerPid: number }> {
+  for (const ns of allNamespaces()) await createNamespace(ns);
+  await sysctl(ROUTER_NS, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
+  for (const c of clients) await connectToRouter(c.ns, c.link);
+  for (const e of edges) {
+    await connectToRouter(e.ns, e.link);
+    await sysctl(e.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.up0.rp_filter': '0' });
+    if (perEdge) await perEdge(e);
+  }
+  for (const b of backends) await connectToRouter(b.ns, b.link);
+  log('namespaces and links up');
+  const routerPid = await startRouterBird(edges, routerBirdPaths(dir));
+  log(`router BIRD running (pid ${routerPid})`);
+  return { routerPid };
+}
+
+/** Prepares every backend with the kit for `anycast` (none: leave unprepared) and starts its HTTP server. */
+export async function startBackends(dir: string, anycast: string[], log: (m: string) => void): Promise<LabDescription['backends']> {
+  const out: LabDescription['backends'] = [];
+  for (const b of backends) {
+    if (anycast.length) await prepareBackend(b, anycast);
+    const pid = spawnBackendServer(b.name);
+    out.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
+  }
+  for (const b of backends) await waitForBackendServer(b.name);
+  log(anycast.length ? 'backends prepared by the kit and serving HTTP' : 'backends serving HTTP');
+  return out;
 }
 
 function backendByName(name: string): Backend {

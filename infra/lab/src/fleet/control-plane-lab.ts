@@ -2,14 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isAlive, nsRun, waitFor, WaitAborted } from '../exec';
-import { connectToRouter, createNamespace, sysctl } from '../netns';
-import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from '../paths';
+import { labDir, labJsonPath, REGISTER, REPO_ROOT } from '../paths';
 import { readPidFile, readTracked, spawnTracked, stopPid } from '../processes';
-import { bgpStates, kernelNextHops, startRouterBird } from '../router-bird';
-import { allNamespaces, Backend, backends, clients, Edge, edges, FLEET_SEED, ROUTER_NS, SERVICE_PORT, UNCONFIGURED_PORT } from '../topology';
+import { bgpStates, kernelNextHops } from '../router-bird';
+import { allNamespaces, backends, clients, Edge, edges, FLEET_SEED, ROUTER_NS, SERVICE_PORT } from '../topology';
 import { agentStatus, AgentStatus, AGENT_PORT, edgeFiles, renderAgentConfig } from '../agent';
 import { prepareBackend } from '../backend-prep';
-import { edgeByName, LabDescription, routerBirdPaths, stopLab } from '../lab';
+import { buildNetwork, edgeByName, LabDescription, routerBirdPaths, startBackends, stopLab } from '../lab';
 import { ApiClient, listAll } from './api-client';
 import { connectToRoot, MgmtLink, mgmtLinks, removeRootLinks } from './mgmt';
 
@@ -124,11 +123,6 @@ export async function prepareLabBackends(anycast: string[]): Promise<void> {
   for (const b of backends) await prepareBackend(b, anycast);
 }
 
-function spawnBackendServer(b: Backend): number {
-  const args = ['-r', REGISTER, join(PROCS_DIR, 'backend-server.ts'), b.name, String(SERVICE_PORT), String(UNCONFIGURED_PORT)];
-  return spawnTracked(`http-${b.name}`, b.ns, process.execPath, args, join(labDir(), `${b.name}-http.log`)).pid;
-}
-
 /** Registers the edge's agent from inside its namespace with a fresh bootstrap token (the real register CLI). */
 async function registerAgent(operator: ApiClient, e: ControlPlaneEdge): Promise<void> {
   const { token } = await operator.must<{ token: string }>('POST', `/v1/admin/fleet/edge-nodes/${e.nodeId}/bootstrap-tokens`);
@@ -148,31 +142,10 @@ export async function startControlPlaneLab(o: ControlPlaneLabOptions): Promise<C
   mkdirSync(dir, { recursive: true });
   const links = mgmtLinks();
 
-  for (const ns of allNamespaces()) await createNamespace(ns);
-  await sysctl(ROUTER_NS, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
-  for (const c of clients) await connectToRouter(c.ns, c.link);
-  for (const e of edges) {
-    await connectToRouter(e.ns, e.link);
-    await sysctl(e.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.up0.rp_filter': '0' });
-    await connectToRoot(e, links.get(e.name)!);
-  }
-  for (const b of backends) await connectToRouter(b.ns, b.link);
-  log('namespaces, links and management links up');
-
+  const { routerPid } = await buildNetwork(dir, log, (e) => connectToRoot(e, links.get(e.name)!));
   const rb = routerBirdPaths(dir);
-  const routerPid = await startRouterBird(edges, rb);
-  log(`router BIRD running (pid ${routerPid})`);
-
-  const backendOut: LabDescription['backends'] = [];
-  for (const b of backends) {
-    if (o.anycast?.length) await prepareBackend(b, o.anycast);
-    const pid = spawnBackendServer(b);
-    backendOut.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
-  }
-  for (const b of backends) {
-    await waitFor(`${b.name} HTTP server`, async () => (await nsRun(b.ns, 'curl', ['-sf', '-m', '1', `http://${b.link.peerV4}:${SERVICE_PORT}/health`], { allowFail: true })).code === 0, 30_000, 200);
-  }
-  log('backends serving HTTP');
+  // Without service addresses yet the backends are only started; the local fleet prepares them later.
+  const backendOut = await startBackends(dir, o.anycast ?? [], log);
 
   const cpEdges: ControlPlaneEdge[] = [];
   for (const edge of edges) {
