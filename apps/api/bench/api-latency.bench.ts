@@ -9,8 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { createScratchDatabase } from '@anyfront/testing';
-import Redis from 'ioredis';
+import { createScratchDatabase, deleteQueuePrefix } from '@anyfront/testing';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -158,16 +157,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     agent.destroy();
-    const redis = new Redis(REDIS_URL);
-    for (const pattern of [`${queuePrefix}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    await redis.quit();
+    await deleteQueuePrefix(REDIS_URL, queuePrefix);
     await scratch.drop();
   }
 }

@@ -3,8 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { createScratchDatabase } from '@anyfront/testing';
-import Redis from 'ioredis';
+import { createScratchDatabase, deleteQueuePrefix } from '@anyfront/testing';
 import { Pool } from 'pg';
 
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -109,14 +108,7 @@ export async function startStack(workerEnv: Record<string, string> = {}): Promis
     child.kill('SIGTERM');
     await Promise.all([child, ...workers].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
     await db.end();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteQueuePrefix(REDIS_URL, queuePrefix);
     await scratch.drop();
   };
   try {

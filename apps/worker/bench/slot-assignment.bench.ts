@@ -12,7 +12,7 @@ import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfron
 import { createScratchDatabase } from '../src/testing/scratch-db';
 import { createOrganization, createPendingService, seedPools } from '../src/testing/fleet-fixtures';
 import { startWorkerProcesses, stopWorkerProcesses } from '../src/testing/worker-processes';
-import { deleteQueuePrefix } from '../src/testing/redis-cleanup';
+import { deleteQueuePrefix } from '@anyfront/testing';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

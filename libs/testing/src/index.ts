@@ -6,3 +6,4 @@ export * from './accounts';
 export * from './database';
 export * from './unique';
 export * from './fleet-fixtures';
+export * from './redis';

@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { maglevTableSize } from '@anyfront/maglev';
 import { randomPoolPrefix, signup, uniqueSuffix, type TestAccount } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
@@ -41,14 +40,7 @@ describe('backends API', () => {
     await t?.dataSource.query(`DELETE FROM edge_nodes WHERE pop_id = ANY($1::uuid[])`, [popIds]);
     await t?.dataSource.query(`DELETE FROM pools WHERE id = ANY($1::uuid[])`, [poolIds]);
     await t?.dataSource.query(`DELETE FROM pops WHERE id = ANY($1::uuid[])`, [popIds]);
-    // Services created here enqueued slot assignment under each app's own queue prefix.
-    for (const app of [t, strict]) {
-      if (!app) continue;
-      const redis = new Redis(app.config.redisUrl);
-      const keys = await redis.keys(`${app.config.queuePrefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    }
+    // close() also deletes the slot-assignment queues each app created under its own prefix.
     await strict?.close();
     await t?.close();
   });

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { createScratchDatabase, operator, signup, type TestAccount } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
@@ -42,13 +41,7 @@ describe('slot assignment through the API and a worker process', () => {
       await exited;
       clearTimeout(timer);
     }
-    if (t) {
-      // The worker's queues (slot assignment, fleet sync, traffic roll-up) live under this app's own prefix.
-      const redis = new Redis(t.config.redisUrl);
-      const keys = await redis.keys(`${t.config.queuePrefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    }
+    // close() deletes the app's queue prefix, which the worker shared (slot assignment, fleet sync, roll-up).
     await t?.close();
     await scratch?.drop();
   });

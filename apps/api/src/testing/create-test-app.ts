@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, type TestTarget } from '@anyfront/testing';
-import Redis from 'ioredis';
+import { deleteRedisKeys, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, type TestTarget } from '@anyfront/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
@@ -52,22 +51,4 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
       await deleteRedisKeys(config.redisUrl, [`${config.redisKeyPrefix}*`, `${config.queuePrefix}:*`]);
     },
   };
-}
-
-/** Removes what a test app left in Redis (rate-limit counters, queues), so runs do not pile up keys. */
-async function deleteRedisKeys(url: string, patterns: string[]): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true });
-  try {
-    await redis.connect();
-    for (const pattern of patterns) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
 }

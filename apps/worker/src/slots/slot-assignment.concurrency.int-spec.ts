@@ -5,7 +5,7 @@ import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfron
 import { slotIndexOf } from '@anyfront/domain';
 import { createScratchDatabase } from '../testing/scratch-db';
 import { createOrganization, createPendingService, seedPools } from '../testing/fleet-fixtures';
-import { deleteQueuePrefix } from '../testing/redis-cleanup';
+import { deleteQueuePrefix } from '@anyfront/testing';
 import { type WorkerProcess, startWorkerProcesses, stopWorkerProcesses } from '../testing/worker-processes';
 
 const SERVICES = 500;

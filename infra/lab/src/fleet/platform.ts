@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as argon2 from 'argon2';
-import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { createScratchDatabase, testRedisUrl } from '@anyfront/testing';
+import { createScratchDatabase, deleteQueuePrefix, testRedisUrl } from '@anyfront/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the worker's own test helper starts real worker processes
 import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from '../../../../apps/worker/src/testing/worker-processes';
 import { REGISTER, REPO_ROOT } from '../paths';
@@ -70,14 +69,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
     api.kill('SIGTERM');
     await exited(api);
     await db.end().catch(() => undefined);
-    const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteQueuePrefix(redisUrl, prefix);
     await scratch.drop();
   };
 
