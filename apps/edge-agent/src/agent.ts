@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import type { HealthCheck } from '@anyfront/contracts';
+import { renderBirdConfig } from '@anyfront/dataplane';
 import type { AgentConfig } from './config';
 import { Executor, ProcessExecutor } from './io/exec';
 import { NftClient } from './io/nft-client';
@@ -69,7 +70,6 @@ export class Agent {
   async start(): Promise<number> {
     if (this.bird && this.config.bird?.spawn && !this.config.dry_run) {
       // Start BIRD with every static disabled: nothing is announced before the data plane is programmed.
-      const { renderBirdConfig } = await import('@anyfront/dataplane');
       const b = this.config.bird;
       await this.bird.writeConfig(renderBirdConfig({ routerId: b.router_id, localAs: b.local_as, neighbors: b.neighbors, bfd: b.bfd, holdTime: b.hold_time, keepaliveTime: b.keepalive_time, pools: [], announce: false }));
       await this.bird.spawn();

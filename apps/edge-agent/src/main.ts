@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { desiredStateSchema } from '@anyfront/contracts';
-import { buildRouting, EMPTY_INVENTORY, renderBirdConfig, renderNftChange, renderRoutingChange } from '@anyfront/dataplane';
+import { allocateMarks, buildPlan, buildRouting, emptyAllocation, EMPTY_INVENTORY, renderBirdConfig, renderNftChange, renderRoutingChange, wantedMarkKeys } from '@anyfront/dataplane';
 import { ConfigError, loadAgentConfig } from './config';
 import { Agent } from './agent';
 
@@ -42,7 +42,6 @@ async function main(): Promise<void> {
 async function render(config: ReturnType<typeof loadAgentConfig>): Promise<void> {
   if (!config.desired_state_file) throw new ConfigError('render needs --desired-state <path>');
   const state = desiredStateSchema.parse(JSON.parse(readFileSync(config.desired_state_file, 'utf8')));
-  const { allocateMarks, emptyAllocation, wantedMarkKeys, buildPlan } = await import('@anyfront/dataplane');
   const marks = allocateMarks(emptyAllocation(config.mark_base, config.mark_count), wantedMarkKeys(state));
   const plan = buildPlan(state, marks, () => undefined, { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, probePortBase: config.health.source_port_base });
   const sources = { ipv4: state.node.tunnel_source_ipv4 ?? config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? config.tunnel_source_ipv6 };

@@ -1,4 +1,4 @@
-import { operator, signup, uniqueSuffix, type Agent } from '@anyfront/testing';
+import { bearerAgent, operator, signup, uniqueSuffix, type Agent } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -186,7 +186,7 @@ describe('rate limiting', () => {
       // The same key used against both instances is counted once.
       const codes: number[] = [];
       for (let i = 0; i < 3; i++) codes.push((await a.bearer.get('/v1/me')).status);
-      const viaTwo = (await import('@anyfront/testing')).bearerAgent(two, a.apiKey);
+      const viaTwo = bearerAgent(two, a.apiKey);
       for (let i = 0; i < 3; i++) codes.push((await viaTwo.get('/v1/me')).status);
       expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
       const limited = await viaTwo.get('/v1/me');

@@ -6,6 +6,8 @@ import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { desiredStateSchema, JobName, QueueName, type DesiredState } from '@anyfront/contracts';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
+import { createDataSource } from '@anyfront/db';
+import { markNodesStale } from '@anyfront/domain';
 import { workerModule } from '../worker.module';
 import { notifyFleetChange } from './enqueue-sync';
 
@@ -79,7 +81,6 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
   beforeAll(async () => {
     await migrateTestDatabase();
     await agent.start();
-    const { createDataSource } = await import('@anyfront/db');
     ds = createDataSource(testDatabaseUrl(), { poolSize: 4 });
     await ds.initialize();
     queue = new Queue(QueueName.FleetSync, { connection: { url: testRedisUrl() }, prefix });
@@ -185,7 +186,6 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const node = await registeredNode(pop.id);
     await fx.service(await fx.organization(), [pool]);
     // Mark stale without enqueueing (as if Redis had lost the job).
-    const { markNodesStale } = await import('@anyfront/domain');
     await markNodesStale(ds, [node]);
     if (!worker) await startWorker();
     await until('the sweep to sync the node', async () => (await fleetRow(node)).applied_generation > 0);
