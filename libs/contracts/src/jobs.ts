@@ -1,4 +1,4 @@
-import { JobName } from './queues';
+import { JobName, syncEdgeNodeJobId } from './queues';
 
 export interface AssignSlotsJobData {
   serviceId: string;
@@ -38,3 +38,8 @@ export const FLEET_SYNC_JOB_OPTIONS = {
   removeOnComplete: true,
   removeOnFail: true,
 } as const;
+
+/** The one sync job of an edge node, as every producer (API, slot assignment, sweep) adds it. */
+export function syncEdgeNodeJob(edgeNodeId: string) {
+  return { name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } } as const;
+}

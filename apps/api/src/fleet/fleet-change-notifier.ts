@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { FLEET_SYNC_JOB_OPTIONS, JobName, QueueName, syncEdgeNodeJobId } from '@anyfront/contracts';
+import { QueueName, syncEdgeNodeJob } from '@anyfront/contracts';
 import { affectedNodes, type FleetChange, markNodesStale } from '@anyfront/domain';
 
 /**
@@ -47,9 +47,7 @@ export class FleetChangeNotifier {
   async enqueue(nodeIds: string[]): Promise<void> {
     if (!nodeIds.length) return;
     try {
-      await this.queue.addBulk(
-        nodeIds.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })),
-      );
+      await this.queue.addBulk(nodeIds.map(syncEdgeNodeJob));
     } catch (err) {
       // The nodes are marked stale in Postgres; the worker's sweep and the agents' pulls still converge.
       this.log.warn(`could not enqueue fleet sync for ${nodeIds.length} node(s): ${(err as Error).message}`);

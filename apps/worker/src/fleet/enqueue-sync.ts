@@ -1,11 +1,11 @@
 import type { Queue } from 'bullmq';
-import { FLEET_SYNC_JOB_OPTIONS, JobName, syncEdgeNodeJobId } from '@anyfront/contracts';
+import { syncEdgeNodeJob } from '@anyfront/contracts';
 import { affectedNodes, type FleetChange, markNodesStale, type SqlRunner } from '@anyfront/domain';
 
 /** One sync job per node, with the node's fixed job id (an id already queued absorbs the add). */
 export async function enqueueNodeSyncs(queue: Queue, nodeIds: string[]): Promise<void> {
   if (!nodeIds.length) return;
-  await queue.addBulk(nodeIds.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })));
+  await queue.addBulk(nodeIds.map(syncEdgeNodeJob));
 }
 
 /**

@@ -3,8 +3,8 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { FLEET_SYNC_JOB_OPTIONS, type JobPayload, JobName, QueueName, syncEdgeNodeJobId } from '@anyfront/contracts';
-import { affectedNodes, markNodesStale } from '@anyfront/domain';
+import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
+import { notifyFleetChange } from '../fleet/enqueue-sync';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { SlotAssigner } from './slot-assigner';
 import { enqueueWaitingServices } from './waiting-services';
@@ -59,11 +59,7 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
    */
   private async announce(serviceId: string): Promise<void> {
     try {
-      const nodes = await markNodesStale(this.dataSource, await affectedNodes(this.dataSource, { serviceIds: [serviceId] }));
-      if (!nodes.length) return;
-      await this.fleetQueue.addBulk(
-        nodes.map((edgeNodeId) => ({ name: JobName.SyncEdgeNode, data: { edgeNodeId }, opts: { ...FLEET_SYNC_JOB_OPTIONS, jobId: syncEdgeNodeJobId(edgeNodeId) } })),
-      );
+      await notifyFleetChange(this.dataSource, this.fleetQueue, { serviceIds: [serviceId] });
     } catch (err) {
       this.log.warn(`service ${serviceId}: could not notify the fleet: ${(err as Error).message}`);
     }

@@ -1,6 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import { DESIRED_STATE_VERSION, type DesiredState, type ServiceState } from '@anyfront/contracts';
 import { maglevTableSize } from '@anyfront/maglev';
+import type { HealthCheck } from '../service/health-check';
 import { parsePortRange } from '../service/listeners';
 import { canonicalJson, sha256Hex } from './canonical-json';
 
@@ -33,15 +34,7 @@ export interface FleetServiceInput {
   listeners: { protocol: 'tcp' | 'udp'; ports: string }[];
   hashMode: 'five_tuple' | 'client_ip';
   encapsulation: 'srv6' | 'ipip' | 'ip6ip6' | 'gue';
-  healthCheck: {
-    protocol: 'tcp' | 'http';
-    port: number;
-    path: string | null;
-    interval_seconds: number;
-    timeout_seconds: number;
-    healthy_threshold: number;
-    unhealthy_threshold: number;
-  };
+  healthCheck: HealthCheck;
   addresses: { address: string; family: 4 | 6; poolId: string; state: 'assigned' | 'quarantined' }[];
   /** The service's stored high-water table size (0 when none): M never shrinks when backends go. */
   maglevTableSizeFloor?: number;
