@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config';
 import type { Principal } from './principal';
-import { hashApiKey, hashSessionToken } from './tokens';
+import { API_KEY_PREFIX, hashApiKey, hashSessionToken } from './tokens';
 
 /** Resolves a session cookie or an API key to a Principal. One query per request. */
 @Injectable()
@@ -37,6 +37,9 @@ export class CredentialsService {
   }
 
   async fromApiKey(secret: string): Promise<Principal | null> {
+    // Every API key carries the prefix; other bearer tokens (edge-node credentials on every agent
+    // call, garbage) cannot match, so they cost no query.
+    if (!secret.startsWith(API_KEY_PREFIX)) return null;
     const rows: Array<{ id: string; organization_id: string; role: 'owner' | 'member' }> = await this.ds.query(
       // last_used_at is written at most once a minute per key, so busy keys do not turn every read into a write.
       `WITH k AS (
