@@ -7,9 +7,9 @@
 // REDIS_URL (default redis://127.0.0.1:6379).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { createScratchDatabase, deleteQueuePrefix } from '@anyfront/testing';
+import { freePort } from './fleet-bench-support';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -68,15 +68,6 @@ async function fixedRate(name: string, port: number, make: (i: number) => [strin
   const q = (f: number) => latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))];
   const achieved = total / ((performance.now() - start) / 1000);
   return { name, p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1], n: total, achieved, statuses: Object.fromEntries(statuses) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitHealthy(port: number, child: ChildProcess): Promise<void> {
