@@ -14,7 +14,8 @@ async function databaseUrl() {
     stops.push(pg.stop);
     base = pg.url;
   }
-  return ensureDatabase(base, 'anyfront_test', { fresh: true });
+  // ANYFRONT_TEST_DB lets several checkouts on one machine test side by side.
+  return ensureDatabase(base, process.env.ANYFRONT_TEST_DB ?? 'anyfront_test', { fresh: true });
 }
 async function redisUrl() {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
