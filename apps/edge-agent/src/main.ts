@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 /** Pure rendering of a desired state against an empty node, for operators and debugging. */
-async function render(config: ReturnType<typeof loadAgentConfig>): Promise<void> {
+function render(config: ReturnType<typeof loadAgentConfig>): void {
   if (!config.desired_state_file) throw new ConfigError('render needs --desired-state <path>');
   const state = desiredStateSchema.parse(JSON.parse(readFileSync(config.desired_state_file, 'utf8')));
   const marks = allocateMarks(emptyAllocation(config.mark_base, config.mark_count), wantedMarkKeys(state));

@@ -7,3 +7,5 @@ export * from './database';
 export * from './unique';
 export * from './fleet-fixtures';
 export * from './redis';
+export * from './wait';
+export * from './processes';

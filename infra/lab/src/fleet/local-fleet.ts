@@ -12,8 +12,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { Pool } from 'pg';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the demo seed's logins are the local fleet's operator: one source of truth
-import { DEMO } from '../../../../apps/api/src/cli/demo-data';
+import { DEMO } from '@anyfront/contracts';
+import { waitFor } from '../exec';
 import { labDir } from '../paths';
 import { backends, clients } from '../topology';
 import { ApiClient } from './api-client';
@@ -25,14 +25,8 @@ import { localFleetInstructions, labPrerequisites } from './local-fleet-text';
 const POPS = { edge1: 'ams', edge2: 'nyc' };
 const say = (m: string): void => { process.stdout.write(`[fleet] ${m}\n`); };
 
-async function waitForApi(apiUrl: string): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try { if ((await fetch(new URL('/v1/health', apiUrl))).status === 200) return; } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`the API at ${apiUrl} did not answer /v1/health within 180 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const waitForApi = (apiUrl: string): Promise<boolean> =>
+  waitFor(`the API at ${apiUrl} to answer /v1/health`, async () => (await fetch(new URL('/v1/health', apiUrl))).status === 200, 180_000, 500);
 
 /** Every assigned anycast address the lab routes, with its service and whether a lab backend serves it (read from Postgres). */
 async function assignedAddresses(db: Pool): Promise<{ address: string; service: string; id: string; lab_backend: boolean }[]> {
@@ -54,7 +48,7 @@ async function main(): Promise<void> {
     try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; }
   });
 
-  let teardown: () => Promise<void> = async () => undefined;
+  let teardown: () => Promise<void> = () => Promise.resolve();
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
