@@ -11,8 +11,10 @@
  * addresses), ANYFRONT_LOCAL_FLEET_MODE=dry-run to force the dry-run fleet.
  */
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { Pool } from 'pg';
 import { DEMO } from '@anyfront/contracts';
+import { createLogger } from '@anyfront/logging';
 import { waitFor } from '../exec';
 import { labDir } from '../paths';
 import { backends, clients } from '../topology';
@@ -23,7 +25,39 @@ import { hostOf, LAB_ROUTED_PREFIXES, labReachable } from './lab-addresses';
 import { localFleetInstructions, labPrerequisites } from './local-fleet-text';
 
 const POPS = { edge1: 'ams', edge2: 'nyc' };
-const say = (m: string): void => { process.stdout.write(`[fleet] ${m}\n`); };
+// JSON lines like every app (npm start shows them as `fleet │ ...` and keeps them in .data/logs/fleet.log).
+const log = createLogger({ app: 'fleet', level: 'info' });
+const say = (m: string): void => log.info(m);
+
+/**
+ * Re-emits an agent's log file on stdout as that edge's lines (app = the edge's name), so npm start
+ * shows them as `edge1 │ ...` and keeps them in .data/logs/edge1.log. Returns a stop function.
+ */
+function followAgentLog(edge: string, file: string): () => void {
+  let offset = 0;
+  let partial = '';
+  const read = (): void => {
+    let size: number;
+    try { size = statSync(file).size; } catch { return; }
+    if (size < offset) offset = 0; // truncated: start over
+    if (size === offset) return;
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    closeSync(fd);
+    offset = size;
+    const lines = (partial + buf.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines.filter((l) => l.trim())) {
+      let entry: Record<string, unknown>;
+      try { entry = JSON.parse(line) as Record<string, unknown>; } catch { entry = { level: 30, msg: line }; }
+      process.stdout.write(`${JSON.stringify({ ...entry, app: edge })}\n`);
+    }
+  };
+  read();
+  watchFile(file, { interval: 500 }, read);
+  return () => unwatchFile(file, read);
+}
 
 const waitForApi = (apiUrl: string): Promise<boolean> =>
   waitFor(`the API at ${apiUrl} to answer /v1/health`, async () => (await fetch(new URL('/v1/health', apiUrl))).status === 200, 180_000, 500);
@@ -62,26 +96,32 @@ async function main(): Promise<void> {
   if (missing) {
     say(`no lab (${missing}): starting 2 edge agents with a dry-run data plane instead. They register with the API, pull and report deploy status; they change nothing in the kernel, send no probes and no traffic.`);
     const fleet = await startDryRunFleet({ apiUrl, operator, dir: `${labDir()}-dry-run`, popCodes: POPS, log: say });
-    teardown = fleet.stop;
-    say(`dry-run agents: ${fleet.agents.map((a) => `${a.name} (${a.url}/v1/status)`).join(', ')}. Run npm start as root on Linux with iproute2, nftables and bird2 for a real local fleet.`);
+    const unfollow = fleet.agents.map((a) => followAgentLog(a.name, a.log));
+    teardown = async () => { unfollow.forEach((f) => f()); await fleet.stop(); };
+    log.info({ instructions: `2 dry-run agents (${missing}): ${fleet.agents.map((a) => `${a.name} (${a.url}/v1/status)`).join(', ')}.
+   They register, pull and report deploy status; they change nothing in the kernel and send no traffic.
+   Run npm start as root on Linux with iproute2, nftables and bird2 for a real local fleet.` }, 'local fleet ready');
     return;
   }
 
   say('building the lab (namespaces, router with BIRD, 3 backends, 2 edges with the real agent) ...');
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
   const timers: NodeJS.Timeout[] = [];
+  const unfollow: (() => void)[] = [];
   teardown = async () => {
     timers.forEach(clearInterval);
+    unfollow.forEach((f) => f());
     await db.end().catch(() => undefined);
     await stopControlPlaneLab(say);
   };
   const lab = await startControlPlaneLab({ apiUrl, operator, popCodes: POPS, log: (m) => say(m) });
   if (stopping) return;
-  process.stdout.write(localFleetInstructions({
+  for (const e of lab.edges) unfollow.push(followAgentLog(e.name, e.log));
+  const instructions = localFleetInstructions({
     apiUrl: apiUrl.replace('127.0.0.1', 'localhost'), apiKey: DEMO.apiKey,
     edges: lab.edges.map((e) => ({ ns: e.ns, pop: e.pop })), clientNs: clients[0].ns,
     backends: backends.map((b) => b.link.peerV6), prefixes: LAB_ROUTED_PREFIXES,
-  }));
+  });
 
   // The backends must hold a service's anycast addresses to answer it (the kit puts them on lo).
   let held = '';
@@ -110,6 +150,7 @@ async function main(): Promise<void> {
   };
   await sync();
   timers.push(setInterval(() => void sync(), 2000));
+  log.info({ instructions }, 'local fleet ready');
 }
 
 main().catch((err: unknown) => {
