@@ -72,7 +72,7 @@ export class NestPinoLogger implements LoggerService {
   fatal(message: unknown, context?: string): void { this.write('fatal', message, context); }
 
   private write(level: 'fatal' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, context?: string): void {
-    if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...(message as object) });
+    if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...(message) });
     else this.logger[level]({ context }, String(message));
   }
 }
