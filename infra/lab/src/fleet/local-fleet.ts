@@ -17,7 +17,8 @@ import { DEMO } from '@anyfront/contracts';
 import { createLogger } from '@anyfront/logging';
 import { waitFor } from '../exec';
 import { labDir } from '../paths';
-import { backends, clients } from '../topology';
+import { agentStatus } from '../agent';
+import { backends, clients, edges } from '../topology';
 import { ApiClient } from './api-client';
 import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab } from './control-plane-lab';
 import { startDryRunFleet } from './dry-run-fleet';
@@ -150,6 +151,15 @@ async function main(): Promise<void> {
   };
   await sync();
   timers.push(setInterval(() => void sync(), 2000));
+  // Ready once every agent has a verdict on every backend: the first health checks change what the
+  // edges program and announce, and those lines belong before the banner, not after it.
+  await waitFor('a health verdict on every backend', async () => {
+    for (const e of edges) {
+      const s = await agentStatus(e);
+      if (s.services.some((x) => x.backends.some((b) => b.enabled && (b.healthy as boolean | null) === null))) return false;
+    }
+    return true;
+  }, 90_000, 1000).catch(() => say('the first health checks are still running'));
   log.info({ instructions }, 'local fleet ready');
 }
 
