@@ -106,9 +106,9 @@ export function applySignal(account: BillingAccount, signal: BillingSignal): Bil
           currentPeriodEnd: null,
           cancelAtPeriodEnd: false,
         };
-        const existing = account.subscriptions[signal.subscriptionId];
-        // Any real subscription event outranks the placeholder, which never replaces one.
-        subscriptions = existing ? subscriptions : { ...subscriptions, [signal.subscriptionId]: { ...placeholder, eventId: '', eventCreated: 0 } };
+        // Stamped before every real event, the placeholder never replaces a real snapshot.
+        const lowest: EventStamp = { eventId: '', eventCreated: 0 };
+        subscriptions = { ...subscriptions, [signal.subscriptionId]: mergeSubscription(account.subscriptions[signal.subscriptionId], placeholder, lowest) };
       }
       return {
         ...account,
