@@ -111,7 +111,11 @@ export function measureUsage(
   validatePeriod(period);
   const segments = priceSegments(book, period);
   const addressSeconds = segments.map(() => ({ v4: 0, v6: 0 }));
-  const trafficBytes = segments.map(() => new Map<Metric, bigint>());
+  // Per segment: region -> slot of its metric, and the bytes per slot (the hot loop avoids building
+  // metric names and map updates per row).
+  const regionSlots = segments.map(() => new Map<string, number>());
+  const slotMetrics = segments.map((): Metric[] => []);
+  const slotBytes = segments.map((): bigint[] => []);
   for (const h of holdings) {
     if (h.organizationId !== organizationId) throw new BillingError(BillingErrorCode.InvalidUsage, `holding of ${h.address} belongs to another organization`);
     validateHolding(h);
@@ -128,15 +132,24 @@ export function measureUsage(
     if (t.hour < period.from || t.hour >= period.to) continue;
     let i = 0;
     while (t.hour >= segments[i].to) i++;
-    const metric = trafficMetric(segments[i].entry, t.region);
-    const m = trafficBytes[i];
-    m.set(metric, (m.get(metric) ?? 0n) + t.bytes);
+    let slot = regionSlots[i].get(t.region);
+    if (slot === undefined) {
+      const metric = trafficMetric(segments[i].entry, t.region);
+      slot = slotMetrics[i].indexOf(metric);
+      if (slot < 0) {
+        slot = slotMetrics[i].push(metric) - 1;
+        slotBytes[i].push(0n);
+      }
+      regionSlots[i].set(t.region, slot);
+    }
+    slotBytes[i][slot] += t.bytes;
   }
   const out: UsageQuantity[] = [];
   segments.forEach((seg, i) => {
     for (const metric of metricsOf(seg.entry)) {
+      const slot = slotMetrics[i].indexOf(metric);
       const quantity =
-        metric === addressMetric(4) ? exactSeconds(addressSeconds[i].v4) : metric === addressMetric(6) ? exactSeconds(addressSeconds[i].v6) : (trafficBytes[i].get(metric) ?? 0n);
+        metric === addressMetric(4) ? exactSeconds(addressSeconds[i].v4) : metric === addressMetric(6) ? exactSeconds(addressSeconds[i].v6) : slot < 0 ? 0n : slotBytes[i][slot];
       if (quantity > 0n) out.push({ metric, priceVersion: seg.entry.version, from: seg.from, to: seg.to, quantity });
     }
   });
