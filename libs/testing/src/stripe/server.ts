@@ -81,7 +81,6 @@ export class StripeTestServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly idempotent = new Map<string, StoredIdempotent>();
-  private readonly inFlight = new Set<string>();
   private faults: StripeFaultRule[] = [];
   private down: StripeFault | null = null;
   private pendingDeliveries: Promise<unknown>[] = [];
@@ -307,19 +306,11 @@ export class StripeTestServer {
           log.replayed = true;
           return send(stored.status, stored.body, { 'Idempotent-Replayed': 'true', 'Idempotency-Key': key });
         }
-        if (this.inFlight.has(key)) {
-          throw new StripeApiError(409, 'idempotency_error', `There is currently another in-progress request using this Stripe API key and idempotency key '${key}'. Retry shortly.`);
-        }
       }
       const route = this.state.routes.find((r) => r.method === method && r.pattern.test(path));
       if (!route) throw new StripeApiError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}). This test server implements only the endpoints Anyfront uses.`);
-      if (key) this.inFlight.add(key);
-      let result: Json;
-      try {
-        result = route.handler(params, route.pattern.exec(path) as RegExpExecArray);
-      } finally {
-        if (key) this.inFlight.delete(key);
-      }
+      // Handlers run synchronously, so two requests with one key never overlap (no 409 case).
+      const result = route.handler(params, route.pattern.exec(path) as RegExpExecArray);
       const payload = JSON.stringify(result);
       // Only results of requests that ran are kept: a validation error may be retried with the same key.
       if (method === 'POST' && key) this.idempotent.set(key, { method, path, fingerprint, status: 200, body: payload, at: now });
