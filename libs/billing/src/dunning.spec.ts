@@ -162,6 +162,16 @@ describe('dunning', () => {
     expect(run([broken], T0, { account }).account).toBe(account);
   });
 
+  it('ignores events about another customer or organization (a wiring bug must not touch this account)', () => {
+    const mine = newBillingAccount('org-1', 'cus_1');
+    const other = { ...failed('evt_1', 'in_1', T0), data: { object: { ...(failed('evt_1', 'in_1', T0).data.object as object), customer: 'cus_2' } } };
+    const r = handleStripeEvent(INITIAL_APPLIED_STATE, mine, other, T0 + 1, GRACE);
+    expect(r.signal).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('cus_2') });
+    expect([r.account, r.transitions]).toEqual([mine, []]);
+    const foreignCheckout = { ...checkoutEvent('evt_2', T0), data: { object: { ...(checkoutEvent('evt_2', T0).data.object as object), client_reference_id: 'org-2' } } };
+    expect(handleStripeEvent(INITIAL_APPLIED_STATE, mine, foreignCheckout, T0, GRACE).transitions).toEqual([]);
+  });
+
   it('accepts the SDK event type (compile-time)', () => {
     const fromSdk = (e: Stripe.Event): StripeEventLike => e;
     expect(typeof fromSdk).toBe('function');

@@ -198,6 +198,19 @@ export function reconcile(
   return { standing, applied: { status: standing.status, plan, hasPaymentMethod: account.hasPaymentMethod }, transitions };
 }
 
+/** A signal about another customer or organization than the account's is a wiring bug: ignore it, say why. */
+function ownedSignal(account: BillingAccount, signal: BillingSignal): BillingSignal {
+  if (signal.kind === 'ignored') return signal;
+  const stamp = { eventId: signal.eventId, eventCreated: signal.eventCreated };
+  if (account.stripeCustomerId && signal.customerId && signal.customerId !== account.stripeCustomerId) {
+    return { ...stamp, kind: 'ignored', type: signal.kind, reason: `customer ${signal.customerId} is not this organization's (${account.stripeCustomerId})` };
+  }
+  if (signal.kind === 'checkout_completed' && signal.organizationId && signal.organizationId !== account.organizationId) {
+    return { ...stamp, kind: 'ignored', type: signal.kind, reason: `checkout session of organization ${signal.organizationId}` };
+  }
+  return signal;
+}
+
 /** One verified webhook event, start to finish: signal, merged account, transitions. */
 export function handleStripeEvent(
   applied: AppliedBillingState,
@@ -206,7 +219,7 @@ export function handleStripeEvent(
   now: number,
   config: DunningConfig = { graceSeconds: DEFAULT_GRACE_SECONDS },
 ): { signal: BillingSignal; account: BillingAccount } & ReturnType<typeof reconcile> {
-  const signal = signalFromStripeEvent(event);
+  const signal = ownedSignal(account, signalFromStripeEvent(event));
   const next = applySignal(account, signal);
   return { signal, account: next, ...reconcile(applied, next, now, config) };
 }
