@@ -77,7 +77,7 @@ console.log(`inputs: ${TEMPLATES} distinct organizations reused for ${ORGS.toLoc
 
 // Warm up both paths once.
 for (const o of templates) {
-  previewInvoice({ organizationId: o.organizationId, plan: 'standard', book, period: month, ...o });
+  previewInvoice({ organizationId: o.organizationId, plan: 'standard', book, period: month, holdings: o.holdings, traffic: o.traffic });
   rawSums(o);
 }
 
