@@ -2,6 +2,7 @@
 // passed `stripe.webhooks.constructEvent` (signature and age); it is still external input, so its
 // shape is checked and anything unexpected becomes an `ignored` signal with a reason, never a throw.
 import { z } from 'zod';
+import { money, type Money } from './money';
 import { isPlanId, type PlanId } from './plans';
 
 export const HANDLED_STRIPE_EVENTS = [
@@ -34,9 +35,9 @@ export interface InvoiceSnapshot {
   readonly status: InvoiceStatus;
   readonly created: number;
   readonly currency: string;
-  /** Minor units, as Stripe sends them. */
-  readonly amountDue: number;
-  readonly amountPaid: number;
+  /** Minor units (Stripe sends integers). */
+  readonly amountDue: Money;
+  readonly amountPaid: Money;
   readonly periodStart: number;
   readonly periodEnd: number;
   readonly subscriptionId: string | null;
@@ -144,8 +145,8 @@ export function signalFromStripeEvent(event: StripeEventLike): BillingSignal {
         status: i.status,
         created: i.created,
         currency: i.currency,
-        amountDue: i.amount_due,
-        amountPaid: i.amount_paid,
+        amountDue: money(BigInt(i.amount_due)),
+        amountPaid: money(BigInt(i.amount_paid)),
         periodStart: i.period_start,
         periodEnd: i.period_end,
         subscriptionId: i.parent?.subscription_details?.subscription ?? null,
