@@ -9,3 +9,4 @@ export * from './fleet-fixtures';
 export * from './redis';
 export * from './wait';
 export * from './processes';
+export * from './stripe';
