@@ -202,7 +202,7 @@ export function previewInvoice(input: PreviewInput): InvoicePreview {
   const subtotal = sumMoney(usageLines.map((l) => l.amount));
   const entry = entryAt(input.book, input.period.from);
   if (!entry) throw new BillingError(BillingErrorCode.NoPriceEffective, `no price book entry is effective at ${isoInstant(input.period.from)}`);
-  const credit = money(-(subtotal < entry.freeAllowance ? subtotal : entry.freeAllowance));
+  const credit = money(-((subtotal < entry.freeAllowance ? subtotal : entry.freeAllowance) as bigint));
   const lines: InvoiceLine[] = [...usageLines];
   if (entry.freeAllowance > 0n) {
     lines.push({ kind: 'allowance', priceVersion: entry.version, allowance: entry.freeAllowance, amount: credit, description: 'Free monthly allowance' });

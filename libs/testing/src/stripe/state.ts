@@ -280,7 +280,7 @@ export class StripeState {
     }
     const lookupKey = str(p, 'lookup_key') ?? null;
     if (lookupKey && [...this.prices.values()].some((x) => x.lookup_key === lookupKey && x.active)) {
-      throw invalid(`A price (\`${[...this.prices.values()].find((x) => x.lookup_key === lookupKey)?.id}\`) already uses the lookup key \`${lookupKey}\`.`, 'lookup_key');
+      throw invalid(`A price (\`${String([...this.prices.values()].find((x) => x.lookup_key === lookupKey)?.id)}\`) already uses the lookup key \`${lookupKey}\`.`, 'lookup_key');
     }
     const id = this.newId('price');
     const price: Json = {
@@ -584,7 +584,7 @@ export class StripeState {
         object: 'line_item',
         amount: toJsonNumber(amount),
         currency: price.currency,
-        description: `${quantity} × ${product?.name ?? price.product} (at ${price.unit_amount_decimal} / unit)`,
+        description: `${quantity} × ${String(product?.name ?? price.product)} (at ${String(price.unit_amount_decimal)} / unit)`,
         discount_amounts: [],
         discountable: true,
         discounts: [],
@@ -651,7 +651,7 @@ export class StripeState {
     if (!sub || sub.status === 'canceled') throw invalid('No upcoming invoices for customer.', 'customer', 'invoice_upcoming_none');
     if (customerId && sub.customer !== customerId) throw invalid('The subscription does not belong to this customer.', 'subscription');
     const { from, to } = this.currentPeriod(sub);
-    return { id: `upcoming_${sub.id}`, ...this.computeInvoice(sub, from, to), status: 'draft', created: this.o.now(), billing_reason: 'upcoming', hosted_invoice_url: null };
+    return { id: `upcoming_${String(sub.id)}`, ...this.computeInvoice(sub, from, to), status: 'draft', created: this.o.now(), billing_reason: 'upcoming', hosted_invoice_url: null };
   }
 
   private listInvoices(p: Params): Json {
@@ -702,7 +702,7 @@ export class StripeState {
   /** Test control: the invoice's payment succeeds (e.g. the customer updated the card). */
   payInvoice(invoiceId: string): Json {
     const invoice = this.get(this.invoices, 'invoice', invoiceId);
-    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${invoice.status}, not open.`, 'invoice');
+    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${String(invoice.status)}, not open.`, 'invoice');
     Object.assign(invoice, {
       status: 'paid',
       amount_paid: invoice.amount_due,
@@ -719,7 +719,7 @@ export class StripeState {
   /** Test control: a payment attempt of the invoice fails. */
   failInvoicePayment(invoiceId: string): Json {
     const invoice = this.get(this.invoices, 'invoice', invoiceId);
-    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${invoice.status}, not open.`, 'invoice');
+    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${String(invoice.status)}, not open.`, 'invoice');
     Object.assign(invoice, { attempted: true, attempt_count: (invoice.attempt_count as number) + 1, next_payment_attempt: this.o.now() + 3 * DAY });
     this.o.emit('invoice.payment_failed', invoice);
     return invoice;
@@ -774,7 +774,7 @@ export class StripeState {
    */
   completeCheckoutSession(id: string): Json {
     const session = this.get(this.checkoutSessions, 'checkout.session', id);
-    if (session.status !== 'open') throw invalid(`Checkout session ${id} is ${session.status}.`, 'id');
+    if (session.status !== 'open') throw invalid(`Checkout session ${id} is ${String(session.status)}.`, 'id');
     const input = this.checkoutInputs.get(id) as { lineItems: Params[]; subscriptionData: Params };
     const customerId = (session.customer as string | null) ?? (this.createCustomer({}).id as string);
     const customer = this.customer(customerId);
