@@ -1,5 +1,6 @@
 // The static gates `npm test` runs before any suite (also `npm run typecheck` / `npm run lint`):
-// - typecheck: tsc over the whole tree (tsconfig.json), incremental (tsc's own build info, sound);
+// - typecheck: tsc over the whole tree (tsconfig.json) and over the production sources with
+//   noUncheckedIndexedAccess (tsconfig.src.json), incremental (tsc's own build info, sound);
 // - lint: ESLint, type-aware, with the Nx module-boundary rule. That rule reads the cached Nx project
 //   graph and silently skips itself when there is none, so the graph is computed first. A lint run
 //   is skipped only when every input (all files git sees, configs, lock file) is byte for byte the
@@ -40,9 +41,14 @@ function lintInputsHash() {
   return h.digest('hex');
 }
 
+/** tsconfig.json: the whole tree; tsconfig.src.json: production sources with noUncheckedIndexedAccess. */
 async function typecheck() {
   mkdirSync(cacheDir, { recursive: true });
-  return run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', path.join(cacheDir, 'tsconfig.tsbuildinfo')]);
+  const results = [];
+  for (const project of ['tsconfig.json', 'tsconfig.src.json']) {
+    results.push(await run(bin('tsc'), ['-p', project, '--noEmit', '--incremental', '--tsBuildInfoFile', path.join(cacheDir, `${project}.tsbuildinfo`)]));
+  }
+  return { ok: results.every((r) => r.ok), out: results.map((r) => r.out).join(''), seconds: results.reduce((t, r) => t + r.seconds, 0) };
 }
 
 async function lint() {

@@ -56,6 +56,8 @@ export interface LinkCounters { rxBytes: number; txBytes: number; rxPackets: num
 
 export async function linkCounters(ns: string, ifname: string): Promise<LinkCounters> {
   const { stdout } = await run('ip', ['-n', ns, '-j', '-s', 'link', 'show', 'dev', ifname]);
-  const s = (JSON.parse(stdout) as { stats64: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }[])[0].stats64;
+  const link = (JSON.parse(stdout) as { stats64: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }[])[0];
+  if (!link) throw new Error(`no link ${ifname} in ${ns}`);
+  const s = link.stats64;
   return { rxBytes: s.rx.bytes, txBytes: s.tx.bytes, rxPackets: s.rx.packets, txPackets: s.tx.packets };
 }

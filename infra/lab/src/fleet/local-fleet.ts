@@ -105,6 +105,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  const client = clients[0];
+  if (!client) throw new Error('the lab topology has no client');
   say('building the lab (namespaces, router with BIRD, 3 backends, 2 edges with the real agent) ...');
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
   const timers: NodeJS.Timeout[] = [];
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
   for (const e of lab.edges) unfollow.push(followAgentLog(e.name, e.log));
   const instructions = localFleetInstructions({
     apiUrl: apiUrl.replace('127.0.0.1', 'localhost'), apiKey: DEMO.apiKey,
-    edges: lab.edges.map((e) => ({ ns: e.ns, pop: e.pop })), clientNs: clients[0].ns,
+    edges: lab.edges.map((e) => ({ ns: e.ns, pop: e.pop })), clientNs: client.ns,
     backends: backends.map((b) => b.link.peerV6), prefixes: LAB_ROUTED_PREFIXES,
   });
 
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       // Once a service has a lab backend, say how to reach it (once per address).
       for (const r of rows.filter((x) => x.lab_backend && !announced.has(x.address))) {
         announced.add(r.address);
-        say(`service ${r.service} (${r.id}): try  ip netns exec ${clients[0].ns} curl http://${hostOf(r.address)}/whoami`);
+        say(`service ${r.service} (${r.id}): try  ip netns exec ${client.ns} curl http://${hostOf(r.address)}/whoami`);
       }
     } catch (e) {
       say(`backend address sync failed (retrying): ${(e as Error).message}`);

@@ -49,8 +49,10 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
     await db.query('INSERT INTO users (email, password_hash, is_operator) VALUES ($1, $2, true)', [email, await argon2.hash(password)]);
     const operator = await ApiClient.login(apiUrl, email, password);
     const startWorker = async (): Promise<AppProcess> => {
-      [worker] = await startWorkerProcesses(1, workerEnv);
-      return worker;
+      const [started] = await startWorkerProcesses(1, workerEnv);
+      if (!started) throw new Error('no worker process started');
+      worker = started;
+      return started;
     };
     await startWorker();
     return {

@@ -14,7 +14,7 @@ import { isIPv6 } from 'node:net';
 interface Job { kind: 'whoami' | 'download' | 'upload' | 'udp'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number; bytes?: number; rate?: number; timeoutMs?: number }
 export interface FlowResult { ok: boolean; backend?: string; client?: string; localPort?: number; bytes?: number; expected?: number; ms: number; error?: string }
 
-const job = JSON.parse(process.argv[2]) as Job;
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const port = job.port ?? 80;
 
 function once(method: string, path: string, opts: { localPort?: number; body?: number; timeoutMs: number; expect?: number }): Promise<FlowResult> {
@@ -74,7 +74,10 @@ async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<Fl
   const out: FlowResult[] = new Array(items.length);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) { const i = next++; out[i] = await fn(items[i]); }
+    for (let i = next++; i < items.length; i = next++) {
+      const item = items[i];
+      if (item !== undefined) out[i] = await fn(item);
+    }
   }));
   return out;
 }

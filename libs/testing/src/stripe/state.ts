@@ -145,6 +145,9 @@ export interface Route {
   handler: (params: Params, match: RegExpExecArray) => Json;
 }
 
+/** The path parameter a route's pattern captures (every pattern below has exactly one group). */
+const param = (m: RegExpExecArray): string => m[1] ?? '';
+
 export class StripeState {
   readonly customers = new Map<string, Json>();
   readonly products = new Map<string, Json>();
@@ -173,27 +176,27 @@ export class StripeState {
 
   readonly routes: Route[] = [
     { method: 'POST', pattern: /^\/v1\/customers$/, handler: (p) => this.createCustomer(p) },
-    { method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, handler: (_p, m) => this.get(this.customers, 'customer', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, handler: (_p, m) => this.get(this.customers, 'customer', param(m)) },
     { method: 'POST', pattern: /^\/v1\/products$/, handler: (p) => this.createProduct(p) },
     { method: 'POST', pattern: /^\/v1\/prices$/, handler: (p) => this.createPrice(p) },
     { method: 'GET', pattern: /^\/v1\/prices$/, handler: (p) => this.listPrices(p) },
-    { method: 'GET', pattern: /^\/v1\/prices\/([^/]+)$/, handler: (_p, m) => this.get(this.prices, 'price', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/prices\/([^/]+)$/, handler: (_p, m) => this.get(this.prices, 'price', param(m)) },
     { method: 'POST', pattern: /^\/v1\/coupons$/, handler: (p) => this.createCoupon(p) },
     { method: 'POST', pattern: /^\/v1\/billing\/meters$/, handler: (p) => this.createMeter(p) },
     { method: 'GET', pattern: /^\/v1\/billing\/meters$/, handler: (p) => this.listMeters(p) },
-    { method: 'GET', pattern: /^\/v1\/billing\/meters\/([^/]+)$/, handler: (_p, m) => this.get(this.meters, 'billing.meter', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/billing\/meters\/([^/]+)$/, handler: (_p, m) => this.get(this.meters, 'billing.meter', param(m)) },
     { method: 'POST', pattern: /^\/v1\/billing\/meter_events$/, handler: (p) => this.createMeterEvent(p) },
     { method: 'POST', pattern: /^\/v1\/subscriptions$/, handler: (p) => this.createSubscription(p) },
-    { method: 'GET', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.subscription(m[1]).object },
-    { method: 'POST', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (p, m) => this.updateSubscription(m[1], p) },
-    { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.cancelSubscription(m[1]) },
+    { method: 'GET', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.subscription(param(m)).object },
+    { method: 'POST', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (p, m) => this.updateSubscription(param(m), p) },
+    { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.cancelSubscription(param(m)) },
     { method: 'POST', pattern: /^\/v1\/invoices\/create_preview$/, handler: (p) => this.previewInvoice(p) },
     { method: 'GET', pattern: /^\/v1\/invoices$/, handler: (p) => this.listInvoices(p) },
-    { method: 'GET', pattern: /^\/v1\/invoices\/([^/]+)$/, handler: (_p, m) => this.get(this.invoices, 'invoice', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/invoices\/([^/]+)$/, handler: (_p, m) => this.get(this.invoices, 'invoice', param(m)) },
     { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, handler: (p) => this.createCheckoutSession(p) },
-    { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, handler: (_p, m) => this.get(this.checkoutSessions, 'checkout.session', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, handler: (_p, m) => this.get(this.checkoutSessions, 'checkout.session', param(m)) },
     { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, handler: (p) => this.createPortalSession(p) },
-    { method: 'GET', pattern: /^\/v1\/events\/([^/]+)$/, handler: (_p, m) => this.get(this.events, 'event', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/events\/([^/]+)$/, handler: (_p, m) => this.get(this.events, 'event', param(m)) },
   ];
 
   private get(map: Map<string, Json>, kind: string, id: string): Json {
@@ -527,6 +530,7 @@ export class StripeState {
     if (changes) {
       previous.items = structuredClone(sub.items);
       const first = items[0];
+      if (!first) throw invalid('The subscription has no items.', 'items');
       changes.forEach((c, i) => {
         const itemId = str(c, 'id');
         if (itemId) {
@@ -636,6 +640,7 @@ export class StripeState {
 
   private currentPeriod(sub: Json): { from: number; to: number } {
     const first = ((sub.items as Json).data as Json[])[0];
+    if (!first) throw invalid(`Subscription ${String(sub.id)} has no items.`, 'items');
     return { from: first.current_period_start as number, to: first.current_period_end as number };
   }
 
