@@ -97,7 +97,10 @@ export async function startApiProcess(env: Record<string, string>, opts: { timeo
  * `env` must name DATABASE_URL, REDIS_URL and QUEUE_PREFIX.
  */
 export async function startWorkerProcesses(count: number, env: Record<string, string>, opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<AppProcess[]> {
-  const workers = Array.from({ length: count }, () => startTsProcess('apps/worker/src/main.ts', env, opts.nodeArgs));
+  // Readiness is the worker's info-level "ready" line: never run it quieter than info.
+  const quiet = ['warn', 'error', 'fatal', 'silent'].includes(env.LOG_LEVEL ?? '');
+  const workerEnv = quiet ? { ...env, LOG_LEVEL: 'info' } : env;
+  const workers = Array.from({ length: count }, () => startTsProcess('apps/worker/src/main.ts', workerEnv, opts.nodeArgs));
   try {
     await Promise.all(workers.map((w) => waitFor(() => `worker ${w.child.pid} to log "ready":\n${w.output().slice(-3000)}`, () => {
       alive(w, `worker ${w.child.pid}`);
