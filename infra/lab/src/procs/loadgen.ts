@@ -72,12 +72,10 @@ function once(method: string, path: string, opts: { localPort?: number; body?: n
 
 async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<FlowResult>): Promise<FlowResult[]> {
   const out: FlowResult[] = new Array(items.length);
-  let next = 0;
+  // One shared iterator is the work queue: each worker takes the next (index, item) pair.
+  const queue = items.entries();
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i];
-      if (item !== undefined) out[i] = await fn(item);
-    }
+    for (const [i, item] of queue) out[i] = await fn(item);
   }));
   return out;
 }
