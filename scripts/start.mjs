@@ -3,11 +3,19 @@
 // and a local redis-server, runs migrations, seeds the demo, then runs api and worker, and a local
 // fleet (infra/lab/src/fleet/local-fleet.ts): as root on Linux with ip/nft/bird the network-namespace
 // lab with real agents registered with this API, elsewhere dry-run agents. ANYFRONT_LOCAL_FLEET=0 skips it.
-import { spawn, spawnSync } from 'node:child_process';
+// Every process logs pino JSON; the full logs go to .data/logs/<app>.log, the terminal shows a
+// readable view (scripts/log-view.mjs) and, once everything is ready, the banner comes last.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 
 ensureInstalled();
+const { createLogView } = await import('./log-view.mjs'); // pino-pretty: present once installed
 
+const logDir = path.join(root, '.data', 'logs');
+const view = createLogView({ dir: logDir, width: 8 });
+const say = (m) => view.say('anyfront', m);
+const started = Date.now();
 const stops = [];
 const children = [];
 let fleet = null;
@@ -26,28 +34,44 @@ async function shutdown(code = 0) {
   for (const c of children) c.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)))));
   for (const stop of stops.reverse()) await stop().catch(() => {});
+  await view.close();
   process.exit(code);
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
+/** Runs a one-off step (migrations, seed); its output goes to its log file, the lines `show` picks to the screen too. */
+function step(name, file, env, show = () => true) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', './scripts/register.js', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      for (const l of out.split('\n')) if (code !== 0 || show(l)) view.line(name, l); else view.file(name).write(`${l}\n`);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${name} failed (exit ${code}); see above and ${path.join(logDir, `${name}.log`)}`));
+    });
+  });
+}
+
 async function main() {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    console.log('[anyfront] DATABASE_URL not set: starting embedded Postgres (data in .data/postgres) ...');
+    say('DATABASE_URL not set: starting embedded Postgres (data in .data/postgres) ...');
     const pg = await startEmbeddedPostgres({ port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
     stops.push(pg.stop);
     databaseUrl = await ensureDatabase(pg.url, 'anyfront');
   }
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
-    console.log('[anyfront] REDIS_URL not set: starting a local redis-server ...');
+    say('REDIS_URL not set: starting a local redis-server ...');
     try {
       const r = await startLocalRedis({ port: Number(process.env.EMBEDDED_REDIS_PORT ?? 6390) });
       stops.push(r.stop);
       redisUrl = r.url;
     } catch (err) {
-      console.error(`[anyfront] ${err.message}`);
+      say(err.message);
       return shutdown(1);
     }
   }
@@ -57,48 +81,83 @@ async function main() {
     REDIS_URL: redisUrl,
     // The demo pools and lab backends use documentation and unique-local ranges.
     ALLOW_DOCUMENTATION_ADDRESSES: process.env.ALLOW_DOCUMENTATION_ADDRESSES ?? 'true',
+    // Everything (request logs are debug) goes to .data/logs; the terminal shows info and above.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug',
   };
-  const ts = (file) => ['-r', './scripts/register.js', file];
-  for (const [what, file] of [['migrations', 'libs/db/src/cli/migrate.ts'], ['demo seed', 'apps/api/src/cli/seed-demo.ts']]) {
-    console.log(`[anyfront] running ${what} ...`);
-    const r = spawnSync(process.execPath, ts(file), { cwd: root, env, stdio: 'inherit' });
-    if (r.status !== 0) {
-      console.error(`[anyfront] ${what} failed (exit ${r.status}).`);
-      return shutdown(1);
-    }
+  let seedOut;
+  try {
+    say('running migrations ...');
+    await step('migrate', 'libs/db/src/cli/migrate.ts', env);
+    say('seeding the demo (logins follow at the end) ...');
+    // The logins are in the banner at the end (and in .data/logs/seed.log).
+    seedOut = await step('seed', 'apps/api/src/cli/seed-demo.ts', env, () => false);
+  } catch (err) {
+    say(err.message);
+    return shutdown(1);
   }
-  for (const [name, file] of [['api', 'apps/api/src/main.ts'], ['worker', 'apps/worker/src/main.ts']]) {
-    const child = spawn(process.execPath, ts(file), { cwd: root, env, stdio: 'inherit' });
+  const port = env.API_PORT ?? '4000';
+  const ready = { api: false, worker: false, fleet: process.env.ANYFRONT_LOCAL_FLEET === '0' ? 'skipped (ANYFRONT_LOCAL_FLEET=0)' : null };
+  let bannerShown = false;
+  const maybeBanner = () => {
+    if (bannerShown || stopping || !ready.api || !ready.worker || ready.fleet === null) return;
+    bannerShown = true;
+    process.stdout.write(banner({ port, databaseUrl, redisUrl, seedOut, fleet: ready.fleet, seconds: Math.round((Date.now() - started) / 1000) }));
+  };
+  for (const [name, file, isReady] of [
+    ['api', 'apps/api/src/main.ts', (l) => /^API listening on/.test(l.msg ?? '')],
+    ['worker', 'apps/worker/src/main.ts', (l) => /^ready: pid/.test(l.msg ?? '')],
+  ]) {
+    const child = spawn(process.execPath, ['-r', './scripts/register.js', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    view.attach(name, child, (l) => { if (!ready[name] && isReady(l)) { ready[name] = true; maybeBanner(); } });
     child.once('exit', (code) => {
       if (!stopping) {
-        console.error(`[anyfront] ${name} exited with code ${code}; stopping.`);
+        say(`${name} exited with code ${code}; stopping (its log: ${path.join(logDir, `${name}.log`)}).`);
         shutdown(1);
       }
     });
     children.push(child);
   }
-  const port = env.API_PORT ?? '4000';
-  if (process.env.ANYFRONT_LOCAL_FLEET !== '0') {
-    fleet = spawn(process.execPath, ts('infra/lab/src/fleet/local-fleet.ts'), {
+  if (ready.fleet === null) {
+    fleet = spawn(process.execPath, ['-r', './scripts/register.js', 'infra/lab/src/fleet/local-fleet.ts'], {
       cwd: root,
-      env: { ...env, ANYFRONT_API_URL: `http://127.0.0.1:${port}` },
-      stdio: 'inherit',
+      env: { ...env, LOG_LEVEL: 'info', ANYFRONT_API_URL: `http://127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    view.attach('fleet', fleet, (l) => {
+      if (l.msg === 'local fleet ready' && ready.fleet === null) { ready.fleet = l.instructions ?? ''; maybeBanner(); }
     });
     // The platform stays useful without the fleet: report, do not stop.
     fleet.once('exit', (code) => {
-      if (!stopping && code !== 0) console.error(`[anyfront] local fleet exited with code ${code}; the API and worker keep running.`);
+      if (stopping) return;
+      if (code !== 0) say(`local fleet exited with code ${code}; the API and worker keep running (its log: ${path.join(logDir, 'fleet.log')}).`);
+      if (ready.fleet === null) { ready.fleet = `not running (exited with code ${code}; see ${path.join(logDir, 'fleet.log')})`; maybeBanner(); }
     });
   }
-  console.log(`
-[anyfront] platform starting:
-  API        http://localhost:${port}/v1
-  API docs   http://localhost:${port}/docs   (OpenAPI: http://localhost:${port}/v1/openapi.json)
-  Postgres   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
-  Redis      ${redisUrl}
-  Local fleet ${fleet ? 'starting (see the [fleet] lines: commands to try)' : 'skipped (ANYFRONT_LOCAL_FLEET=0)'}
-  Demo logins are printed by the seed above. Stop with Ctrl-C.
-`);
+  say(`starting the API, the worker${fleet ? ' and the local fleet' : ''}; the URLs, logins and commands to try follow once everything is up.`);
 }
+
+/** The last thing on screen once everything is ready: where things are and what to try. */
+function banner({ port, databaseUrl, redisUrl, seedOut, fleet, seconds }) {
+  const logins = seedOut.split('\n').filter((l) => /^\s+(operator login|demo owner login|demo API key|pools|demo service):/.test(l));
+  const rule = '─'.repeat(100);
+  return `
+${rule}
+ Anyfront is running (ready in ${seconds} s). Stop with Ctrl-C.
+
+   API          http://localhost:${port}/v1
+   API docs     http://localhost:${port}/docs   (OpenAPI: http://localhost:${port}/v1/openapi.json)
+   Postgres     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+   Redis        ${redisUrl}
+   Logs         ${path.relative(process.cwd(), logDir) || logDir}/<app>.log: everything, request logs included; here: info and above
+
+ Demo data:
+${logins.map((l) => `   ${l.trim()}`).join('\n')}
+
+ Local fleet: ${fleet.includes('\n') ? fleet.trim() : fleet}
+${rule}
+`;
+}
+
 main().catch((err) => {
   console.error(err);
   shutdown(1);

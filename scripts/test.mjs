@@ -1,9 +1,18 @@
-// `npm test`: installs what is missing, finds or starts Postgres and Redis, then runs every suite:
-// unit, integration (real Postgres + Redis) and lab (real kernel data plane; needs root, ip, nft, bird).
+// `npm test`: installs what is missing, runs the static gates (typecheck, lint with module boundaries),
+// finds or starts Postgres and Redis, then runs every suite: unit, integration (real Postgres + Redis)
+// and lab (real kernel data plane; needs root, ip, nft, bird).
 import { spawnSync, execFileSync } from 'node:child_process';
 import { ensureInstalled, portOpen, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
+import { runGates } from './gates.mjs';
 
 ensureInstalled();
+
+// Gates first (scripts/gates.mjs): a type error, a lint error or a module-boundary violation fails
+// `npm test` before any suite runs.
+if (!(await runGates())) {
+  console.error('[anyfront] typecheck or lint failed (output above); no suite was run.');
+  process.exit(1);
+}
 
 const stops = [];
 async function databaseUrl() {

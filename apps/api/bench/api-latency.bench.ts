@@ -5,17 +5,14 @@
 // Settings: BENCH_RATE (req/s, default 50), BENCH_SECONDS (per phase, default 20),
 // DATABASE_URL (server to create the scratch database on; default postgres://postgres@127.0.0.1:5432/anyfront_bench),
 // REDIS_URL (default redis://127.0.0.1:6379).
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { createScratchDatabase, deleteQueuePrefix } from '@anyfront/testing';
-import { freePort } from './fleet-bench-support';
+import { startProductionApi } from './fleet-bench-support';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/anyfront_bench';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const root = path.resolve(__dirname, '../../..');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 interface Reply {
@@ -70,42 +67,13 @@ async function fixedRate(name: string, port: number, make: (i: number) => [strin
   return { name, p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1], n: total, achieved, statuses: Object.fromEntries(statuses) };
 }
 
-async function waitHealthy(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
-    try {
-      if ((await send(port, 'GET', '/v1/health')).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('API did not become healthy in 60 s');
-}
-
 async function main(): Promise<void> {
   const scratch = await createScratchDatabase('bench');
-  const port = await freePort();
   const queuePrefix = `bench-${process.pid}`;
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/api/src/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      SESSION_SECRET: 'bench-session-secret-0123456789',
-      DATABASE_URL: scratch.url,
-      REDIS_URL,
-      API_PORT: String(port),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '100000000',
-      QUEUE_PREFIX: queuePrefix,
-      REDIS_KEY_PREFIX: `${queuePrefix}:`,
-      ALLOW_DOCUMENTATION_ADDRESSES: 'true',
-    },
-  });
+  const child = await startProductionApi({ DATABASE_URL: scratch.url, REDIS_URL, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix, REDIS_KEY_PREFIX: `${queuePrefix}:` })
+    .catch(async (err: unknown) => { await scratch.drop(); throw err; });
+  const port = child.port;
   try {
-    await waitHealthy(port, child);
     const signup = await send(port, 'POST', '/v1/auth/signup', { email: `bench-${process.pid}@example.com`, password: 'bench-password-123', organization_name: 'Bench' });
     if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${signup.body}`);
     const setCookie = await new Promise<string>((resolve, reject) => {
@@ -145,8 +113,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    await child.stop();
     agent.destroy();
     await deleteQueuePrefix(REDIS_URL, queuePrefix);
     await scratch.drop();

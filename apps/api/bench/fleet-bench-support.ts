@@ -1,12 +1,9 @@
 // Shared set-up of the fleet and traffic benchmarks: a scratch database, a real API process and a
 // real worker process on their own queue prefix, a tenant with an API key, and clean-up.
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { createScratchDatabase, deleteQueuePrefix } from '@anyfront/testing';
+import { type ApiProcess, type AppProcess, createScratchDatabase, deleteQueuePrefix, REPO_ROOT, startApiProcess, startWorkerProcesses, stopProcesses } from '@anyfront/testing';
 import { Pool } from 'pg';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+export const ROOT = REPO_ROOT;
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/anyfront_bench';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -17,15 +14,6 @@ export interface BenchStack {
   organizationId: string;
   queuePrefix: string;
   stop: () => Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench replies are read ad hoc
@@ -47,73 +35,29 @@ export async function http(api: string, method: string, urlPath: string, body?: 
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-async function waitHealthy(api: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
-    try {
-      if ((await http(api, 'GET', '/v1/health')).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('API did not become healthy in 120 s');
-}
-
-/** The real worker (apps/worker/src/main.ts) as its own process; resolves once it logged "ready". */
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/worker/src/main.ts'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready:\n${out}`)), 120_000);
-    const check = (d: Buffer) => {
-      out += d.toString();
-      if (/\bready: pid/.test(out)) {
-        clearTimeout(timer);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${out}`)));
-  });
+/** The API as a production process (NODE_ENV=production: the figures are for a production build of the settings). */
+export function startProductionApi(env: Record<string, string>): Promise<ApiProcess> {
+  return startApiProcess({ NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789', RATE_LIMIT_MAX: '100000000', ALLOW_DOCUMENTATION_ADDRESSES: 'true', ...env });
 }
 
 export async function startStack(workerEnv: Record<string, string> = {}): Promise<BenchStack> {
   const scratch = await createScratchDatabase('bench');
-  const port = await freePort();
-  const api = `http://127.0.0.1:${port}`;
   const queuePrefix = `bench-fleet-${process.pid}`;
   const common = { DATABASE_URL: scratch.url, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      ...common,
-      NODE_ENV: 'production',
-      SESSION_SECRET: 'bench-session-secret-0123456789',
-      API_PORT: String(port),
-      RATE_LIMIT_MAX: '100000000',
-      REDIS_KEY_PREFIX: `${queuePrefix}:`,
-      ALLOW_DOCUMENTATION_ADDRESSES: 'true',
-    },
-  });
-  let workers: ChildProcess[] = [];
+  let child: ApiProcess | undefined;
+  let workers: AppProcess[] = [];
   const db = new Pool({ connectionString: scratch.url, max: 4 });
   const stop = async () => {
-    for (const w of workers) w.kill('SIGTERM');
-    child.kill('SIGTERM');
-    await Promise.all([child, ...workers].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+    await stopProcesses(workers);
+    await child?.stop();
     await db.end();
     await deleteQueuePrefix(REDIS_URL, queuePrefix);
     await scratch.drop();
   };
   try {
-    await waitHealthy(api, child);
-    workers = [await startWorker({ ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', ...workerEnv })];
+    child = await startProductionApi({ ...common, REDIS_KEY_PREFIX: `${queuePrefix}:` });
+    const api = child.url;
+    workers = await startWorkerProcesses(1, { ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', ...workerEnv });
     const email = `bench-${process.pid}@example.com`;
     const signup = await fetch(new URL('/v1/auth/signup', api), {
       method: 'POST',

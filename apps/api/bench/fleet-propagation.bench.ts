@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { desiredStateSchema } from '@anyfront/contracts';
+import { waitFor } from '@anyfront/testing';
 import { http, quantile, ROOT, seedFleet, startStack } from './fleet-bench-support';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
@@ -100,14 +101,13 @@ async function main(): Promise<void> {
         [nodeIds[i], agents[i].url, PUSH_TOKEN],
       );
     }
-    const waitAll = async (targets: Map<string, number>, timeoutMs = 120_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
+    const waitAll = (targets: Map<string, number>, timeoutMs = 120_000) => {
+      let behind = nodeIds.length;
+      return waitFor(() => `every agent to converge (${behind} behind)`, async () => {
         const { rows } = await stack.db.query(`SELECT edge_node_id, applied_generation::int AS g, applied_at FROM edge_node_fleet_states WHERE edge_node_id = ANY($1::uuid[])`, [nodeIds]);
-        if (rows.every((r) => r.g >= (targets.get(r.edge_node_id) ?? 1))) return rows as Array<{ edge_node_id: string; g: number; applied_at: Date }>;
-        if (Date.now() > deadline) throw new Error(`agents did not converge: ${rows.filter((r) => r.g < (targets.get(r.edge_node_id) ?? 1)).length} behind`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+        behind = rows.filter((r) => r.g < (targets.get(r.edge_node_id) ?? 1)).length;
+        return behind === 0 && (rows as Array<{ edge_node_id: string; g: number; applied_at: Date }>);
+      }, timeoutMs, 10);
     };
     await waitAll(new Map()); // initial state everywhere (via the sweep)
 

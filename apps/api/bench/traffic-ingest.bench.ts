@@ -20,7 +20,7 @@ async function closedLoop(total: number, concurrency: number, send: (i: number) 
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < total; i = next++) {
-        const s = await send(i).catch((e: NodeJS.ErrnoException) => `error ${e.cause ?? e.code ?? e.message}`);
+        const s = await send(i).catch((e: NodeJS.ErrnoException) => `error ${(e.cause as Error | undefined)?.message ?? e.code ?? e.message}`);
         statuses[s] = (statuses[s] ?? 0) + 1;
       }
     }),

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BullModule } from '@nestjs/bullmq';
 import { dataSourceOptions } from '@anyfront/db';
 import { LoggerModule } from 'nestjs-pino';
+import { createLogger, httpLogOptions, type LogLevel } from '@anyfront/logging';
 import { AuthGuard } from './auth/auth.guard';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -23,12 +24,8 @@ import { BackendsModule } from './backends/backends.module';
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        pinoHttp: {
-          level: config.logLevel,
-          // Never log credentials.
-          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-          autoLogging: { ignore: (req) => req.url === '/v1/health' },
-        },
+        // The shared setup (libs/logging): credentials redacted, one short line per request at debug.
+        pinoHttp: { logger: createLogger({ app: 'api', level: config.logLevel as LogLevel }), ...httpLogOptions() },
       }),
     }),
     TypeOrmModule.forRootAsync({

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { quietNestStartup } from '@anyfront/logging';
 import { AppModule } from './app.module';
 import { loadConfig } from './config';
 import { configureApp } from './setup';
@@ -8,7 +9,7 @@ async function main(): Promise<void> {
   // Validate the configuration before Nest starts, so a bad setting is one clear message.
   const config = loadConfig();
   const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(quietNestStartup(app.get(Logger)));
   configureApp(app, config);
   await app.listen(config.apiPort);
   const url = `http://127.0.0.1:${config.apiPort}`;

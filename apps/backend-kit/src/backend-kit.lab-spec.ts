@@ -1,10 +1,11 @@
 // Lab test of the backend kit on the real kernel: SRv6 decapsulation into a backend namespace,
 // client source preserved, SYN-ACK MSS clamped, and `down` removing exactly what `up` made.
 // Needs root, iproute2, nft, socat. Namespaces: afk-edge (client + edge encapsulation), afk-be.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createNamespace, deleteNamespace, run, veth } from '@anyfront/lab';
 
 const ROOT = resolve(__dirname, '../../..');
 const EDGE = 'afk-edge';
@@ -26,28 +27,19 @@ const SYSCTLS = ['net.ipv4.conf.all.rp_filter', `net.ipv4.conf.${BE_IF}.rp_filte
 
 jest.setTimeout(120_000);
 
-function run(cmd: string, args: string[], allowFail = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    execFile(cmd, args, { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      if (err && !allowFail) rej(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr || err.message}`));
-      else res({ code, stdout, stderr });
-    });
-  });
-}
 const ns = (name: string, ...args: string[]) => run('ip', ['netns', 'exec', name, ...args]);
 const ip = (name: string, ...args: string[]) => run('ip', ['-n', name, ...args]);
 
 let stateFile = '';
 const kit = (...args: string[]) =>
-  run('ip', ['netns', 'exec', BE, process.execPath, '-r', join(ROOT, 'scripts/register.js'), join(ROOT, 'apps/backend-kit/src/main.ts'), ...args, '--state-file', stateFile], true);
+  run('ip', ['netns', 'exec', BE, process.execPath, '-r', join(ROOT, 'scripts/register.js'), join(ROOT, 'apps/backend-kit/src/main.ts'), ...args, '--state-file', stateFile], { allowFail: true });
 const upArgs = ['up', '--encap', 'srv6', '--anycast', ANY4[0], '--anycast', ANY4[1], '--anycast', ANY6, '--anycast', PREEXISTING, '--backend-address', BE_ADDR, '--dev', BE_IF];
 
 const servers: ChildProcess[] = [];
 
 async function cleanup(): Promise<void> {
   for (const s of servers.splice(0)) if (s.pid) try { process.kill(-s.pid, 'SIGTERM'); } catch { /* gone */ }
-  for (const n of [EDGE, BE]) await run('ip', ['netns', 'del', n], true);
+  for (const n of [EDGE, BE]) await deleteNamespace(n);
 }
 
 /** Connects from the client address; returns what the server saw and the client's send MSS while connected. */
@@ -60,14 +52,12 @@ function connect(dst: string, family: 4 | 6, timeoutMs = 8000): Promise<{ seen: 
     const timer = setTimeout(() => { child.kill(); rej(new Error(`no answer from ${dst}: ${err}`)); }, timeoutMs);
     child.stderr.on('data', (d) => (err += d));
     child.on('close', () => { clearTimeout(timer); if (!out.includes('\n')) rej(new Error(`connection to ${dst} failed: ${err.trim()}`)); });
-    child.stdout.on('data', async (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       if (!out.includes('\n')) return;
-      try {
-        const ss = await ns(EDGE, 'ss', '-tinH', 'dst', family === 4 ? dst : `[${dst}]`);
-        const mss = Number(/\bmss:(\d+)/.exec(ss.stdout)?.[1]);
-        res({ seen: out.trim(), mss });
-      } catch (e) { rej(e as Error); } finally { child.stdin.end(); child.kill(); }
+      ns(EDGE, 'ss', '-tinH', 'dst', family === 4 ? dst : `[${dst}]`)
+        .then((ss) => res({ seen: out.trim(), mss: Number(/\bmss:(\d+)/.exec(ss.stdout)?.[1]) }), rej)
+        .finally(() => { child.stdin.end(); child.kill(); });
     });
   });
 }
@@ -87,14 +77,9 @@ let before: string[] = [];
 beforeAll(async () => {
   stateFile = join(mkdtempSync(join(tmpdir(), 'afk-kit-')), 'state.json');
   await cleanup();
-  await run('ip', ['netns', 'add', EDGE]);
-  await run('ip', ['netns', 'add', BE]);
-  await ip(EDGE, 'link', 'add', EDGE_IF, 'type', 'veth', 'peer', 'name', BE_IF, 'netns', BE);
-  for (const [n, dev, addr] of [[EDGE, EDGE_IF, EDGE_ADDR], [BE, BE_IF, BE_ADDR]]) {
-    await ip(n, 'link', 'set', 'lo', 'up');
-    await ip(n, 'link', 'set', dev, 'up');
-    await ip(n, 'addr', 'add', `${addr}/64`, 'dev', dev, 'nodad');
-  }
+  await createNamespace(EDGE);
+  await createNamespace(BE);
+  await veth({ ns: EDGE, ifname: EDGE_IF, addresses: [`${EDGE_ADDR}/64`] }, { ns: BE, ifname: BE_IF, addresses: [`${BE_ADDR}/64`] });
   // The client lives on the edge namespace's lo; the edge encapsulates towards the backend.
   await ip(EDGE, 'addr', 'add', `${CLIENT4}/32`, 'dev', 'lo');
   await ip(EDGE, 'addr', 'add', `${CLIENT6}/128`, 'dev', 'lo');

@@ -10,8 +10,9 @@ export type Runner = (argv: string[], input?: string) => Promise<RunResult>;
 /** Runs argv directly (no shell); inside `netns` when given (`ip netns exec`). */
 export function processRunner(netns?: string): Runner {
   return (argv, input) => new Promise((resolve, reject) => {
-    const full = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
-    const child = spawn(full[0], full.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const [cmd, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+    if (!cmd) return reject(new Error('empty command'));
+    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d) => (stdout += d));
@@ -113,7 +114,7 @@ export async function kitUp(options: BackendKitOptions, ctx: KitContext): Promis
   try {
     for (const s of plan.sysctls) await must(ctx, ['sysctl', '-q', '-w', `${s.key}=${s.value}`]);
     for (const c of plan.commands) {
-      if (c[1] === 'addr' && c[2] === 'add' && preexistingLoAddresses.includes(c[3])) continue;
+      if (c[1] === 'addr' && c[2] === 'add' && c[3] !== undefined && preexistingLoAddresses.includes(c[3])) continue;
       await must(ctx, c);
     }
     await must(ctx, ['nft', '-f', '-'], plan.nft);
@@ -140,7 +141,7 @@ export async function kitDown(ctx: KitContext, options?: BackendKitOptions): Pro
   if (opts) {
     const plan = renderBackendKit(opts);
     for (const c of plan.undo) {
-      if (c[1] === 'addr' && c[2] === 'del' && state?.preexistingLoAddresses.includes(c[3])) continue;
+      if (c[1] === 'addr' && c[2] === 'del' && c[3] !== undefined && state?.preexistingLoAddresses.includes(c[3])) continue;
       note(await lenient(ctx, c));
     }
     if (state) {

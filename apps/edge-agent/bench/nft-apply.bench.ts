@@ -7,7 +7,8 @@
  *
  *   node -r ./scripts/register.js apps/edge-agent/bench/nft-apply.bench.ts
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { createNamespace, deleteNamespace } from '@anyfront/lab';
 import { desiredStateSchema, DesiredState } from '@anyfront/contracts';
 import { allocateMarks, buildPlan, emptyAllocation, EMPTY_INVENTORY, renderFullRebuild, renderNftChange, summarize, wantedMarkKeys, DataplanePlan, MarkAllocation } from '@anyfront/dataplane';
 import { maglevTableSize } from '@anyfront/maglev';
@@ -24,12 +25,12 @@ if (process.getuid?.() !== 0 || spawnSync('nft', ['--version']).status !== 0) {
   process.exit(0);
 }
 
-if (!process.env.AFD_BENCH_IN_NS) {
-  // Re-run this script inside a fresh namespace so the host's ruleset is never touched.
-  spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
-  execFileSync('ip', ['netns', 'add', NS]);
+/** Re-runs this script inside a fresh namespace so the host's ruleset is never touched. */
+async function inOwnNamespace(): Promise<void> {
+  await deleteNamespace(NS);
+  await createNamespace(NS);
   const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, ...process.execArgv, __filename], { stdio: 'inherit', env: { ...process.env, AFD_BENCH_IN_NS: '1' } });
-  spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
+  await deleteNamespace(NS);
   process.exit(r.status ?? 1);
 }
 
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   await nft.deleteTable();
 }
 
-main().catch((e) => {
+(process.env.AFD_BENCH_IN_NS ? main() : inOwnNamespace()).catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -36,9 +36,8 @@ class FakeApi {
   failTraffic = 0;
   auth: string[] = [];
   constructor() {
-    this.server = createServer(async (req, res) => {
+    this.server = createServer((req, res) => void read(req).then((body) => {
       this.auth.push(req.headers.authorization ?? '');
-      const body = await read(req);
       if (req.method === 'GET' && req.url === '/v1/agent/desired-state') {
         this.pulls.push(req.headers['if-none-match']);
         if (req.headers['if-none-match'] === `"${this.desiredGeneration}"`) { res.writeHead(304).end(); return; }
@@ -51,7 +50,7 @@ class FakeApi {
         this.traffic.push(trafficReportSchema.parse(JSON.parse(body)));
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: true, duplicate: false }));
       } else res.writeHead(404).end();
-    });
+    }));
   }
 }
 const read = (req: IncomingMessage) => new Promise<string>((r) => { let b = ''; req.on('data', (d) => (b += d)); req.on('end', () => r(b)); });

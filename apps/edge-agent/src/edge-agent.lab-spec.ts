@@ -6,7 +6,11 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { addDecap, BackendNet, createNet, destroyNet, inNs, NET, removeDecap, startBackendServer } from './lab/afd-net';
+import { agentNet } from '@anyfront/lab';
+import { waitFor } from '@anyfront/testing';
+
+const { addDecap, createNet, destroyNet, inNs, NET, removeDecap, startEchoBackend, startLineClient } = agentNet;
+type BackendNet = agentNet.BackendNet;
 
 jest.setTimeout(120_000);
 
@@ -48,8 +52,8 @@ async function startAgent(): Promise<void> {
       const m = /"port":(\d+).*"msg":"agent ready"/.exec(buf);
       if (m) res(Number(m[1]));
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => writeFileSync(log, d, { flag: 'a' }));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => writeFileSync(log, d, { flag: 'a' }));
     child.once('exit', (code) => rej(new Error(`agent exited ${code}; see ${log}`)));
   });
 }
@@ -86,20 +90,11 @@ function metric(name: string, labels: string): number {
 }
 const get = (addr: string, port = 8080, max = 5) => curl(NET.client.ns, ['-m', String(max), `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}/`]);
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 const birdRoutes = () => inNs(NET.edge.ns, 'birdc', '-s', join(dir, 'bird.ctl'), 'show', 'route');
 
 beforeAll(async () => {
-  backends = createNet(2, [WEB, DEAD, WEB6]);
-  for (const b of backends) servers.set(b.name, await startBackendServer(b, [WEB, DEAD, WEB6], 8080, 9000));
+  backends = await createNet(2, [WEB, DEAD, WEB6]);
+  for (const b of backends) servers.set(b.name, await startEchoBackend(b, [WEB, DEAD, WEB6], 8080, 9000));
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({
     node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, uplink_device: NET.edge.uplink,
     bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
@@ -123,7 +118,7 @@ afterAll(async () => {
   if (existsSync(pidFile)) {
     try { process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* gone */ }
   }
-  destroyNet(2);
+  await destroyNet(2);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -197,12 +192,12 @@ describe('edge agent on a real kernel', () => {
   });
 
   it('keeps an established TCP connection on its backend across an agent restart, even when that backend stops taking new flows', async () => {
-    const conn = spawn('ip', ['netns', 'exec', NET.client.ns, process.execPath, join(__dirname, 'lab/line-client.js'), WEB, '9000'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const conn = startLineClient(NET.client.ns, WEB, 9000);
     children.push(conn);
     let got = '';
-    conn.stdout!.on('data', (d: Buffer) => { got += d.toString(); });
+    conn.stdout.on('data', (d: Buffer) => { got += d.toString(); });
     const say = async (word: string) => {
-      conn.stdin!.write(`${word}\n`);
+      conn.stdin.write(`${word}\n`);
       return waitFor(`echo of ${word}`, () => { const m = new RegExp(`(b\\d): ${word}\\n`).exec(got); return m ? m[1] : undefined; }, 10_000);
     };
     const owner = await say('one');
@@ -216,7 +211,7 @@ describe('edge agent on a real kernel', () => {
     expect(await say('three')).toBe(owner); // flow map survived the restart and the re-apply
     const other = owner === 'b1' ? 'b2' : 'b1';
     for (let i = 0; i < 6; i++) expect(get(WEB).out).toContain(`backend=${other} `); // new flows avoid the disabled backend
-    conn.stdin!.end();
+    conn.stdin.end();
     writeFileSync(stateFile, JSON.stringify(desired(4, [service('web', WEB, 8080), service('dead', DEAD, 8999)])));
     await waitFor('generation 4', () => status().applied_generation === 4);
   });
@@ -234,10 +229,10 @@ describe('edge agent on a real kernel', () => {
 
   it('marks a backend down when its decapsulation is switched off (probes travel the tunnel) and up again when restored', async () => {
     const [b1, b2] = backends;
-    removeDecap(b2);
+    await removeDecap(b2);
     await waitFor('b2 unhealthy', () => healthOf('web', 'b2') === false);
     for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b1 ');
-    addDecap(b2);
+    await addDecap(b2);
     await waitFor('b2 healthy again', () => healthOf('web', 'b2') === true);
     // Server stopped: the probe's HTTP GET is refused by the backend itself.
     servers.get(b1.name)!.kill('SIGKILL');

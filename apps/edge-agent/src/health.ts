@@ -142,7 +142,7 @@ export class HealthChecker {
     const e = this.timers.get(key);
     if (!e || e.busy || this.stopped) return;
     e.busy = true;
-    const port = e.target.ports[e.turn++ % 2];
+    const port = e.target.ports[e.turn++ % 2] ?? e.target.ports[0];
     const ok = await this.probe(e.target, port).catch(() => false);
     e.busy = false;
     if (this.stopped || this.timers.get(key) !== e) return;

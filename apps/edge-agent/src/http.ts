@@ -32,9 +32,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return false;
-  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1]);
+  const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (!presented) return false;
+  const a = Buffer.from(presented);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import pino from 'pino';
 import { desiredStateSchema } from '@anyfront/contracts';
+import { createLogger } from '@anyfront/logging';
 import { allocateMarks, buildPlan, buildRouting, emptyAllocation, EMPTY_INVENTORY, renderBirdConfig, renderNftChange, renderRoutingChange, wantedMarkKeys } from '@anyfront/dataplane';
 import { ConfigError, loadAgentConfig } from './config';
 import { Agent } from './agent';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   if (values['dry-run']) env.ANYFRONT_AGENT_DRY_RUN = '1';
   if (values['desired-state']) env.ANYFRONT_AGENT_DESIRED_STATE_FILE = values['desired-state'];
   const config = loadAgentConfig(values.config, env);
-  const log = pino({ level: config.log_level, base: { node_id: config.node_id } });
+  const log = createLogger({ app: 'agent', level: config.log_level, base: { node_id: config.node_id } });
 
   if (positionals[0] === 'render') return render(config);
   if (positionals.length) throw new ConfigError(`unknown command ${positionals[0]} (commands: render)`);
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 /** Pure rendering of a desired state against an empty node, for operators and debugging. */
-async function render(config: ReturnType<typeof loadAgentConfig>): Promise<void> {
+function render(config: ReturnType<typeof loadAgentConfig>): void {
   if (!config.desired_state_file) throw new ConfigError('render needs --desired-state <path>');
   const state = desiredStateSchema.parse(JSON.parse(readFileSync(config.desired_state_file, 'utf8')));
   const marks = allocateMarks(emptyAllocation(config.mark_base, config.mark_count), wantedMarkKeys(state));

@@ -17,20 +17,14 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensureRegistered } from '../../edge-agent/src/control-plane/registration';
-import { backends } from '../../../infra/lab/src/topology';
-import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab } from '../../../infra/lab/src/fleet/control-plane-lab';
-import { LAB_ROUTED_PREFIXES, reachableAddresses } from '../../../infra/lab/src/fleet/lab-addresses';
-import { labPrerequisites } from '../../../infra/lab/src/fleet/local-fleet-text';
-import { freePort } from '../../../infra/lab/src/fleet/platform-ports';
-import { startPlatform, type Platform } from '../../../infra/lab/src/fleet/platform';
+import { backends, LAB_ROUTED_PREFIXES, labPrerequisites, prepareLabBackends, reachableAddresses, run, startControlPlaneLab, startPlatform, stopControlPlaneLab, type Platform } from '@anyfront/lab';
+import { freePort, sleep, WaitAborted, waitFor } from '@anyfront/testing';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 30);
 const REPO = join(__dirname, '../../..');
 
 const has = (bin: string): boolean => { try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; } };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const q = (xs: number[], f: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(f * s.length))]; };
 
 interface DryAgent { nodeId: string; url: string; child: ChildProcess }
@@ -43,7 +37,9 @@ async function dryAgent(p: Platform, popId: string, i: number, dir: string): Pro
   const stateDir = join(dir, `a${i}`);
   const pushToken = randomBytes(16).toString('hex');
   const pushUrl = `http://127.0.0.1:${port}/v1/desired-state`;
-  await ensureRegistered({ apiUrl: p.apiUrl, stateDir, bootstrapToken: token, pushUrl, pushToken });
+  // The agent's own register command, as an operator runs it on a new edge node.
+  await run(process.execPath, ['-r', join(REPO, 'scripts/register.js'), join(REPO, 'apps/edge-agent/src/control-plane/register-cli.ts'), 'register',
+    '--api', p.apiUrl, '--state-dir', stateDir, '--bootstrap-token', token, '--push-url', pushUrl, '--push-token', pushToken], { timeoutMs: 60_000 });
   const config = join(dir, `a${i}.json`);
   writeFileSync(config, JSON.stringify({
     node_id: node.id, state_dir: stateDir, listen: { host: '127.0.0.1', port }, push_token: pushToken, uplink_device: 'lo',
@@ -57,13 +53,11 @@ async function dryAgent(p: Platform, popId: string, i: number, dir: string): Pro
   return { nodeId: node.id, url: `http://127.0.0.1:${port}`, child };
 }
 
-async function waitUp(a: DryAgent): Promise<void> {
-  for (let i = 0; i < 900; i++) {
-    if (a.child.exitCode !== null) throw new Error(`agent ${a.nodeId} exited with ${a.child.exitCode}`);
-    try { if ((await fetch(`${a.url}/v1/status`)).ok) return; } catch { /* starting */ }
-    await sleep(200);
-  }
-  throw new Error(`agent ${a.nodeId} did not answer in 180 s`);
+function waitUp(a: DryAgent): Promise<boolean> {
+  return waitFor(`agent ${a.nodeId} to answer`, async () => {
+    if (a.child.exitCode !== null) throw new WaitAborted(`agent ${a.nodeId} exited with ${a.child.exitCode}`);
+    return (await fetch(`${a.url}/v1/status`)).ok;
+  }, 180_000, 200);
 }
 
 async function main(): Promise<void> {
@@ -100,13 +94,10 @@ async function main(): Promise<void> {
 
     const tenant = (await p.tenant()).api;
     const svc = await tenant.must<{ id: string }>('POST', '/v1/services', { name: 'bench', listeners: [{ protocol: 'tcp', ports: '80' }] });
-    const s = await (async () => {
-      for (;;) {
-        const r = await tenant.must<{ status: string; addresses: { address: string; family: number }[] }>('GET', `/v1/services/${svc.id}`);
-        if (r.status === 'active') return r;
-        await sleep(200);
-      }
-    })();
+    const s = await waitFor('the bench service to be active', async () => {
+      const r = await tenant.must<{ status: string; addresses: { address: string; family: number }[] }>('GET', `/v1/services/${svc.id}`);
+      return r.status === 'active' && r;
+    }, 120_000, 200);
     if (lab) await prepareLabBackends(reachableAddresses(s.addresses));
     const backendIds: string[] = [];
     for (const b of backends) backendIds.push((await tenant.must<{ id: string }>('POST', `/v1/services/${svc.id}/backends`, { address: b.link.peerV6 })).id);
@@ -116,15 +107,10 @@ async function main(): Promise<void> {
     const rows = async (): Promise<Row[]> => (await p.db.query(
       `SELECT edge_node_id, generation::int AS g, applied_generation::int AS ag, applied_at, computed_at, requested_seq > synced_seq AS pending
          FROM edge_node_fleet_states WHERE edge_node_id = ANY($1::uuid[])`, [allNodes])).rows;
-    const settled = async (): Promise<Row[]> => {
-      const deadline = Date.now() + 180_000;
-      for (;;) {
-        const r = await rows();
-        if (r.length === allNodes.length && r.every((x) => !x.pending && x.ag === x.g && x.g > 0)) return r;
-        if (Date.now() > deadline) throw new Error(`fleet did not settle: ${r.filter((x) => x.pending || x.ag !== x.g).length} of ${allNodes.length} behind`);
-        await sleep(20);
-      }
-    };
+    const settled = (): Promise<Row[]> => waitFor(`the fleet (${allNodes.length} agents) to settle`, async () => {
+      const r = await rows();
+      return r.length === allNodes.length && r.every((x) => !x.pending && x.ag === x.g && x.g > 0) && r;
+    }, 180_000, 20);
     await settled();
 
     const write: number[] = [];
@@ -139,14 +125,10 @@ async function main(): Promise<void> {
       const w0 = performance.now();
       await tenant.must('PATCH', `/v1/services/${svc.id}/backends/${backendIds[0]}`, { weight: 50 + (c % 2) * 50 });
       write.push(performance.now() - w0);
-      const deadline = Date.now() + 120_000;
-      let done: Row[];
-      for (;;) {
-        done = await rows();
-        if (done.every((r) => r.ag > (before.get(r.edge_node_id) ?? 0) && r.applied_at)) break;
-        if (Date.now() > deadline) throw new Error(`change ${c} did not reach every agent`);
-        await sleep(5);
-      }
+      const done = await waitFor(`change ${c} to reach every agent`, async () => {
+        const r = await rows();
+        return r.every((x) => x.ag > (before.get(x.edge_node_id) ?? 0) && x.applied_at) && r;
+      }, 120_000, 5);
       const lat = done.map((r) => ({ id: r.edge_node_id, ms: r.applied_at!.getTime() - t0 }));
       every.push(Math.max(...lat.map((x) => x.ms)));
       for (const x of lat) (labSet.has(x.id) ? labEach : dryEach).push(x.ms);

@@ -9,10 +9,7 @@ import { loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { Pool as PgPool } from 'pg';
 import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
-import { createScratchDatabase } from '../src/testing/scratch-db';
-import { createOrganization, createPendingService, seedPools } from '../src/testing/fleet-fixtures';
-import { startWorkerProcesses, stopWorkerProcesses } from '../src/testing/worker-processes';
-import { deleteQueuePrefix } from '@anyfront/testing';
+import { createScratchDatabase, deleteQueuePrefix, FleetFixtures, startWorkerProcesses, stopProcesses, WaitAborted, waitFor } from '@anyfront/testing';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,16 +28,17 @@ const POOLS = [
 ];
 
 async function main(): Promise<void> {
-  const scratch = await createScratchDatabase('anyfront_slots_bench', BASE_URL);
+  const scratch = await createScratchDatabase('slots_bench', BASE_URL);
   const db = new PgPool({ connectionString: scratch.url, max: 8 });
   db.on('error', () => undefined);
   try {
-    await seedPools(db, POOLS);
-    const org = await createOrganization(db, 'bench');
+    const fx = new FleetFixtures(db);
+    await fx.seedPools(POOLS);
+    const org = await fx.organization('bench');
     const results: Record<number, number[]> = { 1: [], 4: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const workers of [1, 4]) {
-        results[workers].push(await run(db, scratch.url, org, workers, `${round}`));
+        results[workers].push(await run(fx, db, scratch.url, org, workers, `${round}`));
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -84,7 +82,7 @@ async function roundTripMs(db: PgPool): Promise<number> {
 }
 
 /** One measured run: N pending services enqueued at once, clock stops when the last one is active. */
-async function run(db: PgPool, url: string, org: string, workers: number, tag: string): Promise<number> {
+async function run(fx: FleetFixtures, db: PgPool, url: string, org: string, workers: number, tag: string): Promise<number> {
   await db.query(`TRUNCATE anycast_addresses, backends, services CASCADE`);
   await db.query(`ALTER SEQUENCE anycast_ipv6_slot_seq RESTART`);
   const prefix = `slots-bench-${process.pid}-${workers}-${tag}`;
@@ -92,9 +90,9 @@ async function run(db: PgPool, url: string, org: string, workers: number, tag: s
   const queue = new Queue(QueueName.SlotAssignment, { connection: { url: REDIS_URL }, prefix });
   try {
     // Warm-up (connections, JIT), not measured.
-    await assignAll(db, queue, org, 20, `warm-${tag}`);
+    await assignAll(fx, db, queue, org, 20, `warm-${tag}`);
     const ids: string[] = [];
-    for (let i = 0; i < SERVICES; i++) ids.push(await createPendingService(db, org, `bench-${tag}-${workers}-${i}`));
+    for (let i = 0; i < SERVICES; i++) ids.push(await fx.pendingService(org, `bench-${tag}-${workers}-${i}`));
     const cpuBefore = procs.map((p) => cpuMs(p.child.pid!));
     const start = process.hrtime.bigint();
     await enqueueAndWait(db, queue, ids);
@@ -106,27 +104,27 @@ async function run(db: PgPool, url: string, org: string, workers: number, tag: s
     );
     return rate;
   } finally {
-    await stopWorkerProcesses(procs);
+    await stopProcesses(procs);
     await queue.close();
     await deleteQueuePrefix(REDIS_URL, prefix);
   }
 }
 
-async function assignAll(db: PgPool, queue: Queue, org: string, count: number, tag: string): Promise<void> {
+async function assignAll(fx: FleetFixtures, db: PgPool, queue: Queue, org: string, count: number, tag: string): Promise<void> {
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push(await createPendingService(db, org, `${tag}-${i}`));
+  for (let i = 0; i < count; i++) ids.push(await fx.pendingService(org, `${tag}-${i}`));
   await enqueueAndWait(db, queue, ids);
 }
 
 async function enqueueAndWait(db: PgPool, queue: Queue, ids: string[]): Promise<void> {
   await queue.addBulk(ids.map((serviceId) => ({ name: JobName.AssignSlots, data: { serviceId }, opts: { ...SLOT_JOB_OPTIONS, jobId: assignSlotsJobId(serviceId) } })));
-  for (;;) {
+  await waitFor('every service active', async () => {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE id = ANY($1::uuid[]) AND status = 'active'`, [ids]);
-    if (rows[0].n === ids.length) return;
+    if (rows[0].n === ids.length) return true;
     const { rows: stuck } = await db.query(`SELECT count(*)::int AS n FROM services WHERE id = ANY($1::uuid[]) AND status NOT IN ('active', 'pending')`, [ids]);
-    if (stuck[0].n) throw new Error(`${stuck[0].n} service(s) did not become active`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    if (stuck[0].n) throw new WaitAborted(`${stuck[0].n} service(s) did not become active`);
+    return false;
+  }, 600_000, 20);
 }
 
 main().catch((err) => {

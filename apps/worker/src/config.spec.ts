@@ -10,6 +10,7 @@ describe('loadWorkerConfig', () => {
       concurrency: 4,
       slotRetryIntervalSeconds: 30,
       databasePoolSize: 10,
+      logLevel: 'info',
     });
   });
   it('reads overrides', () => {

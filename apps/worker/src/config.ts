@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX } from '@anyfront/contracts';
+import { LOG_LEVELS, type LogLevel } from '@anyfront/logging';
 
 const schema = z.object({
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (e.g. postgres://postgres@127.0.0.1:5432/anyfront)'),
@@ -12,6 +13,7 @@ const schema = z.object({
   /** How often services waiting for pool capacity (or stuck pending) are retried. */
   SLOT_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
 export interface WorkerConfig {
@@ -22,6 +24,8 @@ export interface WorkerConfig {
   concurrency: number;
   slotRetryIntervalSeconds: number;
   databasePoolSize: number;
+  /** pino level of the worker's log (default info). */
+  logLevel?: LogLevel;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -41,5 +45,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     concurrency: e.WORKER_CONCURRENCY,
     slotRetryIntervalSeconds: e.SLOT_RETRY_INTERVAL_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,15 +1,16 @@
 // Worker entry point: a NestJS application context (no HTTP) running the BullMQ processors.
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createLogger, NestPinoLogger } from '@anyfront/logging';
 import { loadWorkerConfig } from './config';
 import { workerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
-  const app = await NestFactory.createApplicationContext(workerModule(config), { bufferLogs: false });
+  const log = createLogger({ app: 'worker', level: config.logLevel ?? 'info' });
+  const app = await NestFactory.createApplicationContext(workerModule(config), { logger: new NestPinoLogger(log) });
   app.enableShutdownHooks();
-  new Logger('worker').log(
+  log.info(
     `ready: pid ${process.pid}, queue prefix "${config.queuePrefix}", concurrency ${config.concurrency}, quarantine ${config.quarantineDays} days`,
   );
 }

@@ -89,8 +89,8 @@ export function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const m = /^(\S+?(?:\{[^}]*\})?)\s+(\S+)/.exec(line);
-    if (m) out.set(m[1], Number(m[2]));
+    const [, key, value] = /^(\S+?(?:\{[^}]*\})?)\s+(\S+)/.exec(line) ?? [];
+    if (key && value) out.set(key, Number(value));
   }
   return out;
 }

@@ -15,13 +15,14 @@ const lab = useLab();
 
 const BYTES = 1_800_000;
 /** 20 long downloads from both clients; resolves once all are established, with their results promise. */
-async function longDownloads(): Promise<Promise<FlowResult[]>> {
+/** Resolves once the downloads are running; `done` settles when they end (an async function would flatten it). */
+async function longDownloads(): Promise<{ done: Promise<FlowResult[]> }> {
   const loads = [
     startLoad('client1', { kind: 'download', host: anycastV4[0], bytes: BYTES, rate: 300_000, count: 10, timeoutMs: 30_000 }),
     startLoad('client2', { kind: 'download', host: anycastV4[1], bytes: BYTES, rate: 300_000, count: 10, timeoutMs: 30_000 }),
   ];
   await Promise.all(loads.map((l) => l.started));
-  return Promise.all(loads.map((l) => l.done)).then((r) => r.flat());
+  return { done: Promise.all(loads.map((l) => l.done)).then((r) => r.flat()) };
 }
 
 describe('lab: edge drain and edge death', () => {
@@ -33,7 +34,7 @@ describe('lab: edge drain and edge death', () => {
     await waitForRouterPath(['edge2'], 10_000);
     const s = await agentStatus(edges[0]);
     expect(s).toMatchObject({ drained: true, announced: false });
-    const results = await running;
+    const results = await running.done;
     expect(results.filter((x) => !x.ok)).toEqual([]);
 
     expect((await agentPost('edge1', '/v1/undrain')).status).toBe(200);
@@ -53,7 +54,7 @@ describe('lab: edge drain and edge death', () => {
     process.kill(birdPid!, 'SIGKILL');
     await waitFor('edge1 processes gone', async () => !isAlive(agentPid) && !isAlive(birdPid), 5000);
     await waitForRouterPath(['edge2'], 3000 + 5000);
-    const results = await running;
+    const results = await running.done;
     expect(results.filter((x) => !x.ok)).toEqual([]);
   });
 });

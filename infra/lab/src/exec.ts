@@ -1,4 +1,4 @@
-import { execFile, spawn, SpawnOptions, ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, SpawnOptions, ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface RunResult { stdout: string; stderr: string; code: number }
@@ -23,6 +23,11 @@ export function nsRun(ns: string, cmd: string, args: string[], opts: { allowFail
   return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
 }
 
+/** Runs a command inside a network namespace and returns its stdout; throws on failure (for synchronous test helpers). */
+export function nsRunSync(ns: string, cmd: string, args: string[], input?: string): string {
+  return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+}
+
 /** Starts a long-running process inside a namespace, detached so it survives its parent (the lab CLI exits after `up`). */
 export function nsSpawnDetached(ns: string, cmd: string, args: string[], logFile: number, env?: NodeJS.ProcessEnv): ChildProcess {
   const opts: SpawnOptions = { detached: true, stdio: ['ignore', logFile, logFile], env: env ?? process.env };
@@ -41,23 +46,5 @@ export function isAlive(pid: number | undefined): boolean {
   } catch { return false; }
 }
 
-/** Thrown from a waitFor check to stop waiting at once (e.g. the awaited process died). */
-export class WaitAborted extends Error {}
-
-/** Polls until check() returns a truthy value; the error names what was awaited and the last observation. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      if (e instanceof WaitAborted) throw e;
-      last = e instanceof Error ? e.message : e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+// One polling helper for every test, bench and harness.
+export { WaitAborted, waitFor } from '@anyfront/testing';

@@ -254,7 +254,7 @@ export async function labLiveness(): Promise<Record<string, boolean | string>> {
   const have = await listNamespaces();
   for (const ns of lab.namespaces) out[`netns ${ns}`] = have.includes(ns);
   out['router bird'] = isAlive(lab.router.bird.pid);
-  const st = await bgpStates(lab.router.bird.socket).catch(() => ({} as Record<string, string>));
+  const st = await bgpStates(lab.router.bird.socket).catch((): Record<string, string> => ({}));
   for (const e of lab.edges) {
     out[`agent ${e.name}`] = isAlive(e.agent.pid);
     out[`bird ${e.name}`] = isAlive(readPidFile(e.bird.pid_file));

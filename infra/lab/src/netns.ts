@@ -23,22 +23,41 @@ export async function sysctl(ns: string, values: Record<string, string>): Promis
   await nsRun(ns, 'sysctl', ['-q', '-w', ...args]);
 }
 
+/** One end of a veth pair: its namespace, interface name and addresses with prefix length (e.g. 192.0.2.1/26, fd00::1/64). */
+export interface VethEnd { ns: string; ifname: string; addresses?: string[] }
+
+/** A veth pair between two namespaces, both ends up, with their addresses (IPv6 without duplicate address detection). */
+export async function veth(a: VethEnd, b: VethEnd): Promise<void> {
+  await run('ip', ['link', 'add', a.ifname, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
+  for (const end of [a, b]) {
+    for (const addr of end.addresses ?? []) {
+      await run('ip', ['-n', end.ns, ...(addr.includes(':') ? ['-6', 'addr', 'add', addr, 'dev', end.ifname, 'nodad'] : ['addr', 'add', addr, 'dev', end.ifname])]);
+    }
+    await run('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
+  }
+}
+
+/** Default routes (IPv4 and/or IPv6) of a namespace. */
+export async function defaultRoutes(ns: string, via: { v4?: string; v6?: string }): Promise<void> {
+  if (via.v4) await run('ip', ['-n', ns, 'route', 'add', 'default', 'via', via.v4]);
+  if (via.v6) await run('ip', ['-n', ns, '-6', 'route', 'add', 'default', 'via', via.v6]);
+}
+
 /** A veth pair router <-> peer with IPv4 and IPv6 on both ends; the peer's default routes point at the router. */
 export async function connectToRouter(peerNs: string, l: Link): Promise<void> {
-  await run('ip', ['link', 'add', l.routerIf, 'netns', ROUTER_NS, 'type', 'veth', 'peer', 'name', l.peerIf, 'netns', peerNs]);
-  for (const [ns, ifname, v4, v6] of [[ROUTER_NS, l.routerIf, l.routerV4, l.routerV6], [peerNs, l.peerIf, l.peerV4, l.peerV6]]) {
-    await run('ip', ['-n', ns, 'addr', 'add', `${v4}/${l.prefixLenV4}`, 'dev', ifname]);
-    await run('ip', ['-n', ns, '-6', 'addr', 'add', `${v6}/64`, 'dev', ifname, 'nodad']);
-    await run('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
-  }
-  await run('ip', ['-n', peerNs, 'route', 'add', 'default', 'via', l.routerV4]);
-  await run('ip', ['-n', peerNs, '-6', 'route', 'add', 'default', 'via', l.routerV6]);
+  await veth(
+    { ns: ROUTER_NS, ifname: l.routerIf, addresses: [`${l.routerV4}/${l.prefixLenV4}`, `${l.routerV6}/64`] },
+    { ns: peerNs, ifname: l.peerIf, addresses: [`${l.peerV4}/${l.prefixLenV4}`, `${l.peerV6}/64`] },
+  );
+  await defaultRoutes(peerNs, { v4: l.routerV4, v6: l.routerV6 });
 }
 
 export interface LinkCounters { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number }
 
 export async function linkCounters(ns: string, ifname: string): Promise<LinkCounters> {
   const { stdout } = await run('ip', ['-n', ns, '-j', '-s', 'link', 'show', 'dev', ifname]);
-  const s = (JSON.parse(stdout) as { stats64: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }[])[0].stats64;
+  const link = (JSON.parse(stdout) as { stats64: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }[])[0];
+  if (!link) throw new Error(`no link ${ifname} in ${ns}`);
+  const s = link.stats64;
   return { rxBytes: s.rx.bytes, txBytes: s.tx.bytes, rxPackets: s.rx.packets, txPackets: s.tx.packets };
 }

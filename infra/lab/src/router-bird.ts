@@ -77,8 +77,8 @@ export async function bgpStates(socket: string): Promise<Record<string, string>>
   const out = await birdc(socket, ['show', 'protocols'], true);
   const states: Record<string, string> = {};
   for (const line of out.split('\n')) {
-    const m = /^(\S+)\s+BGP\s+\S+\s+\S+\s+\S+\s+(\S+)/.exec(line);
-    if (m) states[m[1]] = m[2];
+    const [, name, state] = /^(\S+)\s+BGP\s+\S+\s+\S+\s+\S+\s+(\S+)/.exec(line) ?? [];
+    if (name && state) states[name] = state;
   }
   return states;
 }

@@ -12,7 +12,7 @@
 // redelivered webhook never extends it); past grace the organization is suspended; once no such
 // invoice is left it is active again. A late payment_failed for an invoice already known as paid
 // changes nothing. Operator holds suspend regardless and are lifted only by an operator.
-import type { BillingSignal, EventStamp, InvoiceSnapshot, StripeEventLike, SubscriptionSnapshot } from './stripe-events';
+import type { BillingSignal, EventStamp, InvoiceSnapshot, InvoiceStatus, StripeEventLike, SubscriptionSnapshot } from './stripe-events';
 import { signalFromStripeEvent } from './stripe-events';
 import type { PlanId } from './plans';
 
@@ -43,7 +43,7 @@ export function newBillingAccount(organizationId: string, stripeCustomerId: stri
   return { organizationId, stripeCustomerId, invoices: {}, subscriptions: {}, hasPaymentMethod: false, operatorPlan: null, operatorHold: null };
 }
 
-const INVOICE_RANK: Record<string, number> = { draft: 0, open: 1, uncollectible: 2, paid: 3, void: 3 };
+const INVOICE_RANK: Record<InvoiceStatus, number> = { draft: 0, open: 1, uncollectible: 2, paid: 3, void: 3 };
 const FINAL_SUBSCRIPTION = new Set(['canceled', 'incomplete_expired']);
 /** Subscription statuses under which the organization is on the subscription's plan. */
 const PLAN_BEARING = new Set(['active', 'trialing', 'past_due', 'unpaid']);
@@ -152,7 +152,8 @@ export function standingOf(account: BillingAccount, now: number, config: Dunning
     .filter((i) => (i.status === 'open' || i.status === 'uncollectible') && i.firstFailedAt !== null)
     .sort((a, b) => (a.firstFailedAt as number) - (b.firstFailedAt as number) || (a.id < b.id ? -1 : 1));
   const unpaidInvoiceIds = unpaid.map((i) => i.id);
-  const graceUntil = unpaid.length ? (unpaid[0].firstFailedAt as number) + config.graceSeconds : null;
+  const oldest = unpaid[0]?.firstFailedAt;
+  const graceUntil = oldest != null ? oldest + config.graceSeconds : null;
   if (account.operatorHold) return { status: 'suspended', reason: 'operator', graceUntil: null, unpaidInvoiceIds };
   if (graceUntil === null) return { status: 'active', reason: 'in_good_standing', graceUntil: null, unpaidInvoiceIds };
   if (now < graceUntil) return { status: 'past_due', reason: 'payment_failed', graceUntil, unpaidInvoiceIds };

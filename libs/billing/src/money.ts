@@ -63,7 +63,7 @@ export const TWO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(['usd', 'eur'
 /** "12.34 USD" from 1234 cents (integer formatting only). */
 export function formatMoney(amount: Money, currency: string): string {
   const negative = amount < 0n;
-  const abs = negative ? -amount : amount;
+  const abs: bigint = negative ? -(amount as bigint) : amount;
   const whole = abs / 100n;
   const cents = (abs % 100n).toString().padStart(2, '0');
   return `${negative ? '-' : ''}${whole}.${cents} ${currency.toUpperCase()}`;

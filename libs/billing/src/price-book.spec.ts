@@ -52,7 +52,7 @@ describe('price book', () => {
     expect(issuesOf([{ ...base, effectiveFrom: 'yesterday' }])[0].path).toBe('0.effectiveFrom');
     expect(issuesOf([{ ...base, ipv4AddressHour: '-1' }])[0].path).toBe('0.ipv4AddressHour');
     expect(issuesOf([]).length).toBeGreaterThan(0);
-    expect(issuesOf([{ ...base, version: 1.5 } as PriceBookEntryInput])[0].path).toBe('0.version');
+    expect(issuesOf([{ ...base, version: 1.5 }])[0].path).toBe('0.version');
   });
 
   it('requires versions to increase with effectiveFrom, one currency, distinct instants', () => {

@@ -158,9 +158,9 @@ export function parsePriceBook(inputs: readonly PriceBookEntryInput[]): PriceBoo
   const issues: BillingIssue[] = [];
   const entries = shape.data.map((e, i) => parseEntry(e, String(i), issues));
   const sorted = [...entries].sort((a, b) => a.effectiveFrom - b.effectiveFrom);
-  for (let i = 1; i < sorted.length; i++) {
+  for (const [i, cur] of sorted.entries()) {
     const prev = sorted[i - 1];
-    const cur = sorted[i];
+    if (!prev) continue;
     if (cur.effectiveFrom === prev.effectiveFrom) issues.push({ path: 'effectiveFrom', message: `versions ${prev.version} and ${cur.version} take effect at the same instant` });
     if (cur.version <= prev.version) issues.push({ path: 'version', message: `version ${cur.version} takes effect after version ${prev.version}: versions must increase with effectiveFrom` });
     if (cur.currency !== prev.currency) issues.push({ path: 'currency', message: 'every entry of a price book uses the same currency' });

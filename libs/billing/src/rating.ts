@@ -110,19 +110,16 @@ export function measureUsage(
 ): UsageQuantity[] {
   validatePeriod(period);
   const segments = priceSegments(book, period);
-  const addressSeconds = segments.map(() => ({ v4: 0, v6: 0 }));
-  // Per segment: region -> slot of its metric, and the bytes per slot (the hot loop avoids building
-  // metric names and map updates per row).
-  const regionSlots = segments.map(() => new Map<string, number>());
-  const slotMetrics = segments.map((): Metric[] => []);
-  const slotBytes = segments.map((): bigint[] => []);
+  // Per segment: address seconds by family, and region -> slot of its traffic metric with the bytes
+  // per slot (the hot loop avoids building metric names and map updates per row).
+  const acc = segments.map((seg) => ({ seg, v4: 0, v6: 0, regionSlots: new Map<string, number>(), metrics: [] as Metric[], bytes: [] as bigint[] }));
   for (const h of holdings) {
     if (h.organizationId !== organizationId) throw new BillingError(BillingErrorCode.InvalidUsage, `holding of ${h.address} belongs to another organization`);
     validateHolding(h);
-    for (let i = 0; i < segments.length; i++) {
-      const s = heldSeconds(h, segments[i].from, segments[i].to);
-      if (h.family === 4) addressSeconds[i].v4 += s;
-      else addressSeconds[i].v6 += s;
+    for (const a of acc) {
+      const s = heldSeconds(h, a.seg.from, a.seg.to);
+      if (h.family === 4) a.v4 += s;
+      else a.v6 += s;
     }
   }
   for (const t of traffic) {
@@ -130,29 +127,29 @@ export function measureUsage(
     if (!isWholeHour(t.hour)) throw new BillingError(BillingErrorCode.InvalidUsage, `traffic hour ${t.hour} is not a whole hour`);
     if (typeof t.bytes !== 'bigint' || t.bytes < 0n) throw new BillingError(BillingErrorCode.InvalidUsage, 'traffic bytes must be a non-negative bigint');
     if (t.hour < period.from || t.hour >= period.to) continue;
-    let i = 0;
-    while (t.hour >= segments[i].to) i++;
-    let slot = regionSlots[i].get(t.region);
+    // The segments cover the period in order: the hour's is the first that ends after it.
+    const a = acc.find((x) => t.hour < x.seg.to);
+    if (!a) continue;
+    let slot = a.regionSlots.get(t.region);
     if (slot === undefined) {
-      const metric = trafficMetric(segments[i].entry, t.region);
-      slot = slotMetrics[i].indexOf(metric);
+      const metric = trafficMetric(a.seg.entry, t.region);
+      slot = a.metrics.indexOf(metric);
       if (slot < 0) {
-        slot = slotMetrics[i].push(metric) - 1;
-        slotBytes[i].push(0n);
+        slot = a.metrics.push(metric) - 1;
+        a.bytes.push(0n);
       }
-      regionSlots[i].set(t.region, slot);
+      a.regionSlots.set(t.region, slot);
     }
-    slotBytes[i][slot] += t.bytes;
+    a.bytes[slot] = (a.bytes[slot] ?? 0n) + t.bytes;
   }
   const out: UsageQuantity[] = [];
-  segments.forEach((seg, i) => {
+  for (const { seg, v4, v6, metrics, bytes } of acc) {
     for (const metric of metricsOf(seg.entry)) {
-      const slot = slotMetrics[i].indexOf(metric);
       const quantity =
-        metric === addressMetric(4) ? exactSeconds(addressSeconds[i].v4) : metric === addressMetric(6) ? exactSeconds(addressSeconds[i].v6) : slot < 0 ? 0n : slotBytes[i][slot];
+        metric === addressMetric(4) ? exactSeconds(v4) : metric === addressMetric(6) ? exactSeconds(v6) : (bytes[metrics.indexOf(metric)] ?? 0n);
       if (quantity > 0n) out.push({ metric, priceVersion: seg.entry.version, from: seg.from, to: seg.to, quantity });
     }
-  });
+  }
   return out;
 }
 
@@ -202,7 +199,7 @@ export function previewInvoice(input: PreviewInput): InvoicePreview {
   const subtotal = sumMoney(usageLines.map((l) => l.amount));
   const entry = entryAt(input.book, input.period.from);
   if (!entry) throw new BillingError(BillingErrorCode.NoPriceEffective, `no price book entry is effective at ${isoInstant(input.period.from)}`);
-  const credit = money(-(subtotal < entry.freeAllowance ? subtotal : entry.freeAllowance));
+  const credit = money(-((subtotal < entry.freeAllowance ? subtotal : entry.freeAllowance) as bigint));
   const lines: InvoiceLine[] = [...usageLines];
   if (entry.freeAllowance > 0n) {
     lines.push({ kind: 'allowance', priceVersion: entry.version, allowance: entry.freeAllowance, amount: credit, description: 'Free monthly allowance' });

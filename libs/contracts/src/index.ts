@@ -2,3 +2,4 @@ export * from './desired-state';
 export * from './queues';
 export * from './jobs';
 export * from './agent-api';
+export * from './demo';

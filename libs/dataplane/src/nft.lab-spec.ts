@@ -3,15 +3,15 @@
  * renders must be accepted by nft 1.0.6 as one transaction, leave exactly the desired objects, and
  * never touch the flow maps.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import type { ServiceState } from '@anyfront/contracts';
+import { createNamespace, deleteNamespace, nsRunSync } from '@anyfront/lab';
 import { allocateMarks, emptyAllocation, MarkAllocation } from './marks';
 import { buildPlan, DataplanePlan, wantedMarkKeys } from './plan';
 import { AppliedSummary, desiredObjects, NftInventory, renderNftChange, summarize } from './nft';
 import { service, state } from './fixtures.spec-helpers';
 
 const NS = 'afd-nft';
-const nft = (args: string[], input?: string) => execFileSync('ip', ['netns', 'exec', NS, 'nft', ...args], { input, encoding: 'utf8' });
+const nft = (args: string[], input?: string) => nsRunSync(NS, 'nft', args, input);
 const json = (args: string[]) => (JSON.parse(nft(['-j', ...args])).nftables as Record<string, { name: string; table: string; elem?: unknown[] }>[]);
 
 function inventory(): NftInventory {
@@ -42,13 +42,11 @@ function step(services: ServiceState[], health: (s: string, b: string) => boolea
 }
 const flowElems = () => (json(['list', 'map', 'inet', 'anyfront', 'flows4'])[1].map.elem ?? []).length;
 
-beforeAll(() => {
-  spawnSync('ip', ['netns', 'del', NS]);
-  execFileSync('ip', ['netns', 'add', NS]);
+beforeAll(async () => {
+  await deleteNamespace(NS);
+  await createNamespace(NS);
 });
-afterAll(() => {
-  spawnSync('ip', ['netns', 'del', NS]);
-});
+afterAll(() => deleteNamespace(NS));
 
 describe('nft renderer on the kernel', () => {
   const a = service('a');

@@ -16,7 +16,7 @@ export function semanticProblems(state: DesiredState, sources: TunnelSources): s
   const serviceIds = new Set<string>();
   const addressOwner = new Map<string, string>();
   for (const pool of state.pools) {
-    if (familyOf(pool.prefix.split('/')[0]) !== pool.family) problems.push(`pool ${pool.id}: prefix ${pool.prefix} is not IPv${pool.family}`);
+    if (familyOf(pool.prefix.split('/')[0] ?? '') !== pool.family) problems.push(`pool ${pool.id}: prefix ${pool.prefix} is not IPv${pool.family}`);
   }
   for (const svc of state.services) {
     const where = `service ${svc.id}`;

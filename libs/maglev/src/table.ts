@@ -22,9 +22,9 @@ const MAX_BUILD_SIZE = 1 << 24;
  */
 export function canonicalBackendOrder<T extends { id: string }>(backends: readonly T[]): T[] {
   const sorted = [...backends].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].id === sorted[i - 1].id) throw new Error(`maglev: duplicate backend id "${sorted[i].id}"`);
-  }
+  sorted.forEach((b, i) => {
+    if (i > 0 && b.id === sorted[i - 1]?.id) throw new Error(`maglev: duplicate backend id "${b.id}"`);
+  });
   return sorted;
 }
 
@@ -78,35 +78,28 @@ export function buildMaglevTable(backends: readonly MaglevBackend[], m: number):
   const active = sorted.map((b, i) => ({ b, i })).filter(({ b }) => b.weight > 0);
   if (active.length === 0) return table;
 
-  const count = active.length;
-  const index = new Int32Array(count);
-  const weight = new Float64Array(count);
-  const pos = new Int32Array(count);
-  const skip = new Int32Array(count);
-  const credit = new Float64Array(count);
-  active.forEach(({ b, i }, k) => {
+  // One record per backend with weight: its index in canonical order, its permutation's next
+  // position and step, and its turn credit.
+  const turns = active.map(({ b, i }) => {
     const p = maglevPermutation(b.id, m);
-    index[k] = i;
-    weight[k] = b.weight;
-    pos[k] = p.offset;
-    skip[k] = p.skip;
+    return { index: i, weight: b.weight, pos: p.offset, skip: p.skip, credit: 0 };
   });
 
   let filled = 0;
   for (;;) {
-    for (let k = 0; k < count; k++) {
-      credit[k] += weight[k];
-      while (credit[k] >= MAGLEV_CREDIT_PER_TURN) {
-        credit[k] -= MAGLEV_CREDIT_PER_TURN;
+    for (const t of turns) {
+      t.credit += t.weight;
+      while (t.credit >= MAGLEV_CREDIT_PER_TURN) {
+        t.credit -= MAGLEV_CREDIT_PER_TURN;
         // Walk this backend's permutation to its next free bucket (m is prime, so the walk visits all).
-        let c = pos[k];
+        let c = t.pos;
         while (table[c] !== MAGLEV_NO_BACKEND) {
-          c += skip[k];
+          c += t.skip;
           if (c >= m) c -= m;
         }
-        table[c] = index[k];
-        c += skip[k];
-        pos[k] = c >= m ? c - m : c;
+        table[c] = t.index;
+        c += t.skip;
+        t.pos = c >= m ? c - m : c;
         if (++filled === m) return table;
       }
     }

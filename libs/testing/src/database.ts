@@ -21,13 +21,14 @@ export function migrateTestDatabase(): Promise<string[]> {
 }
 
 /**
- * A fresh, migrated database next to DATABASE_URL's, for tests that must own the whole schema
- * (e.g. the demo seed with its fixed pools). Call drop() when done.
+ * A fresh, migrated database on the server of `baseUrl` (default DATABASE_URL), for tests and
+ * benchmarks that must own the whole schema (e.g. the demo seed with its fixed pools, or workers
+ * that pick from every pool they find). Call drop() when done.
  */
-export async function createScratchDatabase(tag = 'scratch'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(tag = 'scratch', baseUrl = testDatabaseUrl()): Promise<{ url: string; drop: () => Promise<void> }> {
   const { Client } = await import('pg');
-  const base = new URL(testDatabaseUrl());
-  const name = `${base.pathname.slice(1) || 'anyfront'}_${tag}_${Math.random().toString(36).slice(2, 8)}`;
+  const base = new URL(baseUrl);
+  const name = `${base.pathname.slice(1) || 'anyfront'}_${tag}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const admin = new URL(base.toString());
   admin.pathname = '/postgres';
   const run = async (sql: string) => {

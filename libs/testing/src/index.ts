@@ -7,4 +7,6 @@ export * from './database';
 export * from './unique';
 export * from './fleet-fixtures';
 export * from './redis';
+export * from './wait';
+export * from './processes';
 export * from './stripe';

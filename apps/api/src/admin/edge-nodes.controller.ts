@@ -90,6 +90,7 @@ export class EdgeNodesController {
     const node = await this.ds.getRepository(EdgeNode).findOne({ where: { id }, relations: { pop: true } });
     if (!node) throw problems.notFound('edge node', id);
     const [withFleet] = await this.withFleet([toDto(node)]);
+    if (!withFleet) throw new Error(`edge node ${id}: no fleet view`); // withFleet maps one to one
     return withFleet;
   }
 

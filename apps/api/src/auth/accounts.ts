@@ -42,7 +42,9 @@ export async function upsertOperator(ds: DataSource | EntityManager, email: stri
      RETURNING id`,
     [email, passwordHash],
   );
-  return m.findOneByOrFail(User, { id: rows[0].id });
+  const [row] = rows;
+  if (!row) throw new Error(`upsert of operator ${email} returned no row`); // INSERT ... ON CONFLICT DO UPDATE always returns one
+  return m.findOneByOrFail(User, { id: row.id });
 }
 
 export async function createSession(m: EntityManager, userId: string, organizationId: string | null, secret: string, ttlHours: number): Promise<{ token: string; session: Session }> {

@@ -26,9 +26,9 @@ export class AuthGuard implements CanActivate {
 
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!m) throw problems.unauthenticated('The Authorization header must be "Bearer <api key>".');
-      req.principal = (await this.credentials.fromApiKey(m[1])) ?? undefined;
+      const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      if (!key) throw problems.unauthenticated('The Authorization header must be "Bearer <api key>".');
+      req.principal = (await this.credentials.fromApiKey(key)) ?? undefined;
       if (!req.principal && !isPublic) throw problems.unauthenticated('The API key is unknown or has been revoked. Create a new one under /v1/api-keys.');
     } else {
       const token = (req.cookies as Record<string, string> | undefined)?.[this.config.sessionCookieName];

@@ -47,7 +47,7 @@ export class MembersController {
       }
       const m = await tx.save(tx.create(Membership, { userId: user.id, organizationId, role: dto.role }));
       await this.audit.record(p, 'member.create', { type: 'user', id: user.id }, { email: user.email, role: dto.role }, tx);
-      return toDto({ ...m, user } as Membership);
+      return toDto({ ...m, user });
     });
   }
 
@@ -68,7 +68,7 @@ export class MembersController {
       m.role = dto.role;
       await tx.save(m);
       await this.audit.record(p, 'member.update', { type: 'user', id: userId }, { role: dto.role }, tx);
-      return toDto({ ...m, user: await tx.findOneByOrFail(User, { id: userId }) } as Membership);
+      return toDto({ ...m, user: await tx.findOneByOrFail(User, { id: userId }) });
     });
   }
 

@@ -19,11 +19,11 @@ export class BackendAddressPolicy {
   /** The canonical address and its family, or a 422 problem naming the `address` field. */
   async check(input: string, encapsulation: Encapsulation, m: EntityManager = this.ds.manager): Promise<{ address: string; family: 4 | 6 }> {
     const [pools, edges] = await Promise.all([
-      m.query(`SELECT prefix::text AS prefix FROM pools`) as Promise<{ prefix: string }[]>,
-      m.query(
+      m.query<{ prefix: string }[]>(`SELECT prefix::text AS prefix FROM pools`),
+      m.query<{ a: string }[]>(
         `SELECT host(tunnel_source_ipv4) AS a FROM edge_nodes WHERE tunnel_source_ipv4 IS NOT NULL
          UNION ALL SELECT host(tunnel_source_ipv6) FROM edge_nodes WHERE tunnel_source_ipv6 IS NOT NULL`,
-      ) as Promise<{ a: string }[]>,
+      ),
     ]);
     const result = validateBackendAddress(input, {
       allowDocumentationAndUla: this.config.allowDocumentationAddresses,

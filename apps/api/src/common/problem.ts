@@ -20,7 +20,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export const problemType = (slug: string) => `urn:anyfront:problem:${slug}`;
 
-const TITLES: Record<number, [slug: string, title: string]> = {
+const TITLES: Partial<Record<number, [slug: string, title: string]>> = {
   400: ['bad-request', 'Bad request'],
   401: ['unauthenticated', 'Authentication required'],
   403: ['forbidden', 'Forbidden'],
@@ -36,7 +36,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
 };
 
 export function defaultTitle(status: number): [slug: string, title: string] {
-  return TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]);
+  return TITLES[status] ?? (status >= 500 ? ['internal', 'Internal server error'] : ['bad-request', 'Bad request']);
 }
 
 /**

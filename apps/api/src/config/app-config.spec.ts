@@ -1,5 +1,15 @@
 import { loadConfig } from './app-config';
 
+/** The message of what `fn` throws; fails the test when it throws nothing. */
+function thrownBy(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected an error, but nothing was thrown');
+}
+
 const base = { DATABASE_URL: 'postgres://localhost/x', REDIS_URL: 'redis://localhost:6379' };
 
 describe('loadConfig', () => {
@@ -12,13 +22,9 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ apiPort: 8080, quarantineDays: 0, allowDocumentationAddresses: true, sessionCookieSecure: true, rateLimitMax: 600 });
   });
   it('lists every bad or missing setting in one error', () => {
-    expect(() => loadConfig({ API_PORT: 'eighty', ALLOW_DOCUMENTATION_ADDRESSES: 'maybe' })).toThrow(/DATABASE_URL[\s\S]*REDIS_URL|API_PORT[\s\S]*DATABASE_URL/);
-    try {
-      loadConfig({ API_PORT: 'eighty' });
-    } catch (err) {
-      const msg = (err as Error).message;
-      for (const k of ['API_PORT', 'DATABASE_URL', 'REDIS_URL']) expect(msg).toContain(k);
-    }
+    const message = thrownBy(() => loadConfig({ API_PORT: 'eighty', ALLOW_DOCUMENTATION_ADDRESSES: 'maybe' }));
+    expect(message).toMatch(/^Invalid API configuration:/);
+    for (const k of ['API_PORT', 'ALLOW_DOCUMENTATION_ADDRESSES', 'DATABASE_URL', 'REDIS_URL']) expect(message).toContain(k);
   });
   it('requires SESSION_SECRET in production', () => {
     expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);

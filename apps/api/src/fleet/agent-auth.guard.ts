@@ -25,8 +25,8 @@ export class AgentAuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<RequestWithAgent>();
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m || !m[1].startsWith(NODE_CREDENTIAL_PREFIX)) {
+    const credential = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!credential?.startsWith(NODE_CREDENTIAL_PREFIX)) {
       throw problems.unauthenticated(`Agent calls need "Authorization: Bearer <node credential>" (${NODE_CREDENTIAL_PREFIX}...), from POST /v1/agent/register.`);
     }
     const rows: Array<{ id: string; edge_node_id: string }> = await this.ds.query(
@@ -38,10 +38,11 @@ export class AgentAuthGuard implements CanActivate {
           WHERE x.id = c.id AND (c.last_used_at IS NULL OR c.last_used_at < now() - interval '60 seconds')
        )
        SELECT id, edge_node_id FROM c`,
-      [hashAgentSecret(m[1])],
+      [hashAgentSecret(credential)],
     );
-    if (!rows.length) throw problems.unauthenticated('The node credential is unknown or has been revoked; register the agent again with a new bootstrap token.');
-    req.agent = { edgeNodeId: rows[0].edge_node_id, credentialId: rows[0].id };
+    const [row] = rows;
+    if (!row) throw problems.unauthenticated('The node credential is unknown or has been revoked; register the agent again with a new bootstrap token.');
+    req.agent = { edgeNodeId: row.edge_node_id, credentialId: row.id };
     return true;
   }
 }

@@ -36,10 +36,10 @@ export class AgentRegistrationService {
           RETURNING edge_node_id`,
         [hashAgentSecret(req.bootstrap_token)],
       ));
-      if (!consumed.length) {
+      const nodeId = consumed[0]?.edge_node_id;
+      if (!nodeId) {
         throw problems.unauthenticated('The bootstrap token is unknown, expired or already used. Ask an operator for a new one (POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens).');
       }
-      const nodeId = consumed[0].edge_node_id;
       await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL`, [nodeId]);
       await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [nodeId, hashAgentSecret(credential)]);
       await tx.query(

@@ -45,7 +45,8 @@ export class AgentStatusService {
           [edgeNodeId, backendIds, serviceIds, healthy],
         );
       }
-      return { desired_generation: Number(rows[0].generation) };
+      // An upsert with RETURNING always yields the node's row.
+      return { desired_generation: Number(rows[0]?.generation ?? 0) };
     });
   }
 }

@@ -68,7 +68,7 @@ export class AgentController {
       [agent.edgeNodeId],
     );
     let state = rows[0]?.desired_state ?? null;
-    if (!state || rows[0].stale) {
+    if (!state || rows[0]?.stale) {
       const synced = await syncNodeState(this.ds, agent.edgeNodeId);
       if (!synced) throw problems.notFound('edge node', agent.edgeNodeId);
       state = synced.state;

@@ -23,6 +23,7 @@ export async function issueBootstrapToken(
      RETURNING edge_node_id, expires_at`,
     [node.id ?? null, node.name ?? null, hashAgentSecret(token), ttlMinutes, createdBy],
   );
-  if (!rows.length) throw problems.notFound('edge node', node.id ?? node.name);
-  return { edge_node_id: rows[0].edge_node_id, token, expires_at: rows[0].expires_at.toISOString() };
+  const [row] = rows;
+  if (!row) throw problems.notFound('edge node', node.id ?? node.name);
+  return { edge_node_id: row.edge_node_id, token, expires_at: row.expires_at.toISOString() };
 }

@@ -56,7 +56,8 @@ export class ServiceFleetController {
       `SELECT status FROM services WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`,
       [id, org],
     );
-    if (!rows.length) throw problems.notFound('service', id);
-    return rows[0].status;
+    const [row] = rows;
+    if (!row) throw problems.notFound('service', id);
+    return row.status;
   }
 }

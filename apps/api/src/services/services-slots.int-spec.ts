@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { createScratchDatabase, operator, signup, type TestAccount } from '@anyfront/testing';
+import { type AppProcess, createScratchDatabase, operator, signup, startWorkerProcesses, stopProcesses, type TestAccount, waitFor } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
 /**
@@ -8,7 +6,6 @@ import { createTestApp, type TestApp } from '../testing';
  * (apps/worker/src/main.ts) assigns their addresses. Own database, because the worker hands out
  * addresses from every pool it finds.
  */
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const tcp443 = [{ protocol: 'tcp', ports: '443' }];
 
 jest.setTimeout(120_000);
@@ -16,45 +13,31 @@ jest.setTimeout(120_000);
 describe('slot assignment through the API and a worker process', () => {
   let scratch: { url: string; drop: () => Promise<void> };
   let t: TestApp;
-  let worker: ChildProcess;
-  let workerLog = '';
+  let worker: AppProcess | undefined;
   let tenant: TestAccount;
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('slots');
     t = await createTestApp({ env: { DATABASE_URL: scratch.url } });
-    worker = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/worker/src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', DATABASE_URL: scratch.url, REDIS_URL: t.config.redisUrl, QUEUE_PREFIX: t.config.queuePrefix, SLOT_RETRY_INTERVAL_SECONDS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout!.on('data', (d) => (workerLog += d));
-    worker.stderr!.on('data', (d) => (workerLog += d));
+    [worker] = await startWorkerProcesses(1, { DATABASE_URL: scratch.url, REDIS_URL: t.config.redisUrl, QUEUE_PREFIX: t.config.queuePrefix, SLOT_RETRY_INTERVAL_SECONDS: '1' });
     tenant = await signup(t);
   });
 
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((r) => worker.once('exit', r));
-      worker.kill('SIGTERM');
-      const timer = setTimeout(() => worker.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (worker) await stopProcesses([worker]);
     // close() deletes the app's queue prefix, which the worker shared (slot assignment, fleet sync, roll-up).
     await t?.close();
     await scratch?.drop();
   });
 
   const statusOf = async (id: string) => (await tenant.bearer.get(`/v1/services/${id}`)).body;
-  const waitForStatus = async (id: string, status: string) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const body = await statusOf(id);
-      if (body.status === status) return body;
-      if (Date.now() > deadline) throw new Error(`service ${id} is ${body.status} (${body.status_reason}), not ${status}\nworker log:\n${workerLog.slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  const waitForStatus = (id: string, status: string) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the service DTO as the API sends it
+    let body: any = {};
+    return waitFor(() => `service ${id} to be ${status}; it is ${body.status} (${body.status_reason})\nworker log:\n${worker?.output().slice(-4000)}`, async () => {
+      body = await statusOf(id);
+      return body.status === status && body;
+    }, 60_000, 200);
   };
 
   it('waits for capacity, recovers when pools appear, quarantines on delete and reuses only after quarantine', async () => {

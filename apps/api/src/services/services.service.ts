@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Service, type ServiceHealthCheck, type ServiceListener } from '@anyfront/db';
-import { DEFAULT_ENCAPSULATION, type Encapsulation, checkEncapsulationChange, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
+import { DEFAULT_ENCAPSULATION, checkEncapsulationChange, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
@@ -73,7 +73,7 @@ export class ServicesService {
           `SELECT host(address) AS address, family FROM backends WHERE service_id = $1 ORDER BY created_at`,
           [id],
         );
-        const check = checkEncapsulationChange(dto.encapsulation as Encapsulation, backends);
+        const check = checkEncapsulationChange(dto.encapsulation, backends);
         if (!check.ok) throw problems.field(422, 'encapsulation', check.message, 'encapsulation-family-mismatch');
       }
       Object.assign(service, {

@@ -1,4 +1,4 @@
-import { FleetFixtures, signup } from '@anyfront/testing';
+import { FleetFixtures, signup, waitFor } from '@anyfront/testing';
 import request from 'supertest';
 import { rollupDirtyHours, rollupHour, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey } from '@anyfront/domain';
 import { createTestApp, type TestApp } from '../testing';
@@ -171,11 +171,8 @@ describe('traffic reports: idempotent ingest, late reports, hourly roll-ups, tra
 
     let finished = false;
     const rollup = rollupHour(t.dataSource, hour).then(() => (finished = true));
-    const deadline = Date.now() + 20_000;
-    while (!(await t.dataSource.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1 AND objid = $2`, [TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey(hour)])).length) {
-      if (Date.now() > deadline) throw new Error('the roll-up never waited for the ingest lock');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor('the roll-up to wait for the ingest lock', async () =>
+      (await t.dataSource.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1 AND objid = $2`, [TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey(hour)])).length > 0, 20_000, 20);
     expect(finished).toBe(false);
     await qr.commitTransaction();
     await qr.release();

@@ -1,46 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { desiredStateSchema } from '@anyfront/contracts';
 import { createDataSource } from '@anyfront/db';
-import { FleetFixtures, migrateTestDatabase, operator, testDatabaseUrl, testRedisUrl, uniqueSuffix, type Agent } from '@anyfront/testing';
+import { type ApiProcess, FleetFixtures, migrateTestDatabase, operator, startApiProcess, testDatabaseUrl, testRedisUrl, uniqueSuffix, type Agent } from '@anyfront/testing';
 import { ControlPlaneClient, ControlPlaneError } from '../io/control-plane-client';
 import { ensureRegistered, registrationPaths, RegistrationError, rotateCredential } from './registration';
 
-const ROOT = resolve(__dirname, '../../../..');
-
-/** The real API as its own process (apps/api/src/main.ts), as an edge agent would meet it. */
-async function startApi(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => done(p));
-    });
-  });
-  const id = uniqueSuffix();
-  const child: ChildProcess = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'test', API_PORT: String(port), DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), LOG_LEVEL: 'warn', QUEUE_PREFIX: `test-${id}`, REDIS_KEY_PREFIX: `test:${id}:` },
-  });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}: ${err}`);
-    const ok = await fetch(`${url}/v1/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (i > 600) throw new Error(`API not healthy: ${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))) };
-}
-
 describe('agent-side registration against the real control-plane API', () => {
-  let api: { url: string; stop: () => Promise<void> };
+  let api: ApiProcess;
   let ds: DataSource;
   let t: { url: string; dataSource: DataSource };
   let op: Agent;
@@ -49,7 +18,9 @@ describe('agent-side registration against the real control-plane API', () => {
 
   beforeAll(async () => {
     await migrateTestDatabase();
-    api = await startApi();
+    // The real API as its own process (apps/api/src/main.ts), as an edge agent would meet it.
+    const id = uniqueSuffix();
+    api = await startApiProcess({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: `test-${id}`, REDIS_KEY_PREFIX: `test:${id}:` });
     ds = createDataSource(testDatabaseUrl(), { poolSize: 2 });
     await ds.initialize();
     t = { url: api.url, dataSource: ds };

@@ -25,7 +25,7 @@ describe('agent registration (pure parts)', () => {
     const r = await registerWithBootstrapToken('http://cp:4000/', { bootstrap_token: 'afb_t', push_url: 'http://e:9180/v1/desired-state' }, ok);
     expect(r.credential).toBe('afn_x');
     expect(calls[0].url).toBe('http://cp:4000/v1/agent/register');
-    expect(JSON.parse(String(calls[0].init?.body))).toEqual({ bootstrap_token: 'afb_t', push_url: 'http://e:9180/v1/desired-state' });
+    expect(JSON.parse(calls[0].init?.body as string)).toEqual({ bootstrap_token: 'afb_t', push_url: 'http://e:9180/v1/desired-state' });
 
     const refused = async () => new Response(JSON.stringify({ detail: 'The bootstrap token is unknown, expired or already used.' }), { status: 401 });
     const err = await registerWithBootstrapToken('http://cp:4000', { bootstrap_token: 'afb_t', push_url: 'http://e:9180/x' }, refused).catch((e) => e);

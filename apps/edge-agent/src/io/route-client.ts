@@ -34,7 +34,7 @@ export class RouteClient {
         .map((r) => ({
           family, table: Number(r.table),
           // ip -j prints host routes without their length; our only non-default routes are /128 throws.
-          dst: r.dst === 'default' || String(r.dst).includes('/') ? String(r.dst) : `${r.dst}/${family === 4 ? 32 : 128}`,
+          dst: r.dst === 'default' || String(r.dst).includes('/') ? String(r.dst) : `${String(r.dst)}/${family === 4 ? 32 : 128}`,
           type: r.type as string | undefined, dev: r.dev as string | undefined, encap: r.encap as string | undefined, segs: r.segs as string[] | undefined,
         })),
     );

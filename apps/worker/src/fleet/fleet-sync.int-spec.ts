@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { desiredStateSchema, JobName, QueueName, type DesiredState } from '@anyfront/contracts';
-import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
+import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { createDataSource } from '@anyfront/db';
 import { markNodesStale } from '@anyfront/domain';
 import { workerModule } from '../worker.module';
@@ -36,16 +36,6 @@ class FakeAgent {
 
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -105,10 +95,10 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
       await notifyFleetChange(ds, queue, { serviceIds: [svc.id] });
     }
     const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
-    expect(jobs.filter((j) => j.name === JobName.SyncEdgeNode).map((j) => j.data)).toEqual([{ edgeNodeId: node }]);
+    expect(jobs.filter((j) => j.name === String(JobName.SyncEdgeNode)).map((j) => j.data)).toEqual([{ edgeNodeId: node }]);
 
     await startWorker();
-    const row = await until('the push to be applied', async () => {
+    const row = await waitFor('the push to be applied', async () => {
       const r = await fleetRow(node);
       return r.applied_generation > 0 && r;
     });
@@ -130,7 +120,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     agent.script.push(503, 503);
     await notifyFleetChange(ds, queue, { popIds: [pop.id] });
     await startWorker();
-    await until('the third push to succeed', async () => (await fleetRow(node)).applied_generation > 0);
+    await waitFor('the third push to succeed', async () => (await fleetRow(node)).applied_generation > 0);
     const mine = agent.pushes.filter((p) => p.state.node.id === node);
     expect(mine.map((p) => p.state.generation)).toEqual([1, 1, 1]);
     expect((await fleetRow(node)).last_push_error).toBeNull();
@@ -139,7 +129,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     agent.script.push(422);
     await ds.query(`UPDATE edge_node_fleet_states SET drained = true WHERE edge_node_id = $1`, [node]);
     await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
-    const refused = await until('the refusal to be recorded', async () => {
+    const refused = await waitFor('the refusal to be recorded', async () => {
       const r = await fleetRow(node);
       return r.last_push_error && r;
     });
@@ -156,14 +146,14 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const svc = await fx.service(await fx.organization(), [pool]);
     await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
     if (!worker) await startWorker();
-    const first = await until('the first state', async () => {
+    const first = await waitFor('the first state', async () => {
       const r = await fleetRow(node);
       return r.applied_generation > 0 && r;
     });
     // Written behind the API's back: no notification.
     await fx.backend(svc.id, '2001:db8::77');
     await queue.add(JobName.ResyncFleet, {});
-    const after = await until('the resync to push the change', async () => {
+    const after = await waitFor('the resync to push the change', async () => {
       const r = await fleetRow(node);
       return r.applied_generation > first.applied_generation && r;
     });
@@ -175,7 +165,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const seq = async () => Number((await ds.query(`SELECT synced_seq FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0].synced_seq);
     const syncedBefore = await seq();
     await queue.add(JobName.ResyncFleet, {});
-    await until('the resync to recompute the node', async () => (await seq()) > syncedBefore && !(await fleetRow(node)).stale);
+    await waitFor('the resync to recompute the node', async () => (await seq()) > syncedBefore && !(await fleetRow(node)).stale);
     expect((await fleetRow(node)).generation).toBe(after.generation);
     expect(mine()).toBe(pushesBefore);
   });
@@ -188,7 +178,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     // Mark stale without enqueueing (as if Redis had lost the job).
     await markNodesStale(ds, [node]);
     if (!worker) await startWorker();
-    await until('the sweep to sync the node', async () => (await fleetRow(node)).applied_generation > 0);
+    await waitFor('the sweep to sync the node', async () => (await fleetRow(node)).applied_generation > 0);
     expect((await fleetRow(node)).stale).toBe(false);
   });
 });

@@ -4,32 +4,51 @@ import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@anyfront/db';
 import { QueueName, type DesiredState } from '@anyfront/contracts';
-import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix } from '@anyfront/testing';
-import { startWorkerProcesses, type WorkerProcess } from '../testing/worker-processes';
+import { type AppProcess, FleetFixtures, killProcess, migrateTestDatabase, startWorkerProcesses, stopProcesses, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { notifyFleetChange } from './enqueue-sync';
 
-/** Agents on 127.0.0.1 that answer slowly, so pushes are in flight when the worker is killed. */
+/**
+ * Agents on 127.0.0.1. While `holding`, a push is received but not answered (it stays in flight);
+ * release() answers the held ones and every later push after `delayMs`.
+ */
 async function slowAgents(count: number, delayMs: number) {
   const last = new Map<number, DesiredState>();
   const servers: Server[] = [];
   const urls: string[] = [];
+  const held: (() => void)[] = [];
+  let holding = true;
+  let received = 0;
   for (let i = 0; i < count; i++) {
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
+        received++;
         const state = JSON.parse(body) as DesiredState;
-        setTimeout(() => {
+        const answer = () => {
           if (!last.has(i) || last.get(i)!.generation < state.generation) last.set(i, state);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ applied: true, generation: state.generation }));
-        }, delayMs);
+        };
+        if (holding) held.push(answer);
+        else setTimeout(answer, delayMs);
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     servers.push(server);
     urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/desired-state`);
   }
-  return { urls, last, stop: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))) };
+  return {
+    urls,
+    last,
+    /** Pushes received and not answered yet. */
+    inFlight: () => held.length,
+    received: () => received,
+    release: () => {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    },
+    stop: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
+  };
 }
 
 describe('fleet sync survives a worker killed during a burst of changes', () => {
@@ -37,7 +56,7 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
   let ds: DataSource;
   let queue: Queue;
   let fx: FleetFixtures;
-  let workers: WorkerProcess[] = [];
+  let workers: AppProcess[] = [];
   const env = () => ({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, FLEET_SWEEP_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' });
 
   beforeAll(async () => {
@@ -48,7 +67,7 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
     fx = new FleetFixtures(ds);
   });
   afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
+    await stopProcesses(workers);
     await queue.obliterate({ force: true });
     await queue.close();
     await fx.cleanup();
@@ -74,24 +93,25 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
         await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
         await notifyFleetChange(ds, queue, { serviceIds: [svc.id] });
         if (i === 4) {
-          // Pushes are in flight (agents answer after 150 ms): kill -9, then keep changing things with no worker.
-          await new Promise((r) => setTimeout(r, 100));
-          workers[0].child.kill('SIGKILL');
-          await new Promise((r) => workers[0].child.once('exit', r));
+          // The agents hold every push unanswered: kill -9 while pushes are in flight, then keep
+          // changing things with no worker; the agents answer from now on (after 150 ms).
+          await waitFor('pushes in flight', () => agents.inFlight() > 0, 30_000, 10);
+          await killProcess(workers[0]);
+          expect(agents.inFlight()).toBeGreaterThan(0);
+          expect([...agents.last.keys()]).toEqual([]); // no push was ever answered
+          agents.release();
         }
       }
       workers = await startWorkerProcesses(1, env());
 
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const rows: Array<{ edge_node_id: string; generation: number; applied: number; stale: boolean }> = await ds.query(
+      let rows: Array<{ edge_node_id: string; generation: number; applied: number; stale: boolean }> = [];
+      await waitFor(() => `convergence: ${JSON.stringify(rows)}\n${workers[0]?.output().slice(-2000)}`, async () => {
+        rows = await ds.query(
           `SELECT edge_node_id, generation::int, applied_generation::int AS applied, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = ANY($1::uuid[])`,
           [nodes],
         );
-        if (rows.length === NODES && rows.every((r) => !r.stale && r.applied === r.generation)) break;
-        if (Date.now() > deadline) throw new Error(`not converged: ${JSON.stringify(rows)}\n${workers[0].output().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+        return rows.length === NODES && rows.every((r) => !r.stale && r.applied === r.generation);
+      }, 90_000, 200);
       // Each agent's newest state carries all ten backends, and its generation is the node's current one.
       for (let i = 0; i < NODES; i++) {
         const [row] = await ds.query(`SELECT generation::int FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodes[i]]);

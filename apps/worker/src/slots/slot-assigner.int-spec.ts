@@ -1,8 +1,7 @@
 import { Pool as PgPool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@anyfront/db';
-import { createScratchDatabase } from '../testing/scratch-db';
-import { createOrganization, createPendingService, seedPools } from '../testing/fleet-fixtures';
+import { createScratchDatabase, FleetFixtures } from '@anyfront/testing';
 import { SlotAssigner } from './slot-assigner';
 
 /** SlotAssigner in-process on its own database (the worker hands out addresses from every pool it finds). */
@@ -16,22 +15,24 @@ describe('SlotAssigner', () => {
   let assigner: SlotAssigner;
   let org: string;
   let pools: Map<string, string>;
+  let fx: FleetFixtures;
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase('anyfront_assigner_it');
+    scratch = await createScratchDatabase('assigner');
     db = new PgPool({ connectionString: scratch.url, max: 4 });
     db.on('error', () => undefined);
     ds = createDataSource(scratch.url, { poolSize: 12 });
     await ds.initialize();
     assigner = new SlotAssigner(ds);
-    pools = await seedPools(db, [
+    fx = new FleetFixtures(db);
+    pools = await fx.seedPools([
       { prefix: '192.0.2.0/24', pops: ['ams', 'fra'] },
       { prefix: '198.51.100.0/24', pops: ['ams', 'lon'] }, // overlaps the first
       { prefix: '203.0.113.0/24', pops: ['nyc'] }, // disjoint from both
       { prefix: '198.18.0.0/24', pops: ['sjc'], scope: 'regional' }, // never used for global slots
       { prefix: '2001:db8:1::/48', pops: ['ams'] },
     ]);
-    org = await createOrganization(db);
+    org = await fx.organization();
   });
   afterAll(async () => {
     await ds?.destroy();
@@ -50,7 +51,7 @@ describe('SlotAssigner', () => {
 
   it('prefers a pool with a disjoint PoP set and never uses regional pools', async () => {
     for (let i = 0; i < 10; i++) {
-      const id = await createPendingService(db, org, `pref-${i}`);
+      const id = await fx.pendingService(org, `pref-${i}`);
       expect((await assigner.assign(id)).outcome).toBe('assigned');
       const prefixes = (await addressesOf(id)).map((a) => a.prefix);
       expect(prefixes).toContain('203.0.113.0/24');
@@ -61,7 +62,7 @@ describe('SlotAssigner', () => {
   });
 
   it('is idempotent: a repeat finds the addresses there, concurrent calls assign once', async () => {
-    const id = await createPendingService(db, org, 'twice');
+    const id = await fx.pendingService(org, 'twice');
     const outcomes = await Promise.all(Array.from({ length: 8 }, () => assigner.assign(id)));
     expect(outcomes.filter((o) => o.outcome === 'assigned')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'already_assigned')).toHaveLength(7);
@@ -75,7 +76,7 @@ describe('SlotAssigner', () => {
 
   it('skips services that are gone or deleted', async () => {
     expect(await assigner.assign('00000000-0000-4000-8000-000000000000')).toEqual({ outcome: 'skipped', reason: 'service does not exist' });
-    const id = await createPendingService(db, org, 'gone');
+    const id = await fx.pendingService(org, 'gone');
     await db.query(`UPDATE services SET status = 'deleted', deleted_at = now() WHERE id = $1`, [id]);
     expect(await assigner.assign(id)).toEqual({ outcome: 'skipped', reason: 'service is deleted' });
     expect(await addressesOf(id)).toEqual([]);
@@ -84,7 +85,7 @@ describe('SlotAssigner', () => {
   it('ignores draining and disabled pools', async () => {
     await db.query(`UPDATE pools SET state = 'draining' WHERE prefix = '203.0.113.0/24'`);
     try {
-      const id = await createPendingService(db, org, 'drain');
+      const id = await fx.pendingService(org, 'drain');
       await assigner.assign(id);
       const prefixes = (await addressesOf(id)).map((a) => a.prefix);
       expect(prefixes.sort()).toEqual(['192.0.2.0/24', '198.51.100.0/24', '2001:db8:1::/48']);
@@ -104,7 +105,7 @@ describe('SlotAssigner', () => {
         [pools.get(prefix), prefix, last],
       );
     }
-    const id = await createPendingService(db, org, 'full');
+    const id = await fx.pendingService(org, 'full');
     const r = await assigner.assign(id);
     expect(r).toEqual({ outcome: 'waiting_for_capacity', reason: expect.stringMatching(/IPv4 pools are full: .* only 1 of 3 have free slots/) });
     const { rows } = await db.query(`SELECT status, status_reason FROM services WHERE id = $1`, [id]);
@@ -117,7 +118,7 @@ describe('SlotAssigner', () => {
         WHERE id = (SELECT id FROM anycast_addresses WHERE pool_id = $1 ORDER BY slot_index DESC LIMIT 1)`,
       [pools.get('192.0.2.0/24')],
     );
-    const racers = [id, await createPendingService(db, org, 'racer')];
+    const racers = [id, await fx.pendingService(org, 'racer')];
     const outcomes = (await Promise.all(racers.map((s) => assigner.assign(s)))).map((o) => o.outcome).sort();
     expect(outcomes).toEqual(['assigned', 'waiting_for_capacity']);
     const winner = (await Promise.all(racers.map(addressesOf))).find((a) => a.length === 3)!;
@@ -126,7 +127,7 @@ describe('SlotAssigner', () => {
     // A gap left by a row removed by hand is found once the top slot is taken.
     await db.query(`DELETE FROM anycast_addresses WHERE pool_id = $1 AND slot_index = 100`, [pools.get('198.51.100.0/24')]);
     await db.query(`UPDATE anycast_addresses SET quarantined_until = now() - interval '1 second' WHERE pool_id = $1 AND slot_index = 200`, [pools.get('192.0.2.0/24')]);
-    const gapUser = await createPendingService(db, org, 'gap');
+    const gapUser = await fx.pendingService(org, 'gap');
     expect((await assigner.assign(gapUser)).outcome).toBe('assigned');
     expect((await addressesOf(gapUser)).map((a) => a.address)).toEqual(['192.0.2.201', '198.51.100.101', expect.stringMatching(/^2001:db8:1::/)]);
 

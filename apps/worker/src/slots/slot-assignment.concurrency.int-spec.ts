@@ -3,10 +3,7 @@ import { Queue } from 'bullmq';
 import { Pool as PgPool } from 'pg';
 import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
 import { slotIndexOf } from '@anyfront/domain';
-import { createScratchDatabase } from '../testing/scratch-db';
-import { createOrganization, createPendingService, seedPools } from '../testing/fleet-fixtures';
-import { deleteQueuePrefix } from '@anyfront/testing';
-import { type WorkerProcess, startWorkerProcesses, stopWorkerProcesses } from '../testing/worker-processes';
+import { type AppProcess, createScratchDatabase, deleteQueuePrefix, FleetFixtures, startWorkerProcesses, stopProcesses, waitFor } from '@anyfront/testing';
 
 const SERVICES = 500;
 const WORKERS = 4;
@@ -28,14 +25,16 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
   const prefix = `slots-it-${process.pid}-${Date.now().toString(36)}`;
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let db: PgPool;
-  let workers: WorkerProcess[] = [];
+  let workers: AppProcess[] = [];
+  let fx: FleetFixtures;
   const producers: Queue[] = [];
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase('anyfront_slots_it');
+    scratch = await createScratchDatabase('slots_it');
     db = new PgPool({ connectionString: scratch.url, max: 16 });
     db.on('error', () => undefined); // idle clients are cut when the scratch database is dropped
-    await seedPools(db, POOLS);
+    fx = new FleetFixtures(db);
+    await fx.seedPools(POOLS);
     workers = await startWorkerProcesses(WORKERS, {
       DATABASE_URL: scratch.url,
       REDIS_URL,
@@ -49,7 +48,7 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
   });
 
   afterAll(async () => {
-    await stopWorkerProcesses(workers);
+    await stopProcesses(workers);
     await Promise.all(producers.map((q) => q.close()));
     await deleteQueuePrefix(REDIS_URL, prefix);
     await db?.end();
@@ -57,12 +56,12 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
   });
 
   it('gives every service 2 IPv4 addresses from 2 pools and 1 IPv6 address, never one address twice', async () => {
-    const org = await createOrganization(db);
+    const org = await fx.organization();
     // Create all services concurrently; each is enqueued three times: twice with its deterministic id
     // (coalesced by BullMQ) and once with a random id, a true duplicate the processor must absorb.
     const ids = await Promise.all(
       Array.from({ length: SERVICES }, async (_, i) => {
-        const id = await createPendingService(db, org, `svc-${i}`);
+        const id = await fx.pendingService(org, `svc-${i}`);
         const q = producers[i % producers.length];
         const job = { name: JobName.AssignSlots, data: { serviceId: id } };
         await Promise.all([
@@ -77,18 +76,18 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
 
     // A crash mid-run: one worker is killed (SIGKILL, no clean-up). Its open transactions roll back and
     // BullMQ hands its stalled jobs to the other workers, which must still give every service its addresses once.
-    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM services WHERE status = 'active'`)).rows[0].n >= SERVICES / 4, 120_000);
+    await waitFor('a quarter of the services active', async () => (await db.query(`SELECT count(*)::int AS n FROM services WHERE status = 'active'`)).rows[0].n >= SERVICES / 4, 120_000, 250);
     const victim = workers[WORKERS - 1];
-    expect(victim.output()).toMatch(/"outcome":"assigned"/);
+    expect(victim.output()).toMatch(/\\?"outcome\\?":\\?"assigned/);
     victim.child.kill('SIGKILL');
 
     // Settled: no job left to run and no service still pending (then the assertions below say what went wrong, if anything).
-    await waitFor(async () => {
+    await waitFor('no job left and no service pending', async () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE status = 'pending'`);
       // 'delayed' is left out: it holds the repeatable retry-waiting-services job.
       const counts = await producers[0].getJobCounts('waiting', 'active', 'prioritized');
       return rows[0].n === 0 && Object.values(counts).every((c) => c === 0);
-    }, 180_000);
+    }, 180_000, 250);
     const { rows: statuses } = await db.query(`SELECT status, count(*)::int AS n FROM services GROUP BY status`);
     expect(statuses).toEqual([{ status: 'active', n: SERVICES }]);
 
@@ -116,14 +115,6 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
     }
 
     // Every worker process took part (each logs the services it assigned), the killed one before it died.
-    for (const w of workers) expect(w.output()).toMatch(/"outcome":"assigned"/);
+    for (const w of workers) expect(w.output()).toMatch(/\\?"outcome\\?":\\?"assigned/); // inside a JSON log line's msg
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

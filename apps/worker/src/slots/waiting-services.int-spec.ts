@@ -3,8 +3,7 @@ import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@anyfront/db';
 import { assignSlotsJobId } from '@anyfront/contracts';
-import { createScratchDatabase } from '../testing/scratch-db';
-import { createOrganization, createPendingService, seedPools } from '../testing/fleet-fixtures';
+import { createScratchDatabase, FleetFixtures } from '@anyfront/testing';
 import { SlotAssigner } from './slot-assigner';
 import { enqueueWaitingServices } from './waiting-services';
 
@@ -15,14 +14,16 @@ describe('enqueueWaitingServices', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let db: PgPool;
   let ds: DataSource;
+  let fx: FleetFixtures;
   const added: string[][] = [];
   // Records what would be enqueued (job ids); BullMQ itself is exercised by the worker-process tests.
   const queue = { addBulk: async (jobs: { opts: { jobId: string } }[]) => void added.push(jobs.map((j) => j.opts.jobId)) } as unknown as Queue;
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase('anyfront_waiting_it');
+    scratch = await createScratchDatabase('waiting');
     db = new PgPool({ connectionString: scratch.url, max: 4 });
     db.on('error', () => undefined);
+    fx = new FleetFixtures(db);
     ds = createDataSource(scratch.url, { poolSize: 4 });
     await ds.initialize();
   });
@@ -40,18 +41,18 @@ describe('enqueueWaitingServices', () => {
 
   it('re-enqueues waiting and stale pending services, and active ones once an IPv6 pool appears', async () => {
     const assigner = new SlotAssigner(ds);
-    const org = await createOrganization(db);
-    await seedPools(db, [{ prefix: '192.0.2.0/24', pops: ['a'] }]);
-    const waiting = await createPendingService(db, org, 'waiting');
+    const org = await fx.organization();
+    await fx.seedPools([{ prefix: '192.0.2.0/24', pops: ['a'] }]);
+    const waiting = await fx.pendingService(org, 'waiting');
     expect((await assigner.assign(waiting)).outcome).toBe('waiting_for_capacity');
-    const pending = await createPendingService(db, org, 'pending');
+    const pending = await fx.pendingService(org, 'pending');
     expect(await sweep()).toEqual([assignSlotsJobId(waiting), assignSlotsJobId(pending)]);
 
-    await seedPools(db, [{ prefix: '198.51.100.0/24', pops: ['b'] }]);
+    await fx.seedPools([{ prefix: '198.51.100.0/24', pops: ['b'] }]);
     for (const id of [waiting, pending]) expect((await assigner.assign(id)).outcome).toBe('assigned');
     expect(await sweep()).toEqual([]); // active with both IPv4 addresses; no IPv6 pool exists
 
-    await seedPools(db, [{ prefix: '2001:db8:6::/48', pops: ['a', 'b'] }]);
+    await fx.seedPools([{ prefix: '2001:db8:6::/48', pops: ['a', 'b'] }]);
     expect(await sweep()).toEqual([assignSlotsJobId(waiting), assignSlotsJobId(pending)]);
     expect(await assigner.assign(waiting)).toEqual({ outcome: 'assigned', addresses: ['2001:db8:6::1'] });
 

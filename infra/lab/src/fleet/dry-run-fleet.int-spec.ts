@@ -69,8 +69,16 @@ describe('dry-run local fleet against the real API and worker', () => {
   });
 
   it('fresh agents for the same edge nodes converge by pulling (nothing changed, so nothing is pushed)', async () => {
+    // Every push attempt (answered or failed) stamps last_push_at and may raise pushed_generation.
+    const pushes = async () => (await platform.db.query<{ edge_node_id: string; pushed_generation: string; last_push_at: Date | null }>(
+      'SELECT edge_node_id, pushed_generation, last_push_at FROM edge_node_fleet_states ORDER BY edge_node_id')).rows;
+    await converged();
+    const before = await pushes();
+    expect(before).toHaveLength(2);
     await fleet!.stop();
     fleet = await start();
-    await converged();
+    const nodes = await converged();
+    expect(await pushes()).toEqual(before);
+    for (const n of nodes) expect(n.applied_generation).toBe(n.desired_generation);
   });
 });

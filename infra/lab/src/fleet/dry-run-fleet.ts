@@ -6,7 +6,7 @@ import { run } from '../exec';
 import { REGISTER, REPO_ROOT } from '../paths';
 import { ApiClient } from './api-client';
 import { ensureEdgeNode } from './control-plane-lab';
-import { freePort } from './platform-ports';
+import { freePort } from '@anyfront/testing';
 import { edges } from '../topology';
 
 /**

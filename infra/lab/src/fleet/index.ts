@@ -5,3 +5,6 @@ export { ApiClient, listAll } from './api-client';
 export { LAB_ROUTED_PREFIXES, labReachable, reachableAddresses } from './lab-addresses';
 export { mgmtLink, mgmtLinks } from './mgmt';
 export { startDryRunFleet } from './dry-run-fleet';
+export { startPlatform } from './platform';
+export type { Platform } from './platform';
+export { labPrerequisites, localFleetInstructions } from './local-fleet-text';

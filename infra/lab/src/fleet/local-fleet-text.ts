@@ -21,10 +21,9 @@ export interface InstructionInput {
 /** The shell commands a new user runs to create a service on the local fleet and reach it. */
 export function localFleetInstructions(i: InstructionInput): string {
   const auth = `-H "authorization: Bearer $KEY" -H 'content-type: application/json'`;
-  return `
-[fleet] local fleet ready: ${i.edges.map((e) => `${e.ns} (PoP ${e.pop})`).join(', ')} run the real edge agent, registered with this API;
-        they announce ${i.prefixes.join(' and ')} to the lab router. Backends: ${i.backends.join(', ')} (SRv6, HTTP on port 80).
-        Create a service and its backends with the demo API key, then reach it from the lab client:
+  return `${i.edges.map((e) => `${e.ns} (PoP ${e.pop})`).join(', ')} run the real edge agent, registered with this API;
+   they announce ${i.prefixes.join(' and ')} to the lab router. Backends: ${i.backends.join(', ')} (SRv6, HTTP on port 80).
+   Create a service and its backends with the demo API key, then reach it from the lab client:
 
   export AF=${i.apiUrl} KEY=${i.apiKey}
   SERVICE_ID=$(curl -s -X POST $AF/v1/services ${auth} \\

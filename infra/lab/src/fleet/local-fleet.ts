@@ -11,11 +11,14 @@
  * addresses), ANYFRONT_LOCAL_FLEET_MODE=dry-run to force the dry-run fleet.
  */
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { Pool } from 'pg';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the demo seed's logins are the local fleet's operator: one source of truth
-import { DEMO } from '../../../../apps/api/src/cli/demo-data';
+import { DEMO } from '@anyfront/contracts';
+import { createLogger } from '@anyfront/logging';
+import { waitFor } from '../exec';
 import { labDir } from '../paths';
-import { backends, clients } from '../topology';
+import { agentStatus } from '../agent';
+import { backends, clients, edges } from '../topology';
 import { ApiClient } from './api-client';
 import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab } from './control-plane-lab';
 import { startDryRunFleet } from './dry-run-fleet';
@@ -23,16 +26,42 @@ import { hostOf, LAB_ROUTED_PREFIXES, labReachable } from './lab-addresses';
 import { localFleetInstructions, labPrerequisites } from './local-fleet-text';
 
 const POPS = { edge1: 'ams', edge2: 'nyc' };
-const say = (m: string): void => { process.stdout.write(`[fleet] ${m}\n`); };
+// JSON lines like every app (npm start shows them as `fleet │ ...` and keeps them in .data/logs/fleet.log).
+const log = createLogger({ app: 'fleet', level: 'info' });
+const say = (m: string): void => log.info(m);
 
-async function waitForApi(apiUrl: string): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try { if ((await fetch(new URL('/v1/health', apiUrl))).status === 200) return; } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`the API at ${apiUrl} did not answer /v1/health within 180 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/**
+ * Re-emits an agent's log file on stdout as that edge's lines (app = the edge's name), so npm start
+ * shows them as `edge1 │ ...` and keeps them in .data/logs/edge1.log. Returns a stop function.
+ */
+function followAgentLog(edge: string, file: string): () => void {
+  let offset = 0;
+  let partial = '';
+  const read = (): void => {
+    let size: number;
+    try { size = statSync(file).size; } catch { return; }
+    if (size < offset) offset = 0; // truncated: start over
+    if (size === offset) return;
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    closeSync(fd);
+    offset = size;
+    const lines = (partial + buf.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines.filter((l) => l.trim())) {
+      let entry: Record<string, unknown>;
+      try { entry = JSON.parse(line) as Record<string, unknown>; } catch { entry = { level: 30, msg: line }; }
+      process.stdout.write(`${JSON.stringify({ ...entry, app: edge })}\n`);
+    }
+  };
+  read();
+  watchFile(file, { interval: 500 }, read);
+  return () => unwatchFile(file, read);
 }
+
+const waitForApi = (apiUrl: string): Promise<boolean> =>
+  waitFor(`the API at ${apiUrl} to answer /v1/health`, async () => (await fetch(new URL('/v1/health', apiUrl))).status === 200, 180_000, 500);
 
 /** Every assigned anycast address the lab routes, with its service and whether a lab backend serves it (read from Postgres). */
 async function assignedAddresses(db: Pool): Promise<{ address: string; service: string; id: string; lab_backend: boolean }[]> {
@@ -54,7 +83,7 @@ async function main(): Promise<void> {
     try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; }
   });
 
-  let teardown: () => Promise<void> = async () => undefined;
+  let teardown: () => Promise<void> = () => Promise.resolve();
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -68,26 +97,34 @@ async function main(): Promise<void> {
   if (missing) {
     say(`no lab (${missing}): starting 2 edge agents with a dry-run data plane instead. They register with the API, pull and report deploy status; they change nothing in the kernel, send no probes and no traffic.`);
     const fleet = await startDryRunFleet({ apiUrl, operator, dir: `${labDir()}-dry-run`, popCodes: POPS, log: say });
-    teardown = fleet.stop;
-    say(`dry-run agents: ${fleet.agents.map((a) => `${a.name} (${a.url}/v1/status)`).join(', ')}. Run npm start as root on Linux with iproute2, nftables and bird2 for a real local fleet.`);
+    const unfollow = fleet.agents.map((a) => followAgentLog(a.name, a.log));
+    teardown = async () => { unfollow.forEach((f) => f()); await fleet.stop(); };
+    log.info({ instructions: `2 dry-run agents (${missing}): ${fleet.agents.map((a) => `${a.name} (${a.url}/v1/status)`).join(', ')}.
+   They register, pull and report deploy status; they change nothing in the kernel and send no traffic.
+   Run npm start as root on Linux with iproute2, nftables and bird2 for a real local fleet.` }, 'local fleet ready');
     return;
   }
 
+  const client = clients[0];
+  if (!client) throw new Error('the lab topology has no client');
   say('building the lab (namespaces, router with BIRD, 3 backends, 2 edges with the real agent) ...');
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
   const timers: NodeJS.Timeout[] = [];
+  const unfollow: (() => void)[] = [];
   teardown = async () => {
     timers.forEach(clearInterval);
+    unfollow.forEach((f) => f());
     await db.end().catch(() => undefined);
     await stopControlPlaneLab(say);
   };
   const lab = await startControlPlaneLab({ apiUrl, operator, popCodes: POPS, log: (m) => say(m) });
   if (stopping) return;
-  process.stdout.write(localFleetInstructions({
+  for (const e of lab.edges) unfollow.push(followAgentLog(e.name, e.log));
+  const instructions = localFleetInstructions({
     apiUrl: apiUrl.replace('127.0.0.1', 'localhost'), apiKey: DEMO.apiKey,
-    edges: lab.edges.map((e) => ({ ns: e.ns, pop: e.pop })), clientNs: clients[0].ns,
+    edges: lab.edges.map((e) => ({ ns: e.ns, pop: e.pop })), clientNs: client.ns,
     backends: backends.map((b) => b.link.peerV6), prefixes: LAB_ROUTED_PREFIXES,
-  }));
+  });
 
   // The backends must hold a service's anycast addresses to answer it (the kit puts them on lo).
   let held = '';
@@ -106,7 +143,7 @@ async function main(): Promise<void> {
       // Once a service has a lab backend, say how to reach it (once per address).
       for (const r of rows.filter((x) => x.lab_backend && !announced.has(x.address))) {
         announced.add(r.address);
-        say(`service ${r.service} (${r.id}): try  ip netns exec ${clients[0].ns} curl http://${hostOf(r.address)}/whoami`);
+        say(`service ${r.service} (${r.id}): try  ip netns exec ${client.ns} curl http://${hostOf(r.address)}/whoami`);
       }
     } catch (e) {
       say(`backend address sync failed (retrying): ${(e as Error).message}`);
@@ -116,6 +153,16 @@ async function main(): Promise<void> {
   };
   await sync();
   timers.push(setInterval(() => void sync(), 2000));
+  // Ready once every agent has a verdict on every backend: the first health checks change what the
+  // edges program and announce, and those lines belong before the banner, not after it.
+  await waitFor('a health verdict on every backend', async () => {
+    for (const e of edges) {
+      const s = await agentStatus(e);
+      if (s.services.some((x) => x.backends.some((b) => b.enabled && (b.healthy as boolean | null) === null))) return false;
+    }
+    return true;
+  }, 90_000, 1000).catch(() => say('the first health checks are still running'));
+  log.info({ instructions }, 'local fleet ready');
 }
 
 main().catch((err: unknown) => {

@@ -1,14 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as argon2 from 'argon2';
 import { Pool } from 'pg';
-import { createScratchDatabase, deleteQueuePrefix, testRedisUrl } from '@anyfront/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the worker's own test helper starts real worker processes
-import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from '../../../../apps/worker/src/testing/worker-processes';
-import { REGISTER, REPO_ROOT } from '../paths';
+import { type AppProcess, createScratchDatabase, deleteQueuePrefix, killProcess, startApiProcess, startWorkerProcesses, stopProcesses, testRedisUrl } from '@anyfront/testing';
 import { ApiClient } from './api-client';
-import { freePort } from './platform-ports';
-
-export { freePort };
 
 /**
  * The real control plane for lab tests: a scratch database next to DATABASE_URL's, the API as a
@@ -22,66 +15,44 @@ export interface Platform {
   operator: ApiClient;
   /** Signs up an organization through the API and returns a client with an owner API key. */
   tenant(): Promise<{ api: ApiClient; apiKey: string; organizationId: string }>;
-  startWorker(): Promise<WorkerProcess>;
+  startWorker(): Promise<AppProcess>;
   /** SIGKILL by PID, no grace: a crash, not a shutdown. */
   killWorker(): Promise<void>;
   workerPid(): number | undefined;
   stop(): Promise<void>;
 }
 
-async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output().slice(-3000)}`);
-    try {
-      if ((await fetch(new URL('/v1/health', url))).status === 200) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`API not healthy after 120 s:\n${output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const exited = (c: ChildProcess): Promise<void> => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-
 export async function startPlatform(opts: { tag?: string; workerEnv?: Record<string, string> } = {}): Promise<Platform> {
   const tag = opts.tag ?? 'lab';
   const scratch = await createScratchDatabase(tag);
   const redisUrl = testRedisUrl();
   const prefix = `${tag}-${process.pid}-${Date.now().toString(36)}`;
-  const apiPort = await freePort();
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const common = { DATABASE_URL: scratch.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ALLOW_DOCUMENTATION_ADDRESSES: 'true' };
-  let apiOut = '';
-  const api = spawn(process.execPath, ['-r', REGISTER, 'apps/api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...common, NODE_ENV: 'test', API_PORT: String(apiPort), REDIS_KEY_PREFIX: `${prefix}:`, RATE_LIMIT_MAX: '1000000' },
-  });
-  const keep = (d: Buffer) => { apiOut = (apiOut + d.toString()).slice(-50_000); };
-  api.stdout!.on('data', keep);
-  api.stderr!.on('data', keep);
   const db = new Pool({ connectionString: scratch.url, max: 3 });
-  let worker: WorkerProcess | undefined;
+  let api: Awaited<ReturnType<typeof startApiProcess>> | undefined;
+  let worker: AppProcess | undefined;
   const workerEnv = { ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', TRAFFIC_ROLLUP_INTERVAL_SECONDS: '1', ...opts.workerEnv };
 
   const stop = async (): Promise<void> => {
-    if (worker) await stopWorkerProcesses([worker]);
-    api.kill('SIGTERM');
-    await exited(api);
+    if (worker) await stopProcesses([worker]);
+    await api?.stop();
     await db.end().catch(() => undefined);
     await deleteQueuePrefix(redisUrl, prefix);
     await scratch.drop();
   };
 
   try {
-    await waitHealthy(apiUrl, api, () => apiOut);
+    api = await startApiProcess({ ...common, REDIS_KEY_PREFIX: `${prefix}:`, RATE_LIMIT_MAX: '1000000' });
+    const { url: apiUrl, port: apiPort } = api;
     const email = `operator-${prefix}@example.com`;
     const password = `operator-${prefix}-password`;
     await db.query('INSERT INTO users (email, password_hash, is_operator) VALUES ($1, $2, true)', [email, await argon2.hash(password)]);
     const operator = await ApiClient.login(apiUrl, email, password);
-    const startWorker = async (): Promise<WorkerProcess> => {
-      [worker] = await startWorkerProcesses(1, workerEnv);
-      return worker;
+    const startWorker = async (): Promise<AppProcess> => {
+      const [started] = await startWorkerProcesses(1, workerEnv);
+      if (!started) throw new Error('no worker process started');
+      worker = started;
+      return started;
     };
     await startWorker();
     return {
@@ -92,8 +63,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
         if (!worker) return;
         const w = worker;
         worker = undefined;
-        w.child.kill('SIGKILL');
-        await exited(w.child);
+        await killProcess(w);
       },
       tenant: async () => {
         const signupEmail = `tenant-${Math.random().toString(36).slice(2, 10)}@example.com`;

@@ -14,7 +14,7 @@ import { isIPv6 } from 'node:net';
 interface Job { kind: 'whoami' | 'download' | 'upload' | 'udp'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number; bytes?: number; rate?: number; timeoutMs?: number }
 export interface FlowResult { ok: boolean; backend?: string; client?: string; localPort?: number; bytes?: number; expected?: number; ms: number; error?: string }
 
-const job = JSON.parse(process.argv[2]) as Job;
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const port = job.port ?? 80;
 
 function once(method: string, path: string, opts: { localPort?: number; body?: number; timeoutMs: number; expect?: number }): Promise<FlowResult> {
@@ -72,9 +72,10 @@ function once(method: string, path: string, opts: { localPort?: number; body?: n
 
 async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<FlowResult>): Promise<FlowResult[]> {
   const out: FlowResult[] = new Array(items.length);
-  let next = 0;
+  // One shared iterator is the work queue: each worker takes the next (index, item) pair.
+  const queue = items.entries();
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) { const i = next++; out[i] = await fn(items[i]); }
+    for (const [i, item] of queue) out[i] = await fn(item);
   }));
   return out;
 }

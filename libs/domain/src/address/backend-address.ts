@@ -131,11 +131,11 @@ function refusalMessage(text: string, addr: ParsedAddress, range: Refusal): stri
 
 function embeddedIPv4(addr: ipaddr.IPv6, where: SpecialRange['embedsIPv4']): string | null {
   if (!where || addr.kind() !== 'ipv6') return null;
-  const p = addr.parts;
+  const [, p1 = 0, p2 = 0, , , , p6 = 0, p7 = 0] = addr.parts; // an IPv6 address always has 8 parts
   const quad = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-  if (where === 'low32') return quad(p[6], p[7]);
-  if (where === '6to4') return quad(p[1], p[2]);
-  return quad(p[6] ^ 0xffff, p[7] ^ 0xffff); // Teredo obfuscates the client address
+  if (where === 'low32') return quad(p6, p7);
+  if (where === '6to4') return quad(p1, p2);
+  return quad(p6 ^ 0xffff, p7 ^ 0xffff); // Teredo obfuscates the client address
 }
 
 function safeCidr(text: string): Cidr | null {

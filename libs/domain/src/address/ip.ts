@@ -36,9 +36,9 @@ export function formatAddress(addr: ParsedAddress): string {
 export function parseIPv6Strict(text: string): ipaddr.IPv6 {
   const m = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (m) {
-    const o = m.slice(2, 6).map(Number);
+    const [o0 = 0, o1 = 0, o2 = 0, o3 = 0] = m.slice(2, 6).map(Number); // the pattern has exactly four octets
     const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
-    text = `${m[1]}${hex(o[0], o[1])}:${hex(o[2], o[3])}`;
+    text = `${m[1]}${hex(o0, o1)}:${hex(o2, o3)}`;
   }
   return ipaddr.IPv6.parse(text);
 }

@@ -75,7 +75,7 @@ function addressKey(address: string): string {
 }
 
 function normalizeAddress(address: string): string {
-  return ipaddr.parse(address.split('/')[0]).toString();
+  return ipaddr.parse(address.split('/')[0] ?? address).toString();
 }
 
 /**

@@ -64,17 +64,14 @@ export function parseListeners(input: unknown, field = 'listeners'): ListenersRe
     listeners.push({ protocol: protocol as ListenerProtocol, ports: canonical, from: range.from, to: range.to, index });
   });
 
-  for (let i = 0; i < listeners.length; i++) {
-    for (let j = 0; j < i; j++) {
-      const a = listeners[j];
-      const b = listeners[i];
-      if (a.protocol === b.protocol && a.from <= b.to && b.from <= a.to) {
-        errors.push({
-          field: `${field}[${b.index}].ports`,
-          message: `${b.protocol} ${b.ports} overlaps ${field}[${a.index}] (${a.protocol} ${a.ports}); listeners of one protocol must not share ports`,
-        });
-        break;
-      }
+  for (const [i, b] of listeners.entries()) {
+    // The first earlier listener of the same protocol whose ports overlap.
+    const a = listeners.slice(0, i).find((x) => x.protocol === b.protocol && x.from <= b.to && b.from <= x.to);
+    if (a) {
+      errors.push({
+        field: `${field}[${b.index}].ports`,
+        message: `${b.protocol} ${b.ports} overlaps ${field}[${a.index}] (${a.protocol} ${a.ports}); listeners of one protocol must not share ports`,
+      });
     }
   }
   if (errors.length) return { ok: false, errors };

@@ -71,6 +71,6 @@ describe('choosePools', () => {
     ['pools full', [v4('p1', ['a']), v4('p2', ['b'], 0n), v4('p3', ['c'], 0n)], /IPv4 pools are full.*only 1 of 3 have free slots/],
     ['IPv6 full', [v4('p1', ['a']), v4('p2', ['b']), v6('p6', 0n)], /IPv6 pools are full/],
   ])('explains why it cannot: %s', (_n, pools, reason) => {
-    expect(choosePools(pools as PoolCandidate[], none, 'k')).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    expect(choosePools(pools, none, 'k')).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
   });
 });

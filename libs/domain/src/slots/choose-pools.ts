@@ -55,7 +55,8 @@ export function choosePools(pools: readonly PoolCandidate[], current: CurrentAdd
     const options = combinations(open, missing)
       .map((chosen) => ({ chosen, distance: worstDistance([...held, ...chosen]) }))
       .sort((a, b) => a.distance - b.distance);
-    if (options.length === 0) {
+    const first = options[0];
+    if (!first) {
       const withSpace = v4.filter((p) => p.free > 0n).length;
       return {
         ok: false,
@@ -65,8 +66,8 @@ export function choosePools(pools: readonly PoolCandidate[], current: CurrentAdd
             : `IPv4 pools are full: needs addresses from ${IPV4_ADDRESSES_PER_SERVICE} different global pools, but only ${withSpace} of ${v4.length} have free slots; waiting for an operator to add capacity or for quarantined addresses to expire`,
       };
     }
-    const best = options.filter((o) => o.distance === options[0].distance);
-    ipv4 = best[hash % best.length].chosen;
+    const best = options.filter((o) => o.distance === first.distance);
+    ipv4 = (best[hash % best.length] ?? first).chosen;
   }
 
   let ipv6: PoolCandidate | null = null;
@@ -75,15 +76,16 @@ export function choosePools(pools: readonly PoolCandidate[], current: CurrentAdd
     if (open6.length === 0) {
       return { ok: false, reason: `IPv6 pools are full (${v6.length} pool(s), no free slots); waiting for an operator to add capacity` };
     }
-    ipv6 = open6[hash % open6.length];
+    ipv6 = open6[hash % open6.length] ?? null;
   }
   return { ok: true, ipv4, ipv6 };
 }
 
 function worstDistance(chosen: readonly PoolCandidate[]): number {
   let worst = 0;
-  for (let i = 0; i < chosen.length; i++)
-    for (let j = i + 1; j < chosen.length; j++) worst = Math.max(worst, popSetDistance(chosen[i].popIds, chosen[j].popIds));
+  chosen.forEach((a, i) => {
+    for (const b of chosen.slice(i + 1)) worst = Math.max(worst, popSetDistance(a.popIds, b.popIds));
+  });
   return worst;
 }
 

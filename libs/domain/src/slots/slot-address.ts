@@ -26,7 +26,11 @@ export function slotAddress(prefix: string, index: bigint | number): string {
   if (i < 0n || i >= slotCapacity(prefix)) throw new RangeError(`slot ${i} is outside pool ${prefix}`);
   const base = toBigInt(cidr.network);
   if (cidr.family === 4) {
-    if (cidr.length > 24) return v4SmallSlots(cidr)[Number(i)];
+    if (cidr.length > 24) {
+      const address = v4SmallSlots(cidr)[Number(i)];
+      if (address === undefined) throw new RangeError(`slot ${i} is outside pool ${prefix}`);
+      return address;
+    }
     return formatAddress(fromBigInt(base + (i / 254n) * 256n + (i % 254n) + 1n, 4));
   }
   return formatAddress(fromBigInt(base + i + 1n, 6));

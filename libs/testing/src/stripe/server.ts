@@ -269,8 +269,8 @@ export class StripeTestServer {
     this.requests.push(log);
 
     // The pages behind Checkout and portal URLs: visiting them completes the flow (like a customer would).
-    const page = /^\/(checkout|billing_portal)\/([^/]+)$/.exec(path);
-    if (method === 'GET' && page) return this.servePage(page[1], page[2], res, log);
+    const [, flow, pageId] = /^\/(checkout|billing_portal)\/([^/]+)$/.exec(path) ?? [];
+    if (method === 'GET' && flow && pageId) return this.servePage(flow, pageId, res, log);
 
     const fault = this.takeFault(method, path);
     log.fault = fault?.kind ?? null;

@@ -145,6 +145,9 @@ export interface Route {
   handler: (params: Params, match: RegExpExecArray) => Json;
 }
 
+/** The path parameter a route's pattern captures (every pattern below has exactly one group). */
+const param = (m: RegExpExecArray): string => m[1] ?? '';
+
 export class StripeState {
   readonly customers = new Map<string, Json>();
   readonly products = new Map<string, Json>();
@@ -173,27 +176,27 @@ export class StripeState {
 
   readonly routes: Route[] = [
     { method: 'POST', pattern: /^\/v1\/customers$/, handler: (p) => this.createCustomer(p) },
-    { method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, handler: (_p, m) => this.get(this.customers, 'customer', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, handler: (_p, m) => this.get(this.customers, 'customer', param(m)) },
     { method: 'POST', pattern: /^\/v1\/products$/, handler: (p) => this.createProduct(p) },
     { method: 'POST', pattern: /^\/v1\/prices$/, handler: (p) => this.createPrice(p) },
     { method: 'GET', pattern: /^\/v1\/prices$/, handler: (p) => this.listPrices(p) },
-    { method: 'GET', pattern: /^\/v1\/prices\/([^/]+)$/, handler: (_p, m) => this.get(this.prices, 'price', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/prices\/([^/]+)$/, handler: (_p, m) => this.get(this.prices, 'price', param(m)) },
     { method: 'POST', pattern: /^\/v1\/coupons$/, handler: (p) => this.createCoupon(p) },
     { method: 'POST', pattern: /^\/v1\/billing\/meters$/, handler: (p) => this.createMeter(p) },
     { method: 'GET', pattern: /^\/v1\/billing\/meters$/, handler: (p) => this.listMeters(p) },
-    { method: 'GET', pattern: /^\/v1\/billing\/meters\/([^/]+)$/, handler: (_p, m) => this.get(this.meters, 'billing.meter', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/billing\/meters\/([^/]+)$/, handler: (_p, m) => this.get(this.meters, 'billing.meter', param(m)) },
     { method: 'POST', pattern: /^\/v1\/billing\/meter_events$/, handler: (p) => this.createMeterEvent(p) },
     { method: 'POST', pattern: /^\/v1\/subscriptions$/, handler: (p) => this.createSubscription(p) },
-    { method: 'GET', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.subscription(m[1]).object },
-    { method: 'POST', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (p, m) => this.updateSubscription(m[1], p) },
-    { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.cancelSubscription(m[1]) },
+    { method: 'GET', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.subscription(param(m)).object },
+    { method: 'POST', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (p, m) => this.updateSubscription(param(m), p) },
+    { method: 'DELETE', pattern: /^\/v1\/subscriptions\/([^/]+)$/, handler: (_p, m) => this.cancelSubscription(param(m)) },
     { method: 'POST', pattern: /^\/v1\/invoices\/create_preview$/, handler: (p) => this.previewInvoice(p) },
     { method: 'GET', pattern: /^\/v1\/invoices$/, handler: (p) => this.listInvoices(p) },
-    { method: 'GET', pattern: /^\/v1\/invoices\/([^/]+)$/, handler: (_p, m) => this.get(this.invoices, 'invoice', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/invoices\/([^/]+)$/, handler: (_p, m) => this.get(this.invoices, 'invoice', param(m)) },
     { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, handler: (p) => this.createCheckoutSession(p) },
-    { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, handler: (_p, m) => this.get(this.checkoutSessions, 'checkout.session', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, handler: (_p, m) => this.get(this.checkoutSessions, 'checkout.session', param(m)) },
     { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, handler: (p) => this.createPortalSession(p) },
-    { method: 'GET', pattern: /^\/v1\/events\/([^/]+)$/, handler: (_p, m) => this.get(this.events, 'event', m[1]) },
+    { method: 'GET', pattern: /^\/v1\/events\/([^/]+)$/, handler: (_p, m) => this.get(this.events, 'event', param(m)) },
   ];
 
   private get(map: Map<string, Json>, kind: string, id: string): Json {
@@ -280,7 +283,7 @@ export class StripeState {
     }
     const lookupKey = str(p, 'lookup_key') ?? null;
     if (lookupKey && [...this.prices.values()].some((x) => x.lookup_key === lookupKey && x.active)) {
-      throw invalid(`A price (\`${[...this.prices.values()].find((x) => x.lookup_key === lookupKey)?.id}\`) already uses the lookup key \`${lookupKey}\`.`, 'lookup_key');
+      throw invalid(`A price (\`${String([...this.prices.values()].find((x) => x.lookup_key === lookupKey)?.id)}\`) already uses the lookup key \`${lookupKey}\`.`, 'lookup_key');
     }
     const id = this.newId('price');
     const price: Json = {
@@ -527,6 +530,7 @@ export class StripeState {
     if (changes) {
       previous.items = structuredClone(sub.items);
       const first = items[0];
+      if (!first) throw invalid('The subscription has no items.', 'items');
       changes.forEach((c, i) => {
         const itemId = str(c, 'id');
         if (itemId) {
@@ -584,7 +588,7 @@ export class StripeState {
         object: 'line_item',
         amount: toJsonNumber(amount),
         currency: price.currency,
-        description: `${quantity} × ${product?.name ?? price.product} (at ${price.unit_amount_decimal} / unit)`,
+        description: `${quantity} × ${String(product?.name ?? price.product)} (at ${String(price.unit_amount_decimal)} / unit)`,
         discount_amounts: [],
         discountable: true,
         discounts: [],
@@ -636,6 +640,7 @@ export class StripeState {
 
   private currentPeriod(sub: Json): { from: number; to: number } {
     const first = ((sub.items as Json).data as Json[])[0];
+    if (!first) throw invalid(`Subscription ${String(sub.id)} has no items.`, 'items');
     return { from: first.current_period_start as number, to: first.current_period_end as number };
   }
 
@@ -651,7 +656,7 @@ export class StripeState {
     if (!sub || sub.status === 'canceled') throw invalid('No upcoming invoices for customer.', 'customer', 'invoice_upcoming_none');
     if (customerId && sub.customer !== customerId) throw invalid('The subscription does not belong to this customer.', 'subscription');
     const { from, to } = this.currentPeriod(sub);
-    return { id: `upcoming_${sub.id}`, ...this.computeInvoice(sub, from, to), status: 'draft', created: this.o.now(), billing_reason: 'upcoming', hosted_invoice_url: null };
+    return { id: `upcoming_${String(sub.id)}`, ...this.computeInvoice(sub, from, to), status: 'draft', created: this.o.now(), billing_reason: 'upcoming', hosted_invoice_url: null };
   }
 
   private listInvoices(p: Params): Json {
@@ -702,7 +707,7 @@ export class StripeState {
   /** Test control: the invoice's payment succeeds (e.g. the customer updated the card). */
   payInvoice(invoiceId: string): Json {
     const invoice = this.get(this.invoices, 'invoice', invoiceId);
-    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${invoice.status}, not open.`, 'invoice');
+    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${String(invoice.status)}, not open.`, 'invoice');
     Object.assign(invoice, {
       status: 'paid',
       amount_paid: invoice.amount_due,
@@ -719,7 +724,7 @@ export class StripeState {
   /** Test control: a payment attempt of the invoice fails. */
   failInvoicePayment(invoiceId: string): Json {
     const invoice = this.get(this.invoices, 'invoice', invoiceId);
-    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${invoice.status}, not open.`, 'invoice');
+    if (invoice.status !== 'open') throw invalid(`Invoice ${invoiceId} is ${String(invoice.status)}, not open.`, 'invoice');
     Object.assign(invoice, { attempted: true, attempt_count: (invoice.attempt_count as number) + 1, next_payment_attempt: this.o.now() + 3 * DAY });
     this.o.emit('invoice.payment_failed', invoice);
     return invoice;
@@ -774,7 +779,7 @@ export class StripeState {
    */
   completeCheckoutSession(id: string): Json {
     const session = this.get(this.checkoutSessions, 'checkout.session', id);
-    if (session.status !== 'open') throw invalid(`Checkout session ${id} is ${session.status}.`, 'id');
+    if (session.status !== 'open') throw invalid(`Checkout session ${id} is ${String(session.status)}.`, 'id');
     const input = this.checkoutInputs.get(id) as { lineItems: Params[]; subscriptionData: Params };
     const customerId = (session.customer as string | null) ?? (this.createCustomer({}).id as string);
     const customer = this.customer(customerId);

@@ -1,4 +1,4 @@
-// Long-lived TCP client for the agent's lab test: stdin -> socket, socket -> stdout (like `socat - TCP:host:port`).
+// Long-lived TCP client for lab tests: stdin -> socket, socket -> stdout (like `socat - TCP:host:port`).
 const net = require('node:net');
 const [host, port] = process.argv.slice(2);
 const sock = net.connect({ host, port: Number(port) });

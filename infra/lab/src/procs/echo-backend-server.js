@@ -1,4 +1,4 @@
-// Tiny backend for the agent's lab test: HTTP on <addr>:<httpPort> answering "backend=<name> client=<ip>",
+// Tiny backend for the one-edge agent lab (agent-net.ts): HTTP on <addr>:<httpPort> answering "backend=<name> client=<ip>",
 // and a line echo on <addr>:<echoPort> prefixing "<name>: " (a long-lived connection for restart tests).
 const http = require('node:http');
 const net = require('node:net');
