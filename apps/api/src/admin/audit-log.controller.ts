@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AUDIT_ACTOR_CREDENTIALS, type AuditActorCredential } from '@anyfront/contracts';
 import { AuditLog } from '@anyfront/db';
 import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
@@ -36,7 +37,7 @@ export class AuditLogEntryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ nullable: true, type: String }) actor_user_id!: string | null;
-  @ApiProperty({ enum: ['session', 'api_key', 'system'] }) actor_credential!: string;
+  @ApiProperty({ enum: AUDIT_ACTOR_CREDENTIALS }) actor_credential!: AuditActorCredential;
   @ApiProperty({ nullable: true, type: String }) credential_id!: string | null;
   @ApiProperty({ nullable: true, type: String }) organization_id!: string | null;
   @ApiProperty() action!: string;

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Backend } from '@anyfront/db';
 import { maglevTableSize } from '@anyfront/maglev';
-import type { Encapsulation } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
@@ -28,7 +27,7 @@ export class BackendsService {
     const backend = await this.ds.transaction(async (tx) => {
       // Locking the service serialises backend writes with encapsulation changes.
       const service = await this.services.find(tx, orgId, serviceId, true);
-      const { address, family } = await this.policy.check(dto.address, service.encapsulation as Encapsulation, tx);
+      const { address, family } = await this.policy.check(dto.address, service.encapsulation, tx);
       const saved = await this.save(tx, {
         serviceId,
         address,
@@ -60,7 +59,7 @@ export class BackendsService {
     const backend = await this.ds.transaction(async (tx) => {
       const service = await this.services.find(tx, orgId, serviceId, true);
       const backend = await this.find(tx, serviceId, id);
-      if (dto.address !== undefined) Object.assign(backend, await this.policy.check(dto.address, service.encapsulation as Encapsulation, tx));
+      if (dto.address !== undefined) Object.assign(backend, await this.policy.check(dto.address, service.encapsulation, tx));
       if (dto.weight !== undefined) backend.weight = dto.weight;
       if (dto.region !== undefined) backend.region = dto.region;
       if (dto.enabled !== undefined) backend.enabled = dto.enabled;

@@ -144,7 +144,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect(partial.status).toBe(200);
     expect(partial.body.services.map((s: { id: string }) => s.id)).toEqual([svc.id]);
     expect(partial.body.generation).toBe(g1 + 1);
-    await t.dataSource.query(`UPDATE services SET status = 'failed' WHERE id = ANY($1::uuid[])`, [[broken.id, badHealthCheck.id]]);
+    await t.dataSource.query(`UPDATE services SET status = 'waiting_for_capacity' WHERE id = ANY($1::uuid[])`, [[broken.id, badHealthCheck.id]]);
 
     // Concurrent recomputes of one node never produce a duplicate or lower generation.
     await fx.backend(svc.id, '2001:db8::3');
