@@ -68,6 +68,24 @@ describe('dry-run local fleet against the real API and worker', () => {
     expect(d.pops.map((p) => p.pop_code).sort()).toEqual(['dry1', 'dry2']);
   });
 
+  it('a gue service reaches both agents with its gue_port and is accepted: deployed, never a refused (frozen) node', async () => {
+    const svc = await tenant.must<{ id: string; gue_port: number | null }>('POST', '/v1/services', {
+      name: 'dry-gue', listeners: [{ protocol: 'tcp', ports: '80' }], encapsulation: 'gue',
+    });
+    expect(svc.gue_port).toBe(6080);
+    // GUE reaches both backend families; the lab edges have tunnel sources of both.
+    for (const address of ['203.0.113.77', '2001:db8::77']) await tenant.must('POST', `/v1/services/${svc.id}/backends`, { address });
+    await waitFor('gue service deployed', async () => {
+      const r = await tenant.must<{ status: string; edge_nodes: number }>('GET', `/v1/services/${svc.id}/deployment`);
+      return r.status === 'deployed' && r.edge_nodes === 2 ? r : undefined;
+    }, 60_000, 250);
+    for (const a of fleet!.agents) {
+      const s = (await (await fetch(`${a.url}/v1/status`)).json()) as { last_error: string | null; services: { id: string; encapsulation: string }[] };
+      expect(s.last_error).toBeNull();
+      expect(s.services).toContainEqual(expect.objectContaining({ id: svc.id, encapsulation: 'gue' }));
+    }
+  });
+
   it('fresh agents for the same edge nodes converge by pulling (nothing changed, so nothing is pushed)', async () => {
     await fleet!.stop();
     fleet = await start();
