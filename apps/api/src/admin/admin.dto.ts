@@ -51,7 +51,7 @@ export class CreatePoolDto {
   @IsIn(POOL_SCOPES, { message: oneOf(POOL_SCOPES) })
   scope!: PoolScope;
 
-  @ApiPropertyOptional({ example: 'eu-west', nullable: true, description: 'Required for regional pools; must be absent or null for global ones' })
+  @ApiPropertyOptional({ type: String, example: 'eu-west', nullable: true, description: 'Required for regional pools; must be absent or null for global ones' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -77,7 +77,7 @@ export class UpdatePoolDto {
   @IsIn(POOL_SCOPES, { message: oneOf(POOL_SCOPES) })
   scope?: PoolScope;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -137,13 +137,13 @@ export class CreateEdgeNodeDto {
   @Matches(/^[a-z0-9][a-z0-9.-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots or dashes (e.g. "ams-edge-1")' })
   name!: string;
 
-  @ApiPropertyOptional({ example: '198.51.100.10', nullable: true, description: 'Outer source address for tunnels over IPv4' })
+  @ApiPropertyOptional({ type: String, example: '198.51.100.10', nullable: true, description: 'Outer source address for tunnels over IPv4' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @MaxLength(64)
   tunnel_source_ipv4?: string | null;
 
-  @ApiPropertyOptional({ example: '2001:db8:ff::10', nullable: true, description: 'Outer source address for tunnels over IPv6' })
+  @ApiPropertyOptional({ type: String, example: '2001:db8:ff::10', nullable: true, description: 'Outer source address for tunnels over IPv6' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @MaxLength(64)

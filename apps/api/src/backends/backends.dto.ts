@@ -24,7 +24,7 @@ export class CreateBackendDto {
   @Max(100)
   weight?: number;
 
-  @ApiPropertyOptional({ example: 'eu-west', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'eu-west', nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -50,7 +50,7 @@ export class UpdateBackendDto {
   @Max(100)
   weight?: number;
 
-  @ApiPropertyOptional({ example: 'eu-west', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, example: 'eu-west', nullable: true, description: 'null clears it' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })

@@ -39,7 +39,7 @@ import {
   type NodeDeployStatus,
   type ServiceStatus,
 } from '@anyfront/contracts';
-import { HEALTH_CHECK_DEFAULTS, HEALTH_CHECK_LIMITS, MAX_LISTENERS } from '@anyfront/domain';
+import { HEALTH_CHECK_DEFAULTS, HEALTH_CHECK_LIMITS, MAX_LISTENERS, type NodeDeployment, type PopDeployment, type ServiceDeployment } from '@anyfront/domain';
 
 /** "srv6 and ip6ip6: IPv6; ipip: IPv4; gue: IPv4 or IPv6", from the one rule in @anyfront/contracts. */
 const BACKEND_FAMILY_RULE = ENCAPSULATIONS.map((e) => `${e}: ${ENCAPSULATION_BACKEND_FAMILIES[e].map((f) => `IPv${f}`).join(' or ')}`).join('; ');
@@ -215,7 +215,7 @@ export class ServiceAddressDto {
 const NODE_DEPLOY_HELP =
   'deploying until the edge node applied the service\'s latest change, then deployed; failed when an edge reported it could not program the service.';
 
-export class NodeDeploymentDto {
+export class NodeDeploymentDto implements NodeDeployment {
   @ApiProperty({ format: 'uuid' }) node_id!: string;
   @ApiProperty() node_name!: string;
   @ApiProperty({ enum: NODE_DEPLOY_STATUSES, description: NODE_DEPLOY_HELP }) status!: NodeDeployStatus;
@@ -224,14 +224,14 @@ export class NodeDeploymentDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_heartbeat_at!: string | null;
 }
 
-export class PopDeploymentDto {
+export class PopDeploymentDto implements PopDeployment {
   @ApiProperty({ format: 'uuid' }) pop_id!: string;
   @ApiProperty() pop_code!: string;
   @ApiProperty({ enum: NODE_DEPLOY_STATUSES, description: 'The worst status of its edge nodes' }) status!: NodeDeployStatus;
   @ApiProperty({ type: [NodeDeploymentDto] }) nodes!: NodeDeploymentDto[];
 }
 
-export class ServiceDeploymentDto {
+export class ServiceDeploymentDto implements ServiceDeployment {
   @ApiProperty({
     enum: DEPLOY_STATUSES,
     description:
