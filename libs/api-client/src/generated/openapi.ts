@@ -918,7 +918,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "owner" | "member";
+            role?: "owner" | "member";
         };
         CreatedApiKeyDto: {
             /** Format: uuid */
@@ -1038,7 +1038,7 @@ export interface components {
              * @default active
              * @enum {string}
              */
-            state: "active" | "draining" | "disabled";
+            state?: "active" | "draining" | "disabled";
         };
         PopRefDto: {
             /** Format: uuid */
@@ -1100,7 +1100,7 @@ export interface components {
              * @default active
              * @enum {string}
              */
-            state: "active" | "draining" | "disabled";
+            state?: "active" | "draining" | "disabled";
         };
         EdgeNodeFleetDto: {
             /** @description Whether an agent has registered with a bootstrap token */
@@ -1158,7 +1158,7 @@ export interface components {
              * @default active
              * @enum {string}
              */
-            state: "active" | "draining" | "disabled";
+            state?: "active" | "draining" | "disabled";
         };
         AuditLogEntryDto: {
             /** Format: uuid */
@@ -1394,7 +1394,7 @@ export interface components {
              * @default tcp
              * @enum {string}
              */
-            protocol: "tcp" | "http";
+            protocol?: "tcp" | "http";
             /** @description Backend port to probe; defaults to the first TCP listener's first port */
             port?: number;
             /**
@@ -1403,16 +1403,16 @@ export interface components {
              */
             path?: string;
             /** @default 10 */
-            interval_seconds: number;
+            interval_seconds?: number;
             /**
              * @description Must be shorter than interval_seconds
              * @default 5
              */
-            timeout_seconds: number;
+            timeout_seconds?: number;
             /** @default 3 */
-            healthy_threshold: number;
+            healthy_threshold?: number;
             /** @default 3 */
-            unhealthy_threshold: number;
+            unhealthy_threshold?: number;
         };
         CreateServiceDto: {
             /**
@@ -1427,13 +1427,13 @@ export interface components {
              * @default five_tuple
              * @enum {string}
              */
-            hash_mode: "five_tuple" | "client_ip";
+            hash_mode?: "five_tuple" | "client_ip";
             /**
              * @description How edges tunnel packets to backends; the backend address family each one reaches: srv6: IPv6; ipip: IPv4; ip6ip6: IPv6; gue: IPv4 or IPv6.
              * @default srv6
              * @enum {string}
              */
-            encapsulation: "srv6" | "ipip" | "ip6ip6" | "gue";
+            encapsulation?: "srv6" | "ipip" | "ip6ip6" | "gue";
             /**
              * @description gue only: the UDP port the backends receive GUE on (`ip fou add port <gue_port> gue`, the backend kit's --gue-port); 1024-65535, not one of the service's UDP listener ports. Default 6080 when the encapsulation becomes gue; null for other encapsulations.
              * @example 6080
@@ -1534,14 +1534,14 @@ export interface components {
              * @description Relative share of new flows; 0 drains the backend
              * @default 100
              */
-            weight: number;
+            weight?: number;
             /** @example eu-west */
             region?: string | null;
             /**
              * @description false takes the backend out of rotation
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
         };
         BackendDto: {
             /** Format: uuid */
@@ -1657,9 +1657,9 @@ export interface components {
             drained: boolean;
             programmed?: boolean;
             /** @default null */
-            last_error: string | null;
+            last_error?: string | null;
             /** @default [] */
-            services: {
+            services?: {
                 id: string;
                 backends: {
                     id: string;
@@ -1681,7 +1681,7 @@ export interface components {
                 packets: number;
             }[];
             /** @default [] */
-            backends: {
+            backends?: {
                 backend_id: string;
                 bytes: number;
                 packets: number;
