@@ -5,7 +5,7 @@ import { createScratchDatabase, deleteQueuePrefix, testRedisUrl } from '@anyfron
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the worker's own test helper starts real worker processes
 import { startWorkerProcesses, stopWorkerProcesses, type WorkerProcess } from '../../../../apps/worker/src/testing/worker-processes';
 import { REGISTER, REPO_ROOT } from '../paths';
-import { ApiClient } from './api-client';
+import { operatorClient, signupTenant, type AdminClient, type TenantClient } from './api-client';
 import { freePort } from './platform-ports';
 
 export { freePort };
@@ -19,9 +19,10 @@ export interface Platform {
   apiUrl: string;
   apiPort: number;
   db: Pool;
-  operator: ApiClient;
-  /** Signs up an organization through the API and returns a client with an owner API key. */
-  tenant(): Promise<{ api: ApiClient; apiKey: string; organizationId: string }>;
+  /** An operator's session: the operator part of the typed API client. */
+  operator: AdminClient;
+  /** Signs up an organization through the API and returns a tenant client with an owner API key. */
+  tenant(): Promise<{ api: TenantClient; apiKey: string; organizationId: string }>;
   startWorker(): Promise<WorkerProcess>;
   /** SIGKILL by PID, no grace: a crash, not a shutdown. */
   killWorker(): Promise<void>;
@@ -78,7 +79,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
     const email = `operator-${prefix}@example.com`;
     const password = `operator-${prefix}-password`;
     await db.query('INSERT INTO users (email, password_hash, is_operator) VALUES ($1, $2, true)', [email, await argon2.hash(password)]);
-    const operator = await ApiClient.login(apiUrl, email, password);
+    const operator = await operatorClient(apiUrl, email, password);
     const startWorker = async (): Promise<WorkerProcess> => {
       [worker] = await startWorkerProcesses(1, workerEnv);
       return worker;
@@ -95,18 +96,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
         w.child.kill('SIGKILL');
         await exited(w.child);
       },
-      tenant: async () => {
-        const signupEmail = `tenant-${Math.random().toString(36).slice(2, 10)}@example.com`;
-        const res = await fetch(new URL('/v1/auth/signup', apiUrl), {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: signupEmail, password: 'tenant-password-123', organization_name: `Lab ${signupEmail}` }),
-        });
-        if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
-        const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-        const organizationId = ((await res.json()) as { organization: { id: string } }).organization.id;
-        const key = await new ApiClient(apiUrl, { cookie }).must<{ secret: string }>('POST', '/v1/api-keys', { name: 'lab', role: 'owner' });
-        return { api: new ApiClient(apiUrl, { apiKey: key.secret }), apiKey: key.secret, organizationId };
-      },
+      tenant: () => signupTenant(apiUrl, 'tenant'),
       stop,
     };
   } catch (err) {
