@@ -7,3 +7,4 @@ export * from './database';
 export * from './unique';
 export * from './fleet-fixtures';
 export * from './redis';
+export * from './stripe';
