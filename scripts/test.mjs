@@ -46,6 +46,11 @@ const env = { ...process.env, DATABASE_URL: await databaseUrl(), REDIS_URL: awai
 const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
 
 let failed = 0;
+// API contract: the committed OpenAPI document and generated client match the code (`npm run openapi`
+// rewrites them), and the document passes Redocly's recommended rules (redocly.yaml). No services needed.
+const step = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' }).status ?? 1;
+failed += step('node', ['-r', './scripts/register.js', 'apps/api/src/cli/openapi.ts', '--check']) ? 1 : 0;
+failed += step('npx', ['redocly', 'lint', '--format=summary'], { REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }) ? 1 : 0;
 failed += jest(['--selectProjects', 'unit']) ? 1 : 0;
 failed += jest(['--selectProjects', 'integration', '--runInBand']) ? 1 : 0;
 const notReady = labReady();

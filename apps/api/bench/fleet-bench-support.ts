@@ -1,6 +1,7 @@
 // Shared set-up of the fleet and traffic benchmarks: a scratch database, a real API process and a
 // real worker process on their own queue prefix, a tenant with an API key, and clean-up.
 import { type ApiProcess, type AppProcess, createScratchDatabase, deleteQueuePrefix, REPO_ROOT, startApiProcess, startWorkerProcesses, stopProcesses } from '@anyfront/testing';
+import { createAnyfrontClient, createTenantClient, ok, signup, type AnyfrontClient, type TenantClient } from '@anyfront/api-client';
 import { Pool } from 'pg';
 
 export const ROOT = REPO_ROOT;
@@ -10,29 +11,14 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface BenchStack {
   api: string;
   db: Pool;
+  /** The typed client without credentials (public and agent routes take their own). */
+  client: AnyfrontClient;
+  /** The bench organization's owner API key, and a tenant client using it. */
   apiKey: string;
+  tenant: TenantClient;
   organizationId: string;
   queuePrefix: string;
   stop: () => Promise<void>;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench replies are read ad hoc
-type Json = any;
-
-export async function http(api: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; headers: Headers }> {
-  const res = await fetch(new URL(urlPath, api), {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // keep text
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
 }
 
 /** The API as a production process (NODE_ENV=production: the figures are for a production build of the settings). */
@@ -58,18 +44,16 @@ export async function startStack(workerEnv: Record<string, string> = {}): Promis
     child = await startProductionApi({ ...common, REDIS_KEY_PREFIX: `${queuePrefix}:` });
     const api = child.url;
     workers = await startWorkerProcesses(1, { ...common, FLEET_SWEEP_INTERVAL_SECONDS: '1', ...workerEnv });
-    const email = `bench-${process.pid}@example.com`;
-    const signup = await fetch(new URL('/v1/auth/signup', api), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'bench-password-123', organization_name: 'Bench' }),
-    });
-    if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-    const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
-    const organizationId = ((await signup.json()) as { organization: { id: string } }).organization.id;
-    const key = await http(api, 'POST', '/v1/api-keys', { name: 'bench', role: 'owner' }, { cookie });
-    if (key.status !== 201) throw new Error(`API key creation failed: ${key.status}`);
-    return { api, db, apiKey: key.body.secret, organizationId, queuePrefix, stop };
+    const { cookie, me } = await signup({ baseUrl: api }, { email: `bench-${process.pid}@example.com`, password: 'bench-password-123', organization_name: 'Bench' });
+    const key = await ok(createTenantClient({ baseUrl: api, cookie }).POST('/v1/api-keys', { body: { name: 'bench', role: 'owner' } }));
+    if (!key.secret || !me.organization) throw new Error('signup answered without an organization or API key secret');
+    return {
+      api, db, queuePrefix, stop,
+      client: createAnyfrontClient({ baseUrl: api }),
+      apiKey: key.secret,
+      tenant: createTenantClient({ baseUrl: api, bearer: key.secret }),
+      organizationId: me.organization.id,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { desiredStateSchema } from '@anyfront/contracts';
+import { ok } from '@anyfront/api-client';
 import { waitFor } from '@anyfront/testing';
-import { http, quantile, ROOT, seedFleet, startStack } from './fleet-bench-support';
+import { quantile, ROOT, seedFleet, startStack } from './fleet-bench-support';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const POPS = Number(process.env.BENCH_POPS ?? 5);
@@ -111,7 +112,6 @@ async function main(): Promise<void> {
     };
     await waitAll(new Map()); // initial state everywhere (via the sweep)
 
-    const auth = { authorization: `Bearer ${stack.apiKey}` };
     const writeMs: number[] = [];
     const allMs: number[] = [];
     const perAgentMs: number[] = [];
@@ -120,9 +120,8 @@ async function main(): Promise<void> {
       const targets = new Map(rows.map((r) => [r.edge_node_id as string, (r.g as number) + 1]));
       const t0 = Date.now();
       const w0 = performance.now();
-      const res = await http(stack.api, 'POST', `/v1/services/${serviceId}/backends`, { address: `2001:db8::${(c + 2).toString(16)}` }, auth);
+      await ok(stack.tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: `2001:db8::${(c + 2).toString(16)}` } }));
       writeMs.push(performance.now() - w0);
-      if (res.status !== 201) throw new Error(`backend create failed: ${res.status} ${JSON.stringify(res.body)}`);
       const done = await waitAll(targets);
       const lat = done.map((r) => r.applied_at.getTime() - t0);
       perAgentMs.push(...lat);

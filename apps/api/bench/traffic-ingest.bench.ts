@@ -7,7 +7,8 @@
 // DATABASE_URL (server for the scratch database), REDIS_URL.
 import { randomBytes } from 'node:crypto';
 import { hashAgentSecret } from '../src/fleet/agent-tokens';
-import { http, seedFleet, startStack } from './fleet-bench-support';
+import { createAgentClient, type AgentClient } from '@anyfront/api-client';
+import { seedFleet, startStack } from './fleet-bench-support';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 5000);
@@ -33,11 +34,11 @@ async function main(): Promise<void> {
   try {
     const { nodeIds, serviceId, address } = await seedFleet(stack.db, stack.organizationId, { pops: 5, nodes: AGENTS });
     const backendId = (await stack.db.query(`SELECT id FROM backends WHERE service_id = $1`, [serviceId])).rows[0].id as string;
-    const credentials: string[] = [];
+    const agents: AgentClient[] = [];
     for (const id of nodeIds) {
       const secret = `afn_${randomBytes(32).toString('base64url')}`;
       await stack.db.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [id, hashAgentSecret(secret)]);
-      credentials.push(secret);
+      agents.push(createAgentClient({ baseUrl: stack.api, bearer: secret }));
     }
     const now = Date.now();
     // Report i: agent i % AGENTS, its sequence floor(i / AGENTS), 10 s intervals going back from now.
@@ -51,10 +52,11 @@ async function main(): Promise<void> {
         backends: [{ backend_id: backendId, bytes: 1000 + (i % 97), packets: 1 + (i % 7) }],
       };
     };
-    const post = async (i: number) => (await http(stack.api, 'POST', '/v1/agent/traffic', report(i), { authorization: `Bearer ${credentials[i % AGENTS]}` })).status;
+    const post = async (i: number) => (await agents[i % AGENTS].POST('/v1/agent/traffic', { body: report(i) })).response.status;
+    const health = async () => (await stack.client.GET('/v1/health')).response.status;
 
-    await closedLoop(500, CONCURRENCY, async () => (await http(stack.api, 'GET', '/v1/health')).status); // warm-up
-    const health = await closedLoop(2000, CONCURRENCY, async () => (await http(stack.api, 'GET', '/v1/health')).status);
+    await closedLoop(500, CONCURRENCY, health); // warm-up
+    const healthRun = await closedLoop(2000, CONCURRENCY, health);
     const ingest = await closedLoop(REPORTS, CONCURRENCY, post);
     const replays = Math.floor(REPORTS / 10);
     const replay = await closedLoop(replays, CONCURRENCY, (i) => post(i * 10));
@@ -74,9 +76,9 @@ async function main(): Promise<void> {
     const rate = (n: number, s: number) => (n / s).toFixed(0);
     console.log(`traffic ingestion, ${AGENTS} agents, ${CONCURRENCY} requests in flight`);
     console.log('phase                          requests   req/s   vs health   statuses');
-    console.log(`GET /v1/health (baseline)      ${String(2000).padStart(8)}${rate(2000, health.seconds).padStart(8)}${'1.00x'.padStart(12)}   ${JSON.stringify(health.statuses)}`);
-    console.log(`POST /v1/agent/traffic         ${String(REPORTS).padStart(8)}${rate(REPORTS, ingest.seconds).padStart(8)}${((REPORTS / ingest.seconds) / (2000 / health.seconds)).toFixed(2).padStart(11)}x   ${JSON.stringify(ingest.statuses)}`);
-    console.log(`replays (duplicates)           ${String(replays).padStart(8)}${rate(replays, replay.seconds).padStart(8)}${((replays / replay.seconds) / (2000 / health.seconds)).toFixed(2).padStart(11)}x   ${JSON.stringify(replay.statuses)}`);
+    console.log(`GET /v1/health (baseline)      ${String(2000).padStart(8)}${rate(2000, healthRun.seconds).padStart(8)}${'1.00x'.padStart(12)}   ${JSON.stringify(healthRun.statuses)}`);
+    console.log(`POST /v1/agent/traffic         ${String(REPORTS).padStart(8)}${rate(REPORTS, ingest.seconds).padStart(8)}${((REPORTS / ingest.seconds) / (2000 / healthRun.seconds)).toFixed(2).padStart(11)}x   ${JSON.stringify(ingest.statuses)}`);
+    console.log(`replays (duplicates)           ${String(replays).padStart(8)}${rate(replays, replay.seconds).padStart(8)}${((replays / replay.seconds) / (2000 / healthRun.seconds)).toFixed(2).padStart(11)}x   ${JSON.stringify(replay.statuses)}`);
     console.log(`stored: ${rows[0].reports} reports, ${rows[0].bytes} bytes, ${rows[0].packets} packets; expected ${REPORTS}, ${expectedBytes}, ${expectedPackets}: ${ok ? 'nothing lost or double-counted' : 'MISMATCH'}`);
     if (!ok) process.exitCode = 1;
   } finally {

@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import { toProblem } from './common/error-mapping';
+import { ProblemDto, PUBLIC_EXTENSION, registeredZodSchemas, SECURITY_SCHEMES } from './common/openapi';
 import { PROBLEM_CONTENT_TYPE, sendProblem } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 import { ApiValidationPipe } from './common/validation';
@@ -41,54 +42,85 @@ export function configureApp(app: INestApplication, config: AppConfig): OpenAPIO
   return document;
 }
 
+/** Operation tags, in the order the docs show them. */
+const TAGS: Array<[name: string, description: string]> = [
+  ['auth', 'Sign up, log in (session cookie), who am I'],
+  ['api-keys', "The organization's API keys (Authorization: Bearer <key>)"],
+  ['members', "The organization's people and their roles"],
+  ['services', 'Anycast services: listeners, hashing, encapsulation, health checks; their addresses, deploy status and backend health'],
+  ['backends', "A service's unicast backends"],
+  ['traffic', 'Traffic per service and hourly usage per organization'],
+  ['admin', 'Operators: PoPs, pools, edge nodes, the fleet, the audit log'],
+  ['agent', 'Edge agents: registration, desired state, status and traffic reports (node credential)'],
+  ['health', 'Liveness of the API and its dependencies'],
+];
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+interface Operation {
+  parameters?: Array<{ name: string; in: string } & Record<string, unknown>>;
+  responses?: Record<string, unknown>;
+  security?: Array<Record<string, string[]>>;
+  [PUBLIC_EXTENSION]?: boolean;
+}
+
+/**
+ * The OpenAPI document of the app's routes (what /v1/openapi.json serves and `npm run openapi`
+ * commits as apps/api/openapi.json). Routes declare their own parts (common/openapi.ts); this adds
+ * what cross-cutting machinery does to every route of a kind.
+ */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Anyfront API')
-      .setDescription(
-        'Anycast addresses for your services. Authenticate with the session cookie from /v1/auth/login or with ' +
-          '`Authorization: Bearer <api key>`. Errors are application/problem+json. Lists use `?limit=&cursor=`. ' +
-          'Every POST honours `Idempotency-Key`.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from POST /v1/api-keys' })
-      .addCookieAuth('anyfront_session')
-      .build(),
-  );
+  const builder = new DocumentBuilder()
+    .setTitle('Anyfront API')
+    .setDescription(
+      'Anycast addresses for your services. Authenticate with the session cookie from /v1/auth/login or with ' +
+        '`Authorization: Bearer <api key>`. Errors are application/problem+json. Lists use `?limit=&cursor=`. ' +
+        'Every credentialed POST honours `Idempotency-Key`.',
+    )
+    .setVersion('1')
+    .addServer('/', 'This API (the origin serving this document)')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from POST /v1/api-keys' }, SECURITY_SCHEMES.bearer)
+    .addCookieAuth('anyfront_session', { type: 'apiKey', in: 'cookie', description: 'The session cookie from POST /v1/auth/login' }, SECURITY_SCHEMES.cookie)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An edge node credential (afn_...) from POST /v1/agent/register' }, SECURITY_SCHEMES.node);
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const doc = SwaggerModule.createDocument(app, builder.build(), {
+    // "Services_create"; a route's second path ("nodes/{nodeId}/...") gets "_1".
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method.replace(/\[0\]$/, '').replace(/\[(\d+)\]$/, '_$1')}`,
+  });
   doc.components ??= {};
   doc.components.schemas ??= {};
-  doc.components.schemas.Problem = {
-    type: 'object',
-    required: ['type', 'title', 'status', 'detail', 'errors'],
-    properties: {
-      type: { type: 'string', example: 'urn:anyfront:problem:validation' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      detail: { type: 'string', description: 'What went wrong and what to do about it' },
-      errors: {
-        type: 'array',
-        items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
-      },
-    },
-  };
-  for (const item of Object.values(doc.paths)) {
-    for (const [method, op] of Object.entries(item) as Array<[string, { parameters?: unknown[]; responses?: Record<string, unknown> }]>) {
-      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
-      if (method === 'post') {
+  for (const [name, schema] of registeredZodSchemas()) doc.components.schemas[name] = schema;
+
+  const problem = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } } });
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS) {
+      const op = (item as Record<string, Operation | undefined>)[method];
+      if (!op) continue;
+      // Routes served under two paths (/v1/agent/x and /v1/agent/nodes/{nodeId}/x) share their
+      // decorators: keep a path parameter only where the path has it.
+      op.parameters = op.parameters?.filter((p) => p.in !== 'path' || path.includes(`{${p.name}}`));
+      if (op[PUBLIC_EXTENSION]) {
+        op.security = [];
+        delete op[PUBLIC_EXTENSION];
+      }
+      op.responses ??= {};
+      // The idempotency interceptor acts on every POST made with a session or an API key.
+      const credentialed = op.security?.some((s) => SECURITY_SCHEMES.bearer in s || SECURITY_SCHEMES.cookie in s) ?? false;
+      if (method === 'post' && credentialed) {
         op.parameters = [
           ...(op.parameters ?? []),
           {
             name: 'Idempotency-Key',
             in: 'header',
             required: false,
-            description: 'Retrying with the same key and body returns the first result instead of acting twice.',
+            description: 'Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours).',
             schema: { type: 'string', maxLength: 255 },
           },
         ];
+        op.responses['400'] ??= problem('The request (or its Idempotency-Key header) is invalid.');
+        op.responses['422'] ??= problem('The Idempotency-Key was used with a different request.');
       }
-      op.responses ??= {};
-      op.responses.default ??= { description: 'Error', content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } };
+      op.responses.default ??= problem('Unexpected error (5xx), also application/problem+json.');
     }
   }
   return doc;

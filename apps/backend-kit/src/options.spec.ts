@@ -30,8 +30,8 @@ describe('parseBackendKitOptions', () => {
     ['srv6 with IPv4 backend', { ...ok, backendAddress: '192.0.2.1' }, /srv6 needs an IPv6 --backend-address/],
     ['ipip with IPv6 backend', { ...ok, encap: 'ipip' }, /ipip needs an IPv4 --backend-address/],
     ['ip6ip6 with IPv4 backend', { ...ok, encap: 'ip6ip6', backendAddress: '192.0.2.1' }, /ip6ip6 needs an IPv6/],
-    ['gue without port', { ...ok, encap: 'gue' }, /--gue-port is required/],
-    ['gue port out of range', { ...ok, encap: 'gue', guePort: '70000' }, /--gue-port must be an integer from 1 to 65535/],
+    ['gue port out of range', { ...ok, encap: 'gue', guePort: '70000' }, /--gue-port must be an integer from 1024 to 65535/],
+    ['gue port below 1024', { ...ok, encap: 'gue', guePort: '53' }, /--gue-port must be an integer from 1024 to 65535/],
     ['gue port with srv6', { ...ok, guePort: 6080 }, /only used with --encap gue/],
     ['sid with ipip', { ...ok, encap: 'ipip', backendAddress: '192.0.2.1', sid4: 'fd00::4' }, /--sid4 is only used with --encap srv6/],
     ['sid4 equal to backend address', { ...ok, sid4: 'fd00:b::2' }, /must differ from --backend-address/],
@@ -44,6 +44,12 @@ describe('parseBackendKitOptions', () => {
     ['mss not a number', { ...ok, mss: '14x' }, /--mss must be an integer/],
   ])('refuses %s', (_name, input, message) => {
     expect(problems(input).join('\n')).toMatch(message);
+  });
+
+  it('gives gue the service default port (DEFAULT_GUE_PORT) when --gue-port is omitted', () => {
+    expect(parseBackendKitOptions({ ...ok, encap: 'gue', backendAddress: '192.0.2.10' }).guePort).toBe(6080);
+    // GUE reaches IPv6 backends too (ip6tnl with GUE encapsulation), as the edges render it.
+    expect(parseBackendKitOptions({ ...ok, encap: 'gue', guePort: '7000' }).guePort).toBe(7000);
   });
 
   it('lists every problem at once', () => {

@@ -1,7 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
+import { DEFAULT_GUE_PORT, ENCAPSULATION_BACKEND_FAMILIES, ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, type Encapsulation, type IpFamily } from '@anyfront/contracts';
 
-export const ENCAPSULATIONS = ['srv6', 'ipip', 'ip6ip6', 'gue'] as const;
-export type Encapsulation = (typeof ENCAPSULATIONS)[number];
+export { ENCAPSULATIONS, type Encapsulation } from '@anyfront/contracts';
 
 /** What the kit needs to prepare one backend. Addresses are normalised (RFC 5952 for IPv6). */
 export interface BackendKitOptions {
@@ -15,7 +15,7 @@ export interface BackendKitOptions {
   /** SRv6 only: extra SIDs with a seg6local decap route, for IPv4 (End.DX4) and IPv6 (End.DT6) inner packets. */
   sid4?: string;
   sid6?: string;
-  /** GUE only: UDP port the edge sends to. */
+  /** GUE only: UDP port the edge sends to (the service's gue_port). */
   guePort?: number;
   /** Path MTU between edge and backend (outer packets). */
   mtu: number;
@@ -53,7 +53,7 @@ const SRH_ONE_SEGMENT = 24;
 /** UDP header + 4-byte GUE base header. */
 const UDP_GUE = 8 + 4;
 
-export type Family = 4 | 6;
+export type Family = IpFamily;
 
 export function familyOf(address: string): Family {
   return ipaddr.parse(address).kind() === 'ipv4' ? 4 : 6;
@@ -108,7 +108,8 @@ const IFNAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,14}$/;
 export function parseBackendKitOptions(input: BackendKitInput): BackendKitOptions {
   const problems: string[] = [];
   const encap = input.encap as Encapsulation;
-  if (!ENCAPSULATIONS.includes(encap)) problems.push(`--encap must be one of ${ENCAPSULATIONS.join(', ')}, got "${input.encap ?? ''}"`);
+  const known = ENCAPSULATIONS.includes(encap);
+  if (!known) problems.push(`--encap must be one of ${ENCAPSULATIONS.join(', ')}, got "${input.encap ?? ''}"`);
 
   const anycast: string[] = [];
   if (!input.anycast?.length) problems.push('at least one --anycast address is required');
@@ -127,9 +128,13 @@ export function parseBackendKitOptions(input: BackendKitInput): BackendKitOption
   else if (!IFNAME.test(input.dev) || input.dev === 'lo') problems.push(`--dev "${input.dev}" is not a usable interface name`);
 
   const outer = backendAddress ? familyOf(backendAddress) : undefined;
-  if (encap === 'srv6' && outer === 4) problems.push('srv6 needs an IPv6 --backend-address (it is the segment the edge sends to)');
-  if (encap === 'ipip' && outer === 6) problems.push('ipip needs an IPv4 --backend-address (outer header is IPv4); use ip6ip6 for IPv6');
-  if (encap === 'ip6ip6' && outer === 4) problems.push('ip6ip6 needs an IPv6 --backend-address (outer header is IPv6); use ipip for IPv4');
+  // The same rule the API and the edges apply (ENCAPSULATION_BACKEND_FAMILIES).
+  if (known && outer !== undefined && !ENCAPSULATION_BACKEND_FAMILIES[encap].includes(outer)) {
+    const need = ENCAPSULATION_BACKEND_FAMILIES[encap].map((f) => `IPv${f}`).join(' or ');
+    const others = ENCAPSULATIONS.filter((e) => ENCAPSULATION_BACKEND_FAMILIES[e].includes(outer)).join(', ');
+    const why = encap === 'srv6' ? 'it is the segment the edge sends to' : `outer header is ${need}`;
+    problems.push(`${encap} needs an ${need} --backend-address (${why}); for an IPv${outer} backend use ${others}`);
+  }
 
   const sids: Partial<Record<'sid4' | 'sid6', string>> = {};
   for (const key of ['sid4', 'sid6'] as const) {
@@ -146,9 +151,10 @@ export function parseBackendKitOptions(input: BackendKitInput): BackendKitOption
   if (sids.sid4 && !anycast.some((a) => familyOf(a) === 4)) problems.push('--sid4 decapsulates IPv4 but no IPv4 --anycast was given');
   if (sids.sid6 && !anycast.some((a) => familyOf(a) === 6)) problems.push('--sid6 decapsulates IPv6 but no IPv6 --anycast was given');
 
-  const guePort = integer(input.guePort, '--gue-port', 1, 65535, problems);
-  if (encap === 'gue' && guePort === undefined && !problems.some((p) => p.startsWith('--gue-port'))) problems.push('--gue-port is required with --encap gue');
-  if (encap !== 'gue' && guePort !== undefined) problems.push('--gue-port is only used with --encap gue');
+  // Same range and default as the service's gue_port.
+  const guePortIn = integer(input.guePort, '--gue-port', GUE_PORT_MIN, GUE_PORT_MAX, problems);
+  if (encap !== 'gue' && guePortIn !== undefined) problems.push('--gue-port is only used with --encap gue');
+  const guePort = encap === 'gue' ? (guePortIn ?? DEFAULT_GUE_PORT) : undefined;
 
   const mtu = integer(input.mtu, '--mtu', 1280, 65535, problems) ?? 1500;
   const mssIn4 = integer(input.mss, '--mss', 536, 65495, problems);

@@ -17,6 +17,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ok } from '@anyfront/api-client';
 import { backends, LAB_ROUTED_PREFIXES, labPrerequisites, prepareLabBackends, reachableAddresses, run, startControlPlaneLab, startPlatform, stopControlPlaneLab, type Platform } from '@anyfront/lab';
 import { freePort, sleep, WaitAborted, waitFor } from '@anyfront/testing';
 
@@ -31,8 +32,8 @@ interface DryAgent { nodeId: string; url: string; child: ChildProcess }
 
 /** One dry-run agent: edge node via the operator API, registration with a bootstrap token, own loopback port. */
 async function dryAgent(p: Platform, popId: string, i: number, dir: string): Promise<DryAgent> {
-  const node = await p.operator.must<{ id: string }>('POST', '/v1/admin/edge-nodes', { pop_id: popId, name: `bench-dry-${i}`, tunnel_source_ipv6: `fd00:be::${(i + 1).toString(16)}` });
-  const { token } = await p.operator.must<{ token: string }>('POST', `/v1/admin/fleet/edge-nodes/${node.id}/bootstrap-tokens`);
+  const node = await ok(p.operator.POST('/v1/admin/edge-nodes', { body: { pop_id: popId, name: `bench-dry-${i}`, tunnel_source_ipv6: `fd00:be::${(i + 1).toString(16)}` } }));
+  const { token } = await ok(p.operator.POST('/v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens', { params: { path: { id: node.id } } }));
   const port = await freePort();
   const stateDir = join(dir, `a${i}`);
   const pushToken = randomBytes(16).toString('hex');
@@ -68,11 +69,11 @@ async function main(): Promise<void> {
   let lab = false;
   try {
     const op = p.operator;
-    const pop = async (code: string) => (await op.must<{ id: string }>('POST', '/v1/admin/pops', { code, name: code, region: 'lab' })).id;
+    const pop = async (code: string) => (await ok(op.POST('/v1/admin/pops', { body: { code, name: code, region: 'lab' } }))).id;
     const [lab1, lab2, lab3] = [await pop('lab1'), await pop('lab2'), await pop('lab3')];
-    await op.must('POST', '/v1/admin/pools', { prefix: LAB_ROUTED_PREFIXES[0], scope: 'global', pop_ids: [lab1, lab2] });
-    await op.must('POST', '/v1/admin/pools', { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [lab3] });
-    await op.must('POST', '/v1/admin/pools', { prefix: LAB_ROUTED_PREFIXES[1], scope: 'global', pop_ids: [lab1, lab2] });
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: LAB_ROUTED_PREFIXES[0], scope: 'global', pop_ids: [lab1, lab2] } }));
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [lab3] } }));
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: LAB_ROUTED_PREFIXES[1], scope: 'global', pop_ids: [lab1, lab2] } }));
 
     const started = performance.now();
     // Staggered: registration is cheap, process start-up (TypeScript via SWC) is what the 2 cores feel.
@@ -93,14 +94,14 @@ async function main(): Promise<void> {
     }
 
     const tenant = (await p.tenant()).api;
-    const svc = await tenant.must<{ id: string }>('POST', '/v1/services', { name: 'bench', listeners: [{ protocol: 'tcp', ports: '80' }] });
+    const svc = await ok(tenant.POST('/v1/services', { body: { name: 'bench', listeners: [{ protocol: 'tcp', ports: '80' }] } }));
     const s = await waitFor('the bench service to be active', async () => {
-      const r = await tenant.must<{ status: string; addresses: { address: string; family: number }[] }>('GET', `/v1/services/${svc.id}`);
+      const r = await ok(tenant.GET('/v1/services/{id}', { params: { path: { id: svc.id } } }));
       return r.status === 'active' && r;
     }, 120_000, 200);
     if (lab) await prepareLabBackends(reachableAddresses(s.addresses));
     const backendIds: string[] = [];
-    for (const b of backends) backendIds.push((await tenant.must<{ id: string }>('POST', `/v1/services/${svc.id}/backends`, { address: b.link.peerV6 })).id);
+    for (const b of backends) backendIds.push((await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: svc.id } }, body: { address: b.link.peerV6 } }))).id);
 
     const allNodes = [...agents.map((a) => a.nodeId), ...labNodes];
     type Row = { edge_node_id: string; g: number; ag: number; applied_at: Date | null; computed_at: Date | null; pending: boolean };
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
       const before = new Map((await settled()).map((r) => [r.edge_node_id, r.g]));
       const t0 = Date.now();
       const w0 = performance.now();
-      await tenant.must('PATCH', `/v1/services/${svc.id}/backends/${backendIds[0]}`, { weight: 50 + (c % 2) * 50 });
+      await ok(tenant.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: svc.id, backend_id: backendIds[0] } }, body: { weight: 50 + (c % 2) * 50 } }));
       write.push(performance.now() - w0);
       const done = await waitFor(`change ${c} to reach every agent`, async () => {
         const r = await rows();

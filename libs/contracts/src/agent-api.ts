@@ -21,15 +21,6 @@ export const agentRegisterRequestSchema = z.object({
   push_token: z.string().min(16).max(256).optional(),
 }).strict();
 
-export interface AgentRegisterResponse {
-  node_id: string;
-  node_name: string;
-  pop: string;
-  /** Long-lived node credential, shown once. */
-  credential: string;
-  push_token: string;
-}
-
 export const agentPushEndpointSchema = z.object({
   push_url: z.url({ protocol: /^https?$/ }).max(2048),
   push_token: z.string().min(16).max(256),
@@ -62,3 +53,37 @@ export type AgentRegisterRequest = z.infer<typeof agentRegisterRequestSchema>;
 export type AgentPushEndpoint = z.infer<typeof agentPushEndpointSchema>;
 export type AgentStatusReport = z.input<typeof agentStatusSchema>;
 export type TrafficReport = z.input<typeof trafficReportSchema>;
+
+// ---- the control plane's answers (documented in OpenAPI from these schemas)
+
+export const agentRegisterResponseSchema = z.object({
+  node_id: uuid,
+  node_name: z.string(),
+  pop: z.string(),
+  /** Long-lived node credential, shown once. */
+  credential: z.string(),
+  /** The agent's push token: the one it sent, or the one the control plane made. */
+  push_token: z.string(),
+}).strict();
+
+export const agentCredentialResponseSchema = z.object({
+  /** The new node credential, shown once; the old one stopped working. */
+  credential: z.string(),
+}).strict();
+
+export const agentStatusResponseSchema = z.object({
+  /** The node's newest desired-state generation: pull when it is above the applied one. */
+  desired_generation: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+}).strict();
+
+export const trafficIngestResponseSchema = z.object({
+  accepted: z.boolean(),
+  /** The (node, sequence) was stored before: this replay counted nothing. */
+  duplicate: z.boolean(),
+  sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+}).strict();
+
+export type AgentRegisterResponse = z.infer<typeof agentRegisterResponseSchema>;
+export type AgentCredentialResponse = z.infer<typeof agentCredentialResponseSchema>;
+export type AgentStatusResponse = z.infer<typeof agentStatusResponseSchema>;
+export type TrafficIngestResponse = z.infer<typeof trafficIngestResponseSchema>;

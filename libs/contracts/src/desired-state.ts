@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as ipaddr from 'ipaddr.js';
+import { ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, HASH_MODES, HEALTH_CHECK_PROTOCOLS, LISTENER_PROTOCOLS } from './vocabulary';
 
 /**
  * Desired state of one edge node: what the control plane (worker) pushes and the edge agent applies.
@@ -17,13 +18,13 @@ const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letter
 const port = z.number().int().min(1).max(65535);
 
 export const listenerSchema = z.object({
-  protocol: z.enum(['tcp', 'udp']),
+  protocol: z.enum(LISTENER_PROTOCOLS),
   port_from: port,
   port_to: port,
 }).strict().refine((l) => l.port_from <= l.port_to, 'port_from must not exceed port_to');
 
 export const healthCheckSchema = z.object({
-  protocol: z.enum(['tcp', 'http']),
+  protocol: z.enum(HEALTH_CHECK_PROTOCOLS),
   port,
   path: z.string().startsWith('/').max(1024).default('/'),
   interval_seconds: z.number().min(1).max(300),
@@ -40,8 +41,8 @@ export const backendSchema = z.object({
   enabled: z.boolean(),
 }).strict();
 
-export const encapsulationSchema = z.enum(['srv6', 'ipip', 'ip6ip6', 'gue']);
-export const hashModeSchema = z.enum(['five_tuple', 'client_ip']);
+export const encapsulationSchema = z.enum(ENCAPSULATIONS);
+export const hashModeSchema = z.enum(HASH_MODES);
 
 export const serviceStateSchema = z.object({
   id,
@@ -51,7 +52,7 @@ export const serviceStateSchema = z.object({
   hash_mode: hashModeSchema,
   encapsulation: encapsulationSchema,
   /** UDP destination port of GUE encapsulation on the backend (only with encapsulation=gue). */
-  gue_port: port.optional(),
+  gue_port: z.number().int().min(GUE_PORT_MIN).max(GUE_PORT_MAX).optional(),
   /** Maglev lookup table size M: a prime from the fixed list in @anyfront/maglev, M >= 100 x backends. */
   maglev_table_size: z.number().int().min(2).max(65537),
   backends: z.array(backendSchema).max(1000),
@@ -86,8 +87,6 @@ export const desiredStateSchema = z.object({
 export type Listener = z.infer<typeof listenerSchema>;
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
 export type BackendState = z.infer<typeof backendSchema>;
-export type Encapsulation = z.infer<typeof encapsulationSchema>;
-export type HashMode = z.infer<typeof hashModeSchema>;
 export type ServiceState = z.infer<typeof serviceStateSchema>;
 export type PoolState = z.infer<typeof poolStateSchema>;
 export type DesiredState = z.infer<typeof desiredStateSchema>;

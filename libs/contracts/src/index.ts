@@ -1,3 +1,4 @@
+export * from './vocabulary';
 export * from './desired-state';
 export * from './queues';
 export * from './jobs';

@@ -1,4 +1,4 @@
-import type { DesiredState } from '@anyfront/contracts';
+import { ENCAPSULATION_BACKEND_FAMILIES, type DesiredState, type Encapsulation, type IpFamily } from '@anyfront/contracts';
 import { isMaglevTableSize, MAGLEV_PRIMES } from '@anyfront/maglev';
 import { familyOf } from './names';
 
@@ -40,7 +40,7 @@ export function semanticProblems(state: DesiredState, sources: TunnelSources): s
       const fam = familyOf(b.address);
       const need = outerFamilyNeeded(svc.encapsulation, fam);
       if (need === null) {
-        problems.push(`${where}: backend ${b.id} (${b.address}) cannot be reached with ${svc.encapsulation}, which needs an IPv${fam === 4 ? 6 : 4} backend address`);
+        problems.push(`${where}: backend ${b.id} (${b.address}) cannot be reached with ${svc.encapsulation}, which needs an ${ENCAPSULATION_BACKEND_FAMILIES[svc.encapsulation].map((f) => `IPv${f}`).join(' or ')} backend address`);
       } else if (need === 4 && !sources.ipv4) {
         problems.push(`${where}: backend ${b.id} needs an IPv4 tunnel source, but the node has none`);
       } else if (need === 6 && !sources.ipv6) {
@@ -51,15 +51,10 @@ export function semanticProblems(state: DesiredState, sources: TunnelSources): s
   return problems;
 }
 
-/** Outer IP version of the tunnel to a backend of the given family, or null if the encapsulation cannot carry it. */
-export function outerFamilyNeeded(encap: DesiredState['services'][number]['encapsulation'], backendFamily: 4 | 6): 4 | 6 | null {
-  switch (encap) {
-    case 'srv6':
-    case 'ip6ip6':
-      return backendFamily === 6 ? 6 : null;
-    case 'ipip':
-      return backendFamily === 4 ? 4 : null;
-    case 'gue':
-      return backendFamily;
-  }
+/**
+ * Outer IP version of the tunnel to a backend of the given family (always the backend's family),
+ * or null if the encapsulation cannot reach it (the one rule in @anyfront/contracts).
+ */
+export function outerFamilyNeeded(encap: Encapsulation, backendFamily: IpFamily): IpFamily | null {
+  return ENCAPSULATION_BACKEND_FAMILIES[encap].includes(backendFamily) ? backendFamily : null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { FLEET_STATES, IP_FAMILIES, oneOf, POOL_SCOPES, type FleetState, type IpFamily, type PoolScope } from '@anyfront/contracts';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -40,9 +41,6 @@ export class PopDto {
 
 // ---- pools
 
-export const POOL_SCOPES = ['global', 'regional'] as const;
-export const FLEET_STATES = ['active', 'draining', 'disabled'] as const;
-
 export class CreatePoolDto {
   @ApiProperty({ example: '192.0.2.0/24', description: 'An IPv4 /24 or IPv6 /48, written as its network address' })
   @IsString()
@@ -50,10 +48,10 @@ export class CreatePoolDto {
   prefix!: string;
 
   @ApiProperty({ enum: POOL_SCOPES, description: 'global: announced from every PoP of the set worldwide; regional: only inside `region`' })
-  @IsIn(POOL_SCOPES, { message: 'must be "global" or "regional"' })
-  scope!: (typeof POOL_SCOPES)[number];
+  @IsIn(POOL_SCOPES, { message: oneOf(POOL_SCOPES) })
+  scope!: PoolScope;
 
-  @ApiPropertyOptional({ example: 'eu-west', nullable: true, description: 'Required for regional pools; must be absent or null for global ones' })
+  @ApiPropertyOptional({ type: String, example: 'eu-west', nullable: true, description: 'Required for regional pools; must be absent or null for global ones' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -69,17 +67,17 @@ export class CreatePoolDto {
 
   @ApiPropertyOptional({ enum: FLEET_STATES, default: 'active', description: 'draining: keeps its addresses but gets no new ones; disabled: not announced' })
   @IsOptional()
-  @IsIn(FLEET_STATES, { message: 'must be "active", "draining" or "disabled"' })
-  state?: (typeof FLEET_STATES)[number];
+  @IsIn(FLEET_STATES, { message: oneOf(FLEET_STATES) })
+  state?: FleetState;
 }
 
 export class UpdatePoolDto {
   @ApiPropertyOptional({ enum: POOL_SCOPES })
   @IsOptional()
-  @IsIn(POOL_SCOPES, { message: 'must be "global" or "regional"' })
-  scope?: (typeof POOL_SCOPES)[number];
+  @IsIn(POOL_SCOPES, { message: oneOf(POOL_SCOPES) })
+  scope?: PoolScope;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -96,8 +94,8 @@ export class UpdatePoolDto {
 
   @ApiPropertyOptional({ enum: FLEET_STATES })
   @IsOptional()
-  @IsIn(FLEET_STATES, { message: 'must be "active", "draining" or "disabled"' })
-  state?: (typeof FLEET_STATES)[number];
+  @IsIn(FLEET_STATES, { message: oneOf(FLEET_STATES) })
+  state?: FleetState;
 }
 
 export class PopRefDto {
@@ -116,10 +114,10 @@ export class PoolUtilizationDto {
 export class PoolDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: '192.0.2.0/24' }) prefix!: string;
-  @ApiProperty({ enum: [4, 6] }) family!: number;
-  @ApiProperty({ enum: POOL_SCOPES }) scope!: string;
+  @ApiProperty({ enum: IP_FAMILIES }) family!: IpFamily;
+  @ApiProperty({ enum: POOL_SCOPES }) scope!: PoolScope;
   @ApiProperty({ nullable: true, type: String }) region!: string | null;
-  @ApiProperty({ enum: FLEET_STATES }) state!: string;
+  @ApiProperty({ enum: FLEET_STATES }) state!: FleetState;
   @ApiProperty({ type: [String], format: 'uuid' }) pop_ids!: string[];
   @ApiProperty({ type: [PopRefDto] }) pops!: PopRefDto[];
   @ApiProperty({ type: PoolUtilizationDto }) utilization!: PoolUtilizationDto;
@@ -139,13 +137,13 @@ export class CreateEdgeNodeDto {
   @Matches(/^[a-z0-9][a-z0-9.-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots or dashes (e.g. "ams-edge-1")' })
   name!: string;
 
-  @ApiPropertyOptional({ example: '198.51.100.10', nullable: true, description: 'Outer source address for tunnels over IPv4' })
+  @ApiPropertyOptional({ type: String, example: '198.51.100.10', nullable: true, description: 'Outer source address for tunnels over IPv4' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @MaxLength(64)
   tunnel_source_ipv4?: string | null;
 
-  @ApiPropertyOptional({ example: '2001:db8:ff::10', nullable: true, description: 'Outer source address for tunnels over IPv6' })
+  @ApiPropertyOptional({ type: String, example: '2001:db8:ff::10', nullable: true, description: 'Outer source address for tunnels over IPv6' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @MaxLength(64)
@@ -153,8 +151,8 @@ export class CreateEdgeNodeDto {
 
   @ApiPropertyOptional({ enum: FLEET_STATES, default: 'active' })
   @IsOptional()
-  @IsIn(FLEET_STATES, { message: 'must be "active", "draining" or "disabled"' })
-  state?: (typeof FLEET_STATES)[number];
+  @IsIn(FLEET_STATES, { message: oneOf(FLEET_STATES) })
+  state?: FleetState;
 }
 
 export class UpdateEdgeNodeDto extends PartialType(CreateEdgeNodeDto) {}
@@ -178,7 +176,7 @@ export class EdgeNodeDto {
   @ApiProperty() name!: string;
   @ApiProperty({ nullable: true, type: String }) tunnel_source_ipv4!: string | null;
   @ApiProperty({ nullable: true, type: String }) tunnel_source_ipv6!: string | null;
-  @ApiProperty({ enum: FLEET_STATES }) state!: string;
+  @ApiProperty({ enum: FLEET_STATES }) state!: FleetState;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
   @ApiPropertyOptional({ type: EdgeNodeFleetDto, description: 'Fleet sync state (GET only); controls live under /v1/admin/fleet' })

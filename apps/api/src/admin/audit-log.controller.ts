@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AUDIT_ACTOR_CREDENTIALS, type AuditActorCredential } from '@anyfront/contracts';
 import { AuditLog } from '@anyfront/db';
 import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Roles } from '../auth/decorators';
+import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 
 export class AuditLogQueryDto extends PageQueryDto {
@@ -36,7 +38,7 @@ export class AuditLogEntryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ nullable: true, type: String }) actor_user_id!: string | null;
-  @ApiProperty({ enum: ['session', 'api_key', 'system'] }) actor_credential!: string;
+  @ApiProperty({ enum: AUDIT_ACTOR_CREDENTIALS }) actor_credential!: AuditActorCredential;
   @ApiProperty({ nullable: true, type: String }) credential_id!: string | null;
   @ApiProperty({ nullable: true, type: String }) organization_id!: string | null;
   @ApiProperty() action!: string;
@@ -62,14 +64,15 @@ function toDto(e: AuditLog): AuditLogEntryDto {
 
 /** Who changed what, oldest first (page with the cursor), filterable. */
 @ApiTags('admin')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiOperatorAuth()
 @Roles('operator')
 @Controller('v1/admin/audit-log')
 export class AuditLogController {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   @Get()
+  @ApiSummary('List audit log entries (who changed what), oldest first, filterable')
+  @ApiProblems(400)
   @ApiPageResponse(AuditLogEntryDto)
   list(@Query() q: AuditLogQueryDto): Promise<Page<AuditLogEntryDto>> {
     const qb = this.ds.getRepository(AuditLog).createQueryBuilder('e');

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { EdgeNode, Pop } from '@anyfront/db';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,6 +10,7 @@ import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
 import { FleetNodeViews, type FleetNodeView } from '../fleet/fleet-node-views';
 import { pgError, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { IdParam } from '../common/id-param';
+import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { FieldError, problems } from '../common/problem';
 import { CreateEdgeNodeDto, EdgeNodeDto, EdgeNodeFleetDto, UpdateEdgeNodeDto } from './admin.dto';
@@ -44,8 +45,7 @@ function toDto(n: EdgeNode): EdgeNodeDto {
 }
 
 @ApiTags('admin')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiOperatorAuth()
 @Roles('operator')
 @Controller('v1/admin/edge-nodes')
 export class EdgeNodesController {
@@ -63,6 +63,8 @@ export class EdgeNodesController {
   }
 
   @Post()
+  @ApiSummary('Create an edge node in a PoP', 'Then issue a bootstrap token for its agent: POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens.')
+  @ApiProblems(400, 409)
   @ApiCreatedResponse({ type: EdgeNodeDto })
   create(@Body() dto: CreateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
     const addrs = tunnelSources(dto);
@@ -78,6 +80,8 @@ export class EdgeNodesController {
   }
 
   @Get()
+  @ApiSummary('List edge nodes with their fleet sync state')
+  @ApiProblems(400)
   @ApiPageResponse(EdgeNodeDto)
   async list(@Query() page: PageQueryDto): Promise<Page<EdgeNodeDto>> {
     const p = await paginate(this.ds.getRepository(EdgeNode).createQueryBuilder('node').leftJoinAndSelect('node.pop', 'pop'), page, toDto);
@@ -85,6 +89,8 @@ export class EdgeNodesController {
   }
 
   @Get(':id')
+  @ApiSummary('Get an edge node with its fleet sync state')
+  @ApiProblems(404)
   @ApiOkResponse({ type: EdgeNodeDto })
   async get(@IdParam('id', 'edge node') id: string): Promise<EdgeNodeDto> {
     const node = await this.ds.getRepository(EdgeNode).findOne({ where: { id }, relations: { pop: true } });
@@ -95,6 +101,8 @@ export class EdgeNodesController {
   }
 
   @Patch(':id')
+  @ApiSummary('Change an edge node (PoP, name, tunnel sources, state)')
+  @ApiProblems(400, 404, 409)
   @ApiOkResponse({ type: EdgeNodeDto })
   update(@IdParam('id', 'edge node') id: string, @Body() dto: UpdateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
     const addrs = tunnelSources(dto);
@@ -114,7 +122,9 @@ export class EdgeNodesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiNoContentResponse()
+  @ApiSummary('Delete an edge node')
+  @ApiProblems(404)
+  @ApiNoContentResponse({ description: 'Deleted; its agent credentials stop working.' })
   async remove(@IdParam('id', 'edge node') id: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
       const node = await tx.findOne(EdgeNode, { where: { id }, lock: { mode: 'pessimistic_write' } });

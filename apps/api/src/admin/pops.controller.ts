@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pop } from '@anyfront/db';
 import { DataSource, EntityManager } from 'typeorm';
@@ -9,6 +9,7 @@ import { AuditService } from '../common/audit.service';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
 import { pgError, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { IdParam } from '../common/id-param';
+import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { CreatePopDto, PopDto, UpdatePopDto } from './admin.dto';
@@ -18,8 +19,7 @@ export function popToDto(p: Pop): PopDto {
 }
 
 @ApiTags('admin')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiOperatorAuth()
 @Roles('operator')
 @Controller('v1/admin/pops')
 export class PopsController {
@@ -30,6 +30,8 @@ export class PopsController {
   ) {}
 
   @Post()
+  @ApiSummary('Create a PoP')
+  @ApiProblems(400, 409)
   @ApiCreatedResponse({ type: PopDto })
   create(@Body() dto: CreatePopDto, @CurrentPrincipal() p: Principal): Promise<PopDto> {
     return this.ds.transaction(async (tx) => {
@@ -40,12 +42,16 @@ export class PopsController {
   }
 
   @Get()
+  @ApiSummary('List PoPs')
+  @ApiProblems(400)
   @ApiPageResponse(PopDto)
   list(@Query() page: PageQueryDto): Promise<Page<PopDto>> {
     return paginate(this.ds.getRepository(Pop).createQueryBuilder('pop'), page, popToDto);
   }
 
   @Get(':id')
+  @ApiSummary('Get a PoP')
+  @ApiProblems(404)
   @ApiOkResponse({ type: PopDto })
   async get(@IdParam('id', 'PoP') id: string): Promise<PopDto> {
     const pop = await this.ds.getRepository(Pop).findOneBy({ id });
@@ -54,6 +60,8 @@ export class PopsController {
   }
 
   @Patch(':id')
+  @ApiSummary('Change a PoP')
+  @ApiProblems(400, 404, 409)
   @ApiOkResponse({ type: PopDto })
   update(@IdParam('id', 'PoP') id: string, @Body() dto: UpdatePopDto, @CurrentPrincipal() p: Principal): Promise<PopDto> {
     return this.fleet.after({ popIds: [id] }, this.ds.transaction(async (tx) => {
@@ -68,6 +76,8 @@ export class PopsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiSummary('Delete a PoP')
+  @ApiProblems(404, 409)
   @ApiNoContentResponse({ description: 'Deleted. Refused (409) while pools or edge nodes use the PoP.' })
   async remove(@IdParam('id', 'PoP') id: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {

@@ -1,4 +1,5 @@
-import { ApiKey, Membership, Organization, OrganizationRole, Session, User } from '@anyfront/db';
+import type { OrganizationRole } from '@anyfront/contracts';
+import { ApiKey, Membership, Organization, Session, User } from '@anyfront/db';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { problems } from '../common/problem';
 import { hashPassword } from './passwords';

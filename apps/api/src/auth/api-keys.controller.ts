@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiKey } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
 import { IdempotencyRedact } from '../common/idempotency.interceptor';
 import { IdParam } from '../common/id-param';
+import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { createApiKey } from './accounts';
@@ -26,8 +27,7 @@ function toDto(k: ApiKey): ApiKeyDto {
 }
 
 @ApiTags('api-keys')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiTenantAuth()
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(
@@ -37,6 +37,8 @@ export class ApiKeysController {
 
   @Post()
   @Roles('owner', 'operator')
+  @ApiSummary('Create an API key', 'Owners only. The secret is in this response only.')
+  @ApiProblems(400)
   // The secret is never stored in clear, not even for Idempotency-Key replays.
   @IdempotencyRedact('secret')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in this response only (an Idempotency-Key replay returns the same key with secret null).' })
@@ -49,6 +51,8 @@ export class ApiKeysController {
   }
 
   @Get()
+  @ApiSummary("List the organization's API keys (never their secrets)")
+  @ApiProblems(400)
   @ApiPageResponse(ApiKeyDto)
   list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<ApiKeyDto>> {
     const qb = this.ds.getRepository(ApiKey).createQueryBuilder('k').where('k.organization_id = :organizationId', { organizationId });
@@ -58,6 +62,8 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @Roles('owner', 'operator')
+  @ApiSummary('Revoke an API key', 'Owners only.')
+  @ApiProblems(404)
   @ApiNoContentResponse({ description: 'Revoked (also when it already was).' })
   async revoke(@IdParam('id', 'API key') id: string, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { CookieOptions, Request, Response } from 'express';
+import { ApiCredential, ApiProblems, ApiPublic, ApiSummary } from '../common/openapi';
 import { AppConfig } from '../config';
 import { LoginDto, MeDto, SignupDto } from './auth.dto';
 import { AuthService } from './auth.service';
@@ -16,7 +17,10 @@ export class AuthController {
   ) {}
 
   @Public()
+  @ApiPublic()
   @Post('auth/signup')
+  @ApiSummary('Sign up: create an account and its organization, and log in', 'Sets the session cookie.')
+  @ApiProblems(400, 409)
   @ApiCreatedResponse({ type: MeDto, description: 'Account and organization created; the session cookie is set.' })
   async signup(@Body() dto: SignupDto, @Res({ passthrough: true }) res: Response): Promise<MeDto> {
     const { token, me } = await this.auth.signup(dto);
@@ -25,8 +29,11 @@ export class AuthController {
   }
 
   @Public()
+  @ApiPublic()
   @Post('auth/login')
   @HttpCode(200)
+  @ApiSummary('Log in with email and password', 'Sets the session cookie.')
+  @ApiProblems(400, 401, 403)
   @ApiOkResponse({ type: MeDto, description: 'Logged in; the session cookie is set.' })
   async login(@Body() dto: LoginDto, @Res({ passthrough: true }) res: Response): Promise<MeDto> {
     const { token, me } = await this.auth.login(dto);
@@ -35,8 +42,10 @@ export class AuthController {
   }
 
   @Public()
+  @ApiPublic()
   @Post('auth/logout')
   @HttpCode(204)
+  @ApiSummary('Log out: end the session and clear its cookie')
   @ApiNoContentResponse({ description: 'Session ended (also when there was none).' })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout((req.cookies as Record<string, string> | undefined)?.[this.config.sessionCookieName]);
@@ -45,8 +54,8 @@ export class AuthController {
   }
 
   @Get('me')
-  @ApiCookieAuth()
-  @ApiBearerAuth()
+  @ApiCredential()
+  @ApiSummary('Who am I: the user, organization, role and credential of this request')
   @ApiOkResponse({ type: MeDto })
   me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
     return this.auth.me(principal);

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { CREDENTIAL_KINDS, DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, PRINCIPAL_ROLES, type CredentialKind, type OrganizationRole, type PrincipalRole } from '@anyfront/contracts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -54,8 +55,8 @@ export class OrganizationDto {
 export class MeDto {
   @ApiProperty({ type: UserDto, nullable: true, description: 'null when the credential is an API key' }) user!: UserDto | null;
   @ApiProperty({ type: OrganizationDto, nullable: true }) organization!: OrganizationDto | null;
-  @ApiProperty({ enum: ['owner', 'member', 'operator'] }) role!: string;
-  @ApiProperty({ enum: ['session', 'api_key'] }) credential!: string;
+  @ApiProperty({ enum: PRINCIPAL_ROLES }) role!: PrincipalRole;
+  @ApiProperty({ enum: CREDENTIAL_KINDS }) credential!: CredentialKind;
 }
 
 export class CreateApiKeyDto {
@@ -66,16 +67,16 @@ export class CreateApiKeyDto {
   @MaxLength(100)
   name!: string;
 
-  @ApiPropertyOptional({ enum: ['owner', 'member'], default: 'member', description: 'owner keys can also manage API keys' })
-  @IsIn(['owner', 'member'], { message: 'must be "owner" or "member"' })
-  role: 'owner' | 'member' = 'member';
+  @ApiPropertyOptional({ enum: ORGANIZATION_ROLES, default: DEFAULT_ORGANIZATION_ROLE, description: 'owner keys can also manage API keys' })
+  @IsIn(ORGANIZATION_ROLES, { message: oneOf(ORGANIZATION_ROLES) })
+  role: OrganizationRole = DEFAULT_ORGANIZATION_ROLE;
 }
 
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ description: 'First characters of the secret, to tell keys apart' }) prefix!: string;
-  @ApiProperty({ enum: ['owner', 'member'] }) role!: string;
+  @ApiProperty({ enum: ORGANIZATION_ROLES }) role!: OrganizationRole;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time', nullable: true }) last_used_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true }) revoked_at!: string | null;

@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Membership, User } from '@anyfront/db';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../common/audit.service';
 import { IdParam } from '../common/id-param';
+import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { isUniqueViolation } from './accounts';
@@ -22,8 +23,7 @@ function toDto(m: Membership): MemberDto {
  * password), change roles and remove them; the last owner cannot be removed or demoted.
  */
 @ApiTags('members')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiTenantAuth()
 @Controller('v1/members')
 export class MembersController {
   constructor(
@@ -33,6 +33,8 @@ export class MembersController {
 
   @Post()
   @Roles('owner', 'operator')
+  @ApiSummary('Add a member (a new account with an initial password)', 'Owners only.')
+  @ApiProblems(400, 409)
   @ApiCreatedResponse({ type: MemberDto })
   async create(@Body() dto: CreateMemberDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<MemberDto> {
     const passwordHash = await hashPassword(dto.password);
@@ -52,6 +54,8 @@ export class MembersController {
   }
 
   @Get()
+  @ApiSummary("List the organization's members")
+  @ApiProblems(400)
   @ApiPageResponse(MemberDto)
   list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<MemberDto>> {
     const qb = this.ds.getRepository(Membership).createQueryBuilder('m').innerJoinAndSelect('m.user', 'u').where('m.organization_id = :organizationId', { organizationId });
@@ -60,6 +64,8 @@ export class MembersController {
 
   @Patch(':id')
   @Roles('owner', 'operator')
+  @ApiSummary("Change a member's role", 'Owners only; the last owner cannot be demoted (409).')
+  @ApiProblems(400, 404, 409)
   @ApiOkResponse({ type: MemberDto })
   update(@IdParam('id', 'member') userId: string, @Body() dto: UpdateMemberDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<MemberDto> {
     return this.ds.transaction(async (tx) => {
@@ -75,6 +81,8 @@ export class MembersController {
   @Delete(':id')
   @HttpCode(204)
   @Roles('owner', 'operator')
+  @ApiSummary('Remove a member from the organization', 'Owners only; the last owner cannot be removed (409).')
+  @ApiProblems(404, 409)
   @ApiNoContentResponse({ description: 'Removed from the organization; their sessions stop working.' })
   async remove(@IdParam('id', 'member') userId: string, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {

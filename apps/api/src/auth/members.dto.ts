@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, type OrganizationRole } from '@anyfront/contracts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
-
-const ROLES = ['owner', 'member'] as const;
 
 export class CreateMemberDto {
   @ApiProperty({ example: 'grace@example.com' })
@@ -19,20 +18,20 @@ export class CreateMemberDto {
   @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 
-  @ApiProperty({ enum: ROLES, default: 'member' })
-  @IsIn(ROLES, { message: 'must be "owner" or "member"' })
-  role: 'owner' | 'member' = 'member';
+  @ApiProperty({ enum: ORGANIZATION_ROLES, default: DEFAULT_ORGANIZATION_ROLE })
+  @IsIn(ORGANIZATION_ROLES, { message: oneOf(ORGANIZATION_ROLES) })
+  role: OrganizationRole = DEFAULT_ORGANIZATION_ROLE;
 }
 
 export class UpdateMemberDto {
-  @ApiProperty({ enum: ROLES })
-  @IsIn(ROLES, { message: 'must be "owner" or "member"' })
-  role!: 'owner' | 'member';
+  @ApiProperty({ enum: ORGANIZATION_ROLES })
+  @IsIn(ORGANIZATION_ROLES, { message: oneOf(ORGANIZATION_ROLES) })
+  role!: OrganizationRole;
 }
 
 export class MemberDto {
   @ApiProperty({ format: 'uuid', description: 'The user id' }) id!: string;
   @ApiProperty() email!: string;
-  @ApiProperty({ enum: ROLES }) role!: string;
+  @ApiProperty({ enum: ORGANIZATION_ROLES }) role!: OrganizationRole;
   @ApiProperty({ format: 'date-time', description: 'When the user joined the organization' }) created_at!: string;
 }

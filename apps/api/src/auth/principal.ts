@@ -1,4 +1,6 @@
-export type PrincipalRole = 'owner' | 'member' | 'operator';
+import type { CredentialKind, PrincipalRole } from '@anyfront/contracts';
+
+export type { PrincipalRole } from '@anyfront/contracts';
 
 /** Who is calling. Set on the request by AuthGuard; read it with @CurrentPrincipal(). */
 export interface Principal {
@@ -7,7 +9,7 @@ export interface Principal {
   /** null for an operator who belongs to no organization. */
   organizationId: string | null;
   role: PrincipalRole;
-  credential: 'session' | 'api_key';
+  credential: CredentialKind;
   credentialId: string;
 }
 

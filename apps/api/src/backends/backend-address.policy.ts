@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { type Encapsulation, checkBackendFamily, validateBackendAddress } from '@anyfront/domain';
+import type { Encapsulation, IpFamily } from '@anyfront/contracts';
+import { checkBackendFamily, validateBackendAddress } from '@anyfront/domain';
 import { problems } from '../common/problem';
 import { AppConfig } from '../config';
 
@@ -17,7 +18,7 @@ export class BackendAddressPolicy {
   ) {}
 
   /** The canonical address and its family, or a 422 problem naming the `address` field. */
-  async check(input: string, encapsulation: Encapsulation, m: EntityManager = this.ds.manager): Promise<{ address: string; family: 4 | 6 }> {
+  async check(input: string, encapsulation: Encapsulation, m: EntityManager = this.ds.manager): Promise<{ address: string; family: IpFamily }> {
     const [pools, edges] = await Promise.all([
       m.query<{ prefix: string }[]>(`SELECT prefix::text AS prefix FROM pools`),
       m.query<{ a: string }[]>(

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ENCAPSULATION_BACKEND_FAMILIES, ENCAPSULATIONS, IP_FAMILIES, type IpFamily } from '@anyfront/contracts';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 const REGION = /^[a-z][a-z0-9-]{0,62}$/;
@@ -8,7 +9,9 @@ export class CreateBackendDto {
   @ApiProperty({
     example: '2001:db8:1::10',
     description:
-      'One global unicast IPv4 or IPv6 address (no prefix, port or hostname). The family must suit the service encapsulation: IPv6 for srv6/ip6ip6, IPv4 for ipip/gue.',
+      'One global unicast IPv4 or IPv6 address (no prefix, port or hostname). The family must suit the service encapsulation: ' +
+      ENCAPSULATIONS.map((e) => `${e}: ${ENCAPSULATION_BACKEND_FAMILIES[e].map((f) => `IPv${f}`).join(' or ')}`).join('; ') +
+      '.',
   })
   @IsString()
   @MaxLength(64)
@@ -21,7 +24,7 @@ export class CreateBackendDto {
   @Max(100)
   weight?: number;
 
-  @ApiPropertyOptional({ example: 'eu-west', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'eu-west', nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -47,7 +50,7 @@ export class UpdateBackendDto {
   @Max(100)
   weight?: number;
 
-  @ApiPropertyOptional({ example: 'eu-west', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, example: 'eu-west', nullable: true, description: 'null clears it' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsString()
   @Matches(REGION, { message: REGION_MSG })
@@ -63,7 +66,7 @@ export class BackendDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) service_id!: string;
   @ApiProperty({ example: '2001:db8:1::10' }) address!: string;
-  @ApiProperty({ enum: [4, 6] }) family!: number;
+  @ApiProperty({ enum: IP_FAMILIES }) family!: IpFamily;
   @ApiProperty({ minimum: 0, maximum: 100 }) weight!: number;
   @ApiProperty({ type: String, nullable: true }) region!: string | null;
   @ApiProperty() enabled!: boolean;

@@ -177,11 +177,14 @@ describe('backends API', () => {
         message: "srv6 encapsulation carries traffic to an IPv6 backend address, but 192.0.2.10 is IPv4; use an IPv6 address or switch the service's encapsulation to ipip or gue",
       },
     ]);
-    const gue = await service(a, 'gue');
-    const r2 = await a.bearer.post(`/v1/services/${gue}/backends`).send({ address: '2001:db8::10' });
+    const ipip = await service(a, 'ipip');
+    const r2 = await a.bearer.post(`/v1/services/${ipip}/backends`).send({ address: '2001:db8::10' });
     expect(r2.status).toBe(422);
-    expect(r2.body.errors[0].message).toMatch(/gue encapsulation carries traffic to an IPv4 backend address/);
-    expect((await a.bearer.post(`/v1/services/${gue}/backends`).send({ address: '192.0.2.10' })).status).toBe(201);
+    expect(r2.body.errors[0].message).toMatch(/ipip encapsulation carries traffic to an IPv4 backend address.*switch the service's encapsulation to srv6, ip6ip6 or gue/);
+    expect((await a.bearer.post(`/v1/services/${ipip}/backends`).send({ address: '192.0.2.10' })).status).toBe(201);
+    // GUE rides an ipip/sit device to IPv4 backends and an ip6tnl device to IPv6 ones: both families.
+    const gue = await service(a, 'gue');
+    for (const address of ['2001:db8::10', '192.0.2.10']) expect((await a.bearer.post(`/v1/services/${gue}/backends`).send({ address })).status).toBe(201);
     // Changing the address to the wrong family is refused too.
     const v6 = (await a.bearer.post(`/v1/services/${srv6}/backends`).send({ address: '2001:db8::30' })).body.id;
     expect((await a.bearer.patch(`/v1/services/${srv6}/backends/${v6}`).send({ address: '192.0.2.30' })).status).toBe(422);

@@ -10,7 +10,7 @@ export const MAX_PAGE_LIMIT = 200;
 
 /** `?limit=&cursor=` for every list endpoint. Extend it for extra filters. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: 'Items per page.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: 'Items per page.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,24 +1,36 @@
 import { SkipRateLimit } from '../common/rate-limit.guard';
 import { Body, Controller, Get, Headers, HttpCode, Post, Put, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { agentPushEndpointSchema, agentRegisterRequestSchema, agentStatusSchema, type AgentRegisterResponse, type DesiredState } from '@anyfront/contracts';
+import {
+  agentCredentialResponseSchema,
+  agentPushEndpointSchema,
+  agentRegisterRequestSchema,
+  agentRegisterResponseSchema,
+  agentStatusResponseSchema,
+  agentStatusSchema,
+  desiredStateSchema,
+  type AgentCredentialResponse,
+  type AgentRegisterResponse,
+  type AgentStatusResponse,
+  type DesiredState,
+} from '@anyfront/contracts';
 import { syncNodeState } from '@anyfront/domain';
 import { Public } from '../auth/decorators';
+import { ApiNodeAuth, ApiNodeIdParam, ApiProblems, ApiPublic, ApiSummary, ZodApiBody, ZodApiResponse } from '../common/openapi';
 import { problems } from '../common/problem';
 import { AgentAuthGuard, AgentNode, type AgentIdentity } from './agent-auth.guard';
 import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
-import { parseWith, ZodApiBody } from './zod-body';
+import { parseWith } from './zod-body';
 
 /**
  * The edge agents' API. Every route but register needs the node credential; routes exist both as
  * `/v1/agent/<x>` (the caller's node) and `/v1/agent/nodes/{nodeId}/<x>` (another node's id: 404).
  */
 @ApiTags('agent')
-@ApiBearerAuth()
 @Public()
 @Controller('v1/agent')
 export class AgentController {
@@ -29,7 +41,11 @@ export class AgentController {
   ) {}
 
   @Post('register')
-  @ZodApiBody(agentRegisterRequestSchema, 'The bootstrap token from POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens and where to push desired states.')
+  @ApiPublic()
+  @ApiSummary("Register an edge node's agent with a one-time bootstrap token", 'Answers the long-lived node credential, shown once.')
+  @ApiProblems(400, 401)
+  @ZodApiBody('AgentRegisterRequest', agentRegisterRequestSchema, 'The bootstrap token from POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens and where to push desired states.')
+  @ZodApiResponse(201, 'AgentRegisterResponse', agentRegisterResponseSchema, 'Registered.')
   register(@Body() body: unknown): Promise<AgentRegisterResponse> {
     return this.registration.register(parseWith(agentRegisterRequestSchema, body));
   }
@@ -37,7 +53,12 @@ export class AgentController {
   @Post(['credentials/rotate', 'nodes/:nodeId/credentials/rotate'])
   @UseGuards(AgentAuthGuard)
   @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
-  rotate(@AgentNode() agent: AgentIdentity): Promise<{ credential: string }> {
+  @ApiNodeAuth()
+  @ApiNodeIdParam()
+  @ApiSummary('Rotate this node credential', 'The old credential stops working at once.')
+  @ApiProblems(404)
+  @ZodApiResponse(201, 'AgentCredentialResponse', agentCredentialResponseSchema, 'The new credential, shown once.')
+  rotate(@AgentNode() agent: AgentIdentity): Promise<AgentCredentialResponse> {
     return this.registration.rotate(agent.edgeNodeId);
   }
 
@@ -45,7 +66,12 @@ export class AgentController {
   @UseGuards(AgentAuthGuard)
   @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   @HttpCode(204)
-  @ZodApiBody(agentPushEndpointSchema)
+  @ApiNodeAuth()
+  @ApiNodeIdParam()
+  @ApiSummary('Set where the control plane pushes desired states to this agent')
+  @ApiProblems(400, 404)
+  @ZodApiBody('AgentPushEndpoint', agentPushEndpointSchema)
+  @ApiNoContentResponse({ description: 'Stored.' })
   async pushEndpoint(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<void> {
     const p = parseWith(agentPushEndpointSchema, body);
     await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url, p.push_token);
@@ -58,6 +84,12 @@ export class AgentController {
   @Get(['desired-state', 'nodes/:nodeId/desired-state'])
   @UseGuards(AgentAuthGuard)
   @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
+  @ApiNodeAuth()
+  @ApiNodeIdParam()
+  @ApiSummary("Get this node's desired state", 'Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer.')
+  @ApiProblems(404)
+  @ZodApiResponse(200, 'DesiredState', desiredStateSchema, 'The desired state; its generation is also the ETag.')
+  @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match generation is the newest.' })
   async desiredState(
     @AgentNode() agent: AgentIdentity,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
@@ -87,8 +119,13 @@ export class AgentController {
   @UseGuards(AgentAuthGuard)
   @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   @HttpCode(200)
-  @ZodApiBody(agentStatusSchema, 'Applied generation, announce/drain state, last error and per-backend health.')
-  report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<{ desired_generation: number }> {
+  @ApiNodeAuth()
+  @ApiNodeIdParam()
+  @ApiSummary("Report this node's status (heartbeat): applied generation, announce and drain state, last error, backend health")
+  @ApiProblems(400, 404)
+  @ZodApiBody('AgentStatusReport', agentStatusSchema, 'Applied generation, announce/drain state, last error and per-backend health.')
+  @ZodApiResponse(200, 'AgentStatusResponse', agentStatusResponseSchema, 'Recorded; pull when desired_generation is above the applied one.')
+  report(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<AgentStatusResponse> {
     return this.status.record(agent.edgeNodeId, parseWith(agentStatusSchema, body));
   }
 }

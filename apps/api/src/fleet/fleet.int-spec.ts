@@ -101,7 +101,8 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
 
   it('documents the agent API request bodies in OpenAPI', async () => {
     const doc = (await t.http().get('/v1/openapi.json')).body;
-    const body = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+    // Named schemas (components), generated from the contracts' zod schemas.
+    const body = (path: string) => doc.components.schemas[doc.paths[path].post.requestBody.content['application/json'].schema.$ref.split('/').pop()];
     expect(body('/v1/agent/register').required).toEqual(['bootstrap_token', 'push_url']);
     expect(Object.keys(body('/v1/agent/traffic').properties)).toEqual(['sequence', 'interval_start', 'interval_seconds', 'addresses', 'backends']);
     expect(body('/v1/agent/status').properties.applied_generation.type).toBe('integer');
@@ -144,7 +145,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect(partial.status).toBe(200);
     expect(partial.body.services.map((s: { id: string }) => s.id)).toEqual([svc.id]);
     expect(partial.body.generation).toBe(g1 + 1);
-    await t.dataSource.query(`UPDATE services SET status = 'failed' WHERE id = ANY($1::uuid[])`, [[broken.id, badHealthCheck.id]]);
+    await t.dataSource.query(`UPDATE services SET status = 'waiting_for_capacity' WHERE id = ANY($1::uuid[])`, [[broken.id, badHealthCheck.id]]);
 
     // Concurrent recomputes of one node never produce a duplicate or lower generation.
     await fx.backend(svc.id, '2001:db8::3');

@@ -1,19 +1,20 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { loadServiceDeployment, summarizeServiceHealth, type ServiceDeployment, type ServiceHealthSummary } from '@anyfront/domain';
+import { loadServiceDeployment, summarizeServiceHealth } from '@anyfront/domain';
 import { OrganizationId } from '../auth/decorators';
 import { IdParam } from '../common/id-param';
+import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
 import { problems } from '../common/problem';
+import { ServiceDeploymentStatusDto, ServiceHealthDto } from './fleet.dto';
 
 /** Reports older than this say nothing about a backend now (agents report every few seconds). */
 export const HEALTH_STALE_AFTER_MS = 120_000;
 
 /** A tenant's view of how its service runs on the fleet: deploy status and backend health. */
 @ApiTags('services')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiTenantAuth()
 @Controller('v1/services')
 export class ServiceFleetController {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -23,14 +24,20 @@ export class ServiceFleetController {
    * then `deployed`; per PoP and per node.
    */
   @Get(':id/deployment')
-  async deployment(@IdParam('id', 'service') id: string, @OrganizationId() org: string): Promise<ServiceDeployment & { service_id: string }> {
+  @ApiSummary("Get a service's deploy status on the edge fleet, per PoP and edge node")
+  @ApiProblems(404)
+  @ApiOkResponse({ type: ServiceDeploymentStatusDto })
+  async deployment(@IdParam('id', 'service') id: string, @OrganizationId() org: string): Promise<ServiceDeploymentStatusDto> {
     const status = await this.serviceStatus(id, org);
     return { service_id: id, ...(await loadServiceDeployment(this.ds, id, status === 'active')) };
   }
 
   /** Each backend's health per PoP and overall; `backends_down_everywhere` flags backends no PoP can reach. */
   @Get(':id/health')
-  async health(@IdParam('id', 'service') id: string, @OrganizationId() org: string): Promise<ServiceHealthSummary & { service_id: string }> {
+  @ApiSummary("Get a service's backend health, per PoP and overall")
+  @ApiProblems(404)
+  @ApiOkResponse({ type: ServiceHealthDto })
+  async health(@IdParam('id', 'service') id: string, @OrganizationId() org: string): Promise<ServiceHealthDto> {
     await this.serviceStatus(id, org);
     const backends: Array<{ id: string; address: string; enabled: boolean }> = await this.ds.query(
       `SELECT id, host(address) AS address, enabled FROM backends WHERE service_id = $1`,

@@ -1,5 +1,3 @@
-import { ApiBody } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
 import { problems } from '../common/problem';
 
@@ -15,9 +13,4 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
       return { field, message };
     }),
   );
-}
-
-/** OpenAPI request body generated from the same zod schema the handler parses with. */
-export function ZodApiBody(schema: z.ZodType, description?: string) {
-  return ApiBody({ description, schema: z.toJSONSchema(schema, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as SchemaObject });
 }

@@ -4,10 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators';
+import { ApiProblems, ApiPublic, ApiSummary } from '../common/openapi';
 import { ProblemException } from '../common/problem';
 import { InjectRedis } from '../common/redis.module';
 
-class HealthDto {
+export class HealthDto {
   @ApiProperty({ example: 'ok' }) status!: string;
 }
 
@@ -21,8 +22,11 @@ export class HealthController {
 
   /** Ready when Postgres and Redis answer. */
   @Public()
+  @ApiPublic()
   @Get()
-  @ApiOkResponse({ type: HealthDto })
+  @ApiSummary('Check that the API, Postgres and Redis are up')
+  @ApiProblems(503)
+  @ApiOkResponse({ type: HealthDto, description: 'Postgres and Redis answer.' })
   async health(): Promise<HealthDto> {
     const [db, redis] = await Promise.allSettled([this.ds.query('SELECT 1'), this.redis.ping()]);
     const down = [db.status === 'rejected' && 'Postgres', redis.status === 'rejected' && 'Redis'].filter(Boolean);

@@ -1,10 +1,11 @@
+import type { IpFamily } from '@anyfront/contracts';
 import type { Service } from '@anyfront/db';
 import type { ServiceAddressDto, ServiceDto } from './services.dto';
 
 export interface AddressRow {
   service_id: string;
   address: string;
-  family: number;
+  family: IpFamily;
   pool: string;
   pool_id: string;
 }
@@ -17,6 +18,7 @@ export function toServiceDto(s: Service, addresses: AddressRow[]): ServiceDto {
     listeners: s.listeners.map((l) => ({ protocol: l.protocol, ports: l.ports })),
     hash_mode: s.hashMode,
     encapsulation: s.encapsulation,
+    gue_port: s.guePort,
     health_check: { ...s.healthCheck },
     status: s.status,
     status_reason: s.statusReason,

@@ -36,6 +36,7 @@ describe('services API', () => {
       listeners: [{ protocol: 'udp', ports: '53' }, { protocol: 'tcp', ports: '8000-8100' }],
       hash_mode: 'five_tuple',
       encapsulation: 'srv6',
+      gue_port: null,
       health_check: { protocol: 'tcp', port: 8000, path: null, interval_seconds: 10, timeout_seconds: 5, healthy_threshold: 3, unhealthy_threshold: 3 },
       status: 'pending',
       status_reason: null,
@@ -80,6 +81,9 @@ describe('services API', () => {
       ['unknown listener field', { listeners: [{ protocol: 'tcp', ports: '1', tls: true }] }, 'listeners[0].tls', /not a known field/],
       ['bad hash mode', { hash_mode: 'round_robin' }, 'hash_mode', /five_tuple/],
       ['bad encapsulation', { encapsulation: 'gre' }, 'encapsulation', /srv6/],
+      ['gue_port without gue', { encapsulation: 'srv6', gue_port: 7000 }, 'gue_port', /applies to encapsulation "gue" only/],
+      ['gue_port below 1024', { encapsulation: 'gue', gue_port: 53 }, 'gue_port', /1024/],
+      ['gue_port on a UDP listener', { encapsulation: 'gue', listeners: [{ protocol: 'udp', ports: '6000-7000' }] }, 'gue_port', /default gue_port 6080 is also a UDP listener port/],
       ['timeout not below interval', { health_check: { interval_seconds: 5, timeout_seconds: 5 } }, 'health_check.timeout_seconds', /shorter than interval_seconds/],
       ['path on a tcp check', { health_check: { protocol: 'tcp', path: '/x' } }, 'health_check.path', /http health checks only/],
       ['health port out of range', { health_check: { port: 70000 } }, 'health_check.port', /65535/],
@@ -146,6 +150,24 @@ describe('services API', () => {
     }
     expect((await a.bearer.get(`/v1/services/${svc.id}`)).body).toMatchObject({ name: svc.name, status: 'pending' });
     expect((await a.bearer.get('/v1/services/not-a-uuid')).status).toBe(404);
+  });
+
+  it('gue: gue_port defaults to 6080, is kept and changed by updates, and goes away with another encapsulation', async () => {
+    const created = await a.bearer.post('/v1/services').send({ name: name('gue'), listeners: tcp443, encapsulation: 'gue' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ encapsulation: 'gue', gue_port: 6080 });
+    const id = created.body.id;
+    expect((await a.bearer.patch(`/v1/services/${id}`).send({ hash_mode: 'client_ip' })).body.gue_port).toBe(6080);
+    expect((await a.bearer.patch(`/v1/services/${id}`).send({ gue_port: 7000 })).body.gue_port).toBe(7000);
+    expect((await a.bearer.patch(`/v1/services/${id}`).send({ encapsulation: 'ip6ip6' })).body).toMatchObject({ encapsulation: 'ip6ip6', gue_port: null });
+    const refused = await a.bearer.patch(`/v1/services/${id}`).send({ gue_port: 7000 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: 'gue_port', message: expect.stringMatching(/applies to encapsulation "gue" only/) }]);
+    expect((await a.bearer.patch(`/v1/services/${id}`).send({ encapsulation: 'gue', gue_port: 7001 })).body).toMatchObject({ encapsulation: 'gue', gue_port: 7001 });
+    // GUE reaches IPv4 and IPv6 backends (the edges use an ipip/sit or an ip6tnl device).
+    for (const address of ['2001:db8:1::10', '192.0.2.10']) expect((await a.bearer.post(`/v1/services/${id}/backends`).send({ address })).status).toBe(201);
+    const [row] = await t.dataSource.query(`SELECT encapsulation, gue_port FROM services WHERE id = $1`, [id]);
+    expect(row).toEqual({ encapsulation: 'gue', gue_port: 7001 });
   });
 
   it('updates fields, merging the health check', async () => {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Service, type ServiceHealthCheck, type ServiceListener } from '@anyfront/db';
-import { DEFAULT_ENCAPSULATION, checkEncapsulationChange, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
+import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
+import { Service } from '@anyfront/db';
+import { checkEncapsulationChange, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
@@ -27,13 +28,16 @@ export class ServicesService {
   async create(orgId: string, dto: CreateServiceDto, p: Principal): Promise<ServiceDto> {
     const listeners = checkListeners(dto.listeners);
     const healthCheck = checkHealthCheck(dto.health_check, listeners);
+    const encapsulation = dto.encapsulation ?? DEFAULT_ENCAPSULATION;
+    const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, listeners });
     const service = await this.ds.transaction(async (tx) => {
       const saved = await this.saveUnique(tx, {
         organizationId: orgId,
         name: dto.name,
         listeners,
-        hashMode: dto.hash_mode ?? 'five_tuple',
-        encapsulation: dto.encapsulation ?? DEFAULT_ENCAPSULATION,
+        hashMode: dto.hash_mode ?? DEFAULT_HASH_MODE,
+        encapsulation,
+        guePort,
         healthCheck,
         status: 'pending',
         statusReason: null,
@@ -76,11 +80,14 @@ export class ServicesService {
         const check = checkEncapsulationChange(dto.encapsulation, backends);
         if (!check.ok) throw problems.field(422, 'encapsulation', check.message, 'encapsulation-family-mismatch');
       }
+      const encapsulation = dto.encapsulation ?? service.encapsulation;
+      const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, current: service.guePort, listeners });
       Object.assign(service, {
         name: dto.name ?? service.name,
         listeners,
         hashMode: dto.hash_mode ?? service.hashMode,
-        encapsulation: dto.encapsulation ?? service.encapsulation,
+        encapsulation,
+        guePort,
         healthCheck,
       });
       const saved = await this.saveUnique(tx, service);
@@ -164,9 +171,19 @@ function checkListeners(input: unknown): ServiceListener[] {
   return parsed.listeners.map((l) => ({ protocol: l.protocol, ports: l.ports }));
 }
 
+function parsed(listeners: ServiceListener[]): Listener[] {
+  const r = parseListeners(listeners);
+  return r.ok ? r.listeners : [];
+}
+
+function checkGuePort(input: { encapsulation: ServiceDto['encapsulation']; requested: number | undefined; current?: number | null; listeners: ServiceListener[] }): number | null {
+  const r = resolveGuePort({ ...input, listeners: parsed(input.listeners) });
+  if (!r.ok) throw problems.validation(r.errors);
+  return r.guePort;
+}
+
 function checkHealthCheck(input: CreateServiceDto['health_check'], listeners: ServiceListener[], base?: ServiceHealthCheck): ServiceHealthCheck {
-  const parsed = parseListeners(listeners);
-  const resolved = resolveHealthCheck(input, parsed.ok ? parsed.listeners : [], base);
+  const resolved = resolveHealthCheck(input, parsed(listeners), base);
   if (!resolved.ok) throw problems.validation(resolved.errors);
   return resolved.healthCheck;
 }

@@ -1,11 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { bucketStart, parseTimeRange, retentionCutoff } from '@anyfront/domain';
 import { OrganizationId } from '../auth/decorators';
 import { IdParam } from '../common/id-param';
+import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
 import { problems } from '../common/problem';
+import { ServiceTrafficDto, UsageDto } from './traffic.dto';
 import { TrafficIngestService } from './traffic-ingest.service';
 
 export interface TrafficPoint {
@@ -24,8 +26,7 @@ const MIN_STEP_SECONDS = 10;
 
 /** Tenant traffic (per service, for charts) and hourly usage (per organization). */
 @ApiTags('traffic')
-@ApiCookieAuth()
-@ApiBearerAuth()
+@ApiTenantAuth()
 @Controller('v1')
 export class TrafficController {
   constructor(
@@ -39,15 +40,18 @@ export class TrafficController {
    * roll-ups (step a multiple of 1 h).
    */
   @Get('services/:id/traffic')
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601; default to - 24 h' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601; default now' })
-  @ApiQuery({ name: 'step', required: false, description: 'seconds or 10s/5m/1h/1d; default 1h' })
+  @ApiSummary('Get the traffic to a service\'s anycast addresses over time (for charts)')
+  @ApiProblems(400, 404)
+  @ApiOkResponse({ type: ServiceTrafficDto })
+  @ApiQuery({ name: 'from', type: String, format: 'date-time', required: false, description: 'ISO 8601; default to - 24 h' })
+  @ApiQuery({ name: 'to', type: String, format: 'date-time', required: false, description: 'ISO 8601; default now' })
+  @ApiQuery({ name: 'step', type: String, example: '5m', required: false, description: 'seconds or 10s/5m/1h/1d; default 1h' })
   @ApiQuery({ name: 'by', required: false, enum: ['pop'] })
   async traffic(
     @IdParam('id', 'service') id: string,
     @OrganizationId() org: string,
     @Query() q: Record<string, unknown>,
-  ) {
+  ): Promise<ServiceTrafficDto> {
     const unknown = Object.keys(q).filter((k) => !['from', 'to', 'step', 'by'].includes(k));
     if (unknown.length) throw problems.validation(unknown.map((k) => ({ field: `query.${k}`, message: 'is not a known parameter; use from, to, step, by' })));
     if (q.by !== undefined && q.by !== 'pop') throw problems.validation([{ field: 'query.by', message: 'must be "pop" or omitted' }]);
@@ -98,9 +102,12 @@ export class TrafficController {
    * stores); older hours come from the hourly roll-ups.
    */
   @Get('usage')
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601; default to - 24 h' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601; default now' })
-  async usage(@OrganizationId() org: string, @Query() q: Record<string, unknown>) {
+  @ApiSummary("Get the organization's hourly usage")
+  @ApiProblems(400)
+  @ApiOkResponse({ type: UsageDto })
+  @ApiQuery({ name: 'from', type: String, format: 'date-time', required: false, description: 'ISO 8601; default to - 24 h' })
+  @ApiQuery({ name: 'to', type: String, format: 'date-time', required: false, description: 'ISO 8601; default now' })
+  async usage(@OrganizationId() org: string, @Query() q: Record<string, unknown>): Promise<UsageDto> {
     const unknown = Object.keys(q).filter((k) => !['from', 'to'].includes(k));
     if (unknown.length) throw problems.validation(unknown.map((k) => ({ field: `query.${k}`, message: 'is not a known parameter; use from and to' })));
     const range = parseTimeRange({ from: q.from, to: q.to }, { defaultStep: 3600, minStep: 3600, now: new Date() });

@@ -1,50 +1,40 @@
-/** Minimal JSON client for the Anyfront API (operator session cookie or API key), used by the lab's control-plane mode. */
-export interface ApiReply<T = unknown> { status: number; body: T }
+/**
+ * The lab's clients of the API: the generated, typed @anyfront/api-client with the lab's request
+ * timeout. Operators use a session (login); tenants an owner API key.
+ */
+import {
+  createAdminClient,
+  createTenantClient,
+  listAll,
+  login,
+  ok,
+  signup,
+  type AdminClient,
+  type TenantClient,
+} from '@anyfront/api-client';
 
-export class ApiClient {
-  constructor(readonly baseUrl: string, private auth: { cookie?: string; apiKey?: string } = {}) {}
+export { listAll, ok, type AdminClient, type TenantClient };
 
-  withApiKey(apiKey: string): ApiClient {
-    return new ApiClient(this.baseUrl, { apiKey });
-  }
+/** No lab call should take this long; a hung API fails the step instead of the whole suite's timeout. */
+export const LAB_API_TIMEOUT_MS = 30_000;
 
-  async call<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply<T>> {
-    const h: Record<string, string> = { accept: 'application/json', ...headers };
-    if (body !== undefined) h['content-type'] = 'application/json';
-    if (this.auth.cookie) h.cookie = this.auth.cookie;
-    if (this.auth.apiKey) h.authorization = `Bearer ${this.auth.apiKey}`;
-    const res = await fetch(new URL(path, this.baseUrl), { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-    return { status: res.status, body: parsed as T };
-  }
-
-  /** Like call, but throws with the problem detail unless the status is one of `ok`. */
-  async must<T = unknown>(method: string, path: string, body?: unknown, ok: number[] = [200, 201, 202, 204]): Promise<T> {
-    const r = await this.call<T>(method, path, body);
-    if (!ok.includes(r.status)) throw new Error(`${method} ${path}: HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 600)}`);
-    return r.body;
-  }
-
-  /** Logs in with email and password (POST /v1/auth/login) and keeps the session cookie. */
-  static async login(baseUrl: string, email: string, password: string): Promise<ApiClient> {
-    const res = await fetch(new URL('/v1/auth/login', baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    if (res.status !== 200) throw new Error(`login as ${email} failed: HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    return new ApiClient(baseUrl, { cookie });
-  }
+/** An operator session: logs in and returns the operator part of the client. */
+export async function operatorClient(apiUrl: string, email: string, password: string): Promise<AdminClient> {
+  const { cookie } = await login({ baseUrl: apiUrl, timeoutMs: LAB_API_TIMEOUT_MS }, { email, password });
+  return createAdminClient({ baseUrl: apiUrl, cookie, timeoutMs: LAB_API_TIMEOUT_MS });
 }
 
-/** Every item of a paginated list endpoint ({data, next_cursor}). */
-export async function listAll<T>(api: ApiClient, path: string): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const sep = path.includes('?') ? '&' : '?';
-    const page: { data: T[]; next_cursor: string | null } = await api.must('GET', `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    out.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return out;
+/** A tenant client for an API key. */
+export function tenantClient(apiUrl: string, apiKey: string): TenantClient {
+  return createTenantClient({ baseUrl: apiUrl, bearer: apiKey, timeoutMs: LAB_API_TIMEOUT_MS });
+}
+
+/** Signs up a new organization and returns its owner API key and a tenant client using it. */
+export async function signupTenant(apiUrl: string, tag = 'lab'): Promise<{ api: TenantClient; apiKey: string; organizationId: string }> {
+  const email = `${tag}-${Math.random().toString(36).slice(2, 10)}@example.com`;
+  const { cookie, me } = await signup({ baseUrl: apiUrl, timeoutMs: LAB_API_TIMEOUT_MS }, { email, password: `${tag}-password-123`, organization_name: `Lab ${email}` });
+  const session = createTenantClient({ baseUrl: apiUrl, cookie, timeoutMs: LAB_API_TIMEOUT_MS });
+  const key = await ok(session.POST('/v1/api-keys', { body: { name: tag, role: 'owner' } }));
+  if (!key.secret || !me.organization) throw new Error('signup answered without an organization or API key secret');
+  return { api: tenantClient(apiUrl, key.secret), apiKey: key.secret, organizationId: me.organization.id };
 }

@@ -9,7 +9,7 @@ import { allNamespaces, backends, clients, Edge, edges, FLEET_SEED, ROUTER_NS, S
 import { agentStatus, AgentStatus, AGENT_PORT, edgeFiles, renderAgentConfig } from '../agent';
 import { prepareBackend } from '../backend-prep';
 import { buildNetwork, edgeByName, LabDescription, routerBirdPaths, startBackends, stopLab } from '../lab';
-import { ApiClient, listAll } from './api-client';
+import { listAll, ok, type AdminClient } from './api-client';
 import { connectToRoot, MgmtLink, mgmtLinks, removeRootLinks } from './mgmt';
 
 /**
@@ -22,8 +22,8 @@ import { connectToRoot, MgmtLink, mgmtLinks, removeRootLinks } from './mgmt';
 export interface ControlPlaneLabOptions {
   /** Base URL of the API as seen from the root namespace, e.g. http://127.0.0.1:4000 (only the port is reused for the agents). */
   apiUrl: string;
-  /** Operator session (ApiClient.login) used to create/find PoPs and edge nodes and to issue bootstrap tokens. */
-  operator: ApiClient;
+  /** Operator session (operatorClient) used to create/find PoPs and edge nodes and to issue bootstrap tokens. */
+  operator: AdminClient;
   /** PoP code per lab edge (the PoPs must exist); default edge1 -> lab1, edge2 -> lab2. */
   popCodes?: Record<string, string>;
   /** Seconds between the agents' traffic reports (default 10) and status reports / pulls. */
@@ -66,17 +66,17 @@ export async function stopControlPlaneLab(log: (m: string) => void = () => undef
 }
 
 /** Finds the lab edge's node (by name `lab-<edge>`) or creates it in the given PoP, with the edge's tunnel sources. */
-export async function ensureEdgeNode(operator: ApiClient, edge: Edge, popCode: string): Promise<{ id: string; popId: string }> {
-  const pops = await listAll<{ id: string; code: string }>(operator, '/v1/admin/pops');
+export async function ensureEdgeNode(operator: AdminClient, edge: Edge, popCode: string): Promise<{ id: string; popId: string }> {
+  const pops = await listAll((cursor) => ok(operator.GET('/v1/admin/pops', { params: { query: { limit: 200, cursor } } })));
   const pop = pops.find((p) => p.code === popCode);
   if (!pop) throw new Error(`PoP ${popCode} does not exist in the API (have: ${pops.map((p) => p.code).join(', ') || 'none'})`);
   const name = `${EDGE_NODE_PREFIX}${edge.name}`;
-  const nodes = await listAll<{ id: string; name: string; pop_id: string; tunnel_source_ipv4: string | null; tunnel_source_ipv6: string | null }>(operator, '/v1/admin/edge-nodes');
+  const nodes = await listAll((cursor) => ok(operator.GET('/v1/admin/edge-nodes', { params: { query: { limit: 200, cursor } } })));
   const want = { pop_id: pop.id, name, tunnel_source_ipv4: edge.link.peerV4, tunnel_source_ipv6: edge.link.peerV6 };
   const existing = nodes.find((n) => n.name === name);
-  if (!existing) return { id: (await operator.must<{ id: string }>('POST', '/v1/admin/edge-nodes', want)).id, popId: pop.id };
+  if (!existing) return { id: (await ok(operator.POST('/v1/admin/edge-nodes', { body: want }))).id, popId: pop.id };
   if (existing.pop_id !== pop.id || existing.tunnel_source_ipv4 !== want.tunnel_source_ipv4 || existing.tunnel_source_ipv6 !== want.tunnel_source_ipv6) {
-    await operator.must('PATCH', `/v1/admin/edge-nodes/${existing.id}`, want);
+    await ok(operator.PATCH('/v1/admin/edge-nodes/{id}', { params: { path: { id: existing.id } }, body: want }));
   }
   return { id: existing.id, popId: pop.id };
 }
@@ -124,8 +124,8 @@ export async function prepareLabBackends(anycast: string[]): Promise<void> {
 }
 
 /** Registers the edge's agent from inside its namespace with a fresh bootstrap token (the real register CLI). */
-async function registerAgent(operator: ApiClient, e: ControlPlaneEdge): Promise<void> {
-  const { token } = await operator.must<{ token: string }>('POST', `/v1/admin/fleet/edge-nodes/${e.nodeId}/bootstrap-tokens`);
+async function registerAgent(operator: AdminClient, e: ControlPlaneEdge): Promise<void> {
+  const { token } = await ok(operator.POST('/v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens', { params: { path: { id: e.nodeId } } }));
   const cli = join(REPO_ROOT, 'apps/edge-agent/src/control-plane/register-cli.ts');
   const { stdout } = await nsRun(e.ns, process.execPath, ['-r', REGISTER, cli, 'register', '--api', e.apiUrl, '--state-dir', e.stateDir,
     '--bootstrap-token', token, '--push-url', e.pushUrl, '--push-token', e.pushToken], { timeoutMs: 60_000 });

@@ -7,24 +7,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../exec';
-import { ApiClient } from './api-client';
+import { ok, type TenantClient } from './api-client';
 import { DryRunFleet, startDryRunFleet } from './dry-run-fleet';
 import { Platform, startPlatform } from './platform';
 
 jest.setTimeout(180_000);
 
-interface FleetNode { id: string; registered: boolean; desired_generation: number; applied_generation: number; sync_pending: boolean; last_heartbeat_at: string | null }
-
 describe('dry-run local fleet against the real API and worker', () => {
   let platform: Platform;
-  let tenant: ApiClient;
+  let tenant: TenantClient;
   let fleet: DryRunFleet | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'anyfront-dry-fleet-'));
   const popCodes = { edge1: 'dry1', edge2: 'dry2' };
 
   const start = () => startDryRunFleet({ apiUrl: platform.apiUrl, operator: platform.operator, dir, popCodes });
-  const converged = async (): Promise<FleetNode[]> => waitFor('both dry-run agents on their newest generation with a heartbeat', async () => {
-    const nodes = (await platform.operator.must<{ data: FleetNode[] }>('GET', '/v1/admin/fleet/edge-nodes')).data;
+  const converged = async () => waitFor('both dry-run agents on their newest generation with a heartbeat', async () => {
+    const nodes = (await ok(platform.operator.GET('/v1/admin/fleet/edge-nodes'))).data;
     if (nodes.length !== 2) return undefined;
     for (const n of nodes) if (!n.registered || n.sync_pending || n.desired_generation === 0) return undefined;
     for (const a of fleet!.agents) {
@@ -39,9 +37,9 @@ describe('dry-run local fleet against the real API and worker', () => {
     platform = await startPlatform({ tag: 'dryfleet' });
     const op = platform.operator;
     const ids: string[] = [];
-    for (const code of [...Object.values(popCodes), 'dry3']) ids.push((await op.must<{ id: string }>('POST', '/v1/admin/pops', { code, name: code, region: 'lab' })).id);
-    await op.must('POST', '/v1/admin/pools', { prefix: '192.0.2.0/24', scope: 'global', pop_ids: [ids[0], ids[1]] });
-    await op.must('POST', '/v1/admin/pools', { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [ids[2]] });
+    for (const code of [...Object.values(popCodes), 'dry3']) ids.push((await ok(op.POST('/v1/admin/pops', { body: { code, name: code, region: 'lab' } }))).id);
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: '192.0.2.0/24', scope: 'global', pop_ids: [ids[0], ids[1]] } }));
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [ids[2]] } }));
     tenant = (await platform.tenant()).api;
     fleet = await start();
   }, 180_000);
@@ -58,14 +56,30 @@ describe('dry-run local fleet against the real API and worker', () => {
   });
 
   it('deploys a new service on both dry-run agents', async () => {
-    const svc = await tenant.must<{ id: string }>('POST', '/v1/services', { name: 'dry', listeners: [{ protocol: 'tcp', ports: '80' }] });
-    await tenant.must('POST', `/v1/services/${svc.id}/backends`, { address: '2001:db8::10' });
+    const svc = await ok(tenant.POST('/v1/services', { body: { name: 'dry', listeners: [{ protocol: 'tcp', ports: '80' }] } }));
+    await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: svc.id } }, body: { address: '2001:db8::10' } }));
     const d = await waitFor('service deployed', async () => {
-      const r = await tenant.must<{ status: string; edge_nodes: number; pops: { pop_code: string }[] }>('GET', `/v1/services/${svc.id}/deployment`);
+      const r = await ok(tenant.GET('/v1/services/{id}/deployment', { params: { path: { id: svc.id } } }));
       return r.status === 'deployed' ? r : undefined;
     }, 60_000, 250);
     expect(d.edge_nodes).toBe(2);
     expect(d.pops.map((p) => p.pop_code).sort()).toEqual(['dry1', 'dry2']);
+  });
+
+  it('a gue service reaches both agents with its gue_port and is accepted: deployed, never a refused (frozen) node', async () => {
+    const svc = await ok(tenant.POST('/v1/services', { body: { name: 'dry-gue', listeners: [{ protocol: 'tcp', ports: '80' }], encapsulation: 'gue' } }));
+    expect(svc.gue_port).toBe(6080);
+    // GUE reaches both backend families; the lab edges have tunnel sources of both.
+    for (const address of ['203.0.113.77', '2001:db8::77']) await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: svc.id } }, body: { address } }));
+    await waitFor('gue service deployed', async () => {
+      const r = await ok(tenant.GET('/v1/services/{id}/deployment', { params: { path: { id: svc.id } } }));
+      return r.status === 'deployed' && r.edge_nodes === 2 ? r : undefined;
+    }, 60_000, 250);
+    for (const a of fleet!.agents) {
+      const s = (await (await fetch(`${a.url}/v1/status`)).json()) as { last_error: string | null; services: { id: string; encapsulation: string }[] };
+      expect(s.last_error).toBeNull();
+      expect(s.services).toContainEqual(expect.objectContaining({ id: svc.id, encapsulation: 'gue' }));
+    }
   });
 
   it('fresh agents for the same edge nodes converge by pulling (nothing changed, so nothing is pushed)', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../exec';
 import { REGISTER, REPO_ROOT } from '../paths';
-import { ApiClient } from './api-client';
+import { ok, type AdminClient } from './api-client';
 import { ensureEdgeNode } from './control-plane-lab';
 import { freePort } from '@anyfront/testing';
 import { edges } from '../topology';
@@ -17,7 +17,7 @@ import { edges } from '../topology';
  */
 export interface DryRunFleet { agents: { name: string; nodeId: string; pid: number; url: string; log: string }[]; stop: () => Promise<void> }
 
-export async function startDryRunFleet(o: { apiUrl: string; operator: ApiClient; dir: string; popCodes: Record<string, string>; log?: (m: string) => void }): Promise<DryRunFleet> {
+export async function startDryRunFleet(o: { apiUrl: string; operator: AdminClient; dir: string; popCodes: Record<string, string>; log?: (m: string) => void }): Promise<DryRunFleet> {
   const log = o.log ?? (() => undefined);
   rmSync(o.dir, { recursive: true, force: true });
   mkdirSync(o.dir, { recursive: true });
@@ -38,7 +38,7 @@ export async function startDryRunFleet(o: { apiUrl: string; operator: ApiClient;
       const stateDir = join(o.dir, edge.name, 'state');
       const pushToken = randomBytes(16).toString('hex');
       const pushUrl = `http://127.0.0.1:${port}/v1/desired-state`;
-      const { token } = await o.operator.must<{ token: string }>('POST', `/v1/admin/fleet/edge-nodes/${node.id}/bootstrap-tokens`);
+      const { token } = await ok(o.operator.POST('/v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens', { params: { path: { id: node.id } } }));
       await run(process.execPath, ['-r', REGISTER, join(REPO_ROOT, 'apps/edge-agent/src/control-plane/register-cli.ts'), 'register',
         '--api', o.apiUrl, '--state-dir', stateDir, '--bootstrap-token', token, '--push-url', pushUrl, '--push-token', pushToken], { timeoutMs: 60_000 });
       const config = join(o.dir, edge.name, 'agent.json');

@@ -12,7 +12,7 @@ import { edgeByName } from '../lab';
 import { byBackend, runLoad } from '../loadgen-client';
 import { linkCounters } from '../netns';
 import { backends, clients, edges } from '../topology';
-import { ApiClient } from './api-client';
+import { ok, type TenantClient } from './api-client';
 import { ControlPlaneLab, prepareLabBackends, startControlPlaneLab, startEdgeAgent, stopControlPlaneLab, stopEdgeAgent, waitForRouteVia } from './control-plane-lab';
 import { ipBytes, LAB_ROUTED_PREFIXES, reachableAddresses } from './lab-addresses';
 import { Platform, startPlatform } from './platform';
@@ -20,20 +20,19 @@ import { Platform, startPlatform } from './platform';
 jest.setTimeout(300_000);
 
 type CpStatus = Omit<AgentStatus, 'services'> & { services: { id: string; addresses: string[]; backends: { id: string; enabled: boolean; weight: number; healthy: boolean | null }[] }[] };
-interface FleetNode { id: string; name: string; desired_generation: number; applied_generation: number; sync_pending: boolean; last_heartbeat_at: string | null }
 
 const status = async (edge: string): Promise<CpStatus> => (await agentStatus(edgeByName(edge))) as CpStatus;
 
 describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usage', () => {
   let platform: Platform;
   let lab: ControlPlaneLab;
-  let tenant: ApiClient;
+  let tenant: TenantClient;
   let serviceId: string;
   let targets: string[];
   const backendIds: Record<string, string> = {};
   const startedAt = new Date();
 
-  const fleetNodes = async (): Promise<FleetNode[]> => (await platform.operator.must<{ data: FleetNode[] }>('GET', '/v1/admin/fleet/edge-nodes?limit=100')).data;
+  const fleetNodes = async () => (await ok(platform.operator.GET('/v1/admin/fleet/edge-nodes', { params: { query: { limit: 100 } } }))).data;
 
   /** Every lab agent applied the API's newest generation for its node and nothing is pending. */
   const waitConverged = async (what: string, check: (s: CpStatus) => boolean = () => true): Promise<void> => {
@@ -53,13 +52,13 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
   beforeAll(async () => {
     platform = await startPlatform({ tag: 'labfleet' });
     const op = platform.operator;
-    const pop = async (code: string) => (await op.must<{ id: string }>('POST', '/v1/admin/pops', { code, name: `Lab ${code}`, region: 'lab' })).id;
+    const pop = async (code: string) => (await ok(op.POST('/v1/admin/pops', { body: { code, name: `Lab ${code}`, region: 'lab' } }))).id;
     const [lab1, lab2, lab3] = [await pop('lab1'), await pop('lab2'), await pop('lab3')];
     // The edges' PoPs announce the pools the lab router accepts; the second IPv4 pool (a service
     // needs two) goes to a PoP without lab edges, so nothing in the lab announces it.
-    await op.must('POST', '/v1/admin/pools', { prefix: LAB_ROUTED_PREFIXES[0], scope: 'global', pop_ids: [lab1, lab2] });
-    await op.must('POST', '/v1/admin/pools', { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [lab3] });
-    await op.must('POST', '/v1/admin/pools', { prefix: LAB_ROUTED_PREFIXES[1], scope: 'global', pop_ids: [lab1, lab2] });
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: LAB_ROUTED_PREFIXES[0], scope: 'global', pop_ids: [lab1, lab2] } }));
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [lab3] } }));
+    await ok(op.POST('/v1/admin/pools', { body: { prefix: LAB_ROUTED_PREFIXES[1], scope: 'global', pop_ids: [lab1, lab2] } }));
     lab = await startControlPlaneLab({
       apiUrl: platform.apiUrl,
       operator: op,
@@ -86,21 +85,21 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
   });
 
   it('programs a new service with its backends on both edges; the client reaches every backend', async () => {
-    const created = await tenant.must<{ id: string }>('POST', '/v1/services', {
+    const created = await ok(tenant.POST('/v1/services', { body: {
       name: 'lab-web',
       listeners: [{ protocol: 'tcp', ports: '80' }],
       health_check: { protocol: 'http', port: 80, path: '/health', interval_seconds: 2, timeout_seconds: 1, healthy_threshold: 1, unhealthy_threshold: 2 },
-    });
+    } }));
     serviceId = created.id;
     const svc = await waitFor('service active with its addresses', async () => {
-      const s = await tenant.must<{ status: string; addresses: { address: string; family: number }[] }>('GET', `/v1/services/${serviceId}`);
+      const s = await ok(tenant.GET('/v1/services/{id}', { params: { path: { id: serviceId } } }));
       return s.status === 'active' && s.addresses.length === 3 ? s : undefined;
     }, 60_000, 250);
     targets = reachableAddresses(svc.addresses);
     expect(targets).toHaveLength(2); // one IPv4 from 192.0.2.0/24, one IPv6 from fd00:a0::/48
     await prepareLabBackends(targets);
     for (const b of backends) {
-      backendIds[b.name] = (await tenant.must<{ id: string }>('POST', `/v1/services/${serviceId}/backends`, { address: b.link.peerV6 })).id;
+      backendIds[b.name] = (await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: b.link.peerV6 } }))).id;
     }
     await waitConverged('service with three healthy backends', (s) => {
       const x = serviceOn(s);
@@ -117,15 +116,15 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
 
   it('shows the service deployed with per-PoP detail', async () => {
     const d = await waitFor('deployment deployed', async () => {
-      const r = await tenant.must<{ status: string; edge_nodes: number; edge_nodes_deployed: number; pops: { pop_code: string; status: string }[] }>('GET', `/v1/services/${serviceId}/deployment`);
+      const r = await ok(tenant.GET('/v1/services/{id}/deployment', { params: { path: { id: serviceId } } }));
       return r.status === 'deployed' ? r : undefined;
     }, 30_000, 250);
     expect(d.edge_nodes).toBe(2);
     expect(d.edge_nodes_deployed).toBe(2);
     expect(d.pops.map((p) => p.pop_code).sort()).toEqual(['lab1', 'lab2']);
-    const service = await tenant.must<{ deployment: { status: string; pops: unknown[] } }>('GET', `/v1/services/${serviceId}`);
-    expect(service.deployment.status).toBe('deployed');
-    expect(service.deployment.pops).toHaveLength(2);
+    const service = await ok(tenant.GET('/v1/services/{id}', { params: { path: { id: serviceId } } }));
+    expect(service.deployment?.status).toBe('deployed');
+    expect(service.deployment?.pops).toHaveLength(2);
   });
 
   it("counts the client's bytes once in the service's traffic and the organization's usage", async () => {
@@ -137,7 +136,8 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     }
     const after = await linkCounters(client.ns, client.link.peerIf);
     const sentIp = ipBytes(after.txBytes, after.txPackets);
-    const traffic = async () => (await tenant.must<{ total: { bytes: number; packets: number } }>('GET', `/v1/services/${serviceId}/traffic?from=${new Date(startedAt.getTime() - 3_600_000).toISOString()}&step=1h`)).total;
+    const from = new Date(startedAt.getTime() - 3_600_000).toISOString();
+    const traffic = async () => (await ok(tenant.GET('/v1/services/{id}/traffic', { params: { path: { id: serviceId }, query: { from, step: '1h' } } }))).total;
     // Control-plane frames (ARP, neighbour discovery) are all the client sent besides the flows.
     const slackBytes = 4_000;
     const got = await waitFor('traffic reported', async () => { const t = await traffic(); return t.bytes >= sentIp - slackBytes ? t : undefined; }, 60_000, 500);
@@ -151,19 +151,19 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     expect(settled.packets).toBeGreaterThanOrEqual(after.txPackets - 60);
 
     // Per PoP: both edges forwarded part of the flows (ECMP), and the parts add up to the total.
-    const byPop = await tenant.must<{ series: { pop_code: string; points: { bytes: number }[] }[] }>('GET', `/v1/services/${serviceId}/traffic?from=${new Date(startedAt.getTime() - 3_600_000).toISOString()}&step=1h&by=pop`);
+    const byPop = await ok(tenant.GET('/v1/services/{id}/traffic', { params: { path: { id: serviceId }, query: { from, step: '1h', by: 'pop' } } }));
     expect(byPop.series.map((x) => x.pop_code).sort()).toEqual(['lab1', 'lab2']);
     expect(byPop.series.reduce((acc, x) => acc + x.points.reduce((a, p) => a + p.bytes, 0), 0)).toBe(settled.bytes);
 
     const usage = await waitFor('usage rolled up', async () => {
-      const u = await tenant.must<{ total: { bytes: number; packets: number } }>('GET', '/v1/usage');
+      const u = await ok(tenant.GET('/v1/usage'));
       return u.total.bytes === settled.bytes ? u : undefined;
     }, 60_000, 500);
     expect(usage.total).toEqual(settled);
   });
 
   it('a deleted backend is removed on every edge and gets no new flows', async () => {
-    await tenant.must('DELETE', `/v1/services/${serviceId}/backends/${backendIds.be3}`);
+    await ok(tenant.DELETE('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: serviceId, backend_id: backendIds.be3 } } }));
     await waitConverged('be3 removed', (s) => !!serviceOn(s) && serviceOn(s)!.backends.every((b) => b.id !== backendIds.be3));
     const flows = await runLoad('client1', { kind: 'whoami', host: targets[0], count: 60, concurrency: 6 });
     expect(flows.filter((f) => !f.ok)).toEqual([]);
@@ -174,7 +174,7 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     // No worker: nothing can push; only the restarted agent's own pull can bring the change.
     await platform.killWorker();
     await stopEdgeAgent('edge2');
-    await tenant.must('PATCH', `/v1/services/${serviceId}/backends/${backendIds.be2}`, { weight: 3 });
+    await ok(tenant.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: serviceId, backend_id: backendIds.be2 } }, body: { weight: 3 } }));
     const edge2 = lab.edges.find((e) => e.name === 'edge2')!;
     await startEdgeAgent(edge2);
     const s = await waitFor('edge2 pulled the change', async () => {
@@ -192,7 +192,7 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     const weights = [1, 2, 4, 5, 6, 7, 8, 9, 10, 2, 3, 7];
     for (let i = 0; i < weights.length; i++) {
       if (i === 4) await platform.killWorker();
-      await tenant.must('PATCH', `/v1/services/${serviceId}/backends/${backendIds.be1}`, { weight: weights[i] });
+      await ok(tenant.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: serviceId, backend_id: backendIds.be1 } }, body: { weight: weights[i] } }));
     }
     await platform.startWorker();
     const last = weights[weights.length - 1];

@@ -19,7 +19,7 @@ import { waitFor } from '../exec';
 import { labDir } from '../paths';
 import { agentStatus } from '../agent';
 import { backends, clients, edges } from '../topology';
-import { ApiClient } from './api-client';
+import { operatorClient } from './api-client';
 import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab } from './control-plane-lab';
 import { startDryRunFleet } from './dry-run-fleet';
 import { hostOf, LAB_ROUTED_PREFIXES, labReachable } from './lab-addresses';
@@ -78,7 +78,7 @@ async function assignedAddresses(db: Pool): Promise<{ address: string; service: 
 async function main(): Promise<void> {
   const apiUrl = process.env.ANYFRONT_API_URL ?? `http://127.0.0.1:${process.env.API_PORT ?? 4000}`;
   await waitForApi(apiUrl);
-  const operator = await ApiClient.login(apiUrl, DEMO.operator.email, DEMO.operator.password);
+  const operator = await operatorClient(apiUrl, DEMO.operator.email, DEMO.operator.password);
   const missing = process.env.ANYFRONT_LOCAL_FLEET_MODE === 'dry-run' ? 'ANYFRONT_LOCAL_FLEET_MODE=dry-run' : labPrerequisites((bin) => {
     try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); return true; } catch { return false; }
   });

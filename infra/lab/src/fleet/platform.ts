@@ -1,7 +1,7 @@
 import * as argon2 from 'argon2';
 import { Pool } from 'pg';
 import { type AppProcess, createScratchDatabase, deleteQueuePrefix, killProcess, startApiProcess, startWorkerProcesses, stopProcesses, testRedisUrl } from '@anyfront/testing';
-import { ApiClient } from './api-client';
+import { operatorClient, signupTenant, type AdminClient, type TenantClient } from './api-client';
 
 /**
  * The real control plane for lab tests: a scratch database next to DATABASE_URL's, the API as a
@@ -12,9 +12,10 @@ export interface Platform {
   apiUrl: string;
   apiPort: number;
   db: Pool;
-  operator: ApiClient;
-  /** Signs up an organization through the API and returns a client with an owner API key. */
-  tenant(): Promise<{ api: ApiClient; apiKey: string; organizationId: string }>;
+  /** An operator's session: the operator part of the typed API client. */
+  operator: AdminClient;
+  /** Signs up an organization through the API and returns a tenant client with an owner API key. */
+  tenant(): Promise<{ api: TenantClient; apiKey: string; organizationId: string }>;
   startWorker(): Promise<AppProcess>;
   /** SIGKILL by PID, no grace: a crash, not a shutdown. */
   killWorker(): Promise<void>;
@@ -47,7 +48,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
     const email = `operator-${prefix}@example.com`;
     const password = `operator-${prefix}-password`;
     await db.query('INSERT INTO users (email, password_hash, is_operator) VALUES ($1, $2, true)', [email, await argon2.hash(password)]);
-    const operator = await ApiClient.login(apiUrl, email, password);
+    const operator = await operatorClient(apiUrl, email, password);
     const startWorker = async (): Promise<AppProcess> => {
       const [started] = await startWorkerProcesses(1, workerEnv);
       if (!started) throw new Error('no worker process started');
@@ -65,18 +66,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
         worker = undefined;
         await killProcess(w);
       },
-      tenant: async () => {
-        const signupEmail = `tenant-${Math.random().toString(36).slice(2, 10)}@example.com`;
-        const res = await fetch(new URL('/v1/auth/signup', apiUrl), {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: signupEmail, password: 'tenant-password-123', organization_name: `Lab ${signupEmail}` }),
-        });
-        if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
-        const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-        const organizationId = ((await res.json()) as { organization: { id: string } }).organization.id;
-        const key = await new ApiClient(apiUrl, { cookie }).must<{ secret: string }>('POST', '/v1/api-keys', { name: 'lab', role: 'owner' });
-        return { api: new ApiClient(apiUrl, { apiKey: key.secret }), apiKey: key.secret, organizationId };
-      },
+      tenant: () => signupTenant(apiUrl, 'tenant'),
       stop,
     };
   } catch (err) {

@@ -1,8 +1,7 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Pool } from './pool.entity';
+import type { AddressState, IpFamily } from '@anyfront/contracts';
 import { Service } from './service.entity';
-
-export type AnycastAddressState = 'assigned' | 'quarantined';
 
 /**
  * A slot of a pool that has been handed out. Postgres guarantees the invariants: an address exists
@@ -17,10 +16,10 @@ export class AnycastAddress {
   /** Position of the address among the pool's slots (see libs/domain slotAddress). */
   @Column('bigint') slotIndex!: string;
   @Column('inet') address!: string;
-  @Column('smallint') family!: 4 | 6;
+  @Column('smallint') family!: IpFamily;
   /** Current holder while assigned; the last holder while quarantined. */
   @Column('uuid', { nullable: true }) serviceId!: string | null;
-  @Column('text') state!: AnycastAddressState;
+  @Column('text') state!: AddressState;
   @Column('timestamptz') assignedAt!: Date;
   @Column('timestamptz', { nullable: true }) quarantinedUntil!: Date | null;
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { OrganizationRole } from './membership.entity';
+import type { OrganizationRole } from '@anyfront/contracts';
 
 /** An organization's API credential. The secret is shown once; only its hash is stored. */
 @Entity('api_keys')

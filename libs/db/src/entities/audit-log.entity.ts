@@ -1,3 +1,4 @@
+import type { AuditActorCredential } from '@anyfront/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Who changed what, for operator and tenant writes. Append-only. */
@@ -6,8 +7,7 @@ export class AuditLog {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @Column('uuid', { nullable: true }) actorUserId!: string | null;
-  /** 'session' | 'api_key' | 'system' */
-  @Column('text') actorCredential!: string;
+  @Column('text') actorCredential!: AuditActorCredential;
   @Column('uuid', { nullable: true }) credentialId!: string | null;
   @Column('uuid', { nullable: true }) organizationId!: string | null;
   /** e.g. "pool.create", "api_key.revoke". */

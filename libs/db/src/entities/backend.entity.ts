@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { IpFamily } from '@anyfront/contracts';
 import { Service } from './service.entity';
 
 /** A tenant's unicast server that the edge tunnels a service's flows to. */
@@ -8,7 +9,7 @@ export class Backend {
   @Column('uuid') serviceId!: string;
   /** One global unicast address (inet /32 or /128), unique per service. */
   @Column('inet') address!: string;
-  @Column('smallint') family!: 4 | 6;
+  @Column('smallint') family!: IpFamily;
   /** 0..100; 0 drains the backend (no new flows). */
   @Column('smallint', { default: 100 }) weight!: number;
   @Column('text', { nullable: true }) region!: string | null;

@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { FleetState } from '@anyfront/contracts';
 import { Pop } from './pop.entity';
-
-export type EdgeNodeState = 'active' | 'draining' | 'disabled';
 
 /** A machine in a PoP that forwards anycast traffic; its tunnel source addresses are the outer source. */
 @Entity('edge_nodes')
@@ -11,7 +10,7 @@ export class EdgeNode {
   @Column('text') name!: string;
   @Column('inet', { nullable: true }) tunnelSourceIpv4!: string | null;
   @Column('inet', { nullable: true }) tunnelSourceIpv6!: string | null;
-  @Column('text', { default: 'active' }) state!: EdgeNodeState;
+  @Column('text', { default: 'active' }) state!: FleetState;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 

@@ -1,8 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Organization } from './organization.entity';
+import type { OrganizationRole } from '@anyfront/contracts';
 import { User } from './user.entity';
-
-export type OrganizationRole = 'owner' | 'member';
 
 /** A user's role in one organization (unique per user and organization). */
 @Entity('memberships')

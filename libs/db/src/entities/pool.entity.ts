@@ -1,9 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { FleetState, IpFamily, PoolScope } from '@anyfront/contracts';
 import { Pop } from './pop.entity';
-
-export type PoolFamily = 4 | 6;
-export type PoolScope = 'global' | 'regional';
-export type PoolState = 'active' | 'draining' | 'disabled';
 
 /**
  * An announced prefix (IPv4 /24 or IPv6 /48). Every address of the pool is announced from the
@@ -14,11 +11,11 @@ export class Pool {
   @PrimaryGeneratedColumn('uuid') id!: string;
   /** Canonical CIDR text, e.g. "192.0.2.0/24" (column type cidr). */
   @Column('cidr') prefix!: string;
-  @Column('smallint') family!: PoolFamily;
+  @Column('smallint') family!: IpFamily;
   @Column('text') scope!: PoolScope;
   /** Set when scope is regional. */
   @Column('text', { nullable: true }) region!: string | null;
-  @Column('text', { default: 'active' }) state!: PoolState;
+  @Column('text', { default: 'active' }) state!: FleetState;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 

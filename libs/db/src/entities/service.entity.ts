@@ -1,25 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type Encapsulation, type HashMode, type ServiceHealthCheck, type ServiceListener, type ServiceStatus } from '@anyfront/contracts';
 import { Organization } from './organization.entity';
-
-export type ServiceStatus = 'pending' | 'active' | 'waiting_for_capacity' | 'failed' | 'deleting' | 'deleted';
-export type HashMode = 'five_tuple' | 'client_ip';
-export type ServiceEncapsulation = 'srv6' | 'ipip' | 'ip6ip6' | 'gue';
-
-export interface ServiceListener {
-  protocol: 'tcp' | 'udp';
-  /** "443" or "8000-8100". */
-  ports: string;
-}
-
-export interface ServiceHealthCheck {
-  protocol: 'tcp' | 'http';
-  port: number;
-  path: string | null;
-  interval_seconds: number;
-  timeout_seconds: number;
-  healthy_threshold: number;
-  unhealthy_threshold: number;
-}
 
 /** A tenant's anycast service: listeners, how flows are hashed and tunnelled, and its lifecycle state. */
 @Entity('services')
@@ -29,8 +10,10 @@ export class Service {
   /** Unique per organization (case-insensitive) among services not deleted. */
   @Column('text') name!: string;
   @Column('jsonb') listeners!: ServiceListener[];
-  @Column('text', { default: 'five_tuple' }) hashMode!: HashMode;
-  @Column('text', { default: 'srv6' }) encapsulation!: ServiceEncapsulation;
+  @Column('text', { default: DEFAULT_HASH_MODE }) hashMode!: HashMode;
+  @Column('text', { default: DEFAULT_ENCAPSULATION }) encapsulation!: Encapsulation;
+  /** GUE's UDP destination port on the backends; set exactly when encapsulation is gue. */
+  @Column('int', { nullable: true }) guePort!: number | null;
   @Column('jsonb') healthCheck!: ServiceHealthCheck;
   @Column('text', { default: 'pending' }) status!: ServiceStatus;
   /** Why the service is not active (e.g. which pools are full). */

@@ -1,3 +1,4 @@
+import type { TrafficSampleKind } from '@anyfront/contracts';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One agent traffic report; (edge node, sequence) is the primary key, so a replay counts once. */
@@ -18,7 +19,7 @@ export class TrafficSample {
   @Column('bigint') sequence!: string;
   @Column('uuid') popId!: string;
   @Column('timestamptz') intervalStart!: Date;
-  @Column('text') kind!: 'address' | 'backend';
+  @Column('text') kind!: TrafficSampleKind;
   @Column('inet', { nullable: true }) address!: string | null;
   @Column('uuid', { nullable: true }) backendId!: string | null;
   @Column('uuid', { nullable: true }) serviceId!: string | null;

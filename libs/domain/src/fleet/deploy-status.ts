@@ -1,3 +1,5 @@
+import type { DeployStatus, NodeDeployStatus } from '@anyfront/contracts';
+
 /** One edge node that should serve a service (its PoP announces a pool holding one of the service's addresses). */
 export interface ServiceNodeProgress {
   nodeId: string;
@@ -12,12 +14,10 @@ export interface ServiceNodeProgress {
   lastHeartbeatAt: Date | null;
 }
 
-export type DeployStatus = 'pending' | 'deploying' | 'deployed' | 'no_edge_nodes';
-
 export interface NodeDeployment {
   node_id: string;
   node_name: string;
-  status: 'deploying' | 'deployed';
+  status: NodeDeployStatus;
   required_generation: number | null;
   applied_generation: number;
   last_heartbeat_at: string | null;
@@ -26,7 +26,7 @@ export interface NodeDeployment {
 export interface PopDeployment {
   pop_id: string;
   pop_code: string;
-  status: 'deploying' | 'deployed';
+  status: NodeDeployStatus;
   nodes: NodeDeployment[];
 }
 

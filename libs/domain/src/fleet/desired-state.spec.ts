@@ -19,6 +19,7 @@ function service(id: string, over: Partial<FleetServiceInput> = {}): FleetServic
     listeners: [{ protocol: 'tcp', ports: '443' }],
     hashMode: 'five_tuple',
     encapsulation: 'srv6',
+    guePort: null,
     healthCheck: hc,
     addresses: [
       { address: '198.51.100.10', family: 4, poolId: POOL_A, state: 'assigned' },
@@ -57,6 +58,22 @@ describe('computeDesiredState', () => {
     expect(s.node).not.toHaveProperty('tunnel_source_ipv4');
   });
 
+  it('ships gue_port with a gue service, and only with gue', () => {
+    const gue = service('d0000000-0000-4000-8000-000000000003', { encapsulation: 'gue', guePort: 7000 });
+    const s = computeDesiredState(input({ services: [service('d0000000-0000-4000-8000-000000000001'), gue] }));
+    expect(desiredStateSchema.parse(s)).toEqual(s);
+    expect(s.services.map((x) => [x.encapsulation, x.gue_port])).toEqual([['srv6', undefined], ['gue', 7000]]);
+    expect(s.services[0]).not.toHaveProperty('gue_port');
+  });
+
+  it('leaves out (with `skipped`) a gue service stored without its port instead of shipping one the agent refuses', () => {
+    const bad = service('d0000000-0000-4000-8000-000000000003', { encapsulation: 'gue', guePort: null });
+    const skipped: SkippedService[] = [];
+    const s = computeDesiredState(input({ services: [service('d0000000-0000-4000-8000-000000000001'), bad] }), skipped);
+    expect(s.services.map((x) => x.id)).toEqual(['d0000000-0000-4000-8000-000000000001']);
+    expect(skipped).toEqual([{ id: bad.id, reason: expect.stringMatching(/gue without gue_port/) }]);
+  });
+
   it("includes only the pools announced by the node's PoP (active or draining), sorted by id", () => {
     const s = computeDesiredState(input());
     expect(s.pools.map((p) => p.id)).toEqual([POOL_6, POOL_A, POOL_B]);
@@ -80,8 +97,8 @@ describe('computeDesiredState', () => {
     expect(s.services[0].addresses).toEqual([{ address: '203.0.113.8', family: 4 }]);
   });
 
-  it('excludes pending, deleted, deleting and failed services and quarantined addresses', () => {
-    const services = ['pending', 'deleted', 'deleting', 'failed', 'waiting_for_capacity'].map((status, i) =>
+  it('excludes pending, deleted, deleting and waiting services and quarantined addresses', () => {
+    const services = (['pending', 'deleted', 'deleting', 'waiting_for_capacity'] as const).map((status, i) =>
       service(`d0000000-0000-4000-8000-00000000001${i}`, { status }),
     );
     const quarantined = service('d0000000-0000-4000-8000-000000000020', {

@@ -1,5 +1,17 @@
 import * as ipaddr from 'ipaddr.js';
-import { DESIRED_STATE_VERSION, type DesiredState, type ServiceState } from '@anyfront/contracts';
+import {
+  ANNOUNCED_POOL_STATES,
+  DESIRED_STATE_VERSION,
+  type AddressState,
+  type DesiredState,
+  type Encapsulation,
+  type FleetState,
+  type HashMode,
+  type IpFamily,
+  type ListenerProtocol,
+  type ServiceState,
+  type ServiceStatus,
+} from '@anyfront/contracts';
 import { maglevTableSize } from '@anyfront/maglev';
 import type { HealthCheck } from '../service/health-check';
 import { parsePortRange } from '../service/listeners';
@@ -11,7 +23,7 @@ export interface FleetNodeInput {
   popId: string;
   popCode: string;
   /** Edge node admin state; 'disabled' serves nothing, 'draining' withdraws like an operator drain. */
-  state: 'active' | 'draining' | 'disabled';
+  state: FleetState;
   /** Operator drain of the node or of its whole PoP. */
   drained: boolean;
   tunnelSourceIpv4: string | null;
@@ -21,8 +33,8 @@ export interface FleetNodeInput {
 export interface FleetPoolInput {
   id: string;
   prefix: string;
-  family: 4 | 6;
-  state: 'active' | 'draining' | 'disabled';
+  family: IpFamily;
+  state: FleetState;
   /** The PoP set that announces the pool. */
   popIds: string[];
 }
@@ -30,12 +42,14 @@ export interface FleetPoolInput {
 export interface FleetServiceInput {
   id: string;
   name: string;
-  status: string;
-  listeners: { protocol: 'tcp' | 'udp'; ports: string }[];
-  hashMode: 'five_tuple' | 'client_ip';
-  encapsulation: 'srv6' | 'ipip' | 'ip6ip6' | 'gue';
+  status: ServiceStatus;
+  listeners: { protocol: ListenerProtocol; ports: string }[];
+  hashMode: HashMode;
+  encapsulation: Encapsulation;
+  /** GUE's UDP port on the backends; set exactly when encapsulation is gue. */
+  guePort: number | null;
   healthCheck: HealthCheck;
-  addresses: { address: string; family: 4 | 6; poolId: string; state: 'assigned' | 'quarantined' }[];
+  addresses: { address: string; family: IpFamily; poolId: string; state: AddressState }[];
   /** The service's stored high-water table size (0 when none): M never shrinks when backends go. */
   maglevTableSizeFloor?: number;
   backends: { id: string; address: string; weight: number; enabled: boolean }[];
@@ -55,9 +69,9 @@ export interface SkippedService {
   reason: string;
 }
 
-/** Only active services are programmed; pending, failed, deleting and deleted ones are not. */
-const SERVED_SERVICE_STATUSES = new Set(['active']);
-const ANNOUNCED_POOL_STATES = new Set(['active', 'draining']);
+/** Only active services are programmed; pending, waiting, deleting and deleted ones are not. */
+const SERVED_SERVICE_STATUSES: ReadonlySet<ServiceStatus> = new Set(['active']);
+const ANNOUNCED_POOLS: ReadonlySet<FleetState> = new Set(ANNOUNCED_POOL_STATES);
 
 /** Plain code-unit order (never localeCompare: it depends on the ICU data of the Node build). */
 function byKey<T>(key: (t: T) => string | number) {
@@ -91,7 +105,7 @@ export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedS
   const disabled = node.state === 'disabled';
   const pools = disabled
     ? []
-    : input.pools.filter((p) => p.popIds.includes(node.popId) && ANNOUNCED_POOL_STATES.has(p.state)).sort(byKey((p) => p.id));
+    : input.pools.filter((p) => p.popIds.includes(node.popId) && ANNOUNCED_POOLS.has(p.state)).sort(byKey((p) => p.id));
   const poolIds = new Set(pools.map((p) => p.id));
 
   const services: ServiceState[] = [];
@@ -146,6 +160,7 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
     listeners,
     hash_mode: s.hashMode,
     encapsulation: s.encapsulation,
+    ...(s.encapsulation === 'gue' ? { gue_port: guePortOf(s) } : {}),
     // M is sized by every listed backend (enabled or not), so disabling one does not resize the
     // table, and never drops below the service's high-water mark, so deleting one does not either.
     maglev_table_size: Math.max(s.maglevTableSizeFloor ?? 0, maglevTableSize(backends.length)),
@@ -160,6 +175,12 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
       unhealthy_threshold: hc.unhealthy_threshold,
     },
   };
+}
+
+/** A gue service without its port cannot be rendered (the database refuses one, but the state is built from rows). */
+function guePortOf(s: FleetServiceInput): number {
+  if (s.guePort === null) throw new Error(`service ${s.id}: encapsulation gue without gue_port`);
+  return s.guePort;
 }
 
 /** Hash of everything but the generation: equal hashes mean nothing changed for the node. */

@@ -1,3 +1,5 @@
+import type { BackendHealthState, ServiceHealthState } from '@anyfront/contracts';
+
 /** One node's latest report about one backend. */
 export interface BackendHealthReport {
   backendId: string;
@@ -8,7 +10,6 @@ export interface BackendHealthReport {
   reportedAt: Date;
 }
 
-export type BackendHealthState = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
 
 export interface PopBackendHealth {
   pop_id: string;
@@ -29,7 +30,7 @@ export interface BackendHealthSummary {
 }
 
 export interface ServiceHealthSummary {
-  status: 'healthy' | 'degraded' | 'down' | 'unknown';
+  status: ServiceHealthState;
   backends_down_everywhere: string[];
   backends: BackendHealthSummary[];
 }

@@ -1,18 +1,7 @@
+import type { HealthCheckProtocol, ServiceHealthCheck } from '@anyfront/contracts';
 import type { FieldError, Listener } from './listeners';
 
-export const HEALTH_CHECK_PROTOCOLS = ['tcp', 'http'] as const;
-export type HealthCheckProtocol = (typeof HEALTH_CHECK_PROTOCOLS)[number];
-
-export interface HealthCheck {
-  protocol: HealthCheckProtocol;
-  port: number;
-  /** HTTP only; null for tcp. */
-  path: string | null;
-  interval_seconds: number;
-  timeout_seconds: number;
-  healthy_threshold: number;
-  unhealthy_threshold: number;
-}
+export type HealthCheck = ServiceHealthCheck;
 
 export const HEALTH_CHECK_DEFAULTS = {
   protocol: 'tcp' as HealthCheckProtocol,

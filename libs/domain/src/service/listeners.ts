@@ -1,5 +1,5 @@
-export const LISTENER_PROTOCOLS = ['tcp', 'udp'] as const;
-export type ListenerProtocol = (typeof LISTENER_PROTOCOLS)[number];
+import { LISTENER_PROTOCOLS, oneOf, type ListenerProtocol } from '@anyfront/contracts';
+
 export const MAX_LISTENERS = 64;
 
 export interface Listener {
@@ -52,7 +52,7 @@ export function parseListeners(input: unknown, field = 'listeners'): ListenersRe
     const { protocol, ports, ...rest } = item as Record<string, unknown>;
     for (const key of Object.keys(rest)) errors.push({ field: `${at}.${key}`, message: `unknown listener field "${key}"; use protocol and ports` });
     if (!LISTENER_PROTOCOLS.includes(protocol as ListenerProtocol)) {
-      errors.push({ field: `${at}.protocol`, message: 'protocol must be "tcp" or "udp"' });
+      errors.push({ field: `${at}.protocol`, message: `protocol ${oneOf(LISTENER_PROTOCOLS)}` });
       return;
     }
     const range = parsePortRange(ports);
