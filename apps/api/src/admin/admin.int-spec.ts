@@ -177,7 +177,8 @@ describe('operator resources under /v1/admin', () => {
     const pop = await newPop();
     const name = `edge-${uniqueSuffix()}`;
     const v4 = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
-    const v6 = `2001:db8:ff::${uniqueSuffix().slice(0, 4)}`;
+    // A group without a leading zero, so the canonical (RFC 5952) form the API returns is this string lower-cased.
+    const v6 = `2001:db8:ff::${(0x1000 + Math.floor(Math.random() * 0xefff)).toString(16)}`;
     const res = await op.post('/v1/admin/edge-nodes').send({ pop_id: pop.id, name, tunnel_source_ipv4: v4, tunnel_source_ipv6: v6.toUpperCase() });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ pop_id: pop.id, pop_code: pop.code, name, tunnel_source_ipv4: v4, tunnel_source_ipv6: v6, state: 'active' });
