@@ -11,12 +11,13 @@ import { NftClient } from './io/nft-client';
 import { RouteClient } from './io/route-client';
 import { BirdClient } from './io/bird-client';
 import { StateStore } from './io/state-store';
-import { Reconciler, SubmitOutcome } from './reconciler';
+import { Reconciler } from './reconciler';
 import { HealthChecker, probeTargets, ProbeFn, tcpProbe } from './health';
 import { AgentMetrics } from './metrics';
 import { createAgentServer } from './http';
 import { ControlPlaneClient } from './io/control-plane-client';
 import { ControlPlaneSync } from './control-plane-sync';
+import { SignedSubmitOutcome, StateVerifier } from './control-plane/signature';
 
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
@@ -25,6 +26,7 @@ export class Agent {
   private readonly bird: BirdClient | null;
   private readonly health: HealthChecker;
   private readonly metrics: AgentMetrics;
+  private readonly verifier: StateVerifier;
   private server: Server | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
@@ -33,6 +35,7 @@ export class Agent {
 
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
     this.nft = new NftClient(exec, config.nft_table);
+    this.verifier = new StateVerifier(config.state_keys, config.state_dir);
     const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count }, config.tunnel_device_prefix);
     const b = config.bird && config.bird.enabled ? config.bird : null;
     this.bird = b ? new BirdClient(exec, { configPath: b.config_path, controlSocket: b.control_socket, pidFile: b.pid_file, binary: b.binary, birdc: b.birdc }) : null;
@@ -90,7 +93,7 @@ export class Agent {
         new ControlPlaneClient(cp.url, credential),
         {
           generation: () => r.generation,
-          submit: (raw) => r.submit(raw),
+          submit: (raw) => this.submit(raw),
           status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
@@ -114,7 +117,7 @@ export class Agent {
   }
 
   /** Re-reads desired_state_file (start, file change, SIGHUP). */
-  async loadFile(why: string): Promise<SubmitOutcome | null> {
+  async loadFile(why: string): Promise<SignedSubmitOutcome | null> {
     const file = this.config.desired_state_file;
     if (!file || this.stopped) return null;
     let raw: unknown;
@@ -126,7 +129,7 @@ export class Agent {
       this.log.error({ file, err: this.reconciler.lastError }, 'desired state file unreadable');
       return null;
     }
-    const out = await this.reconciler.submit(raw);
+    const out = await this.submit(raw);
     if (out.status === 200) this.log.info({ file, why, ...out }, out.applied ? 'applied desired state file' : 'desired state file unchanged');
     else {
       this.reconciler.lastError = `${out.title}: ${out.detail}`;
@@ -135,8 +138,11 @@ export class Agent {
     return out;
   }
 
-  submit(raw: unknown): Promise<SubmitOutcome> {
-    return this.reconciler.submit(raw);
+  /** Every desired state (push, pull, file) comes through here: verified first, then applied. */
+  async submit(raw: unknown): Promise<SignedSubmitOutcome> {
+    const out = await this.verifier.submit(raw, (state) => this.reconciler.submit(state));
+    if (out.status === 401) this.log.error({ detail: out.detail }, 'desired state refused: signature');
+    return out;
   }
 
   setDrain(on: boolean): Promise<void> {

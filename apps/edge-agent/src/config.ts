@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { statePublicKeySchema } from '@anyfront/contracts';
 
 /**
  * Agent configuration: one JSON file (`--config <path>` or ANYFRONT_AGENT_CONFIG) plus a few
@@ -67,6 +68,11 @@ export const agentConfigSchema = z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(9180),
   }).strict().default({ host: '127.0.0.1', port: 9180 }),
+  /**
+   * Public keys (raw Ed25519, base64url) whose signatures make a desired state acceptable, besides
+   * the ones registration stored in state_dir/control-plane.json. Standalone/lab agents need one.
+   */
+  state_keys: z.array(statePublicKeySchema).max(8).default([]),
   /** Bearer token for POST endpoints; without it pushing over HTTP is refused. */
   push_token: z.string().min(16).optional(),
   /** Device that carries tunnel packets (the upstream interface). */
@@ -105,6 +111,7 @@ export const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: strin
   ANYFRONT_AGENT_LISTEN_HOST: (c, v) => { c.listen = { ...(c.listen as object), host: v }; },
   ANYFRONT_AGENT_LISTEN_PORT: (c, v) => { c.listen = { ...(c.listen as object), port: Number(v) }; },
   ANYFRONT_AGENT_PUSH_TOKEN: (c, v) => { c.push_token = v; },
+  ANYFRONT_AGENT_STATE_KEYS: (c, v) => { c.state_keys = v.split(/[\s,]+/).filter(Boolean); },
   ANYFRONT_AGENT_UPLINK_DEVICE: (c, v) => { c.uplink_device = v; },
   ANYFRONT_AGENT_DRY_RUN: (c, v) => { c.dry_run = v === '1' || v === 'true'; },
   ANYFRONT_AGENT_LOG_LEVEL: (c, v) => { c.log_level = v; },

@@ -4,12 +4,13 @@ import type { TrafficReport } from '@anyfront/contracts';
 import type { DataplanePlan } from '@anyfront/dataplane';
 import { ControlPlaneClient, ControlPlaneError } from './io/control-plane-client';
 import type { CounterValue } from './io/nft-client';
-import type { Logger, SubmitOutcome } from './reconciler';
+import type { Logger } from './reconciler';
+import type { SignedSubmitOutcome } from './control-plane/signature';
 import { statusReport, trafficDeltas } from './reports';
 
 export interface SyncHooks {
   generation(): number;
-  submit(raw: unknown): Promise<SubmitOutcome>;
+  submit(raw: unknown): Promise<SignedSubmitOutcome>;
   status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null };
   readCounters(): Promise<Map<string, CounterValue>>;
 }
@@ -60,7 +61,7 @@ export class ControlPlaneSync {
   }
 
   /** Fetches the desired state unless nothing is newer than what is applied. */
-  async pull(): Promise<SubmitOutcome | null> {
+  async pull(): Promise<SignedSubmitOutcome | null> {
     if (this.busy.pull) return null;
     this.busy.pull = true;
     try {

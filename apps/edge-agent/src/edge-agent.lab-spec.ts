@@ -6,6 +6,8 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { DesiredState } from '@anyfront/contracts';
+import { describeKey, generateStateSigner, signDesiredState } from '@anyfront/domain';
 import { agentNet } from '@anyfront/lab';
 import { waitFor } from '@anyfront/testing';
 
@@ -26,6 +28,8 @@ const servers = new Map<string, ChildProcess>();
 let agent: ChildProcess | null = null;
 let agentPort = 0;
 const children: ChildProcess[] = [];
+// Plays the control plane: the agent applies only states signed with a key from its config.
+const signer = generateStateSigner();
 
 function service(id: string, address: string, hcPort: number, disabled: string[] = []) {
   return {
@@ -37,7 +41,10 @@ function service(id: string, address: string, hcPort: number, disabled: string[]
   };
 }
 function desired(generation: number, services: unknown[]) {
-  return { version: 1, generation, node: { id: 'afd-edge', pop: 'lab', tunnel_source_ipv4: NET.edge.v4, tunnel_source_ipv6: NET.edge.v6 }, hash_seed: 0x5eed, pools: [{ id: 'lab4', prefix: NET.anycastPrefix, family: 4 }], services };
+  return signDesiredState(unsignedDesired(generation, services), signer);
+}
+function unsignedDesired(generation: number, services: unknown[]): DesiredState {
+  return { version: 1, drained: false, generation, node: { id: 'afd-edge', pop: 'lab', tunnel_source_ipv4: NET.edge.v4, tunnel_source_ipv6: NET.edge.v6 }, hash_seed: 0x5eed, pools: [{ id: 'lab4', prefix: NET.anycastPrefix, family: 4 }], services: services as DesiredState['services'] };
 }
 
 async function startAgent(): Promise<void> {
@@ -96,7 +103,7 @@ beforeAll(async () => {
   backends = await createNet(2, [WEB, DEAD, WEB6]);
   for (const b of backends) servers.set(b.name, await startEchoBackend(b, [WEB, DEAD, WEB6], 8080, 9000));
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({
-    node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, uplink_device: NET.edge.uplink,
+    node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, state_keys: [describeKey(signer.publicKey).public_key], uplink_device: NET.edge.uplink,
     bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
     log_level: 'info',
     resync_interval_seconds: 1,
@@ -239,5 +246,45 @@ describe('edge agent on a real kernel', () => {
     await waitFor('b1 unhealthy', () => healthOf('web', 'b1') === false);
     for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b2 ');
     expect(metric('anyfront_agent_backend_healthy', 'service="web",backend="b1"')).toBe(0);
+  });
+
+  it('refuses forged, replayed and other-node states on push and file alike, keeps forwarding the last good one, and takes the next real one', async () => {
+    const before = status().applied_generation;
+    const good = () => [service('web', WEB, 8080), service('dead', DEAD, 8999)];
+    // The attack of issue 8: a generation no later state can beat, 0.0.0.0/1 announced, traffic tunnelled to the metadata address.
+    const takeover = {
+      ...unsignedDesired(Number.MAX_SAFE_INTEGER, [{ ...service('web', WEB, 8080), encapsulation: 'ipip', backends: [{ id: 'meta', address: '169.254.169.254', weight: 1, enabled: true }] }]),
+      pools: [{ id: 'half', prefix: '0.0.0.0/1', family: 4 }],
+    } as DesiredState;
+    const attacker = generateStateSigner();
+    const genuine = desired(before + 1, good());
+    const attempts: [string, unknown, RegExp][] = [
+      ['unsigned', takeover, /not signed/],
+      ['signed by a key the agent does not trust', signDesiredState(takeover, attacker), /unknown key/],
+      ['a genuine signature moved onto the forged state', { ...takeover, signature: genuine.signature }, /bad signature/],
+      ['a genuine state with its generation raised', { ...genuine, generation: Number.MAX_SAFE_INTEGER }, /bad signature/],
+    ];
+    for (const [name, body, reason] of attempts) {
+      const r = api('POST', '/v1/desired-state', body);
+      expect({ name, status: r.status, type: r.type }).toEqual({ name, status: 401, type: 'application/problem+json' });
+      expect(String(r.json.detail)).toMatch(reason);
+    }
+    // Signed by the control plane, but replayed (older generation) or made for another node.
+    expect(api('POST', '/v1/desired-state', desired(2, good())).status).toBe(409);
+    const otherNode = signDesiredState({ ...unsignedDesired(before + 1, good()), node: { id: 'other-edge', pop: 'lab' } }, signer);
+    expect(api('POST', '/v1/desired-state', otherNode)).toMatchObject({ status: 422, json: { detail: expect.stringContaining('for node "other-edge"') } });
+    // File mode: the forged state written to the watched file is refused the same way.
+    writeFileSync(stateFile, JSON.stringify(takeover));
+    await waitFor('file refusal reported', () => /not signed/.test(String((api('GET', '/v1/status').json as { last_error: string | null }).last_error)));
+    // Nothing of it reached the kernel or BIRD; the last good state forwards and is announced.
+    expect(status()).toMatchObject({ applied_generation: before, programmed: true, announced: true });
+    expect(birdRoutes()).not.toContain('0.0.0.0/1');
+    expect(inNs(NET.edge.ns, 'ip', '-4', 'route', 'show', 'table', 'all')).not.toContain('169.254.169.254');
+    for (let i = 0; i < 4; i++) expect(get(WEB).code).toBe(0);
+    // Negative control (cheap): the control plane's next state is applied, by push and by file.
+    expect(api('POST', '/v1/desired-state', genuine)).toMatchObject({ status: 200, json: { applied: true, generation: before + 1 } });
+    writeFileSync(stateFile, JSON.stringify(desired(before + 2, good())));
+    await waitFor(`generation ${before + 2} from the file`, () => status().applied_generation === before + 2);
+    expect(get(WEB).code).toBe(0);
   });
 });

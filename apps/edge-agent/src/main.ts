@@ -41,7 +41,9 @@ async function main(): Promise<void> {
 /** Pure rendering of a desired state against an empty node, for operators and debugging. */
 function render(config: ReturnType<typeof loadAgentConfig>): void {
   if (!config.desired_state_file) throw new ConfigError('render needs --desired-state <path>');
-  const state = desiredStateSchema.parse(JSON.parse(readFileSync(config.desired_state_file, 'utf8')));
+  // Rendering touches nothing, so a signature is not checked here (the daemon checks it before applying).
+  const { signature: _signature, ...unsigned } = JSON.parse(readFileSync(config.desired_state_file, 'utf8')) as Record<string, unknown>;
+  const state = desiredStateSchema.parse(unsigned);
   const marks = allocateMarks(emptyAllocation(config.mark_base, config.mark_count), wantedMarkKeys(state));
   const plan = buildPlan(state, marks, () => undefined, { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, probePortBase: config.health.source_port_base });
   const sources = { ipv4: state.node.tunnel_source_ipv4 ?? config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? config.tunnel_source_ipv6 };

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DesiredState } from '@anyfront/contracts';
 import { nsRun } from './exec';
 import { Edge, EDGE_AS, ROUTER_AS } from './topology';
+import { labStatePublicKey, signForLab } from './state-signing';
 
 export const AGENT_PORT = 9180;
 
@@ -30,6 +31,8 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
     desired_state_file: files.desiredState,
     listen: { host: '127.0.0.1', port: AGENT_PORT },
     push_token: token,
+    // The lab signs the states it writes and pushes (an agent applies nothing unsigned).
+    state_keys: [labStatePublicKey(dirname(files.dir))],
     uplink_device: edge.link.peerIf,
     tunnel_source_ipv4: edge.link.peerV4,
     tunnel_source_ipv6: edge.link.peerV6,
@@ -53,7 +56,7 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
 }
 
 export function writeDesiredStateFile(files: EdgeFiles, state: DesiredState): void {
-  writeFileSync(files.desiredState, JSON.stringify(state, null, 2));
+  writeFileSync(files.desiredState, JSON.stringify(signForLab(state, dirname(files.dir)), null, 2));
 }
 
 export interface AgentReply { status: number; body: unknown }

@@ -15,4 +15,5 @@ export * as agentNet from './agent-net';
 export { bgpStates, kernelNextHops, birdc } from './router-bird';
 export * from './topology';
 export { labDir, labJsonPath } from './paths';
+export { labStateSigner, labStatePublicKey, signForLab } from './state-signing';
 export * from './fleet';

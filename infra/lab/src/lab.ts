@@ -10,6 +10,7 @@ import { bgpStates, kernelNextHops, RouterBirdPaths, setRouterPrefs, startRouter
 import { allNamespaces, anycastAll, Backend, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT, UNCONFIGURED_PORT, urlHost } from './topology';
 import { agentHttp, AgentReply, agentStatus, edgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
 import { composeDesiredState } from './desired';
+import { signForLab } from './state-signing';
 import { prepareBackend } from './backend-prep';
 
 export interface LabOptions {
@@ -234,11 +235,11 @@ export async function setRouterPath(edgeNames: string[]): Promise<void> {
   await waitForRouterPath(edgeNames);
 }
 
-/** Pushes a desired state to an edge's agent over its HTTP API (Bearer token from lab.json). */
+/** Pushes a desired state, signed with the lab's key, to an edge's agent over its HTTP API (Bearer token from lab.json). */
 export async function pushDesiredState(edgeName: string, state: DesiredState): Promise<AgentReply> {
   const lab = readLab();
   const token = lab.edges.find((e) => e.name === edgeName)?.agent.token;
-  return agentHttp(edgeByName(edgeName), 'POST', '/v1/desired-state', { token, body: state });
+  return agentHttp(edgeByName(edgeName), 'POST', '/v1/desired-state', { token, body: signForLab(state) });
 }
 
 export async function agentPost(edgeName: string, path: string): Promise<AgentReply> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as ipaddr from 'ipaddr.js';
+import { stateSigningKeySchema } from './state-signature';
 
 /**
  * Wire contract of the agent-facing control-plane API (edge agent -> api), snake_case JSON.
@@ -64,6 +65,8 @@ export const agentRegisterResponseSchema = z.object({
   credential: z.string(),
   /** The agent's push token: the one it sent, or the one the control plane made. */
   push_token: z.string(),
+  /** Public keys the agent must verify every desired state with (the signing key first; more during a rotation). */
+  state_signing_keys: z.array(stateSigningKeySchema).min(1).max(8),
 }).strict();
 
 export const agentCredentialResponseSchema = z.object({

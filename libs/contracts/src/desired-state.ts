@@ -68,7 +68,7 @@ export const poolStateSchema = z.object({
 export const desiredStateSchema = z.object({
   version: z.literal(DESIRED_STATE_VERSION),
   /** Grows with every change the control plane makes for this node; older ones are refused. */
-  generation: z.number().int().min(1),
+  generation: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   node: z.object({
     id,
     pop: z.string().min(1).max(32),

@@ -1,5 +1,6 @@
 export * from './vocabulary';
 export * from './desired-state';
+export * from './state-signature';
 export * from './queues';
 export * from './jobs';
 export * from './agent-api';

@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AgentRegisterRequest, AgentRegisterResponse } from '@anyfront/contracts';
-import { rowsOf } from '@anyfront/domain';
+import { rowsOf, type StateSigningKeys } from '@anyfront/domain';
 import { problems } from '../common/problem';
 import { hashAgentSecret, newNodeCredential, newPushToken } from './agent-tokens';
 import { BOOTSTRAP_TOKEN_TTL_MINUTES, issueBootstrapToken } from './bootstrap-tokens';
 import { FleetChangeNotifier } from './fleet-change-notifier';
+import { STATE_SIGNING_KEYS } from './state-signing.provider';
 
 /** Bootstrap tokens, registration, node credentials (issue, rotate, revoke). */
 @Injectable()
@@ -14,6 +15,7 @@ export class AgentRegistrationService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly fleet: FleetChangeNotifier,
+    @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
   ) {}
 
   /** A one-time token for the node, valid `ttlMinutes`; only its hash is stored. */
@@ -52,7 +54,7 @@ export class AgentRegistrationService {
         `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.register', 'edge_node', $1, $2)`,
         [nodeId, JSON.stringify({ push_url: req.push_url })],
       );
-      return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken };
+      return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken, state_signing_keys: this.keys.published };
     });
     await this.fleet.changed({ edgeNodeIds: [res.node_id] });
     return res;

@@ -1,5 +1,5 @@
 import { SkipRateLimit } from '../common/rate-limit.guard';
-import { Body, Controller, Get, Headers, HttpCode, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiNoContentResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -11,19 +11,21 @@ import {
   agentRegisterResponseSchema,
   agentStatusResponseSchema,
   agentStatusSchema,
-  desiredStateSchema,
+  signedDesiredStateSchema,
   type AgentCredentialResponse,
   type AgentRegisterResponse,
   type AgentStatusResponse,
   type DesiredState,
+  type SignedDesiredState,
 } from '@anyfront/contracts';
-import { syncNodeState } from '@anyfront/domain';
+import { signDesiredState, type StateSigningKeys, syncNodeState } from '@anyfront/domain';
 import { Public } from '../auth/decorators';
 import { ApiNodeAuth, ApiNodeIdParam, ApiProblems, ApiPublic, ApiSummary, ZodApiBody, ZodApiResponse } from '../common/openapi';
 import { problems } from '../common/problem';
 import { AgentAuthGuard, AgentNode, type AgentIdentity } from './agent-auth.guard';
 import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
+import { STATE_SIGNING_KEYS } from './state-signing.provider';
 import { parseWith } from './zod-body';
 
 /**
@@ -38,6 +40,7 @@ export class AgentController {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly registration: AgentRegistrationService,
     private readonly status: AgentStatusService,
+    @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
   ) {}
 
   @Post('register')
@@ -86,15 +89,15 @@ export class AgentController {
   @SkipRateLimit() // node-authenticated platform traffic; many agents can share one source address
   @ApiNodeAuth()
   @ApiNodeIdParam()
-  @ApiSummary("Get this node's desired state", 'Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer.')
+  @ApiSummary("Get this node's signed desired state", 'Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer. The agent applies it only if the Ed25519 signature verifies against a key it got at registration.')
   @ApiProblems(404)
-  @ZodApiResponse(200, 'DesiredState', desiredStateSchema, 'The desired state; its generation is also the ETag.')
+  @ZodApiResponse(200, 'SignedDesiredState', signedDesiredStateSchema, 'The desired state, signed by the control plane (Ed25519, see SECURITY.md); its generation is also the ETag.')
   @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match generation is the newest.' })
   async desiredState(
     @AgentNode() agent: AgentIdentity,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<DesiredState | undefined> {
+  ): Promise<SignedDesiredState | undefined> {
     const rows: Array<{ desired_state: DesiredState | null; stale: boolean }> = await this.ds.query(
       `SELECT desired_state, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`,
       [agent.edgeNodeId],
@@ -112,7 +115,7 @@ export class AgentController {
       res.status(304);
       return undefined;
     }
-    return state;
+    return signDesiredState(state, this.keys.signer);
   }
 
   @Post(['status', 'nodes/:nodeId/status'])

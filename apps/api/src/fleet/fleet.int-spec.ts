@@ -1,4 +1,5 @@
-import { desiredStateSchema } from '@anyfront/contracts';
+import { signedDesiredStateSchema } from '@anyfront/contracts';
+import { trustedStateKeys, verifySignedState } from '@anyfront/domain';
 import { FleetFixtures, operator, randomPoolPrefix, signup, uniqueSuffix, type Agent } from '@anyfront/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../testing';
@@ -69,7 +70,12 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const a = asAgent(reg.body.credential);
     const own = await a.get('/v1/agent/desired-state');
     expect(own.status).toBe(200);
-    expect(desiredStateSchema.parse(own.body).node.id).toBe(nodeA);
+    expect(signedDesiredStateSchema.parse(own.body).node.id).toBe(nodeA);
+    // Signed with a key the agent got at registration: the only thing an agent applies.
+    expect(reg.body.state_signing_keys).toEqual([{ key_id: own.body.signature.key_id, public_key: expect.any(String) }]);
+    const keys = trustedStateKeys(reg.body.state_signing_keys.map((k: { public_key: string }) => k.public_key));
+    expect(verifySignedState(own.body, keys)).toMatchObject({ ok: true, state: { node: { id: nodeA } } });
+    expect(verifySignedState({ ...own.body, node: { ...own.body.node, id: nodeB } }, keys)).toMatchObject({ ok: false });
     expect((await a.get(`/v1/agent/nodes/${nodeA}/desired-state`)).status).toBe(200);
     // Another node's id: 404, for reads and writes.
     expect((await a.get(`/v1/agent/nodes/${nodeB}/desired-state`)).status).toBe(404);

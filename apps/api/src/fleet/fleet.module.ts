@@ -9,6 +9,7 @@ import { FleetAdminController } from './fleet-admin.controller';
 import { FleetChangeNotifier } from './fleet-change-notifier';
 import { FleetNodeViews } from './fleet-node-views';
 import { ServiceFleetController } from './service-fleet.controller';
+import { stateSigningKeysProvider } from './state-signing.provider';
 
 /**
  * Fleet sync, control-plane side: agent registration and credentials, desired-state pull, status
@@ -18,7 +19,7 @@ import { ServiceFleetController } from './service-fleet.controller';
 @Module({
   imports: [BullModule.registerQueue({ name: QueueName.FleetSync })],
   controllers: [AgentController, FleetAdminController, ServiceFleetController],
-  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChangeNotifier, FleetNodeViews],
+  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChangeNotifier, FleetNodeViews, stateSigningKeysProvider],
   exports: [FleetChangeNotifier, AgentAuthGuard, FleetNodeViews],
 })
 export class FleetModule {}

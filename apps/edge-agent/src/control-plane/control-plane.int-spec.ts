@@ -7,6 +7,7 @@ import { createDataSource } from '@anyfront/db';
 import { type ApiProcess, FleetFixtures, migrateTestDatabase, operator, startApiProcess, testDatabaseUrl, testRedisUrl, uniqueSuffix, type Agent } from '@anyfront/testing';
 import { ControlPlaneClient, ControlPlaneError } from '../io/control-plane-client';
 import { ensureRegistered, registrationPaths, RegistrationError, rotateCredential } from './registration';
+import { StateVerifier } from './signature';
 
 describe('agent-side registration against the real control-plane API', () => {
   let api: ApiProcess;
@@ -59,7 +60,16 @@ describe('agent-side registration against the real control-plane API', () => {
     const client = new ControlPlaneClient(t.url, reg.credential);
     const pulled = await client.pullDesiredState(0);
     expect(pulled.status).toBe(200);
-    const state = desiredStateSchema.parse((pulled as { body: unknown }).body);
+    // The pulled state verifies against the keys registration stored; a changed copy does not.
+    const body = (pulled as { body: Record<string, unknown> }).body;
+    const verifier = new StateVerifier([], stateDir);
+    expect(verifier.registrationKeys()).toHaveLength(1);
+    const verified: unknown[] = [];
+    const apply = async (s: unknown) => { verified.push(s); return { status: 200 as const, applied: true, generation: 1 }; };
+    expect(await verifier.submit(body, apply)).toMatchObject({ status: 200 });
+    expect(await verifier.submit({ ...body, drained: true }, apply)).toMatchObject({ status: 401, detail: expect.stringMatching(/bad signature/) });
+    expect(verified).toHaveLength(1);
+    const state = desiredStateSchema.parse(verified[0]);
     expect(state.node.id).toBe(node);
     expect(state.services.map((s) => s.id)).toEqual([svc.id]);
     expect((await client.pullDesiredState(state.generation)).status).toBe(304);

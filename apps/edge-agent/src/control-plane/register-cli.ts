@@ -3,7 +3,7 @@
 //     --api http://127.0.0.1:4000 --state-dir /var/lib/anyfront-agent --bootstrap-token afb_... \
 //     --push-url http://10.0.0.5:9180/v1/desired-state [--push-token <agent push_token>]
 //   node -r ./scripts/register.js apps/edge-agent/src/control-plane/register-cli.ts rotate --state-dir /var/lib/anyfront-agent
-// Prints one JSON line {node_id, pop, credential_file, push_token, registered}; put node_id and
+// Prints one JSON line {node_id, pop, credential_file, push_token, state_signing_keys, registered}; put node_id and
 // control_plane.credential_file (and push_token) into the agent config.
 import { parseArgs } from 'node:util';
 import { ensureRegistered, registrationPaths, rotateCredential } from './registration';
@@ -46,7 +46,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliCo
 async function main(): Promise<void> {
   const c = parseCliArgs(process.argv.slice(2), process.env);
   const r = c.cmd === 'rotate' ? { ...(await rotateCredential(c.stateDir)), registeredNow: false } : await ensureRegistered(c);
-  console.log(JSON.stringify({ node_id: r.node_id, pop: r.pop, credential_file: registrationPaths(c.stateDir).credential, push_token: r.push_token, registered: r.registeredNow }));
+  console.log(JSON.stringify({ node_id: r.node_id, pop: r.pop, credential_file: registrationPaths(c.stateDir).credential, push_token: r.push_token, state_signing_keys: (r.state_signing_keys ?? []).map((k) => k.key_id), registered: r.registeredNow }));
 }
 
 if (require.main === module) {

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AgentRegisterRequest, AgentRegisterResponse } from '@anyfront/contracts';
+import { stateSigningKeySchema, type AgentRegisterRequest, type AgentRegisterResponse } from '@anyfront/contracts';
 
 /**
  * Agent side of registration: exchange the operator's one-time bootstrap token for the node's
@@ -19,6 +19,8 @@ export const storedRegistrationSchema = z.object({
   pop: z.string(),
   push_token: z.string().min(16),
   registered_at: z.string(),
+  /** The control plane's desired-state signing keys from registration: the agent applies only states they verify. */
+  state_signing_keys: z.array(stateSigningKeySchema).max(8).optional(),
 }).strict();
 
 export type StoredRegistration = z.infer<typeof storedRegistrationSchema> & { credential: string };
@@ -116,7 +118,9 @@ export interface EnsureRegisteredOptions {
 /** The stored registration for this API, or a new one made with the bootstrap token. */
 export async function ensureRegistered(o: EnsureRegisteredOptions): Promise<StoredRegistration & { registeredNow: boolean }> {
   const stored = await loadRegistration(o.stateDir);
-  if (stored && sameApi(stored.api_url, o.apiUrl)) return { ...stored, registeredNow: false };
+  // A registration from before signed states has no keys: with a bootstrap token at hand, register again to get them.
+  const usable = stored && sameApi(stored.api_url, o.apiUrl) && (stored.state_signing_keys?.length || !o.bootstrapToken);
+  if (stored && usable) return { ...stored, registeredNow: false };
   if (!o.bootstrapToken) {
     throw new RegistrationError(0, `no credential for ${o.apiUrl} in ${o.stateDir}; pass a bootstrap token from POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens`);
   }
@@ -128,6 +132,7 @@ export async function ensureRegistered(o: EnsureRegisteredOptions): Promise<Stor
     pop: r.pop,
     push_token: r.push_token,
     registered_at: new Date().toISOString(),
+    state_signing_keys: r.state_signing_keys,
     credential: r.credential,
   };
   await store(o.stateDir, reg);

@@ -4,10 +4,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { desiredStateSchema, JobName, QueueName, type DesiredState } from '@anyfront/contracts';
+import { JobName, QueueName, signedDesiredStateSchema, type DesiredState } from '@anyfront/contracts';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { createDataSource } from '@anyfront/db';
-import { markNodesStale } from '@anyfront/domain';
+import { loadStateSigningKeys, markNodesStale, trustedStateKeys, verifySignedState } from '@anyfront/domain';
 import { workerModule } from '../worker.module';
 import { notifyFleetChange } from './enqueue-sync';
 
@@ -105,7 +105,10 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const mine = agent.pushes.filter((p) => p.state.node.id === node);
     expect(mine).toHaveLength(1);
     expect(mine[0].authorization).toBe('Bearer push-token-0123456789');
-    const pushed = desiredStateSchema.parse(mine[0].state);
+    const pushed = signedDesiredStateSchema.parse(mine[0].state);
+    // Signed with the control plane's key (the one the API gives agents at registration).
+    const published = loadStateSigningKeys(process.env).published.map((k) => k.public_key);
+    expect(verifySignedState(mine[0].state, trustedStateKeys(published))).toMatchObject({ ok: true });
     expect(pushed.services[0].backends).toHaveLength(20);
     expect(row).toMatchObject({ generation: pushed.generation, applied_generation: pushed.generation, pushed_generation: pushed.generation, last_push_error: null });
     await worker!.close();

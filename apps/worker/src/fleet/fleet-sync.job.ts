@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
-import { staleNodes } from '@anyfront/domain';
-import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from './fleet-config';
+import { staleNodes, type StateSigningKeys } from '@anyfront/domain';
+import { FLEET_WORKER_CONFIG, STATE_SIGNING_KEYS, type FleetWorkerConfig } from './fleet-config';
 import { enqueueNodeSyncs, notifyFleetChange } from './enqueue-sync';
 import { syncAndPush } from './node-sync';
 
@@ -24,6 +24,7 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
     @InjectDataSource() private readonly ds: DataSource,
     @InjectQueue(QueueName.FleetSync) private readonly queue: Queue,
     @Inject(FLEET_WORKER_CONFIG) private readonly config: FleetWorkerConfig,
+    @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
   ) {
     super();
   }
@@ -46,7 +47,7 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
     const payload = { name: job.name, data: job.data } as JobPayload;
     switch (payload.name) {
       case JobName.SyncEdgeNode: {
-        const r = await syncAndPush(this.ds, payload.data.edgeNodeId, this.config.pushTimeoutMs);
+        const r = await syncAndPush(this.ds, payload.data.edgeNodeId, this.config.pushTimeoutMs, this.keys.signer);
         if (r.changed) this.log.log(`edge node ${r.edgeNodeId}: generation ${r.generation}, push ${r.push}`);
         return r;
       }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { syncNodeState, type SqlDatabase } from '@anyfront/domain';
+import { signDesiredState, syncNodeState, type SqlDatabase, type StateSigner } from '@anyfront/domain';
 import { pushDesiredState, type PushOutcome } from './agent-push';
 
 export interface NodeSyncOutcome {
@@ -21,7 +21,7 @@ const log = new Logger('FleetSync');
  * enqueue another job with the same id). Throws RetryablePushError when the agent was unreachable
  * so the queue retries with backoff.
  */
-export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, pushTimeoutMs: number): Promise<NodeSyncOutcome> {
+export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, pushTimeoutMs: number, signer: StateSigner): Promise<NodeSyncOutcome> {
   let last: NodeSyncOutcome = { edgeNodeId, generation: null, changed: false, push: 'skipped', rounds: 0 };
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const r = await syncNodeState(db, edgeNodeId);
@@ -31,7 +31,7 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, pushTimeo
     if (!r.pushUrl || !r.pushToken) {
       last.push = 'no_push_url';
     } else if (r.changed || r.pushedGeneration < r.generation || r.appliedGeneration < r.generation) {
-      const outcome = await pushDesiredState(r.pushUrl, r.pushToken, r.state, pushTimeoutMs);
+      const outcome = await pushDesiredState(r.pushUrl, r.pushToken, signDesiredState(r.state, signer), pushTimeoutMs);
       last.push = outcome.kind;
       if (outcome.kind === 'applied') {
         await db.query(

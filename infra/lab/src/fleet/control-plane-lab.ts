@@ -164,6 +164,7 @@ export async function startControlPlaneLab(o: ControlPlaneLabOptions): Promise<C
     await registerAgent(o.operator, e);
     const base = renderAgentConfig(edge, files, e.pushToken) as Record<string, unknown>;
     delete base.desired_state_file;
+    delete base.state_keys; // the control plane's keys come with registration
     writeFileSync(files.config, JSON.stringify({
       ...base,
       node_id: e.nodeId,

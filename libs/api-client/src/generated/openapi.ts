@@ -411,8 +411,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get this node's desired state
-         * @description Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer.
+         * Get this node's signed desired state
+         * @description Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer. The agent applies it only if the Ed25519 signature verifies against a key it got at registration.
          */
         get: operations["Agent_desiredState"];
         put?: never;
@@ -431,8 +431,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get this node's desired state
-         * @description Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer.
+         * Get this node's signed desired state
+         * @description Recomputed when a change is pending. `If-None-Match: "<generation>"` answers 304 when nothing is newer. The agent applies it only if the Ed25519 signature verifies against a key it got at registration.
          */
         get: operations["Agent_desiredState_1"];
         put?: never;
@@ -1583,6 +1583,10 @@ export interface components {
             pop: string;
             credential: string;
             push_token: string;
+            state_signing_keys: {
+                key_id: string;
+                public_key: string;
+            }[];
         };
         AgentCredentialResponse: {
             credential: string;
@@ -1592,7 +1596,7 @@ export interface components {
             push_url: string;
             push_token: string;
         };
-        DesiredState: {
+        SignedDesiredState: {
             /** @enum {number} */
             version: 1;
             generation: number;
@@ -1650,6 +1654,12 @@ export interface components {
                     unhealthy_threshold: number;
                 };
             }[];
+            signature: {
+                /** @enum {string} */
+                alg: "ed25519";
+                key_id: string;
+                value: string;
+            };
         };
         AgentStatusReport: {
             applied_generation: number;
@@ -1759,7 +1769,7 @@ export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest']
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
 export type AgentPushEndpoint = components['schemas']['AgentPushEndpoint'];
-export type DesiredState = components['schemas']['DesiredState'];
+export type SignedDesiredState = components['schemas']['SignedDesiredState'];
 export type AgentStatusReport = components['schemas']['AgentStatusReport'];
 export type AgentStatusResponse = components['schemas']['AgentStatusResponse'];
 export type TrafficReport = components['schemas']['TrafficReport'];
@@ -4097,13 +4107,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The desired state; its generation is also the ETag. */
+            /** @description The desired state, signed by the control plane (Ed25519, see SECURITY.md); its generation is also the ETag. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DesiredState"];
+                    "application/json": components["schemas"]["SignedDesiredState"];
                 };
             };
             /** @description Not modified: the If-None-Match generation is the newest. */
@@ -4154,13 +4164,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The desired state; its generation is also the ETag. */
+            /** @description The desired state, signed by the control plane (Ed25519, see SECURITY.md); its generation is also the ETag. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DesiredState"];
+                    "application/json": components["schemas"]["SignedDesiredState"];
                 };
             };
             /** @description Not modified: the If-None-Match generation is the newest. */
