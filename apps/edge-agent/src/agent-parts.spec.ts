@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { parseAgentConfig, ConfigError } from './config';
 import { HealthState, probeTargets } from './health';
-import { createAgentServer } from './http';
+import { createAgentServer, fromLoopback } from './http';
 import type { Agent } from './agent';
 import { allocateMarks, buildPlan, emptyAllocation, wantedMarkKeys } from '@anyfront/dataplane';
 import { desiredStateSchema, HealthCheck } from '@anyfront/contracts';
@@ -89,6 +89,11 @@ describe('HTTP API', () => {
     expect(invalid.status).toBe(422);
     expect(invalid.headers.get('content-type')).toBe('application/problem+json');
     expect((await post('/v1/desired-state', '{nope')).status).toBe(400);
+  });
+  it('answers status and metrics to this host only, or with the token', () => {
+    const peer = (remoteAddress: string) => ({ socket: { remoteAddress } }) as never;
+    expect(['127.0.0.1', '127.0.0.53', '::1', '::ffff:127.0.0.1'].map((a) => fromLoopback(peer(a)))).toEqual([true, true, true, true]);
+    expect(['192.0.2.7', '::ffff:192.0.2.7', 'fd00::1', ''].map((a) => fromLoopback(peer(a)))).toEqual([false, false, false, false]);
   });
   it('serves status, metrics, drain and 404s', async () => {
     expect(await (await fetch(`${base}/v1/status`)).json()).toEqual({ node_id: 'edge-1', applied_generation: 3 });

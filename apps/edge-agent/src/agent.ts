@@ -18,6 +18,9 @@ import { createAgentServer } from './http';
 import { ControlPlaneClient } from './io/control-plane-client';
 import { ControlPlaneSync } from './control-plane-sync';
 import { SignedSubmitOutcome, StateVerifier } from './control-plane/signature';
+import { LocalPolicy, localPolicyProblems } from './control-plane/local-policy';
+import { desiredStateSchema } from '@anyfront/contracts';
+import type { SubmitOutcome } from './reconciler';
 
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
@@ -27,6 +30,7 @@ export class Agent {
   private readonly health: HealthChecker;
   private readonly metrics: AgentMetrics;
   private readonly verifier: StateVerifier;
+  private readonly policy: LocalPolicy;
   private server: Server | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
@@ -36,6 +40,12 @@ export class Agent {
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
     this.nft = new NftClient(exec, config.nft_table);
     this.verifier = new StateVerifier(config.state_keys, config.state_dir);
+    this.policy = {
+      allowedPrefixes: config.allowed_prefixes,
+      allowDocumentationAddresses: config.allow_documentation_addresses,
+      ownAddresses: [config.tunnel_source_ipv4, config.tunnel_source_ipv6].filter((x): x is string => !!x),
+    };
+    if (!config.allowed_prefixes) log.warn({}, 'no allowed_prefixes configured: this edge announces whatever pools a signed desired state names');
     const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count }, config.tunnel_device_prefix);
     const b = config.bird && config.bird.enabled ? config.bird : null;
     this.bird = b ? new BirdClient(exec, { configPath: b.config_path, controlSocket: b.control_socket, pidFile: b.pid_file, binary: b.binary, birdc: b.birdc }) : null;
@@ -140,9 +150,20 @@ export class Agent {
 
   /** Every desired state (push, pull, file) comes through here: verified first, then applied. */
   async submit(raw: unknown): Promise<SignedSubmitOutcome> {
-    const out = await this.verifier.submit(raw, (state) => this.reconciler.submit(state));
+    const out = await this.verifier.submit(raw, (state) => this.applyWithinPolicy(state));
     if (out.status === 401) this.log.error({ detail: out.detail }, 'desired state refused: signature');
     return out;
+  }
+
+  /** The local policy (allowed_prefixes, backend address rules) before the reconciler: a violation refuses the whole state. */
+  private applyWithinPolicy(state: unknown): Promise<SubmitOutcome> {
+    const parsed = desiredStateSchema.safeParse(state);
+    const problems = parsed.success ? localPolicyProblems(parsed.data, this.policy) : [];
+    if (problems.length) {
+      this.log.error({ generation: parsed.data?.generation, problems }, 'desired state refused by the local policy');
+      return Promise.resolve({ status: 422, title: 'Desired state refused by the local policy', detail: problems.join('; '), generation: this.reconciler.generation });
+    }
+    return this.reconciler.submit(state);
   }
 
   setDrain(on: boolean): Promise<void> {

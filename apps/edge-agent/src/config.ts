@@ -11,6 +11,9 @@ const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), 'mu
 const ipv6 = z.string().refine((s) => ipaddr.IPv6.isValid(s) && !s.includes('/'), 'must be an IPv6 address');
 const ip = z.string().refine((s) => ipaddr.isValid(s) && !s.includes('/'), 'must be an IPv4 or IPv6 address');
 const asn = z.number().int().min(1).max(4294967294);
+const cidr = z.string().refine((s) => {
+  try { ipaddr.parseCIDR(s); return true; } catch { return false; }
+}, 'must be a prefix in CIDR form, e.g. 192.0.2.0/24');
 
 export const birdNeighborSchema = z.object({
   address: ip,
@@ -73,6 +76,13 @@ export const agentConfigSchema = z.object({
    * the ones registration stored in state_dir/control-plane.json. Standalone/lab agents need one.
    */
   state_keys: z.array(statePublicKeySchema).max(8).default([]),
+  /**
+   * Defense in depth: the prefixes this edge may announce (the pools of its PoP). A desired state with
+   * a pool outside them is refused, however well signed. Unset: no limit (the agent warns at start).
+   */
+  allowed_prefixes: z.array(cidr).max(1024).optional(),
+  /** Lab/demo only (like the API's ALLOW_DOCUMENTATION_ADDRESSES): accept documentation and unique-local backends. */
+  allow_documentation_addresses: z.boolean().default(false),
   /** Bearer token for POST endpoints; without it pushing over HTTP is refused. */
   push_token: z.string().min(16).optional(),
   /** Device that carries tunnel packets (the upstream interface). */
@@ -111,6 +121,7 @@ export const ENV_OVERRIDES: Record<string, (c: Record<string, unknown>, v: strin
   ANYFRONT_AGENT_LISTEN_HOST: (c, v) => { c.listen = { ...(c.listen as object), host: v }; },
   ANYFRONT_AGENT_LISTEN_PORT: (c, v) => { c.listen = { ...(c.listen as object), port: Number(v) }; },
   ANYFRONT_AGENT_PUSH_TOKEN: (c, v) => { c.push_token = v; },
+  ANYFRONT_AGENT_ALLOWED_PREFIXES: (c, v) => { c.allowed_prefixes = v.split(/[\s,]+/).filter(Boolean); },
   ANYFRONT_AGENT_STATE_KEYS: (c, v) => { c.state_keys = v.split(/[\s,]+/).filter(Boolean); },
   ANYFRONT_AGENT_UPLINK_DEVICE: (c, v) => { c.uplink_device = v; },
   ANYFRONT_AGENT_DRY_RUN: (c, v) => { c.dry_run = v === '1' || v === 'true'; },

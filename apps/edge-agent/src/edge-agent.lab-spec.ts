@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DesiredState } from '@anyfront/contracts';
-import { describeKey, generateStateSigner, signDesiredState } from '@anyfront/domain';
+import { describeKey, generateStateSigner, signDesiredState } from '@anyfront/state-signing';
 import { agentNet } from '@anyfront/lab';
 import { waitFor } from '@anyfront/testing';
 
@@ -104,6 +104,7 @@ beforeAll(async () => {
   for (const b of backends) servers.set(b.name, await startEchoBackend(b, [WEB, DEAD, WEB6], 8080, 9000));
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({
     node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, state_keys: [describeKey(signer.publicKey).public_key], uplink_device: NET.edge.uplink,
+    allowed_prefixes: [NET.anycastPrefix, NET.anycastPrefix6], allow_documentation_addresses: true,
     bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
     log_level: 'info',
     resync_interval_seconds: 1,
@@ -276,6 +277,12 @@ describe('edge agent on a real kernel', () => {
     // File mode: the forged state written to the watched file is refused the same way.
     writeFileSync(stateFile, JSON.stringify(takeover));
     await waitFor('file refusal reported', () => /not signed/.test(String((api('GET', '/v1/status').json as { last_error: string | null }).last_error)));
+    // Defense in depth: even signed by the control plane's key (a compromised control plane), the
+    // takeover is refused by the agent's own policy: 0.0.0.0/1 is outside allowed_prefixes, the
+    // metadata address is link-local.
+    const signedTakeover = api('POST', '/v1/desired-state', signDesiredState({ ...takeover, generation: before + 1 }, signer));
+    expect(signedTakeover).toMatchObject({ status: 422, json: { title: 'Desired state refused by the local policy' } });
+    expect(String(signedTakeover.json.detail)).toMatch(/0\.0\.0\.0\/1\) is outside this edge's allowed_prefixes.*169\.254\.169\.254 is link-local/);
     // Nothing of it reached the kernel or BIRD; the last good state forwards and is announced.
     expect(status()).toMatchObject({ applied_generation: before, programmed: true, announced: true });
     expect(birdRoutes()).not.toContain('0.0.0.0/1');

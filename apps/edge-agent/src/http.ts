@@ -30,6 +30,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** A peer on this host (the lab's helpers, a local Prometheus or operator). */
+export function fromLoopback(req: IncomingMessage): boolean {
+  const a = req.socket.remoteAddress ?? '';
+  return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+}
+
 function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return false;
   const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -56,10 +62,18 @@ async function handle(agent: Agent, token: string | undefined, req: IncomingMess
     problem(res, 401, 'Unauthorized', token ? 'send Authorization: Bearer <push_token>' : 'pushing is disabled: the agent has no push_token configured');
     return true;
   };
+  // Status and metrics list every tenant's backends: open to this host only, else the token.
+  const readAuth = () => {
+    if (fromLoopback(req) || authorized(req, token)) return false;
+    problem(res, 401, 'Unauthorized', 'status and metrics answer peers on this host; from elsewhere send Authorization: Bearer <push_token>');
+    return true;
+  };
   switch (route) {
     case 'GET /v1/status':
+      if (readAuth()) return;
       return send(res, 200, agent.status());
     case 'GET /metrics': {
+      if (readAuth()) return;
       const m = await agent.metricsText();
       return send(res, 200, m.text, m.contentType);
     }

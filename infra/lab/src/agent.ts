@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DesiredState } from '@anyfront/contracts';
 import { nsRun } from './exec';
-import { Edge, EDGE_AS, ROUTER_AS } from './topology';
+import { Edge, EDGE_AS, pools, ROUTER_AS } from './topology';
 import { labStatePublicKey, signForLab } from './state-signing';
 
 export const AGENT_PORT = 9180;
@@ -33,6 +33,9 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
     push_token: token,
     // The lab signs the states it writes and pushes (an agent applies nothing unsigned).
     state_keys: [labStatePublicKey(dirname(files.dir))],
+    // Defense in depth as in production: only the lab's pools, lab (documentation/ULA) backends.
+    allowed_prefixes: pools.map((p) => p.prefix),
+    allow_documentation_addresses: true,
     uplink_device: edge.link.peerIf,
     tunnel_source_ipv4: edge.link.peerV4,
     tunnel_source_ipv6: edge.link.peerV6,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DesiredState, SignedDesiredState } from '@anyfront/contracts';
-import { describeKey, readOrCreateKeyFile, signDesiredState, signerFromPrivateKey, type StateSigner } from '@anyfront/domain';
+import { describeKey, readOrCreateKeyFile, signDesiredState, signerFromPrivateKey, type StateSigner } from '@anyfront/state-signing';
 import { labDir } from './paths';
 
 /**

@@ -18,7 +18,8 @@ import {
   type DesiredState,
   type SignedDesiredState,
 } from '@anyfront/contracts';
-import { signDesiredState, type StateSigningKeys, syncNodeState } from '@anyfront/domain';
+import { syncNodeState } from '@anyfront/domain';
+import { signDesiredState, type StateSigningKeys } from '@anyfront/state-signing';
 import { Public } from '../auth/decorators';
 import { ApiNodeAuth, ApiNodeIdParam, ApiProblems, ApiPublic, ApiSummary, ZodApiBody, ZodApiResponse } from '../common/openapi';
 import { problems } from '../common/problem';

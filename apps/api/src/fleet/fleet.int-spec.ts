@@ -1,5 +1,5 @@
 import { signedDesiredStateSchema } from '@anyfront/contracts';
-import { trustedStateKeys, verifySignedState } from '@anyfront/domain';
+import { trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
 import { FleetFixtures, operator, randomPoolPrefix, signup, uniqueSuffix, type Agent } from '@anyfront/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../testing';

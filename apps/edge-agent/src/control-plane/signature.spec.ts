@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DESIRED_STATE_VERSION, type DesiredState } from '@anyfront/contracts';
-import { describeKey, generateStateSigner, signDesiredState } from '@anyfront/domain';
+import { describeKey, generateStateSigner, signDesiredState } from '@anyfront/state-signing';
 import type { SubmitOutcome } from '../reconciler';
 import { registrationPaths } from './registration';
 import { StateVerifier } from './signature';

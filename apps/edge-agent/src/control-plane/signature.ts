@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { trustedStateKeys, verifySignedState } from '@anyfront/domain';
+import { trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
 import type { SubmitOutcome } from '../reconciler';
 import { registrationPaths, storedRegistrationSchema } from './registration';
 

@@ -28,7 +28,7 @@ export interface FleetWorkerConfig {
 }
 
 export const FLEET_WORKER_CONFIG = Symbol('FLEET_WORKER_CONFIG');
-/** The control plane's desired-state signing key (StateSigningKeys from @anyfront/domain); the API loads the same one. */
+/** The control plane's desired-state signing key (StateSigningKeys from @anyfront/state-signing); the API loads the same one. */
 export const STATE_SIGNING_KEYS = Symbol('STATE_SIGNING_KEYS');
 
 export function loadFleetWorkerConfig(env: NodeJS.ProcessEnv = process.env): FleetWorkerConfig {

@@ -7,7 +7,8 @@ import type { DataSource } from 'typeorm';
 import { JobName, QueueName, signedDesiredStateSchema, type DesiredState } from '@anyfront/contracts';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { createDataSource } from '@anyfront/db';
-import { loadServiceDeployment, loadStateSigningKeys, markNodesStale, trustedStateKeys, verifySignedState } from '@anyfront/domain';
+import { loadServiceDeployment, markNodesStale } from '@anyfront/domain';
+import { loadStateSigningKeys, trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
 import { workerModule } from '../worker.module';
 import { notifyFleetChange } from './enqueue-sync';
 

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { QueueName } from '@anyfront/contracts';
 import { TrafficRollupJob } from '../traffic/traffic-rollup.job';
-import { loadStateSigningKeys } from '@anyfront/domain';
+import { loadStateSigningKeys } from '@anyfront/state-signing';
 import { FLEET_WORKER_CONFIG, type FleetWorkerConfig, loadFleetWorkerConfig, STATE_SIGNING_KEYS } from './fleet-config';
 import { FleetSyncJob } from './fleet-sync.job';
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { signDesiredState, syncNodeState, type SqlDatabase, type StateSigner } from '@anyfront/domain';
+import { syncNodeState, type SqlDatabase } from '@anyfront/domain';
+import { signDesiredState, type StateSigner } from '@anyfront/state-signing';
 import { pushDesiredState, type PushOutcome } from './agent-push';
 
 export interface NodeSyncOutcome {

@@ -51,6 +51,7 @@ export async function startDryRunFleet(o: { apiUrl: string; operator: AdminClien
         tunnel_source_ipv4: edge.link.peerV4,
         tunnel_source_ipv6: edge.link.peerV6,
         dry_run: true,
+        allow_documentation_addresses: true, // the demo's backends are documentation/unique-local addresses
         health: { enabled: false },
         control_plane: { url: o.apiUrl, credential_file: join(stateDir, 'credential'), push_url: pushUrl, pull_interval_seconds: 30, status_interval_seconds: 5, traffic_interval_seconds: 10 },
         log_level: 'warn',

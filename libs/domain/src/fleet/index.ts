@@ -1,6 +1,4 @@
 export * from './canonical-json';
-export * from './state-signing';
-export * from './state-signing-key';
 export * from './desired-state';
 export * from './deploy-status';
 export * from './health';

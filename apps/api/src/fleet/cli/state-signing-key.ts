@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { desiredStateSchema } from '@anyfront/contracts';
-import { describeKey, loadStateSigningKeys, readOrCreateKeyFile, signDesiredState, signerFromPrivateKey } from '@anyfront/domain';
+import { describeKey, loadStateSigningKeys, readOrCreateKeyFile, signDesiredState, signerFromPrivateKey } from '@anyfront/state-signing';
 
 function main(): void {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { key: { type: 'string' } } });

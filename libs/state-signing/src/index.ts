@@ -1,0 +1,3 @@
+export * from './canonical-json';
+export * from './state-signing';
+export * from './state-signing-key';
