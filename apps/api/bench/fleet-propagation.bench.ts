@@ -13,7 +13,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { desiredStateSchema } from '@anyfront/contracts';
+import { signedDesiredStateSchema } from '@anyfront/contracts';
+import { loadStateSigningKeys } from '@anyfront/state-signing';
 import { ok } from '@anyfront/api-client';
 import { waitFor } from '@anyfront/testing';
 import { quantile, ROOT, seedFleet, startStack } from './fleet-bench-support';
@@ -35,7 +36,7 @@ async function fakeAgent(nodeId: string): Promise<RunningAgent> {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const parsed = desiredStateSchema.safeParse(JSON.parse(body));
+      const parsed = signedDesiredStateSchema.safeParse(JSON.parse(body));
       if (req.headers.authorization !== `Bearer ${PUSH_TOKEN}` || !parsed.success || parsed.data.node.id !== nodeId) {
         res.writeHead(422).end('{}');
         return;
@@ -56,6 +57,8 @@ async function realAgent(nodeId: string, dir: string): Promise<RunningAgent> {
     state_dir: join(dir, nodeId),
     listen: { host: '127.0.0.1', port: 0 },
     push_token: PUSH_TOKEN,
+    // The control plane's keys (the bench's API and worker load the same key file).
+    state_keys: loadStateSigningKeys(process.env, ROOT).published.map((k) => k.public_key),
     uplink_device: 'lo',
     dry_run: true,
     health: { enabled: false },
