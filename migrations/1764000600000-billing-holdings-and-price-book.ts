@@ -28,8 +28,8 @@ const DEFAULT_ENTRY = {
   note: 'Default prices (libs/billing/README.md)',
 };
 
-export class BillingHoldingsAndPriceBook1764000500000 implements MigrationInterface {
-  name = 'BillingHoldingsAndPriceBook1764000500000';
+export class BillingHoldingsAndPriceBook1764000600000 implements MigrationInterface {
+  name = 'BillingHoldingsAndPriceBook1764000600000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
