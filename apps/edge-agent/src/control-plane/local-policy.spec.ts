@@ -27,6 +27,8 @@ describe('local policy of the agent (defense in depth behind the signature)', ()
 
   it('passes pools inside the allow-list and public backends', () => {
     expect(localPolicyProblems(state(['192.0.2.0/24', '2001:db8:a::/48'], ['8.8.8.8', '2a00:1450::1']), policy)).toEqual([]);
+    // Inside the allow-list but not a pool of this state: not a loop, accepted (the allow-list bounds announcements only).
+    expect(localPolicyProblems(state(['192.0.2.0/24'], ['fd00:1::5']), { ...policy, allowedPrefixes: ['192.0.2.0/24', 'fd00::/8'], allowDocumentationAddresses: true })).toEqual([]);
   });
 
   it('refuses pools outside the allow-list: someone else\'s space, or half the internet', () => {

@@ -36,7 +36,8 @@ export function localPolicyProblems(state: DesiredState, policy: LocalPolicy): s
     for (const b of s.backends) {
       const r = validateBackendAddress(b.address, {
         allowDocumentationAndUla: policy.allowDocumentationAddresses,
-        platformPrefixes: [...state.pools.map((p) => p.prefix), ...(allowed ?? [])],
+        // The pools this state announces (a backend there loops back into the edge); the allow-list is only an upper bound.
+        platformPrefixes: state.pools.map((p) => p.prefix),
         edgeAddresses: own,
       });
       if (!r.ok) problems.push(`service ${s.id} backend ${b.id}: ${r.message}`);

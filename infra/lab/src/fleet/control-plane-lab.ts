@@ -165,7 +165,7 @@ export async function startControlPlaneLab(o: ControlPlaneLabOptions): Promise<C
     const base = renderAgentConfig(edge, files, e.pushToken) as Record<string, unknown>;
     delete base.desired_state_file;
     delete base.state_keys; // the control plane's keys come with registration
-    base.allowed_prefixes = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', 'fd00::/8']; // pools come from the API: any lab range
+    base.allowed_prefixes = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', 'fd00:a0::/48']; // pools come from the API: the lab's and the demo's
     writeFileSync(files.config, JSON.stringify({
       ...base,
       node_id: e.nodeId,
