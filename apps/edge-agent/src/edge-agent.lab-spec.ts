@@ -282,7 +282,7 @@ describe('edge agent on a real kernel', () => {
     // metadata address is link-local.
     const signedTakeover = api('POST', '/v1/desired-state', signDesiredState({ ...takeover, generation: before + 1 }, signer));
     expect(signedTakeover).toMatchObject({ status: 422, json: { title: 'Desired state refused by the local policy' } });
-    expect(String(signedTakeover.json.detail)).toMatch(/0\.0\.0\.0\/1\) is outside this edge's allowed_prefixes.*169\.254\.169\.254 is link-local/);
+    expect(String(signedTakeover.json.detail)).toMatch(/0\.0\.0\.0\/1\) is outside this edge's allowed_prefixes.*169\.254\.169\.254 is a link-local address/);
     // Nothing of it reached the kernel or BIRD; the last good state forwards and is announced.
     expect(status()).toMatchObject({ applied_generation: before, programmed: true, announced: true });
     expect(birdRoutes()).not.toContain('0.0.0.0/1');
