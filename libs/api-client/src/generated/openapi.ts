@@ -1249,7 +1249,7 @@ export interface components {
             node_id: string;
             node_name: string;
             /**
-             * @description deploying until the edge node applied the service's latest change, then deployed; failed when an edge reported it could not program the service.
+             * @description deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
             status: "deploying" | "deployed" | "failed";
@@ -1258,6 +1258,11 @@ export interface components {
             applied_generation: number;
             /** Format: date-time */
             last_heartbeat_at: string | null;
+            /**
+             * @description Why the service is not on this edge node (status failed), else null
+             * @example backend c0000000-0000-4000-8000-000000000001 needs an IPv4 tunnel source, but the node has none
+             */
+            reason: string | null;
         };
         PopDeploymentDto: {
             /** Format: uuid */
@@ -1272,7 +1277,7 @@ export interface components {
         };
         ServiceDeploymentStatusDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when an edge reported it could not program the service.
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
             status: "pending" | "no_edge_nodes" | "deploying" | "deployed" | "failed";
@@ -1466,7 +1471,7 @@ export interface components {
         };
         ServiceDeploymentDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when an edge reported it could not program the service.
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
             status: "pending" | "no_edge_nodes" | "deploying" | "deployed" | "failed";
