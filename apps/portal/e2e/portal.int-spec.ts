@@ -19,7 +19,7 @@ describe('customer portal in Chromium', () => {
     env = await startPortalEnv();
     context = await env.browser.newContext({ baseURL: env.portalUrl, viewport: { width: 1360, height: 900 } });
     page = await context.newPage();
-  }, 300_000);
+  }, 600_000); // a fresh clone builds the portal first (next build, 1-3 min on 2 cores)
 
   afterAll(async () => {
     await env?.stop();

@@ -11,13 +11,16 @@ const colours: Record<string, MantineColor> = {
   failed: 'red', down: 'red', unhealthy: 'red', deleted: 'gray', revoked: 'gray',
 };
 
+// Text on the light badge background, dark enough for WCAG AA (4.5:1) at badge size.
+const ink: Record<string, string> = { teal: '#066649', gray: '#343a40', blue: '#1659a0', yellow: '#7c5400', orange: '#a33f00', red: '#b42318' };
+
 export function statusLabel(status: string): string {
   return status.replace(/_/g, ' ');
 }
 
 export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   return (
-    <Badge color={colours[status] ?? "gray"} c={`${colours[status] ?? "gray"}.9`} variant="light" size={size} radius="sm" data-status={status}>
+    <Badge color={colours[status] ?? 'gray'} variant="light" size={size} radius="sm" data-status={status} style={{ '--badge-color': ink[colours[status] ?? 'gray'] ?? ink.gray }}>
       {statusLabel(status)}
     </Badge>
   );
