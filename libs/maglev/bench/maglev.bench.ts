@@ -67,16 +67,16 @@ console.log(`node ${process.version}; maglevTableSize picks the first M >= 100N 
     const plainTable = buildMaglevTable(next, m);
     let plainMoved = 0;
     for (let c = 0; c < m; c++) {
-      const was = ids[previous.table[c] as number];
-      if (nextIds[table[c] as number] !== was) moved++;
-      if (nextIds[plainTable[c] as number] !== was) plainMoved++;
+      const was = ids[previous.table[c]];
+      if (nextIds[table[c]] !== was) moved++;
+      if (nextIds[plainTable[c]] !== was) plainMoved++;
     }
     const own = name === 'add one' ? 0 : Array.from(previous.table).filter((i) => ids[i] === (name === 'remove one' ? 'backend-0501' : 'backend-0401')).length;
     out.push([name, ms.toFixed(2), plain.toFixed(2), `${(ms / plain).toFixed(2)}x`, `${moved} (plain rebuild: ${plainMoved})`, name === 'add one' ? '0 (all moves go to the new backend)' : `${Math.max(0, moved - own)}`]);
   }
-  const w = out[0]!.map((_, c) => Math.max(...out.map((r) => r[c]!.length)));
+  const w = out[0].map((_, c) => Math.max(...out.map((r) => r[c].length)));
   console.log('');
-  for (const r of out) console.log(r.map((v, c) => v.padEnd(w[c]!)).join('  '));
+  for (const r of out) console.log(r.map((v, c) => v.padEnd(w[c])).join('  '));
   const encoded = encodeMaglevTable(previous.table, ids.length);
   const json = JSON.stringify(Array.from(previous.table));
   console.log(`desired-state size of one table at N = 1000, M = 65537: ${encoded.length.toLocaleString('en-US')} chars base64 (${maglevEntryBits(1000)} bits/bucket) vs ${json.length.toLocaleString('en-US')} chars as a JSON array (${(json.length / encoded.length).toFixed(1)}x); encode ${timeIt(() => encodeMaglevTable(previous.table, 1000)).toFixed(2)} ms, decode ${timeIt(() => decodeMaglevTable(encoded, m, 1000)).toFixed(2)} ms`);

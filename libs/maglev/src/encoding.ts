@@ -21,7 +21,7 @@ export function encodeMaglevTable(table: Int32Array | readonly number[], backend
       throw new RangeError(`maglev: table entry ${entry} is not an index into ${backendCount} backends`);
     }
     let v = entry + 1;
-    for (let k = 0; k < bits; k++, bit++, v >>>= 1) if (v & 1) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (1 << (bit & 7));
+    for (let k = 0; k < bits; k++, bit++, v >>>= 1) if (v & 1) bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) | (1 << (bit & 7));
   }
   return bytes.toString('base64');
 }
@@ -38,7 +38,7 @@ export function decodeMaglevTable(encoded: string, m: number, backendCount: numb
   let bit = 0;
   for (let i = 0; i < m; i++) {
     let v = 0;
-    for (let k = 0; k < bits; k++, bit++) if (((bytes[bit >> 3] as number) >> (bit & 7)) & 1) v |= 1 << k;
+    for (let k = 0; k < bits; k++, bit++) if (((bytes[bit >> 3] ?? 0) >> (bit & 7)) & 1) v |= 1 << k;
     if (v > backendCount) throw new RangeError(`maglev: bucket ${i} refers to backend ${v - 1}, only ${backendCount} listed`);
     out[i] = v - 1;
   }

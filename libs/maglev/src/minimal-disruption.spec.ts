@@ -17,7 +17,7 @@ interface Step {
 }
 
 function owners(step: Step): (string | null)[] {
-  return Array.from(step.table, (i) => (i === MAGLEV_NO_BACKEND ? null : (step.ids[i] as string)));
+  return Array.from(step.table, (i) => (i === MAGLEV_NO_BACKEND ? null : (step.ids[i])));
 }
 
 function countOf(list: (string | null)[]): Map<string, number> {
@@ -92,7 +92,7 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
 function apply(backends: MaglevBackend[], c: Change): MaglevBackend[] {
   if (c.kind === 'add') return backends.some((b) => b.id === c.id) ? backends : [...backends, { id: c.id, weight: c.weight }];
   if (!backends.length) return backends;
-  const victim = (backends[c.pick % backends.length] as MaglevBackend).id;
+  const victim = (backends[c.pick % backends.length]).id;
   return c.kind === 'remove' ? backends.filter((b) => b.id !== victim) : backends.map((b) => (b.id === victim ? { ...b, weight: c.weight } : b));
 }
 

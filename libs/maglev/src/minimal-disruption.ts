@@ -15,6 +15,8 @@ export interface BucketWindow {
   hi: number;
 }
 
+const NO_BUCKETS: BucketWindow = { lo: 0, hi: 0 };
+
 /** |count − M·w/W| ≤ 1 as integers; weight 0 owns nothing. Exact rational arithmetic (M·w ≤ 6.6 M). */
 export function bucketWindow(weight: number, totalWeight: number, m: number): BucketWindow {
   if (weight === 0 || totalWeight === 0) return { lo: 0, hi: 0 };
@@ -83,24 +85,24 @@ export function targetCounts(current: readonly number[], weights: readonly numbe
   const total = weights.reduce((s, w) => s + w, 0);
   const windows = weights.map((w) => bucketWindow(w, total, m));
   const target = current.map((c, i) => {
-    const w = windows[i] as BucketWindow;
+    const w = windows[i] ?? NO_BUCKETS;
     return Math.min(w.hi, Math.max(w.lo, c));
   });
   if (total === 0) return target;
   let excess = target.reduce((s, t) => s + t, 0) - m;
   // Distance above the exact share, compared as integers: t·W − M·w.
-  const over = (i: number) => (target[i] as number) * total - m * (weights[i] as number);
+  const over = (i: number) => (target[i] ?? 0) * total - m * (weights[i] ?? 0);
   const order = (cmp: (a: number, b: number) => number) => weights.map((_, i) => i).sort((a, b) => cmp(a, b) || a - b);
   while (excess !== 0) {
     // Each pass moves every eligible backend by one; a few passes at most (the window is 2 wide).
     const lowering = excess > 0;
     const candidates = order((a, b) => (lowering ? over(b) - over(a) : over(a) - over(b))).filter((i) =>
-      lowering ? (target[i] as number) > (windows[i] as BucketWindow).lo : (target[i] as number) < (windows[i] as BucketWindow).hi,
+      lowering ? (target[i] ?? 0) > (windows[i] ?? NO_BUCKETS).lo : (target[i] ?? 0) < (windows[i] ?? NO_BUCKETS).hi,
     );
     if (!candidates.length) throw new Error('maglev: no target counts fit the ±1 window (internal error)');
     for (const i of candidates) {
       if (excess === 0) break;
-      target[i] = (target[i] as number) + (lowering ? -1 : 1);
+      target[i] = (target[i] ?? 0) + (lowering ? -1 : 1);
       excess += lowering ? -1 : 1;
     }
   }
@@ -116,8 +118,8 @@ function rebalance(table: Int32Array, sorted: readonly MaglevBackend[], m: numbe
 
   const owned: number[][] = sorted.map(() => []);
   for (let c = 0; c < m; c++) {
-    const o = out[c] as number;
-    if (o !== MAGLEV_NO_BACKEND) (owned[o] as number[]).push(c);
+    const o = out[c] ?? MAGLEV_NO_BACKEND;
+    if (o !== MAGLEV_NO_BACKEND) owned[o]?.push(c);
   }
   const target = targetCounts(owned.map((b) => b.length), weights, m);
   const perm = sorted.map((b, i) => (b.weight > 0 || (owned[i]?.length ?? 0) > 0 ? maglevPermutation(b.id, m) : null));
@@ -126,25 +128,26 @@ function rebalance(table: Int32Array, sorted: readonly MaglevBackend[], m: numbe
   let free = 0;
   for (let c = 0; c < m; c++) if (out[c] === MAGLEV_NO_BACKEND) free++;
   for (let i = 0; i < n; i++) {
-    const mine = owned[i] as number[];
-    const surplus = mine.length - (target[i] as number);
+    const mine = owned[i] ?? [];
+    const surplus = mine.length - (target[i] ?? 0);
     if (surplus <= 0) continue;
     const p = perm[i] as { offset: number; skip: number };
     const inv = modInverse(p.skip, m);
     // Position of bucket c in the permutation: (c − offset) · skip⁻¹ mod m (exact: < 2^33).
     const rank = (c: number) => (((c - p.offset + m) % m) * inv) % m;
     const byRank = mine.map((c) => [rank(c), c] as const).sort((a, b) => b[0] - a[0]);
-    for (let k = 0; k < surplus; k++) out[(byRank[k] as readonly [number, number])[1]] = MAGLEV_NO_BACKEND;
+    for (const [, c] of byRank.slice(0, surplus)) out[c] = MAGLEV_NO_BACKEND;
     free += surplus;
   }
 
   // Fill: backends below target take turns (canonical order), each claiming the next free bucket of its permutation.
   const needy = sorted
-    .map((_, i) => ({ i, need: (target[i] as number) - Math.min((owned[i] as number[]).length, target[i] as number), pos: perm[i]?.offset ?? 0, skip: perm[i]?.skip ?? 1 }))
+    .map((_, i) => ({ i, need: (target[i] ?? 0) - Math.min(owned[i]?.length ?? 0, target[i] ?? 0), pos: perm[i]?.offset ?? 0, skip: perm[i]?.skip ?? 1 }))
     .filter((t) => t.need > 0);
   while (free > 0 && needy.length) {
     for (let k = 0; k < needy.length; ) {
-      const t = needy[k] as (typeof needy)[number];
+      const t = needy[k];
+      if (!t) break;
       let c = t.pos;
       while (out[c] !== MAGLEV_NO_BACKEND) {
         c += t.skip;
