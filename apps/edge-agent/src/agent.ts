@@ -33,7 +33,7 @@ export class Agent {
 
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
     this.nft = new NftClient(exec, config.nft_table);
-    const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count }, config.tunnel_device_prefix);
+    const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count, rulePriority: config.rule_priority }, config.tunnel_device_prefix);
     const b = config.bird && config.bird.enabled ? config.bird : null;
     this.bird = b ? new BirdClient(exec, { configPath: b.config_path, controlSocket: b.control_socket, pidFile: b.pid_file, binary: b.binary, birdc: b.birdc }) : null;
     this.reconciler = new Reconciler(

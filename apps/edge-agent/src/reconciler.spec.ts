@@ -1,4 +1,4 @@
-import type { NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
+import type { GuardInventory, NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
 import { serviceKey } from '@anyfront/dataplane';
 import type { DesiredState } from '@anyfront/contracts';
 import { BirdPort, NftPort, Reconciler, ReconcilerOptions, RoutePort, StorePort } from './reconciler';
@@ -37,13 +37,21 @@ class FakeRoutes implements RoutePort {
   rules = new Map<string, { family: 4 | 6; mark: number; table: number; priority: number }>();
   routes = new Map<string, { family: 4 | 6; table: number; dst: string; dev: string; encap: string; segs: string[] }>();
   tunsrc: string | undefined;
+  /** Loop guard lines in force, by their text after add/del (see libs/dataplane guards.ts). */
+  guardLines = new Map<string, { family: 4 | 6; line: string }>();
   failAdds: string | null = null;
   applied: RoutingChange[] = [];
   async inventory(): Promise<RoutingInventory> {
-    return { rules: [...this.rules.values()], routes: [...this.routes.values()], links: [], srTunsrc: this.tunsrc };
+    const guards: GuardInventory = { rules: [...this.guardLines.values()].map(({ family, line }) => ({ family, priority: Number(/priority (\d+)$/.exec(line)?.[1]), spec: line })) };
+    return { rules: [...this.rules.values()], routes: [...this.routes.values()], links: [], srTunsrc: this.tunsrc, guards };
   }
   private play(family: 4 | 6, lines: string[]) {
     for (const l of lines) {
+      const g = /^rule (add|del) (.*(?:blackhole|lookup main|goto|nop).*)$/.exec(l);
+      if (g) {
+        if (g[1] === 'del') this.guardLines.delete(`${family}|${g[2]}`); else this.guardLines.set(`${family}|${g[2]}`, { family, line: g[2] as string });
+        continue;
+      }
       let m = /^route replace default encap seg6 mode encap segs (\S+) dev (\S+) table (\d+)/.exec(l);
       if (m) this.routes.set(`${family}|${m[3]}`, { family, table: Number(m[3]), dst: 'default', dev: m[2], encap: 'seg6', segs: [m[1]] });
       m = /^rule (add|del) fwmark (\S+) table (\d+) priority (\d+)/.exec(l);

@@ -2,9 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { DesiredState, desiredStateSchema, PoolState } from '@anyfront/contracts';
 import {
-  allocateMarks, AppliedSummary, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
+  allocateMarks, AppliedSummary, buildGuards, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
   NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
-  routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, wantedMarkKeys,
+  renderGuardChange, routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, wantedMarkKeys, withGuards,
 } from '@anyfront/dataplane';
 import type { PersistedState } from './io/state-store';
 
@@ -245,10 +245,18 @@ export class Reconciler {
       ? [EMPTY_INVENTORY, { rules: [], routes: [], links: [] }]
       : await Promise.all([this.nft.inventory(), this.routes.inventory()]);
     const nft = renderNftChange(this.applied?.summary ?? null, plan, inv);
-    const routing = renderRoutingChange(
-      buildRouting(plan, { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources: this.sources(state) }),
-      rinv,
-      { devicePrefix: this.opts.devicePrefix },
+    const sources = this.sources(state);
+    const routing = withGuards(
+      renderRoutingChange(
+        buildRouting(plan, { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources }),
+        rinv,
+        { devicePrefix: this.opts.devicePrefix },
+      ),
+      // Loop guards: a blackhole per pool and the catch-all after the per-mark rules (see guards.ts).
+      renderGuardChange(
+        buildGuards(state.pools, { markBase: this.opts.markBase, markCount: this.opts.markCount, rulePriority: this.opts.rulePriority, tunnelSourceV6: sources.ipv6 }),
+        rinv.guards ?? { rules: [] },
+      ),
     );
     return { plan, marks, nft, routing };
   }

@@ -5,3 +5,4 @@ export * from './plan';
 export * from './nft';
 export * from './routes';
 export * from './bird';
+export * from './guards';
