@@ -49,7 +49,7 @@ class FakeRoutes implements RoutePort {
     for (const l of lines) {
       const g = /^rule (add|del) (.*(?:blackhole|lookup main|goto|nop).*)$/.exec(l);
       if (g) {
-        if (g[1] === 'del') this.guardLines.delete(`${family}|${g[2]}`); else this.guardLines.set(`${family}|${g[2]}`, { family, line: g[2] as string });
+        if (g[1] === 'del') this.guardLines.delete(`${family}|${g[2]}`); else this.guardLines.set(`${family}|${g[2]}`, { family, line: g[2] });
         continue;
       }
       let m = /^route replace default encap seg6 mode encap segs (\S+) dev (\S+) table (\d+)/.exec(l);

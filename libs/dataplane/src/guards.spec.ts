@@ -54,7 +54,7 @@ describe('loop guards', () => {
   it('is idempotent, and removes what is no longer wanted in dependency order', () => {
     const want = buildGuards(POOLS, small);
     expect(renderGuardChange(want, want)).toEqual({ v4: [], v6: [], v4Del: [], v6Del: [] });
-    const fewer = buildGuards([POOLS[0]!], { ...small, tunnelSourceV6: undefined });
+    const fewer = buildGuards([POOLS[0]], { ...small, tunnelSourceV6: undefined });
     expect(renderGuardChange(fewer, want).v6Del).toEqual([
       'rule del to fd00:aa::/48 blackhole priority 1004',
       'rule del from fd00:1::11 fwmark 0x100000/0xffffffc0 lookup main priority 1001',

@@ -64,7 +64,7 @@ export class RouteClient {
         if (mark && r.action === 'blackhole') spec = guardSpec.catchAll(mark, priority);
         else if (mark && r.table === 'main' && typeof r.src === 'string' && r.src !== 'all') spec = guardSpec.escape(r.src, mark, priority);
         else if (r.iif === 'lo' && typeof r.goto === 'number') spec = guardSpec.localSkip(r.goto, priority);
-        else if (r.action === 'blackhole' && typeof r.dst === 'string' && r.dstlen !== undefined) spec = guardSpec.pool(`${r.dst}/${String(r.dstlen)}`, priority);
+        else if (r.action === 'blackhole' && typeof r.dst === 'string' && r.dstlen !== undefined) spec = guardSpec.pool(`${r.dst}/${Number(r.dstlen)}`, priority);
         else if ('nop' in r) spec = guardSpec.nop(priority);
         return spec ? [{ family, priority, spec }] : [];
       }),
