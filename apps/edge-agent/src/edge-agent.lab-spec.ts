@@ -329,7 +329,37 @@ describe('edge agent on a real kernel', () => {
         });
         expect(c.read()).toBeGreaterThan(10 * N);
         await waitFor('catch-all, pool rule and routes back (resync)', () => catchAll().length > 0 && poolRule().length === 1 && get(WEB).code === 0);
+        // Probes failed while the routes were gone: wait until b2 (b1's server was stopped above) is usable and announced again.
+        await waitFor('b2 healthy and announced again', () => healthOf('web', 'b2') === true && status().announced);
       } finally { c.remove(); }
+    });
+  });
+
+  describe('fault isolation (issue 9 §1): a service this kernel cannot program is skipped, the edge keeps serving', () => {
+    const TUN = '198.51.100.30';
+    const tun = () => ({ ...service('tun', TUN, 8080), encapsulation: 'ipip', backends: [{ id: 't1', address: '203.0.113.50', weight: 1, enabled: true }] });
+    type Status = { programmed: boolean; announced: boolean; capabilities: Record<string, boolean> | null; failed_services: { id: string; reason: string }[] };
+
+    it('CONTROL: this kernel really cannot program ipip (the device cannot be created)', () => {
+      expect(() => inNs(NET.edge.ns, 'ip', 'link', 'add', 'afctl0', 'type', 'ipip', 'local', NET.edge.v4, 'remote', '203.0.113.50')).toThrow();
+      expect((status() as unknown as Status).capabilities).toMatchObject({ seg6: true, ipip: false, nft: true });
+    });
+
+    it('an ipip service is skipped with its reason and refused cleanly (reset, counted); every other service forwards and the pool stays announced', async () => {
+      const r = api('POST', '/v1/desired-state', desired(5, [service('web', WEB, 8080), service('dead', DEAD, 8999), tun()]));
+      expect(r).toMatchObject({ status: 200, json: { applied: true, generation: 5 } });
+      await waitFor('announced', () => status().announced, 10_000);
+      const st = status() as unknown as Status;
+      expect(st).toMatchObject({ programmed: true, announced: true });
+      expect(st.failed_services).toEqual([{ id: 'tun', reason: expect.stringContaining('needs the ipip tunnel module') }]);
+      expect(birdRoutes()).toContain('198.51.100.0/24');
+      for (let i = 0; i < 6; i++) expect(get(WEB).code).toBe(0);
+      expect(get(TUN, 8080, 5).code).toBe(7); // connection refused (RST), not a timeout
+      expect(metric('anyfront_agent_rejected_packets', 'service="tun"')).toBeGreaterThan(0);
+      expect(metric('anyfront_agent_service_failed', 'service="tun"')).toBe(1);
+      // Removed again: nothing is reported any more.
+      expect(api('POST', '/v1/desired-state', desired(6, [service('web', WEB, 8080), service('dead', DEAD, 8999)])).status).toBe(200);
+      expect((status() as unknown as Status).failed_services).toEqual([]);
     });
   });
 });

@@ -6,3 +6,4 @@ export * from './nft';
 export * from './routes';
 export * from './bird';
 export * from './guards';
+export * from './capabilities';
