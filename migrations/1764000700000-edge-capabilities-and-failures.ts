@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * status shows those as `failed` per node and PoP; the API refuses an encapsulation that no edge of
  * a service's PoPs can program.
  */
-export class EdgeCapabilitiesAndFailures1764000520000 implements MigrationInterface {
-  name = 'EdgeCapabilitiesAndFailures1764000520000';
+export class EdgeCapabilitiesAndFailures1764000700000 implements MigrationInterface {
+  name = 'EdgeCapabilitiesAndFailures1764000700000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE edge_node_fleet_states ADD COLUMN capabilities jsonb`);
