@@ -195,7 +195,7 @@ describe('Reconciler', () => {
 
   describe('fault isolation: one service that cannot be programmed never takes the edge down', () => {
     const tun = () => ({ ...svc('tun', '198.51.100.30', ['t1']), encapsulation: 'ipip', backends: [{ id: 't1', address: '203.0.113.7', weight: 1, enabled: true }] });
-    const withV4Source = (gen: number, services: unknown[]) => desired(gen, services, { node: { id: 'edge-1', pop: 'lab', tunnel_source_ipv4: '192.0.2.2', tunnel_source_ipv6: 'fd00:1::2' } });
+    const withV4Source = (gen: number, services: ReturnType<typeof svc>[]) => desired(gen, services, { node: { id: 'edge-1', pop: 'lab', tunnel_source_ipv4: '192.0.2.2', tunnel_source_ipv6: 'fd00:1::2' } });
 
     it('a service whose encapsulation the kernel lacks is skipped with its reason; the others are programmed and the pools stay announced', async () => {
       const { r, routes, bird, nft } = setup();
