@@ -171,7 +171,7 @@ describe('customer portal in Chromium', () => {
   it('adds and removes a backend (with confirmation)', async () => {
     await page.getByRole('tab', { name: /Backends/ }).click();
     await page.getByLabel('Backend address').fill('2001:db8:1::20');
-    await page.getByLabel('Weight').fill('50');
+    await page.getByRole('textbox', { name: 'Weight', exact: true }).fill('50');
     await page.getByRole('button', { name: 'Add backend' }).click();
     const row = page.locator('tr[data-backend="2001:db8:1::20"]');
     await row.waitFor();

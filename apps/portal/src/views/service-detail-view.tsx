@@ -309,8 +309,8 @@ export function ServiceDetailView({ id }: { id: string }) {
         </Tabs.List>
         <Tabs.Panel value="overview">
           <Grid gap="lg">
-            <Grid.Col span={{ base: 12, md: 5 }}><Stack gap="lg"><AddressesCard service={s} popCodes={popCodes} /><DeploymentCard id={id} /></Stack></Grid.Col>
-            <Grid.Col span={{ base: 12, md: 7 }}><MapCard id={id} /></Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 6 }}><Stack gap="lg"><AddressesCard service={s} popCodes={popCodes} /><DeploymentCard id={id} /></Stack></Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 6 }}><MapCard id={id} /></Grid.Col>
           </Grid>
         </Tabs.Panel>
         <Tabs.Panel value="backends"><BackendsCard service={s} /></Tabs.Panel>
