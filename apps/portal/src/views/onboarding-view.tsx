@@ -31,10 +31,12 @@ function portsError(text: string): string | null {
   return null;
 }
 
+interface CreateValues { name: string; encapsulation: Encap; listeners: { protocol: 'tcp' | 'udp'; ports: string }[] }
+
 function CreateStep({ onCreated }: { onCreated: (id: string) => void }) {
   const [error, setError] = useState<string | null>(null);
-  const form = useForm({
-    initialValues: { name: '', encapsulation: 'srv6' as Encap, listeners: [{ protocol: 'tcp' as 'tcp' | 'udp', ports: '443' }] },
+  const form = useForm<CreateValues>({
+    initialValues: { name: '', encapsulation: 'srv6', listeners: [{ protocol: 'tcp', ports: '443' }] },
     validate: {
       name: (v) => (/^\S/.test(v) && v.length <= 100 ? null : 'Name the service, e.g. "web"'),
       listeners: { ports: (v) => portsError(v) },

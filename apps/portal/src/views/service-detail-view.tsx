@@ -96,7 +96,7 @@ function WeightControl({ serviceId, backend }: { serviceId: string; backend: Bac
   const [error, setError] = useState<string | null>(null);
   return (
     <Stack gap={2} w={170}>
-      <Slider value={value} onChange={setValue} min={0} max={100} step={5} label={(v) => `${v}`} aria-label={`Weight of ${backend.address}`}
+      <Slider value={value} onChange={setValue} min={0} max={100} step={5} label={(v) => `${v}`} thumbLabel={`Weight of ${backend.address}`}
         onChangeEnd={async (weight) => {
           setError(null);
           const { error: problem } = await api.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: serviceId, backend_id: backend.id } }, body: { weight } });
@@ -232,8 +232,8 @@ export function TrafficCard({ id }: { id: string }) {
           {t.data && <Text size="sm" c="dimmed" data-traffic-total>{formatBytes(t.data.total.bytes)} · {formatCount(t.data.total.packets)} packets</Text>}
         </Group>
         <Group gap="sm">
-          <SegmentedControl size="xs" value={unit} onChange={(v) => setUnit(v as 'bytes' | 'packets')} data={[{ value: 'bytes', label: 'Bytes' }, { value: 'packets', label: 'Packets' }]} aria-label="Unit" />
-          <SegmentedControl size="xs" value={step} onChange={(v) => setStep(v as TrafficStep)} data={[{ value: '5m', label: '5 min · 6 h' }, { value: '1h', label: 'Hourly · 48 h' }]} aria-label="Resolution" />
+          <SegmentedControl size="xs" value={unit} onChange={(v) => setUnit(v)} data={[{ value: 'bytes', label: 'Bytes' }, { value: 'packets', label: 'Packets' }]} aria-label="Unit" />
+          <SegmentedControl size="xs" value={step} onChange={(v) => setStep(v)} data={[{ value: '5m', label: '5 min · 6 h' }, { value: '1h', label: 'Hourly · 48 h' }]} aria-label="Resolution" />
         </Group>
       </Group>
       {t.isPending && <LoadingRows rows={1} height={240} />}
