@@ -6,6 +6,8 @@
 // Every process logs pino JSON; the full logs go to .data/logs/<app>.log, the terminal shows a
 // readable view (scripts/log-view.mjs) and, once everything is ready, the banner comes last.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 
@@ -75,10 +77,19 @@ async function main() {
       return shutdown(1);
     }
   }
+  if (process.env.NODE_ENV === 'production') {
+    say('npm start is the local demo mode (demo seed, demo logins, documentation addresses); it does not run with NODE_ENV=production. Run apps/api and apps/worker directly (see README).');
+    return shutdown(1);
+  }
+  say('local demo mode (ANYFRONT_MODE=local): demo seed and logins, documentation addresses accepted. Not for production.');
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    // The explicit demo mode: the seed refuses to run without it, production refuses to run with it.
+    ANYFRONT_MODE: 'local',
+    // Generated once and kept in .data/, so a restart keeps sessions (never a constant).
+    SESSION_SECRET: process.env.SESSION_SECRET ?? localSessionSecret(),
     // The demo pools and lab backends use documentation and unique-local ranges.
     ALLOW_DOCUMENTATION_ADDRESSES: process.env.ALLOW_DOCUMENTATION_ADDRESSES ?? 'true',
     // Everything (request logs are debug) goes to .data/logs; the terminal shows info and above.
@@ -134,6 +145,15 @@ async function main() {
     });
   }
   say(`starting the API, the worker${fleet ? ' and the local fleet' : ''}; the URLs, logins and commands to try follow once everything is up.`);
+}
+
+function localSessionSecret() {
+  const file = path.join(root, '.data', 'session-secret');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** The last thing on screen once everything is ready: where things are and what to try. */
