@@ -258,9 +258,9 @@ describe('OpenAPI fuzz: no input gives a 5xx', () => {
           pathParams.forEach((p, i) => (url = url.replace(`{${p.name}}`, encodeURIComponent(String(pv[i])))));
           const qs = new URLSearchParams();
           queryParams.forEach((p, i) => qv[i] !== undefined && qs.set(p.name, String(qv[i])));
-          const full = qs.size ? `${url}?${qs}` : url;
+          const full = qs.size ? `${url}?${qs.toString()}` : url;
           const agent = credentialFor(op, path, creds);
-          let req = (agent as unknown as Record<string, (u: string) => request.Test>)[method]!(full);
+          let req = (agent as unknown as Record<string, (u: string) => request.Test>)[method](full);
           if (body !== undefined && method !== 'get' && method !== 'delete') req = req.set('Content-Type', 'application/json').send(JSON.stringify(body));
           const res = await req;
           if (res.status >= 500 || (res.status >= 400 && !/^application\/problem\+json/.test(res.headers['content-type'] ?? ''))) {
