@@ -18,6 +18,7 @@ import { FleetModule } from './fleet/fleet.module';
 import { TrafficModule } from './traffic/traffic.module';
 import { ServicesModule } from './services/services.module';
 import { BackendsModule } from './backends/backends.module';
+import { BillingModule } from './billing/billing.module';
 
 @Module({
   imports: [
@@ -44,6 +45,7 @@ import { BackendsModule } from './backends/backends.module';
     TrafficModule,
     ServicesModule,
     BackendsModule,
+    BillingModule,
   ],
   controllers: [HealthController],
   providers: [

@@ -88,8 +88,8 @@ export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
 
 /**
  * Per edge node and per PoP: deploying until the node applied the service's latest change, then
- * deployed; failed when an edge reported that it could not program the service (its reason is
- * reported with it).
+ * deployed; failed when the publish-time filter left the service out of the node's state because
+ * the node cannot run it (the reason is reported with it).
  */
 export const NODE_DEPLOY_STATUSES = ['deploying', 'deployed', 'failed'] as const;
 export type NodeDeployStatus = (typeof NODE_DEPLOY_STATUSES)[number];

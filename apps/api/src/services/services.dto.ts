@@ -213,7 +213,7 @@ export class ServiceAddressDto {
 }
 
 const NODE_DEPLOY_HELP =
-  'deploying until the edge node applied the service\'s latest change, then deployed; failed when an edge reported it could not program the service.';
+  'deploying until the edge node applied the service\'s latest change, then deployed; failed when the control plane left the service out of the edge node\'s state because the node cannot run it (reason says why; the node keeps serving everything else).';
 
 export class NodeDeploymentDto implements NodeDeployment {
   @ApiProperty({ format: 'uuid' }) node_id!: string;
@@ -222,6 +222,8 @@ export class NodeDeploymentDto implements NodeDeployment {
   @ApiProperty({ type: Number, nullable: true, description: 'Generation that carries the latest change of the service' }) required_generation!: number | null;
   @ApiProperty() applied_generation!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_heartbeat_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the service is not on this edge node (status failed), else null', example: 'backend c0000000-0000-4000-8000-000000000001 needs an IPv4 tunnel source, but the node has none' })
+  reason!: string | null;
 }
 
 export class PopDeploymentDto implements PopDeployment {

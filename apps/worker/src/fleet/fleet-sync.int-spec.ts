@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { desiredStateSchema, JobName, QueueName, type DesiredState } from '@anyfront/contracts';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { createDataSource } from '@anyfront/db';
-import { markNodesStale } from '@anyfront/domain';
+import { loadServiceDeployment, markNodesStale } from '@anyfront/domain';
 import { workerModule } from '../worker.module';
 import { notifyFleetChange } from './enqueue-sync';
 
@@ -180,5 +180,39 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     if (!worker) await startWorker();
     await waitFor('the sweep to sync the node', async () => (await fleetRow(node)).applied_generation > 0);
     expect((await fleetRow(node)).stale).toBe(false);
+  });
+
+  it('leaves a service the agent would refuse out of the node state with a reason in its deploy status; the node still gets its other services', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const node = await registeredNode(pop.id); // IPv6 tunnel source only
+    const org = await fx.organization();
+    const fine = await fx.service(org, [pool]);
+    // ipip to an IPv4 backend needs an IPv4 tunnel source, which this node lacks: the agent would
+    // refuse the node's whole state (semanticProblems) if this service were published.
+    const refused = await fx.service(org, [pool], ['192.0.2.50']);
+    await ds.query(`UPDATE services SET encapsulation = 'ipip' WHERE id = $1`, [refused.id]);
+    await notifyFleetChange(ds, queue, { serviceIds: [fine.id, refused.id] });
+    if (!worker) await startWorker();
+    await waitFor('the node to apply its state', async () => (await fleetRow(node)).applied_generation > 0);
+    const pushed = desiredStateSchema.parse(agent.pushes.filter((p) => p.state.node.id === node).at(-1)!.state);
+    expect(pushed.services.map((s) => s.id)).toEqual([fine.id]);
+
+    const deployment = await loadServiceDeployment(ds, refused.id, true);
+    expect(deployment.status).toBe('failed');
+    expect(deployment.pops).toEqual([expect.objectContaining({ pop_id: pop.id, status: 'failed' })]);
+    expect(deployment.pops[0]?.nodes).toEqual([
+      expect.objectContaining({ node_id: node, status: 'failed', reason: `backend ${refused.backendIds[0]} needs an IPv4 tunnel source, but the node has none` }),
+    ]);
+    expect((await loadServiceDeployment(ds, fine.id, true)).status).toBe('deployed');
+
+    // Fixed (the node gets an IPv4 tunnel source): the service is published and the reason is gone.
+    await ds.query(`UPDATE edge_nodes SET tunnel_source_ipv4 = '192.0.2.200' WHERE id = $1`, [node]);
+    await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
+    const fixed = await waitFor('the refused service to deploy', async () => {
+      const d = await loadServiceDeployment(ds, refused.id, true);
+      return d.status === 'deployed' && d;
+    });
+    expect(fixed.pops[0]?.nodes[0]?.reason).toBeNull();
   });
 });

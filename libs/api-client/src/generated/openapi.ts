@@ -844,6 +844,30 @@ export interface paths {
         patch: operations["Backends_update"];
         trace?: never;
     };
+    "/v1/admin/price-book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the price book
+         * @description Every version with the instant it takes effect, and the version in force now.
+         */
+        get: operations["PriceBook_get"];
+        put?: never;
+        /**
+         * Add a price-book version
+         * @description The new version applies from `effective_from` (a whole UTC hour in the future) until the next one; earlier versions never change. Prices that do not divide exactly into per-second (addresses) or per-byte (traffic) unit prices are refused with the nearest exact values.
+         */
+        post: operations["PriceBook_add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1249,7 +1273,7 @@ export interface components {
             node_id: string;
             node_name: string;
             /**
-             * @description deploying until the edge node applied the service's latest change, then deployed; failed when an edge reported it could not program the service.
+             * @description deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
             status: "deploying" | "deployed" | "failed";
@@ -1258,6 +1282,11 @@ export interface components {
             applied_generation: number;
             /** Format: date-time */
             last_heartbeat_at: string | null;
+            /**
+             * @description Why the service is not on this edge node (status failed), else null
+             * @example backend c0000000-0000-4000-8000-000000000001 needs an IPv4 tunnel source, but the node has none
+             */
+            reason: string | null;
         };
         PopDeploymentDto: {
             /** Format: uuid */
@@ -1272,7 +1301,7 @@ export interface components {
         };
         ServiceDeploymentStatusDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when an edge reported it could not program the service.
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
             status: "pending" | "no_edge_nodes" | "deploying" | "deployed" | "failed";
@@ -1466,7 +1495,7 @@ export interface components {
         };
         ServiceDeploymentDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when an edge reported it could not program the service.
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
             status: "pending" | "no_edge_nodes" | "deploying" | "deployed" | "failed";
@@ -1570,6 +1599,83 @@ export interface components {
              */
             region?: string | null;
             enabled?: boolean;
+        };
+        PriceBookEntryDto: {
+            /** @example 2 */
+            version: number;
+            /** Format: date-time */
+            effective_from: string;
+            /** @example usd */
+            currency: string;
+            /** @example 0.54 */
+            ipv4_address_hour: string;
+            /** @example 0 */
+            ipv6_address_hour: string;
+            /** @example 1.5 */
+            traffic_gb: string;
+            region_multipliers: {
+                [key: string]: string;
+            };
+            /** @example 1000 */
+            free_allowance: string;
+            note: string | null;
+            /**
+             * Format: uuid
+             * @description The operator who added it; null for the seeded default
+             */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PriceBookDto: {
+            /** @description The version in force now */
+            current_version: number | null;
+            /** @description Every version, oldest first */
+            entries: components["schemas"]["PriceBookEntryDto"][];
+        };
+        CreatePriceBookEntryDto: {
+            /**
+             * Format: date-time
+             * @description A whole UTC hour in the future; the version applies from then until the next one
+             * @example 2027-01-01T00:00:00Z
+             */
+            effective_from: string;
+            /**
+             * @description ISO 4217, two minor digits; default and only choice: the book's currency
+             * @example usd
+             */
+            currency?: string;
+            /**
+             * @description Minor units per IPv4 anycast address-hour; must divide into whole picominor units per second (multiples of 0.09 with two decimals)
+             * @example 0.54
+             */
+            ipv4_address_hour: string;
+            /**
+             * @description Minor units per IPv6 anycast address-hour (may be 0)
+             * @example 0
+             */
+            ipv6_address_hour: string;
+            /**
+             * @description Minor units per GB (10^9 bytes) forwarded by the edges; up to 3 decimals
+             * @example 1.5
+             */
+            traffic_gb: string;
+            /**
+             * @description PoP region → multiplier of traffic_gb; regions not listed pay traffic_gb
+             * @example {
+             *       "sa-east": "3"
+             *     }
+             */
+            region_multipliers?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Whole minor units per organization per calendar month taken off the usage subtotal
+             * @example 1000
+             */
+            free_allowance: string;
+            /** @example Cheaper IPv4 from January */
+            note?: string;
         };
         AgentRegisterRequest: {
             bootstrap_token: string;
@@ -1755,6 +1861,9 @@ export type UpdateServiceDto = components['schemas']['UpdateServiceDto'];
 export type CreateBackendDto = components['schemas']['CreateBackendDto'];
 export type BackendDto = components['schemas']['BackendDto'];
 export type UpdateBackendDto = components['schemas']['UpdateBackendDto'];
+export type PriceBookEntryDto = components['schemas']['PriceBookEntryDto'];
+export type PriceBookDto = components['schemas']['PriceBookDto'];
+export type CreatePriceBookEntryDto = components['schemas']['CreatePriceBookEntryDto'];
 export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest'];
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
@@ -6372,6 +6481,141 @@ export interface operations {
                 };
             };
             /** @description Well-formed but refused by a rule (e.g. an address family the encapsulation cannot reach, an Idempotency-Key reused with another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PriceBook_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceBookDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PriceBook_add: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePriceBookEntryDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceBookEntryDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -29,4 +29,21 @@ describe('serviceDeployment', () => {
     expect(serviceDeployment(false, [node({})]).status).toBe('pending');
     expect(serviceDeployment(true, []).status).toBe('no_edge_nodes');
   });
+
+  it('is failed on a node the publish filter left the service out of, with the reason, and so on its PoP and overall', () => {
+    const reason = 'backend b1 needs an IPv4 tunnel source, but the node has none';
+    const d = serviceDeployment(true, [
+      node({}),
+      node({ nodeId: 'n2', nodeName: 'edge-2', serviceGeneration: null, excludedReason: reason }),
+      node({ nodeId: 'n3', popId: 'p2', popCode: 'fra', appliedGeneration: 4 }),
+    ]);
+    expect(d.status).toBe('failed');
+    expect(d.edge_nodes_deployed).toBe(1);
+    expect(d.pops.map((p) => [p.pop_code, p.status])).toEqual([['ams', 'failed'], ['fra', 'deploying']]);
+    expect(d.pops[0]?.nodes.map((n) => [n.node_id, n.status, n.reason])).toEqual([['n1', 'deployed', null], ['n2', 'failed', reason]]);
+  });
+
+  it('is deploying, not failed, while a change that may fix the exclusion is pending', () => {
+    expect(serviceDeployment(true, [node({ pending: true, serviceGeneration: null, excludedReason: 'x' })]).status).toBe('deploying');
+  });
 });

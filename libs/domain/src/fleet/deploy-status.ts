@@ -12,6 +12,8 @@ export interface ServiceNodeProgress {
   pending: boolean;
   appliedGeneration: number;
   lastHeartbeatAt: Date | null;
+  /** Why the last sync left the service out of this node's state (publish filter), or null. */
+  excludedReason?: string | null;
 }
 
 export interface NodeDeployment {
@@ -21,6 +23,8 @@ export interface NodeDeployment {
   required_generation: number | null;
   applied_generation: number;
   last_heartbeat_at: string | null;
+  /** Why the service is not on this node (status failed), else null. */
+  reason: string | null;
 }
 
 export interface PopDeployment {
@@ -42,9 +46,19 @@ export function nodeHasLatest(n: ServiceNodeProgress): boolean {
   return !n.pending && n.serviceGeneration !== null && n.appliedGeneration >= n.serviceGeneration;
 }
 
+const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, deploying: 1, failed: 2 };
+
+/** Where one node stands: a pending change is deploying (it may fix an exclusion), then excluded is failed. */
+function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
+  if (n.pending) return 'deploying';
+  if (n.excludedReason) return 'failed';
+  return nodeHasLatest(n) ? 'deployed' : 'deploying';
+}
+
 /**
  * `deploying` until every edge node that should serve the service has applied a generation that
- * includes its latest change, then `deployed`. A service that is not active yet is `pending`; one
+ * includes its latest change, then `deployed`; `failed` on a node (and so its PoP and the service)
+ * that the publish filter left the service out of, with the reason. A service that is not active yet is `pending`; one
  * that no registered edge node serves is `no_edge_nodes` (nothing to wait for, nothing announced).
  */
 export function serviceDeployment(serviceActive: boolean, nodes: ServiceNodeProgress[]): ServiceDeployment {
@@ -52,26 +66,27 @@ export function serviceDeployment(serviceActive: boolean, nodes: ServiceNodeProg
   let deployed = 0;
   const sorted = [...nodes].sort((a, b) => (a.popCode + a.nodeName < b.popCode + b.nodeName ? -1 : 1));
   for (const n of sorted) {
-    const ok = nodeHasLatest(n);
-    if (ok) deployed++;
+    const status = nodeStatus(n);
+    if (status === 'deployed') deployed++;
     let pop = byPop.get(n.popId);
     if (!pop) {
       pop = { pop_id: n.popId, pop_code: n.popCode, status: 'deployed', nodes: [] };
       byPop.set(n.popId, pop);
     }
-    if (!ok) pop.status = 'deploying';
+    if (SEVERITY[status] > SEVERITY[pop.status]) pop.status = status;
     pop.nodes.push({
       node_id: n.nodeId,
       node_name: n.nodeName,
-      status: ok ? 'deployed' : 'deploying',
+      status,
       required_generation: n.serviceGeneration,
       applied_generation: n.appliedGeneration,
       last_heartbeat_at: n.lastHeartbeatAt?.toISOString() ?? null,
+      reason: status === 'failed' ? (n.excludedReason ?? null) : null,
     });
   }
   let status: DeployStatus;
   if (!serviceActive) status = 'pending';
   else if (!nodes.length) status = 'no_edge_nodes';
-  else status = deployed === nodes.length ? 'deployed' : 'deploying';
+  else status = [...byPop.values()].reduce<NodeDeployStatus>((worst, p) => (SEVERITY[p.status] > SEVERITY[worst] ? p.status : worst), 'deployed');
   return { status, edge_nodes: nodes.length, edge_nodes_deployed: deployed, pops: [...byPop.values()] };
 }

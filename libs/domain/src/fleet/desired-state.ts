@@ -16,6 +16,7 @@ import { maglevTableSize } from '@anyfront/maglev';
 import type { HealthCheck } from '../service/health-check';
 import { parsePortRange } from '../service/listeners';
 import { canonicalJson, sha256Hex } from './canonical-json';
+import { type ExcludedService, type PublishCheck, PUBLISH_CHECKS, publishExclusion } from './publish-filter';
 
 /** Plain inputs of one node's desired state, as loaded from Postgres (see fleet-store.ts). */
 export interface FleetNodeInput {
@@ -63,10 +64,16 @@ export interface DesiredStateInput {
   generation: number;
 }
 
-/** A service left out of a node's state because its stored settings cannot be rendered. */
-export interface SkippedService {
-  id: string;
-  reason: string;
+/** A service left out of a node's state (kept for callers of computeDesiredState's `skipped`). */
+export type SkippedService = ExcludedService;
+
+/** One node's state with the services the publish filter left out, and each published part's hash. */
+export interface NodeStatePlan {
+  state: DesiredState;
+  /** Services that would have been in the state but were left out, with the reason (id order). */
+  excluded: ExcludedService[];
+  /** serviceStateHash of each published service part, by service id. */
+  serviceHashes: Map<string, string>;
 }
 
 /** Only active services are programmed; pending, waiting, deleting and deleted ones are not. */
@@ -97,10 +104,13 @@ function normalizeAddress(address: string): string {
  * the active services holding addresses in those pools (with only those addresses), their listeners,
  * backends (sorted by id, disabled ones marked) and health check, the fleet seed and the generation.
  * Every list is sorted, so equal inputs give byte-identical JSON on every run and every machine.
- * With `skipped`, a service whose stored settings cannot be rendered is left out and listed there
- * instead of failing the whole node.
+ *
+ * Each service passes the publish filter (publish-filter.ts) before it goes in: a service whose
+ * stored settings cannot be rendered, or that fails a publish check for this node (e.g. the agent
+ * would refuse it), is left out and listed in `excluded` with the reason, instead of failing the
+ * whole node.
  */
-export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedService[]): DesiredState {
+export function planNodeState(input: DesiredStateInput, checks: readonly PublishCheck[] = PUBLISH_CHECKS): NodeStatePlan {
   const { node } = input;
   const disabled = node.state === 'disabled';
   const pools = disabled
@@ -109,6 +119,8 @@ export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedS
   const poolIds = new Set(pools.map((p) => p.id));
 
   const services: ServiceState[] = [];
+  const excluded: ExcludedService[] = [];
+  const serviceHashes = new Map<string, string>();
   for (const s of [...input.services].sort(byKey((s) => s.id))) {
     if (!SERVED_SERVICE_STATUSES.has(s.status)) continue;
     const addresses = s.addresses
@@ -116,16 +128,24 @@ export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedS
       .map((a) => ({ address: normalizeAddress(a.address), family: a.family }))
       .sort(byKey((a) => addressKey(a.address)));
     if (!addresses.length) continue;
+    let rendered: ServiceState;
     try {
-      services.push(serviceState(s, addresses));
+      rendered = serviceState(s, addresses);
     } catch (err) {
-      // One broken service must not stop the node from getting every other change.
-      if (!skipped) throw err;
-      skipped.push({ id: s.id, reason: (err as Error).message });
+      excluded.push({ id: s.id, reason: (err as Error).message });
+      continue;
     }
+    const contentHash = serviceStateHash(rendered);
+    const reason = publishExclusion({ node, service: s, rendered, contentHash, accepted: services }, checks);
+    if (reason !== null) {
+      excluded.push({ id: s.id, reason });
+      continue;
+    }
+    services.push(rendered);
+    serviceHashes.set(s.id, contentHash);
   }
 
-  return {
+  const state: DesiredState = {
     version: DESIRED_STATE_VERSION,
     generation: input.generation,
     node: {
@@ -139,13 +159,29 @@ export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedS
     pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family })),
     services,
   };
+  return { state, excluded, serviceHashes };
+}
+
+/**
+ * planNodeState's state. Without `skipped`, a service the publish filter leaves out is an error
+ * (tests and tools that expect every service to publish); with it, the left-out services go there.
+ */
+export function computeDesiredState(input: DesiredStateInput, skipped?: SkippedService[]): DesiredState {
+  const plan = planNodeState(input);
+  if (!skipped) {
+    const first = plan.excluded[0];
+    if (first) throw new Error(`service ${first.id}: ${first.reason}`);
+  } else {
+    skipped.push(...plan.excluded);
+  }
+  return plan.state;
 }
 
 function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']): ServiceState {
   const listeners = s.listeners
     .map((l) => {
       const r = parsePortRange(l.ports);
-      if (!r.ok) throw new Error(`service ${s.id}: stored listener "${l.ports}" is invalid: ${r.message}`);
+      if (!r.ok) throw new Error(`stored listener "${l.ports}" is invalid: ${r.message}`);
       return { protocol: l.protocol, port_from: r.from, port_to: r.to };
     })
     .sort(byKey((l) => `${l.protocol}:${String(l.port_from).padStart(5, '0')}`));
@@ -160,7 +196,8 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
     listeners,
     hash_mode: s.hashMode,
     encapsulation: s.encapsulation,
-    ...(s.encapsulation === 'gue' ? { gue_port: guePortOf(s) } : {}),
+    // A gue service stored without its port renders without it; the publish filter leaves it out.
+    ...(s.encapsulation === 'gue' && s.guePort !== null ? { gue_port: s.guePort } : {}),
     // M is sized by every listed backend (enabled or not), so disabling one does not resize the
     // table, and never drops below the service's high-water mark, so deleting one does not either.
     maglev_table_size: Math.max(s.maglevTableSizeFloor ?? 0, maglevTableSize(backends.length)),
@@ -175,12 +212,6 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
       unhealthy_threshold: hc.unhealthy_threshold,
     },
   };
-}
-
-/** A gue service without its port cannot be rendered (the database refuses one, but the state is built from rows). */
-function guePortOf(s: FleetServiceInput): number {
-  if (s.guePort === null) throw new Error(`service ${s.id}: encapsulation gue without gue_port`);
-  return s.guePort;
 }
 
 /** Hash of everything but the generation: equal hashes mean nothing changed for the node. */

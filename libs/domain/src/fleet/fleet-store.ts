@@ -1,5 +1,6 @@
-import { type DesiredState, desiredStateSchema, type ServiceState, serviceStateSchema } from '@anyfront/contracts';
-import { computeDesiredState, desiredStateHash, type FleetNodeInput, type FleetServiceInput, serviceStateHash, type SkippedService } from './desired-state';
+import { type DesiredState, desiredStateSchema, type ServiceState } from '@anyfront/contracts';
+import { desiredStateHash, type FleetNodeInput, type FleetServiceInput, planNodeState } from './desired-state';
+import { type ExcludedService, serviceContractViolation } from './publish-filter';
 import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
 
 /**
@@ -27,8 +28,8 @@ export interface NodeSyncResult {
   pushToken: string | null;
   pushedGeneration: number;
   appliedGeneration: number;
-  /** Services left out because their stored settings break the contract (fix them; the rest is synced). */
-  skippedServices: SkippedService[];
+  /** Services the publish filter left out of this node's state, with the reason (also stored for the deploy status). */
+  skippedServices: ExcludedService[];
 }
 
 /** The fleet-wide hash seed (one row written by the migration). */
@@ -71,7 +72,8 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
   const rows = await tx.query(
     `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
             n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6,
-            f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed
+            f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
+            EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions
        FROM edge_node_fleet_states f
        JOIN edge_nodes n ON n.id = f.edge_node_id
        JOIN pops p ON p.id = n.pop_id
@@ -106,8 +108,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       [popId],
     );
     const current = Number(row.generation);
-    const skippedServices: SkippedService[] = [];
-    const state = computeDesiredState({
+    const { state, excluded: skippedServices, serviceHashes } = planNodeState({
       node: {
         id: nodeId,
         popId,
@@ -121,16 +122,8 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       services: await loadServices(tx, popId),
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
-    }, skippedServices);
-    // A service breaking the contract is left out (and reported), so it cannot block the node.
-    const serviceHashes = new Map<string, string>();
-    state.services = state.services.filter((svc) => {
-      const h = serviceStateHash(svc);
-      const why = serviceViolation(svc, h);
-      if (why) skippedServices.push({ id: svc.id, reason: why });
-      else serviceHashes.set(svc.id, h);
-      return !why;
     });
+    if (skippedServices.length || row.has_exclusions) await storeExclusions(tx, nodeId, skippedServices);
     const hash = desiredStateHash(state);
     const base = {
       nodeId,
@@ -188,8 +181,22 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
   });
 }
 
-/** Service parts already checked against the contract, by content hash: nodes of one PoP share them. */
-const checkedServices = new Set<string>();
+/**
+ * Keeps the node's excluded services (with their reasons) equal to this sync's verdict: the deploy
+ * status reads them. One statement; writes nothing when nothing changed.
+ */
+async function storeExclusions(tx: SqlRunner, nodeId: string, excluded: ExcludedService[]): Promise<void> {
+  await tx.query(
+    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, reason)),
+          gone AS (DELETE FROM edge_node_service_exclusions e WHERE e.edge_node_id = $1
+                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = e.service_id))
+     INSERT INTO edge_node_service_exclusions (edge_node_id, service_id, reason)
+     SELECT $1, w.service_id, w.reason FROM wanted w
+     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET reason = EXCLUDED.reason, since = now()
+       WHERE edge_node_service_exclusions.reason IS DISTINCT FROM EXCLUDED.reason`,
+    [nodeId, excluded.map((e) => e.id), excluded.map((e) => e.reason)],
+  );
+}
 
 /** Why the state outside its services breaks the desired-state contract, or null. */
 export function topLevelViolation(state: DesiredState): string | null {
@@ -204,12 +211,8 @@ export function topLevelViolation(state: DesiredState): string | null {
  * many nodes the same part.
  */
 export function serviceViolation(svc: ServiceState, contentHash: string): string | null {
-  if (checkedServices.has(contentHash)) return null;
-  const r = serviceStateSchema.safeParse(svc);
-  if (!r.success) return `service ${svc.id}: ${r.error.message}`;
-  if (checkedServices.size >= 100_000) checkedServices.clear();
-  checkedServices.add(contentHash);
-  return null;
+  const why = serviceContractViolation(svc, contentHash);
+  return why === null ? null : `service ${svc.id}: ${why}`;
 }
 
 /** Same verdict as desiredStateSchema.safeParse (with the per-service cache). */
@@ -287,11 +290,12 @@ export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promis
 export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Promise<ServiceNodeProgress[]> {
   const rows: Array<Record<string, unknown>> = await db.query(
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
-            f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at
+            f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason
        FROM edge_nodes n
        JOIN pops p ON p.id = n.pop_id
        JOIN edge_node_fleet_states f ON f.edge_node_id = n.id AND f.registered_at IS NOT NULL
        LEFT JOIN edge_node_service_generations g ON g.edge_node_id = n.id AND g.service_id = $1
+       LEFT JOIN edge_node_service_exclusions x ON x.edge_node_id = n.id AND x.service_id = $1
       WHERE n.state <> 'disabled'
         AND n.pop_id IN (SELECT pp.pop_id FROM anycast_addresses a
                            JOIN pools pl ON pl.id = a.pool_id AND pl.state IN ('active', 'draining')
@@ -308,6 +312,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     pending: r.pending as boolean,
     appliedGeneration: Number(r.applied_generation),
     lastHeartbeatAt: (r.last_heartbeat_at as Date | null) ?? null,
+    excludedReason: (r.excluded_reason as string | null) ?? null,
   }));
 }
 

@@ -5,3 +5,4 @@ export * from './health';
 export * from './traffic';
 export * from './fleet-store';
 export * from './traffic-store';
+export * from './publish-filter';
