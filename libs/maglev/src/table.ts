@@ -37,12 +37,22 @@ export function isPrime(n: number): boolean {
 
 /** Maglev permutation parameters of one backend in a table of size m: offset in [0, m), skip in [1, m). */
 export function maglevPermutation(id: string, m: number): { offset: number; skip: number } {
+  const key = `${m}:${id}`;
+  const known = permutations.get(key);
+  if (known) return known;
   const offset = Number(stableHash64('maglev-offset', id) % BigInt(m));
   const skip = m === 1 ? 1 : Number(stableHash64('maglev-skip', id) % BigInt(m - 1)) + 1;
-  return { offset, skip };
+  // The BigInt hashing costs ~10-40 µs per backend; tables are rebuilt for the same ids over and over.
+  if (permutations.size >= 100_000) permutations.clear();
+  const p = Object.freeze({ offset, skip });
+  permutations.set(key, p);
+  return p;
 }
 
-function validate(backends: readonly MaglevBackend[], m: number): void {
+const permutations = new Map<string, Readonly<{ offset: number; skip: number }>>();
+
+/** Throws on a size that is not a prime in range, an empty id or a weight that is not a non-negative integer. */
+export function validateMaglevInput(backends: readonly MaglevBackend[], m: number): void {
   if (!Number.isInteger(m) || m > MAX_BUILD_SIZE || !isPrime(m)) {
     throw new RangeError(`maglev: table size M must be a prime <= ${MAX_BUILD_SIZE}, got ${m}`);
   }
@@ -71,7 +81,7 @@ function validate(backends: readonly MaglevBackend[], m: number): void {
  * of the other backends' buckets; with the constant it stays near the unweighted figure).
  */
 export function buildMaglevTable(backends: readonly MaglevBackend[], m: number): Int32Array {
-  validate(backends, m);
+  validateMaglevInput(backends, m);
   const sorted = canonicalBackendOrder(backends);
   const table = new Int32Array(m).fill(MAGLEV_NO_BACKEND);
 
