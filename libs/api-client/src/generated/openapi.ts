@@ -1741,6 +1741,7 @@ export interface components {
                     weight: number;
                     enabled: boolean;
                 }[];
+                maglev_table?: string;
                 health_check: {
                     /** @enum {string} */
                     protocol: "tcp" | "http";

@@ -4,5 +4,6 @@ export * from './deploy-status';
 export * from './health';
 export * from './traffic';
 export * from './fleet-store';
+export * from './maglev-tables';
 export * from './traffic-store';
 export * from './publish-filter';
