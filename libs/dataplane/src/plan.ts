@@ -139,7 +139,7 @@ export function maglevBuckets(backends: readonly BackendPlan[], m: number, shipp
   }
   const out = new Map<number, number>();
   for (let i = 0; i < m; i++) {
-    const owner = backends[table[i] as number];
+    const owner = backends[table[i] ?? MAGLEV_NO_BACKEND];
     // A shipped bucket naming a disabled or drained backend is never programmed (validate.ts refuses such a state).
     if (usable(owner)) out.set(i, owner.mark);
   }
@@ -149,7 +149,7 @@ export function maglevBuckets(backends: readonly BackendPlan[], m: number, shipp
 /** Indexes into `subset` (canonical order) -> indexes into the full id list. */
 function remapTable(table: Int32Array, subset: readonly { id: string }[], ids: readonly string[]): Int32Array {
   const full = subset.map((b) => ids.indexOf(b.id));
-  return table.map((i) => (i === MAGLEV_NO_BACKEND ? i : (full[i] as number)));
+  return table.map((i) => (i === MAGLEV_NO_BACKEND ? i : (full[i] ?? MAGLEV_NO_BACKEND)));
 }
 
 function digestOf(plan: Omit<ServicePlan, 'digest'>): string {

@@ -59,7 +59,7 @@ export function semanticProblems(state: DesiredState, sources: TunnelSources): s
  */
 function shippedTableProblems(svc: DesiredState['services'][number], where: string): string[] {
   const ids = svc.backends.map((b) => b.id);
-  if (ids.some((id, i) => i > 0 && (ids[i - 1] as string) >= id)) return [`${where}: backends must be sorted by id when maglev_table is given`];
+  if (ids.some((id, i) => i > 0 && (ids[i - 1] ?? '') >= id)) return [`${where}: backends must be sorted by id when maglev_table is given`];
   let table: Int32Array;
   try {
     table = decodeMaglevTable(svc.maglev_table as string, svc.maglev_table_size, ids.length);
@@ -70,7 +70,7 @@ function shippedTableProblems(svc: DesiredState['services'][number], where: stri
   const any = eligible.some((e) => e);
   const bad = table.findIndex((i) => (i === MAGLEV_NO_BACKEND ? any : !eligible[i]));
   if (bad < 0) return [];
-  const owner = table[bad] as number;
+  const owner = table[bad] ?? MAGLEV_NO_BACKEND;
   return [owner === MAGLEV_NO_BACKEND
     ? `${where}: maglev_table leaves bucket ${bad} empty although a backend can serve it`
     : `${where}: maglev_table gives bucket ${bad} to backend ${ids[owner]}, which is disabled or has weight 0`];
