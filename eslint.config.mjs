@@ -35,7 +35,7 @@ const tests = [
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.lab-spec.ts', '**/*.spec-helpers.ts', '**/bench/**/*.ts', '**/src/testing/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.nx/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.nx/**', '**/.next/**', '**/next-env.d.ts', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     files: ['**/*.ts'],
@@ -52,6 +52,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: production }],
+    },
+  },
+  {
+    // The portal and libs/ui: TSX and DOM code, typed by apps/portal/tsconfig.json.
+    files: ['apps/portal/src/**/*.ts', 'apps/portal/src/**/*.tsx', 'libs/ui/src/**/*.ts', 'libs/ui/src/**/*.tsx'],
+    languageOptions: { parserOptions: { project: ['./apps/portal/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      // React event handlers take promise-returning functions (form submit, mutations).
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
       '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: production }],
     },
   },

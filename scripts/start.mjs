@@ -5,11 +5,14 @@
 // lab with real agents registered with this API, elsewhere dry-run agents. ANYFRONT_LOCAL_FLEET=0 skips it.
 // Every process logs pino JSON; the full logs go to .data/logs/<app>.log, the terminal shows a
 // readable view (scripts/log-view.mjs) and, once everything is ready, the banner comes last.
+// The customer portal (apps/portal) is built in parallel (scripts/portal-build.mjs, cached between
+// starts) and served by `next start` on PORTAL_PORT (3000); ANYFRONT_PORTAL=0 skips it.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 
 ensureInstalled();
+const { ensurePortalBuilt, nextBin, portalDir } = await import('./portal-build.mjs');
 const { createLogView } = await import('./log-view.mjs'); // pino-pretty: present once installed
 
 const logDir = path.join(root, '.data', 'logs');
@@ -19,6 +22,7 @@ const started = Date.now();
 const stops = [];
 const children = [];
 let fleet = null;
+let portalBuild = null;
 let stopping = false;
 
 const exited = (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', r)));
@@ -56,6 +60,11 @@ function step(name, file, env, show = () => true) {
 }
 
 async function main() {
+  // The portal builds while Postgres, Redis, migrations and the seed get ready.
+  portalBuild = process.env.ANYFRONT_PORTAL === '0' ? null : ensurePortalBuilt({ log: (m) => say(m) }).then((r) => {
+    say(r.built ? `portal built in ${Math.round(r.seconds)} s` : 'portal build is up to date (cached)');
+    return r;
+  }, (error) => ({ error }));
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     say('DATABASE_URL not set: starting embedded Postgres (data in .data/postgres) ...');
@@ -96,12 +105,12 @@ async function main() {
     return shutdown(1);
   }
   const port = env.API_PORT ?? '4000';
-  const ready = { api: false, worker: false, fleet: process.env.ANYFRONT_LOCAL_FLEET === '0' ? 'skipped (ANYFRONT_LOCAL_FLEET=0)' : null };
+  const ready = { api: false, worker: false, portal: portalBuild ? null : 'skipped (ANYFRONT_PORTAL=0)', fleet: process.env.ANYFRONT_LOCAL_FLEET === '0' ? 'skipped (ANYFRONT_LOCAL_FLEET=0)' : null };
   let bannerShown = false;
   const maybeBanner = () => {
-    if (bannerShown || stopping || !ready.api || !ready.worker || ready.fleet === null) return;
+    if (bannerShown || stopping || !ready.api || !ready.worker || ready.fleet === null || ready.portal === null) return;
     bannerShown = true;
-    process.stdout.write(banner({ port, databaseUrl, redisUrl, seedOut, fleet: ready.fleet, seconds: Math.round((Date.now() - started) / 1000) }));
+    process.stdout.write(banner({ port, databaseUrl, redisUrl, seedOut, fleet: ready.fleet, portal: ready.portal, seconds: Math.round((Date.now() - started) / 1000) }));
   };
   for (const [name, file, isReady] of [
     ['api', 'apps/api/src/main.ts', (l) => /^API listening on/.test(l.msg ?? '')],
@@ -133,22 +142,59 @@ async function main() {
       if (ready.fleet === null) { ready.fleet = `not running (exited with code ${code}; see ${path.join(logDir, 'fleet.log')})`; maybeBanner(); }
     });
   }
-  say(`starting the API, the worker${fleet ? ' and the local fleet' : ''}; the URLs, logins and commands to try follow once everything is up.`);
+  if (portalBuild) {
+    portalBuild.then((r) => {
+      if (stopping) return;
+      if (r.error) {
+        say(`the portal did not build; the API and worker keep running:\n${r.error.message.slice(-3000)}`);
+        ready.portal = 'not running (the build failed; output above)';
+        return maybeBanner();
+      }
+      const portalPort = process.env.PORTAL_PORT ?? '3000';
+      const portal = spawn(process.execPath, [nextBin, 'start', portalDir, '-p', portalPort], {
+        cwd: root,
+        env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ANYFRONT_API_URL: `http://127.0.0.1:${port}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      view.attach('portal', portal, () => {});
+      children.push(portal);
+      portal.once('exit', (code) => { if (!stopping) say(`the portal exited with code ${code}; the API and worker keep running (its log: ${path.join(logDir, 'portal.log')}).`); });
+      waitForHttp(`http://127.0.0.1:${portalPort}/login`).then(() => { ready.portal = `http://localhost:${portalPort}`; maybeBanner(); });
+    });
+  }
+  say(`starting the API, the worker${fleet ? ', the local fleet' : ''}${portalBuild ? ' and the portal' : ''}; the URLs, logins and commands to try follow once everything is up.`);
+}
+
+/** Resolves once GET url answers (any status below 500). */
+async function waitForHttp(url) {
+  for (;;) {
+    try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Which billing mode the API and worker run in (they read the same environment). */
+function billingMode() {
+  return process.env.STRIPE_SECRET_KEY
+    ? `Stripe (${process.env.STRIPE_SECRET_KEY.startsWith('sk_live_') ? 'LIVE' : 'test'} mode): usage exported as meter events, invoices and dunning from Stripe webhooks`
+    : 'local ledger (STRIPE_SECRET_KEY not set): usage rated and shown at /v1/billing, monthly statements kept locally, no payment collected';
 }
 
 /** The last thing on screen once everything is ready: where things are and what to try. */
-function banner({ port, databaseUrl, redisUrl, seedOut, fleet, seconds }) {
+function banner({ port, databaseUrl, redisUrl, seedOut, fleet, portal, seconds }) {
   const logins = seedOut.split('\n').filter((l) => /^\s+(operator login|demo owner login|demo API key|pools|demo service):/.test(l));
   const rule = '─'.repeat(100);
   return `
 ${rule}
  Anyfront is running (ready in ${seconds} s). Stop with Ctrl-C.
 
+   Portal       ${portal}${portal.startsWith('http') ? '   <- open this; sign in with the demo owner login below, or create an account' : ''}
    API          http://localhost:${port}/v1
    API docs     http://localhost:${port}/docs   (OpenAPI: http://localhost:${port}/v1/openapi.json)
    Postgres     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
    Redis        ${redisUrl}
    Logs         ${path.relative(process.cwd(), logDir) || logDir}/<app>.log: everything, request logs included; here: info and above
+   Billing      ${billingMode()}
 
  Demo data:
 ${logins.map((l) => `   ${l.trim()}`).join('\n')}

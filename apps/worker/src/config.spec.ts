@@ -11,6 +11,7 @@ describe('loadWorkerConfig', () => {
       slotRetryIntervalSeconds: 30,
       databasePoolSize: 10,
       logLevel: 'info',
+      stripeSecretKey: null,
     });
   });
   it('reads overrides', () => {

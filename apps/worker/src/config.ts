@@ -14,6 +14,8 @@ const schema = z.object({
   SLOT_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Unset: local-ledger billing (the worker closes local monthly statements). */
+  STRIPE_SECRET_KEY: z.string().optional(),
 });
 
 export interface WorkerConfig {
@@ -26,6 +28,8 @@ export interface WorkerConfig {
   databasePoolSize: number;
   /** pino level of the worker's log (default info). */
   logLevel?: LogLevel;
+  /** Stripe mode when set; local-ledger mode (local statements) when absent. */
+  stripeSecretKey?: string | null;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -46,5 +50,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     slotRetryIntervalSeconds: e.SLOT_RETRY_INTERVAL_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    stripeSecretKey: e.STRIPE_SECRET_KEY || null,
   };
 }

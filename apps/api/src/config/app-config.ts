@@ -28,6 +28,18 @@ const schema = z.object({
   /** Largest accepted request body, in bytes or with a unit understood by body-parser (e.g. "100kb"). */
   BODY_LIMIT: z.string().default('100kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: local-ledger billing (usage rated, local statements, nothing collected). */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret or restricted key (sk_test_..., sk_live_...)').optional(),
+  /** Signing secret of the webhook endpoint (whsec_...); webhooks are refused without it. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
+  /** Point the SDK elsewhere than api.stripe.com (tests: the Stripe test server). */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** Days between a failed payment and the withdrawal of the organization's services. */
+  BILLING_GRACE_DAYS: z.coerce.number().min(0).default(7),
+  /** Where Stripe Checkout and the customer portal send the customer back (the portal's billing page). */
+  BILLING_RETURN_URL: z.string().url().default('http://localhost:3000/billing'),
 });
 
 /**
@@ -51,6 +63,13 @@ export class AppConfig {
   readonly allowDocumentationAddresses!: boolean;
   readonly bodyLimit!: string;
   readonly logLevel!: string;
+  readonly stripeSecretKey!: string | null;
+  readonly stripeWebhookSecret!: string | null;
+  readonly stripeApiHost!: string | null;
+  readonly stripeApiPort!: number | null;
+  readonly stripeApiProtocol!: 'http' | 'https' | null;
+  readonly billingGraceDays!: number;
+  readonly billingReturnUrl!: string;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -88,5 +107,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowDocumentationAddresses: e.ALLOW_DOCUMENTATION_ADDRESSES,
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    stripeSecretKey: e.STRIPE_SECRET_KEY ?? null,
+    stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? null,
+    stripeApiHost: e.STRIPE_API_HOST ?? null,
+    stripeApiPort: e.STRIPE_API_PORT ?? null,
+    stripeApiProtocol: e.STRIPE_API_PROTOCOL ?? null,
+    billingGraceDays: e.BILLING_GRACE_DAYS,
+    billingReturnUrl: e.BILLING_RETURN_URL,
   });
 }

@@ -1,0 +1,53 @@
+'use client';
+import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { useQueryClient } from '@tanstack/react-query';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useState } from 'react';
+import { api } from '../lib/api';
+import { AuthShell } from './auth-shell';
+
+/** Only same-site paths after login (never an open redirect). */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/services';
+}
+
+export function LoginView() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const qc = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const form = useForm({
+    initialValues: { email: '', password: '' },
+    validate: {
+      email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter the email address you signed up with'),
+      password: (v) => (v.length > 0 ? null : 'Enter your password'),
+    },
+  });
+  const submit = form.onSubmit(async (values) => {
+    setError(null);
+    const { data, error: problem } = await api.POST('/v1/auth/login', { body: values });
+    if (problem || !data) {
+      const { fields } = problemFieldErrors(problem, ['email', 'password']);
+      form.setErrors(fields);
+      if (!Object.keys(fields).length) setError(problemMessage(problem, 'Could not sign in'));
+      return;
+    }
+    qc.setQueryData(['me'], data);
+    router.replace(safeNext(params.get('next')));
+  });
+  return (
+    <AuthShell title="Sign in" subtitle="Welcome back. Your services are where you left them." footer={<>No account yet? <Anchor href="/signup" c="white" fw={600} underline="always">Create one</Anchor></>}>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {params.get('expired') && !error && <Alert color="yellow" variant="light">Your session ended. Sign in again to continue where you were.</Alert>}
+          {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
+          <TextInput label="Email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
+          <PasswordInput label="Password" autoComplete="current-password" required {...form.getInputProps('password')} />
+          <Button type="submit" loading={form.submitting} fullWidth size="md">Sign in</Button>
+        </Stack>
+      </form>
+    </AuthShell>
+  );
+}

@@ -1,0 +1,11 @@
+// @anyfront/ui: the shared UI of the customer portal and the operator console (README.md).
+export * from './theme';
+export * from './format';
+export * from './problem';
+export * from './pop-locations';
+export * from './status';
+export * from './states';
+export * from './copy';
+export * from './confirm';
+export * from './charts';
+export * from './pop-map';

@@ -1,0 +1,27 @@
+'use client';
+import { Badge, type MantineColor } from '@mantine/core';
+
+// Every status word of the API (service, deploy, health) to one colour, so a status reads the same
+// on every page of the portal and the console.
+const colours: Record<string, MantineColor> = {
+  active: 'teal', deployed: 'teal', healthy: 'teal',
+  pending: 'gray', unknown: 'gray', no_edge_nodes: 'gray',
+  deploying: 'blue',
+  waiting_for_capacity: 'yellow', degraded: 'yellow', deleting: 'orange',
+  failed: 'red', down: 'red', unhealthy: 'red', deleted: 'gray', revoked: 'gray',
+};
+
+// Text on the light badge background, dark enough for WCAG AA (4.5:1) at badge size.
+const ink: Record<string, string> = { teal: '#066649', gray: '#343a40', blue: '#1659a0', yellow: '#7c5400', orange: '#a33f00', red: '#b42318' };
+
+export function statusLabel(status: string): string {
+  return status.replace(/_/g, ' ');
+}
+
+export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
+  return (
+    <Badge color={colours[status] ?? 'gray'} variant="light" size={size} radius="sm" data-status={status} style={{ '--badge-color': ink[colours[status] ?? 'gray'] ?? ink.gray }}>
+      {statusLabel(status)}
+    </Badge>
+  );
+}
