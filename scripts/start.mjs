@@ -8,6 +8,8 @@
 // The customer portal (apps/portal) is built in parallel (scripts/portal-build.mjs, cached between
 // starts) and served by `next start` on PORTAL_PORT (3000); ANYFRONT_PORTAL=0 skips it.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 
@@ -84,10 +86,19 @@ async function main() {
       return shutdown(1);
     }
   }
+  if (process.env.NODE_ENV === 'production') {
+    say('npm start is the local demo mode (demo seed, demo logins, documentation addresses); it does not run with NODE_ENV=production. Run apps/api and apps/worker directly (see README).');
+    return shutdown(1);
+  }
+  say('local demo mode (ANYFRONT_MODE=local): demo seed and logins, documentation addresses accepted. Not for production.');
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    // The explicit demo mode: the seed refuses to run without it, production refuses to run with it.
+    ANYFRONT_MODE: 'local',
+    // Generated once and kept in .data/, so a restart keeps sessions (never a constant).
+    SESSION_SECRET: process.env.SESSION_SECRET ?? localSessionSecret(),
     // The demo pools and lab backends use documentation and unique-local ranges.
     ALLOW_DOCUMENTATION_ADDRESSES: process.env.ALLOW_DOCUMENTATION_ADDRESSES ?? 'true',
     // Everything (request logs are debug) goes to .data/logs; the terminal shows info and above.
@@ -171,6 +182,15 @@ async function waitForHttp(url) {
     try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+function localSessionSecret() {
+  const file = path.join(root, '.data', 'session-secret');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Which billing mode the API and worker run in (they read the same environment). */

@@ -4,7 +4,8 @@ import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import { toProblem } from './common/error-mapping';
 import { ProblemDto, PUBLIC_EXTENSION, registeredZodSchemas, SECURITY_SCHEMES } from './common/openapi';
-import { PROBLEM_CONTENT_TYPE, sendProblem } from './common/problem';
+import { findHostileInput } from './common/input-guard';
+import { PROBLEM_CONTENT_TYPE, problems, sendProblem } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 import { ApiValidationPipe } from './common/validation';
 import { AppConfig } from './config';
@@ -23,9 +24,14 @@ export function configureApp(app: INestApplication, config: AppConfig): OpenAPIO
   // request, so they are turned into problems here.
   app.use((req: Request, res: Response, next: NextFunction) =>
     json(req, res, (err?: unknown) => {
-      if (!err) return next();
-      const { problem, headers } = toProblem(err, config.bodyLimit);
-      sendProblem(res, problem, headers);
+      if (err) {
+        const { problem, headers } = toProblem(err, config.bodyLimit);
+        return sendProblem(res, problem, headers);
+      }
+      // Before any handler, validator or database sees it: no absurd nesting, NUL or lone surrogates.
+      const hostile = findHostileInput(req.body, '') ?? findHostileInput(req.query, 'query');
+      if (hostile) return sendProblem(res, problems.validation([hostile]).problem, {});
+      next();
     }),
   );
   app.use(cookieParser());

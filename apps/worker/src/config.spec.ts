@@ -11,6 +11,7 @@ describe('loadWorkerConfig', () => {
       slotRetryIntervalSeconds: 30,
       databasePoolSize: 10,
       logLevel: 'info',
+      nodeEnv: 'development',
       stripeSecretKey: null,
     });
   });
@@ -20,6 +21,14 @@ describe('loadWorkerConfig', () => {
       quarantineDays: 1.5,
       queuePrefix: 'p',
     });
+  });
+  it('refuses demo settings in production', () => {
+    const prod = { DATABASE_URL: 'postgres://x/y', NODE_ENV: 'production' };
+    expect(loadWorkerConfig(prod).nodeEnv).toBe('production');
+    expect(() => loadWorkerConfig({ ...prod, ANYFRONT_MODE: 'local' })).toThrow(/ANYFRONT_MODE/);
+    expect(() => loadWorkerConfig({ ...prod, ALLOW_DOCUMENTATION_ADDRESSES: 'true' })).toThrow(/ALLOW_DOCUMENTATION_ADDRESSES/);
+    expect(() => loadWorkerConfig({ ...prod, SESSION_SECRET: 'anyfront-development-session-secret' })).toThrow(/SESSION_SECRET/);
+    expect(loadWorkerConfig({ DATABASE_URL: 'postgres://x/y', ANYFRONT_MODE: 'local', ALLOW_DOCUMENTATION_ADDRESSES: 'true' }).nodeEnv).toBe('development');
   });
   it('lists every bad setting', () => {
     expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/DATABASE_URL[\s\S]*WORKER_CONCURRENCY/);

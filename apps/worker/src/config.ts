@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX } from '@anyfront/contracts';
+import { LOCAL_MODE, productionRefusals } from '@anyfront/domain';
 import { LOG_LEVELS, type LogLevel } from '@anyfront/logging';
 
 const schema = z.object({
@@ -14,6 +15,12 @@ const schema = z.object({
   SLOT_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // Read only for the production guard: the worker shares the API's environment in a deployment,
+  // and must not run a production fleet from a demo database or with demo settings either.
+  NODE_ENV: z.string().default('development'),
+  ANYFRONT_MODE: z.enum([LOCAL_MODE]).optional(),
+  ALLOW_DOCUMENTATION_ADDRESSES: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  SESSION_SECRET: z.string().optional(),
   /** Unset: local-ledger billing (the worker closes local monthly statements). */
   STRIPE_SECRET_KEY: z.string().optional(),
 });
@@ -28,6 +35,8 @@ export interface WorkerConfig {
   databasePoolSize: number;
   /** pino level of the worker's log (default info). */
   logLevel?: LogLevel;
+  /** NODE_ENV; "production" makes main refuse to start while demo credentials are usable. */
+  nodeEnv?: string;
   /** Stripe mode when set; local-ledger mode (local statements) when absent. */
   stripeSecretKey?: string | null;
 }
@@ -35,12 +44,20 @@ export interface WorkerConfig {
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = schema.safeParse(env);
+  // Empty strings mean "unset" (e.g. `FOO= npm start`).
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`worker configuration is invalid:\n${lines}`);
   }
   const e = parsed.data;
+  const refusals = productionRefusals({
+    nodeEnv: e.NODE_ENV,
+    mode: e.ANYFRONT_MODE,
+    sessionSecret: e.SESSION_SECRET,
+    allowDocumentationAddresses: ['true', '1', 'yes'].includes(e.ALLOW_DOCUMENTATION_ADDRESSES ?? 'false'),
+  });
+  if (refusals.length) throw new Error(`worker configuration is invalid:\n${refusals.map((r) => `  ${r}`).join('\n')}`);
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -50,6 +67,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     slotRetryIntervalSeconds: e.SLOT_RETRY_INTERVAL_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
     stripeSecretKey: e.STRIPE_SECRET_KEY || null,
   };
 }

@@ -7,3 +7,4 @@ export * from './service/health-check';
 export * from './slots/slot-address';
 export * from './slots/choose-pools';
 export * from './fleet';
+export * from './security/production-guard';

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { WaitAborted, waitFor } from './wait';
@@ -23,12 +24,15 @@ export interface AppProcess {
   output: () => string;
 }
 
+const TEST_SESSION_SECRET = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url');
+
 /** Starts `node -r scripts/register.js <entry>` from the repository root, collecting its output. */
 export function startTsProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
   const child = spawn(process.execPath, [...nodeArgs, '-r', './scripts/register.js', entry], {
     cwd: REPO_ROOT,
     // Plain JSON logs: tests read them (e.g. "ready: pid"), and colours would only add escapes.
-    env: { ...process.env, NO_COLOR: '1', ANYFRONT_LOG_FORMAT: 'json', ...env },
+    // One session secret for every process a test starts, so API processes accept each other's sessions.
+    env: { ...process.env, NO_COLOR: '1', ANYFRONT_LOG_FORMAT: 'json', SESSION_SECRET: TEST_SESSION_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,7 +1,8 @@
 import { QueueName } from '@anyfront/contracts';
 import { createDataSource } from '@anyfront/db';
 import { Queue } from 'bullmq';
-import { createScratchDatabase } from '@anyfront/testing';
+import { usableDemoCredentials } from '@anyfront/db';
+import { createScratchDatabase, startTsProcess, testRedisUrl } from '@anyfront/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '../testing';
@@ -72,4 +73,34 @@ describe('demo seed', () => {
       await queue.close();
     }
   });
+
+  /** Runs an app entry to its exit (these all refuse to start); its exit code and output. */
+  const runToExit = (entry: string, env: Record<string, string>) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = startTsProcess(entry, { DATABASE_URL: scratch.url, REDIS_URL: testRedisUrl(), LOG_LEVEL: 'warn', ...env });
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 60_000);
+      p.child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out: p.output() });
+      });
+    });
+
+  it('production API and worker refuse to start while demo credentials are usable; the seed runs only in the demo mode', async () => {
+    await seedDemoData(ds);
+    expect(await usableDemoCredentials(ds)).toHaveLength(3);
+    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'q7R2v9Lx0pZt4mWc8kHs1yBn6dFg3jEa5uVi', API_PORT: '0' };
+    const [api, worker, seed] = await Promise.all([
+      runToExit('apps/api/src/main.ts', prod),
+      runToExit('apps/worker/src/main.ts', prod),
+      runToExit('apps/api/src/cli/seed-demo.ts', { NODE_ENV: 'test', ANYFRONT_MODE: '' }),
+    ]);
+    expect(api).toEqual({ code: 1, out: expect.stringMatching(/refusing to start the API with NODE_ENV=production: .*demo API key.*operator@example\.com.*demo@example\.com/) });
+    expect(worker).toEqual({ code: 1, out: expect.stringMatching(/refusing to start the worker with NODE_ENV=production/) });
+    expect(seed).toEqual({ code: 1, out: expect.stringMatching(/only in the local demo mode/) });
+
+    // Once the demo credentials are unusable, nothing is reported (the apps would start).
+    await ds.query(`UPDATE api_keys SET revoked_at = now()`);
+    await ds.query(`UPDATE users SET password_hash = 'not-an-argon2-hash'`);
+    expect(await usableDemoCredentials(ds)).toEqual([]);
+  }, 90_000);
 });

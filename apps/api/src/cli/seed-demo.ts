@@ -4,6 +4,7 @@
 // Idempotent. Prints the logins.
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
+import { LOCAL_MODE } from '@anyfront/domain';
 import { loadConfig } from '../config';
 import { DEMO, seedDemoData } from './demo-data';
 import { DEMO_SERVICE, seedDemoService } from './demo-service';
@@ -12,6 +13,8 @@ import type { DataSource } from 'typeorm';
 
 async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  // Fixed, published logins: only in the explicit demo mode that npm start sets.
+  if (config.mode !== LOCAL_MODE) throw new Error('the demo seed runs only in the local demo mode (ANYFRONT_MODE=local, set by npm start)');
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
   let service: { serviceId: string; created: boolean };
   try {

@@ -7,6 +7,7 @@ interface BodyParserError {
   status?: number;
   limit?: number;
   message?: string;
+  code?: string;
 }
 
 /** Maps any thrown value to a problem; unknown errors become a 500 that reveals nothing internal. */
@@ -17,6 +18,20 @@ export function toProblem(err: unknown, bodyLimit = ''): { problem: Problem; hea
   if (bp && typeof bp.type === 'string' && typeof bp.status === 'number') {
     const fromBodyParser = bodyParserProblem(bp, bodyLimit);
     if (fromBodyParser) return { problem: fromBodyParser, headers: {}, unexpected: false };
+  }
+  if (bp && typeof bp.code === 'string' && /^(Z_|ERR__|ERR_(ZLIB|BROTLI|ZSTD))/.test(bp.code)) {
+    // A gzip/deflate/br body that does not decompress (body-parser passes zlib's error on).
+    return {
+      problem: {
+        type: problemType('malformed-body'),
+        title: 'Malformed request body',
+        status: 400,
+        detail: 'The request body could not be decompressed; it does not match its Content-Encoding. Send it uncompressed or correctly encoded.',
+        errors: [{ field: 'body', message: 'must be valid for its Content-Encoding' }],
+      },
+      headers: {},
+      unexpected: false,
+    };
   }
 
   if (err instanceof HttpException) {
@@ -40,7 +55,8 @@ export function toProblem(err: unknown, bodyLimit = ''): { problem: Problem; hea
   if (err instanceof QueryFailedError) {
     const code = (err as QueryFailedError & { driverError?: { code?: string } }).driverError?.code;
     // Input Postgres refused as a value (bad uuid/inet text, out of range): the caller's fault.
-    if (code === '22P02' || code === '22003' || code === '22001') {
+    // 22021/22P05: a character Postgres text cannot hold (NUL); 22007/22008: a date it cannot read.
+    if (code && ['22P02', '22003', '22001', '22021', '22P05', '22007', '22008'].includes(code)) {
       return {
         problem: { type: problemType('bad-request'), title: 'Bad request', status: 400, detail: 'A value in the request has the wrong format.', errors: [] },
         headers: {},

@@ -40,10 +40,20 @@ export function encodeCursor(pos: CursorPosition): string {
   return Buffer.from(JSON.stringify(pos)).toString('base64url');
 }
 
+/**
+ * Exactly what encodeCursor writes (Date#toISOString of a row's created_at): Date.parse alone
+ * accepts "0", "March 7" or "+275760-09-13T00:00:00.000Z", which Postgres then refuses.
+ */
+function isCursorTime(t: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(t)) return false;
+  const d = new Date(t);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === t && d.getUTCFullYear() >= 1970;
+}
+
 export function decodeCursor(cursor: string): CursorPosition {
   try {
     const pos = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
-    if (typeof pos?.t === 'string' && typeof pos?.i === 'string' && !Number.isNaN(Date.parse(pos.t)) && /^[0-9a-f-]{36}$/i.test(pos.i)) return pos;
+    if (typeof pos?.t === 'string' && typeof pos?.i === 'string' && isCursorTime(pos.t) && /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(pos.i)) return pos;
   } catch {
     // fall through
   }

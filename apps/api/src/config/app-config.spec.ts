@@ -26,8 +26,24 @@ describe('loadConfig', () => {
     expect(message).toMatch(/^Invalid API configuration:/);
     for (const k of ['API_PORT', 'ALLOW_DOCUMENTATION_ADDRESSES', 'DATABASE_URL', 'REDIS_URL']) expect(message).toContain(k);
   });
-  it('requires SESSION_SECRET in production', () => {
-    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
-    expect(loadConfig({ ...base, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).sessionSecret).toBe('x'.repeat(32));
+  it('requires a random SESSION_SECRET in production and forces the Secure cookie', () => {
+    const secret = 'q7R2v9Lx0pZt4mWc8kHs1yBn6dFg3jEa5uVi';
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required/);
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/SESSION_SECRET: is a fixed/);
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', SESSION_SECRET: 'anyfront-development-session-secret' })).toThrow(/SESSION_SECRET/);
+    const prod = loadConfig({ ...base, NODE_ENV: 'production', SESSION_SECRET: secret });
+    expect(prod).toMatchObject({ sessionSecret: secret, sessionCookieSecure: true });
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production', SESSION_SECRET: secret, SESSION_COOKIE_SECURE: 'false' })).toThrow(/SESSION_COOKIE_SECURE/);
+  });
+  it('refuses the demo mode and documentation addresses in production, listing both', () => {
+    const message = thrownBy(() => loadConfig({ ...base, NODE_ENV: 'production', SESSION_SECRET: 'q7R2v9Lx0pZt4mWc8kHs1yBn6dFg3jEa5uVi', ANYFRONT_MODE: 'local', ALLOW_DOCUMENTATION_ADDRESSES: 'true' }));
+    expect(message).toMatch(/ANYFRONT_MODE/);
+    expect(message).toMatch(/ALLOW_DOCUMENTATION_ADDRESSES/);
+    expect(loadConfig({ ...base, ANYFRONT_MODE: 'local', ALLOW_DOCUMENTATION_ADDRESSES: 'true' }).mode).toBe('local');
+  });
+  it('never falls back to a constant session secret in development', () => {
+    const dev = loadConfig(base).sessionSecret;
+    expect(dev).not.toBe('anyfront-development-session-secret');
+    expect(dev.length).toBeGreaterThanOrEqual(32);
   });
 });

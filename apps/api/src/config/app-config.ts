@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { LOCAL_MODE, productionRefusals } from '@anyfront/domain';
 import { z } from 'zod';
 
 const bool = z
@@ -6,6 +8,8 @@ const bool = z
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),
+  /** "local": the npm start demo mode (demo seed, documentation addresses); refused in production. */
+  ANYFRONT_MODE: z.enum([LOCAL_MODE]).optional(),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.string({ error: 'is required, e.g. postgres://postgres@127.0.0.1:5432/anyfront' }).regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   REDIS_URL: z.string({ error: 'is required, e.g. redis://127.0.0.1:6379' }).regex(/^rediss?:\/\//, 'must be a redis:// URL'),
@@ -16,7 +20,8 @@ const schema = z.object({
   /** Key for hashing session tokens (HMAC-SHA256). Required outside development and test. */
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SESSION_COOKIE_NAME: z.string().default('anyfront_session'),
-  SESSION_COOKIE_SECURE: bool.default(false),
+  /** Forced on (and "false" refused) when NODE_ENV=production. */
+  SESSION_COOKIE_SECURE: bool.optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
   /** Requests allowed per credential (or per client IP when anonymous) per window. */
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(600),
@@ -48,6 +53,8 @@ const schema = z.object({
  */
 export class AppConfig {
   readonly nodeEnv!: string;
+  /** "local" in the npm start demo mode. */
+  readonly mode!: string | null;
   readonly apiPort!: number;
   readonly databaseUrl!: string;
   readonly redisUrl!: string;
@@ -76,6 +83,8 @@ export class AppConfig {
   }
 }
 
+const PROCESS_SESSION_SECRET = randomBytes(32).toString('base64url');
+
 /** Throws one error that lists every bad or missing setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   // Empty strings mean "unset" (e.g. `FOO= npm start`).
@@ -87,19 +96,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const devLike = e.NODE_ENV === 'development' || e.NODE_ENV === 'test';
-  if (!e.SESSION_SECRET && !devLike) {
-    throw new Error('Invalid API configuration:\n  SESSION_SECRET: required when NODE_ENV is not development or test');
-  }
+  const refusals = productionRefusals({
+    nodeEnv: e.NODE_ENV,
+    mode: e.ANYFRONT_MODE,
+    sessionSecret: e.SESSION_SECRET,
+    allowDocumentationAddresses: e.ALLOW_DOCUMENTATION_ADDRESSES,
+    sessionCookieSecure: e.SESSION_COOKIE_SECURE,
+  });
+  if (!e.SESSION_SECRET && !devLike) refusals.unshift('SESSION_SECRET: required when NODE_ENV is not development or test');
+  if (refusals.length) throw new Error(`Invalid API configuration:\n${refusals.map((r) => `  ${r}`).join('\n')}`);
   return new AppConfig({
     nodeEnv: e.NODE_ENV,
+    mode: e.ANYFRONT_MODE ?? null,
     apiPort: e.API_PORT,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     queuePrefix: e.QUEUE_PREFIX,
-    sessionSecret: e.SESSION_SECRET ?? 'anyfront-development-session-secret',
+    // Never a constant: without a secret (development and test only) each process makes its own,
+    // so sessions last as long as the process (npm start keeps one in .data/).
+    sessionSecret: e.SESSION_SECRET ?? PROCESS_SESSION_SECRET,
     sessionCookieName: e.SESSION_COOKIE_NAME,
-    sessionCookieSecure: e.SESSION_COOKIE_SECURE,
+    sessionCookieSecure: e.NODE_ENV === 'production' ? true : (e.SESSION_COOKIE_SECURE ?? false),
     sessionTtlHours: e.SESSION_TTL_HOURS,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,

@@ -7,3 +7,4 @@ export * from './fleet-store';
 export * from './maglev-tables';
 export * from './traffic-store';
 export * from './publish-filter';
+export * from './encapsulation-support';

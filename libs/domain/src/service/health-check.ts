@@ -3,6 +3,9 @@ import type { FieldError, Listener } from './listeners';
 
 export type HealthCheck = ServiceHealthCheck;
 
+/** An absolute URL path with an optional query: RFC 3986 pchar, "/" and "?" only (no spaces, CR, LF). */
+export const HEALTH_CHECK_PATH_PATTERN = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/;
+
 export const HEALTH_CHECK_DEFAULTS = {
   protocol: 'tcp' as HealthCheckProtocol,
   path: '/',
@@ -45,6 +48,9 @@ export function resolveHealthCheck(
   if (merged.protocol === 'tcp') merged.path = null;
   if (merged.path !== null && !merged.path.startsWith('/')) {
     errors.push({ field: `${field}.path`, message: 'path must start with "/", e.g. "/healthz"' });
+  } else if (merged.path !== null && !HEALTH_CHECK_PATH_PATTERN.test(merged.path)) {
+    // The agent writes the path into the request line: CR/LF or spaces would inject headers.
+    errors.push({ field: `${field}.path`, message: 'path may contain only URL path and query characters (RFC 3986: letters, digits, -._~!$&\'()*+,;=:@%/?), e.g. "/healthz?full=1"' });
   }
   if (merged.timeout_seconds >= merged.interval_seconds) {
     errors.push({
