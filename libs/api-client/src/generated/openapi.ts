@@ -2018,6 +2018,7 @@ export interface components {
                     weight: number;
                     enabled: boolean;
                 }[];
+                maglev_table?: string;
                 health_check: {
                     /** @enum {string} */
                     protocol: "tcp" | "http";
