@@ -2022,6 +2022,7 @@ export interface components {
                     weight: number;
                     enabled: boolean;
                 }[];
+                maglev_table?: string;
                 health_check: {
                     /** @enum {string} */
                     protocol: "tcp" | "http";
