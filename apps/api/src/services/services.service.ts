@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
 import { Service } from '@anyfront/db';
-import { checkEncapsulationChange, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
+import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
@@ -13,6 +13,7 @@ import { AppConfig } from '../config';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
 import { type AddressRow, toServiceDto } from './service-view';
 import { CreateServiceDto, ServiceDto, UpdateServiceDto } from './services.dto';
+import { QuotasService } from '../quotas/quotas.service';
 import { SlotQueue } from './slot-queue';
 
 @Injectable()
@@ -23,6 +24,7 @@ export class ServicesService {
     private readonly audit: AuditService,
     private readonly slots: SlotQueue,
     private readonly fleet: FleetChangeNotifier,
+    private readonly quotas: QuotasService,
   ) {}
 
   async create(orgId: string, dto: CreateServiceDto, p: Principal): Promise<ServiceDto> {
@@ -31,6 +33,8 @@ export class ServicesService {
     const encapsulation = dto.encapsulation ?? DEFAULT_ENCAPSULATION;
     const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, listeners });
     const service = await this.ds.transaction(async (tx) => {
+      await this.quotas.reserve(tx, orgId, 'services');
+      await this.quotas.reserve(tx, orgId, 'ipv4_addresses', IPV4_ADDRESSES_PER_SERVICE);
       const saved = await this.saveUnique(tx, {
         organizationId: orgId,
         name: dto.name,

@@ -6,3 +6,4 @@ export * from './traffic';
 export * from './fleet-store';
 export * from './traffic-store';
 export * from './publish-filter';
+export * from './node-budget';
