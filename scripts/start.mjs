@@ -195,6 +195,13 @@ function localSessionSecret() {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Which billing mode the API and worker run in (they read the same environment). */
+function billingMode() {
+  return process.env.STRIPE_SECRET_KEY
+    ? `Stripe (${process.env.STRIPE_SECRET_KEY.startsWith('sk_live_') ? 'LIVE' : 'test'} mode): usage exported as meter events, invoices and dunning from Stripe webhooks`
+    : 'local ledger (STRIPE_SECRET_KEY not set): usage rated and shown at /v1/billing, monthly statements kept locally, no payment collected';
+}
+
 /** The last thing on screen once everything is ready: where things are and what to try. */
 function banner({ port, databaseUrl, redisUrl, seedOut, fleet, portal, seconds }) {
   const logins = seedOut.split('\n').filter((l) => /^\s+(operator login|demo owner login|demo API key|pools|demo service):/.test(l));
@@ -209,6 +216,7 @@ ${rule}
    Postgres     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}
    Redis        ${redisUrl}
    Logs         ${path.relative(process.cwd(), logDir) || logDir}/<app>.log: everything, request logs included; here: info and above
+   Billing      ${billingMode()}
 
  Demo data:
 ${logins.map((l) => `   ${l.trim()}`).join('\n')}

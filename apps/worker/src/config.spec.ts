@@ -12,6 +12,7 @@ describe('loadWorkerConfig', () => {
       databasePoolSize: 10,
       logLevel: 'info',
       nodeEnv: 'development',
+      stripeSecretKey: null,
     });
   });
   it('reads overrides', () => {

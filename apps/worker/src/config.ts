@@ -21,6 +21,8 @@ const schema = z.object({
   ANYFRONT_MODE: z.enum([LOCAL_MODE]).optional(),
   ALLOW_DOCUMENTATION_ADDRESSES: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   SESSION_SECRET: z.string().optional(),
+  /** Unset: local-ledger billing (the worker closes local monthly statements). */
+  STRIPE_SECRET_KEY: z.string().optional(),
 });
 
 export interface WorkerConfig {
@@ -35,6 +37,8 @@ export interface WorkerConfig {
   logLevel?: LogLevel;
   /** NODE_ENV; "production" makes main refuse to start while demo credentials are usable. */
   nodeEnv?: string;
+  /** Stripe mode when set; local-ledger mode (local statements) when absent. */
+  stripeSecretKey?: string | null;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -64,5 +68,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
+    stripeSecretKey: e.STRIPE_SECRET_KEY || null,
   };
 }

@@ -6,6 +6,7 @@ import { dataSourceOptions } from '@anyfront/db';
 import { QueueName } from '@anyfront/contracts';
 import { WORKER_CONFIG, type WorkerConfig, loadWorkerConfig } from './config';
 import { AssignSlotsJob } from './slots/assign-slots.job';
+import { BillingJob } from './billing/billing.job';
 import { FleetWorkerModule } from './fleet/fleet-worker.module';
 import { SlotAssigner } from './slots/slot-assigner';
 
@@ -15,13 +16,14 @@ export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
     imports: [
       TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }) }),
       BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
-      BullModule.registerQueue({ name: QueueName.SlotAssignment }, { name: QueueName.FleetSync }),
+      BullModule.registerQueue({ name: QueueName.SlotAssignment }, { name: QueueName.FleetSync }, { name: QueueName.Billing }),
       FleetWorkerModule.register(),
     ],
     providers: [
       { provide: WORKER_CONFIG, useValue: config },
       { provide: SlotAssigner, useFactory: (ds: DataSource) => new SlotAssigner(ds), inject: [getDataSourceToken()] },
       AssignSlotsJob,
+      BillingJob,
     ],
   })
   class WorkerModule {}

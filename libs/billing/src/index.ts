@@ -11,3 +11,4 @@ export * from './meter-events';
 export * from './stripe-events';
 export * from './stripe-errors';
 export * from './dunning';
+export * from './usage-series';

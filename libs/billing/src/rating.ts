@@ -216,3 +216,36 @@ export function previewInvoice(input: PreviewInput): InvoicePreview {
     amountDue: PLANS[input.plan].collectsPayment ? total : ZERO,
   };
 }
+
+/** One invoice line as JSON (the API's line shape; also how local statements store their lines). */
+export interface InvoiceLineJson {
+  kind: 'usage' | 'allowance';
+  description: string;
+  metric: string | null;
+  price_version: number;
+  from: string | null;
+  to: string | null;
+  quantity: string | null;
+  unit: string | null;
+  unit_price: string | null;
+  /** Integer minor units as a decimal string. */
+  amount: string;
+}
+
+export function invoiceLineJson(l: InvoiceLine): InvoiceLineJson {
+  if (l.kind === 'allowance') {
+    return { kind: 'allowance', description: l.description, metric: null, price_version: l.priceVersion, from: null, to: null, quantity: null, unit: null, unit_price: null, amount: l.amount.toString() };
+  }
+  return {
+    kind: 'usage',
+    description: l.description,
+    metric: l.metric,
+    price_version: l.priceVersion,
+    from: isoInstant(l.from),
+    to: isoInstant(l.to),
+    quantity: l.quantity.toString(),
+    unit: l.unit,
+    unit_price: l.unitPrice,
+    amount: l.amount.toString(),
+  };
+}

@@ -15,7 +15,8 @@ export type JobPayload =
   | { name: JobName.SweepFleet; data: Record<string, never> }
   | { name: JobName.ResyncFleet; data: Record<string, never> }
   | { name: JobName.RollupTraffic; data: Record<string, never> }
-  | { name: JobName.PruneTraffic; data: Record<string, never> };
+  | { name: JobName.PruneTraffic; data: Record<string, never> }
+  | { name: JobName.CloseStatements; data: Record<string, never> };
 
 export type JobData<N extends JobPayload['name']> = Extract<JobPayload, { name: N }>['data'];
 

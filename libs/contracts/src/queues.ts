@@ -24,6 +24,8 @@ export enum JobName {
   RollupTraffic = 'rollup-traffic',
   /** Repeatable: delete raw traffic samples older than the retention period. */
   PruneTraffic = 'prune-traffic',
+  /** Repeatable (local-ledger mode): close last month's local statements (billing queue). */
+  CloseStatements = 'close-statements',
 }
 
 /** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */

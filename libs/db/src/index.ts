@@ -3,3 +3,4 @@ export * from './data-source';
 export * from './naming-strategy';
 export * from './demo-credentials';
 export * from './billing/billing.repository';
+export * from './billing/billing-accounts.repository';

@@ -99,6 +99,18 @@ const schema = z.object({
   /** Signups accepted from one client address (IPv6: its /64) per hour and per day. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(5),
   SIGNUP_LIMIT_PER_DAY: z.coerce.number().int().min(1).default(20),
+  /** Unset: local-ledger billing (usage rated, local statements, nothing collected). */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret or restricted key (sk_test_..., sk_live_...)').optional(),
+  /** Signing secret of the webhook endpoint (whsec_...); webhooks are refused without it. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
+  /** Point the SDK elsewhere than api.stripe.com (tests: the Stripe test server). */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** Days between a failed payment and the withdrawal of the organization's services. */
+  BILLING_GRACE_DAYS: z.coerce.number().min(0).default(7),
+  /** Where Stripe Checkout and the customer portal send the customer back (the portal's billing page). */
+  BILLING_RETURN_URL: z.string().url().default('http://localhost:3000/billing'),
 });
 
 /**
@@ -134,6 +146,13 @@ export class AppConfig {
   readonly loginBackoffMaxSeconds!: number;
   readonly allowedOrigins!: string[];
   readonly signupLimitPerDay!: number;
+  readonly stripeSecretKey!: string | null;
+  readonly stripeWebhookSecret!: string | null;
+  readonly stripeApiHost!: string | null;
+  readonly stripeApiPort!: number | null;
+  readonly stripeApiProtocol!: 'http' | 'https' | null;
+  readonly billingGraceDays!: number;
+  readonly billingReturnUrl!: string;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -196,5 +215,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginBackoffMaxSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
     allowedOrigins: e.ALLOWED_ORIGINS,
     signupLimitPerDay: e.SIGNUP_LIMIT_PER_DAY,
+    stripeSecretKey: e.STRIPE_SECRET_KEY ?? null,
+    stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? null,
+    stripeApiHost: e.STRIPE_API_HOST ?? null,
+    stripeApiPort: e.STRIPE_API_PORT ?? null,
+    stripeApiProtocol: e.STRIPE_API_PROTOCOL ?? null,
+    billingGraceDays: e.BILLING_GRACE_DAYS,
+    billingReturnUrl: e.BILLING_RETURN_URL,
   });
 }

@@ -868,6 +868,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the plan, standing and invoice preview
+         * @description The invoice preview rates the current month up to now with the price book: address time from the holding history (prorated to the second), traffic from the hourly roll-ups.
+         */
+        get: operations["Billing_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get address-hours and GB per service over time */
+        get: operations["Billing_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invoices
+         * @description Local-ledger mode: the monthly statements computed here. Stripe mode: the invoices mirrored from Stripe webhooks.
+         */
+        get: operations["Billing_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/checkout-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a Stripe Checkout to add a card and subscribe
+         * @description Owners only. 409 in local-ledger mode (no Stripe configured) or when the organization is already on the plan.
+         */
+        post: operations["Billing_checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/portal-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the Stripe customer portal (cards, invoices, cancel)
+         * @description Owners only. 409 in local-ledger mode.
+         */
+        post: operations["Billing_portal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1677,6 +1774,186 @@ export interface components {
             /** @example Cheaper IPv4 from January */
             note?: string;
         };
+        PlanQuotasDto: {
+            services: number;
+            ipv4_addresses: number;
+            backends_per_service: number;
+            backends_per_organization: number;
+            api_keys: number;
+            /** @description null = unlimited */
+            traffic_gb_per_month: number | null;
+        };
+        BillingPeriodDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+        };
+        InvoiceLineDto: {
+            /** @enum {string} */
+            kind: "usage" | "allowance";
+            /** @example IPv4 anycast address time */
+            description: string;
+            /**
+             * @description The metered quantity; null for the allowance
+             * @example ipv4_address_seconds
+             */
+            metric: string | null;
+            /** @description Price-book version the line is priced with */
+            price_version: number;
+            /** Format: date-time */
+            from: string | null;
+            /** Format: date-time */
+            to: string | null;
+            /**
+             * @description Exact quantity in `unit`s (address-seconds or bytes)
+             * @example 7200
+             */
+            quantity: string | null;
+            /** @enum {string|null} */
+            unit: "address-second" | "byte" | null;
+            /**
+             * @description The price as the price book states it
+             * @example 0.54 per address-hour
+             */
+            unit_price: string | null;
+            /**
+             * @description Integer minor units of the currency (cents), as a decimal string so it is exact; rounded once per line, halves up
+             * @example 1
+             */
+            amount: string;
+        };
+        InvoicePreviewDto: {
+            /** @description The invoice period so far: from the start of the month to the end of the current hour */
+            period: components["schemas"]["BillingPeriodDto"];
+            /**
+             * Format: date-time
+             * @description Usage counted up to this instant
+             */
+            as_of: string;
+            /** @example usd */
+            currency: string;
+            /** @description Usage lines (one per metric and price version), then the free allowance; they sum to total */
+            lines: components["schemas"]["InvoiceLineDto"][];
+            /** @description Integer minor units of the currency (cents), as a decimal string so it is exact */
+            subtotal: string;
+            /** @description Integer minor units of the currency (cents), as a decimal string so it is exact */
+            total: string;
+            /** @description Integer minor units of the currency (cents), as a decimal string so it is exact; 0 on the free plan */
+            amount_due: string;
+            /** @example 3.94 USD */
+            total_formatted: string;
+        };
+        BillingOverviewDto: {
+            /** Format: uuid */
+            organization_id: string;
+            /**
+             * @description local_ledger: no Stripe configured; usage is rated and kept as local monthly statements, nothing is collected
+             * @enum {string}
+             */
+            mode: "stripe" | "local_ledger";
+            /** @enum {string} */
+            plan: "free" | "standard" | "custom";
+            /** @example Free */
+            plan_name: string;
+            /** @enum {string} */
+            status: "active" | "past_due" | "suspended";
+            /** @enum {string|null} */
+            status_reason: "payment_failed" | "grace_expired" | "operator" | null;
+            /**
+             * Format: date-time
+             * @description While past due: when the services will be withdrawn
+             */
+            grace_until: string | null;
+            has_payment_method: boolean;
+            quotas: components["schemas"]["PlanQuotasDto"];
+            /** @description The current billing period (calendar month, UTC) */
+            current_period: components["schemas"]["BillingPeriodDto"];
+            invoice_preview: components["schemas"]["InvoicePreviewDto"];
+        };
+        UsagePointDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Exact */
+            ipv4_address_seconds: number;
+            /**
+             * @description Rounded to 4 decimals for display
+             * @example 1.5
+             */
+            ipv4_address_hours: string;
+            ipv6_address_seconds: number;
+            ipv6_address_hours: string;
+            /**
+             * @description Exact, as a decimal string
+             * @example 1500000000
+             */
+            traffic_bytes: string;
+            /**
+             * @description GB of 10^9 bytes, rounded to 6 decimals for display
+             * @example 1.5
+             */
+            traffic_gb: string;
+        };
+        ServiceUsageDto: {
+            /** Format: uuid */
+            service_id: string;
+            /** @description null when the service no longer exists */
+            service_name: string | null;
+            points: components["schemas"]["UsagePointDto"][];
+        };
+        BillingUsageDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @example 86400 */
+            step_seconds: number;
+            /** @description Services with any usage in the range (deleted ones included) */
+            services: components["schemas"]["ServiceUsageDto"][];
+        };
+        BillingInvoiceDto: {
+            id: string;
+            /** @enum {string} */
+            source: "local_statement" | "stripe";
+            /**
+             * @description Local statements: issued. Stripe invoices: draft, open, paid, uncollectible or void
+             * @example issued
+             */
+            status: string;
+            period: components["schemas"]["BillingPeriodDto"];
+            /** @enum {string} */
+            plan: "free" | "standard" | "custom";
+            /** @example usd */
+            currency: string;
+            /** @description Integer minor units of the currency (cents), as a decimal string so it is exact */
+            total: string;
+            /** @description Integer minor units of the currency (cents), as a decimal string so it is exact */
+            amount_due: string;
+            lines: components["schemas"]["InvoiceLineDto"][];
+            /** @description Stripe's hosted invoice page */
+            hosted_invoice_url: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        BillingInvoicesDto: {
+            /** @enum {string} */
+            mode: "stripe" | "local_ledger";
+            /** @description Newest first */
+            invoices: components["schemas"]["BillingInvoiceDto"][];
+        };
+        CheckoutSessionRequestDto: {
+            /**
+             * @description The plan to subscribe to (default standard); a custom plan is set by an operator
+             * @enum {string}
+             */
+            plan?: "standard";
+        };
+        SessionUrlDto: {
+            /** @example https://checkout.stripe.com/c/pay/cs_test_... */
+            url: string;
+        };
         AgentRegisterRequest: {
             bootstrap_token: string;
             /** Format: uri */
@@ -1864,6 +2141,18 @@ export type UpdateBackendDto = components['schemas']['UpdateBackendDto'];
 export type PriceBookEntryDto = components['schemas']['PriceBookEntryDto'];
 export type PriceBookDto = components['schemas']['PriceBookDto'];
 export type CreatePriceBookEntryDto = components['schemas']['CreatePriceBookEntryDto'];
+export type PlanQuotasDto = components['schemas']['PlanQuotasDto'];
+export type BillingPeriodDto = components['schemas']['BillingPeriodDto'];
+export type InvoiceLineDto = components['schemas']['InvoiceLineDto'];
+export type InvoicePreviewDto = components['schemas']['InvoicePreviewDto'];
+export type BillingOverviewDto = components['schemas']['BillingOverviewDto'];
+export type UsagePointDto = components['schemas']['UsagePointDto'];
+export type ServiceUsageDto = components['schemas']['ServiceUsageDto'];
+export type BillingUsageDto = components['schemas']['BillingUsageDto'];
+export type BillingInvoiceDto = components['schemas']['BillingInvoiceDto'];
+export type BillingInvoicesDto = components['schemas']['BillingInvoicesDto'];
+export type CheckoutSessionRequestDto = components['schemas']['CheckoutSessionRequestDto'];
+export type SessionUrlDto = components['schemas']['SessionUrlDto'];
 export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest'];
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
@@ -6608,6 +6897,361 @@ export interface operations {
             };
             /** @description The credential may not do this (role, or no organization). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Billing_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingOverviewDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Billing_usage: {
+        parameters: {
+            query?: {
+                /** @description whole hours: 1h, 6h, 1d, or seconds; default 1d */
+                step?: string;
+                /** @description ISO 8601, rounded up to the hour; default: the end of the current hour */
+                to?: string;
+                /** @description ISO 8601, rounded down to the hour; default: the start of the month */
+                from?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingUsageDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Billing_invoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingInvoicesDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Billing_checkout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutSessionRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionUrlDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Billing_portal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionUrlDto"];
+                };
+            };
+            /** @description The request (or its Idempotency-Key header) is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
