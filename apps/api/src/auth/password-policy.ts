@@ -1,6 +1,7 @@
 import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { PASSWORD_MIN_LENGTH } from './passwords';
 
 /**
  * Password strength (issue 8): zxcvbn-ts with its maintained common-password and common-word
@@ -39,13 +40,14 @@ export function IsHardToGuess(contextFields: string[] = [], options?: Validation
       options,
       validator: {
         validate(value: unknown, args: ValidationArguments) {
-          if (typeof value !== 'string') return true; // IsString reports the type
+          // IsString and MinLength report those; one message per problem.
+          if (typeof value !== 'string' || value.length < PASSWORD_MIN_LENGTH) return true;
           const o = args.object as Record<string, unknown>;
-          return passwordWeakness(value, contextFields.map((f) => (typeof o[f] === 'string' ? (o[f] as string) : ''))) === null;
+          return passwordWeakness(value, contextFields.map((f) => (typeof o[f] === 'string' ? o[f] : ''))) === null;
         },
         defaultMessage(args: ValidationArguments) {
           const o = args.object as Record<string, unknown>;
-          return passwordWeakness(String(args.value), contextFields.map((f) => (typeof o[f] === 'string' ? (o[f] as string) : ''))) ?? 'is too easy to guess';
+          return passwordWeakness(String(args.value), contextFields.map((f) => (typeof o[f] === 'string' ? o[f] : ''))) ?? 'is too easy to guess';
         },
       },
     });

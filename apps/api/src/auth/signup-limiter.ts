@@ -38,16 +38,17 @@ export class SignupLimiter {
   /** Takes one signup for `ip` or throws 429 with Retry-After; returns the release for a failed signup. */
   async take(ip: string | undefined): Promise<() => Promise<void>> {
     const who = clientKey(ip);
-    const keys = [`${this.config.redisKeyPrefix}signup:hour:${who}`, `${this.config.redisKeyPrefix}signup:day:${who}`];
+    const keys: [string, string] = [`${this.config.redisKeyPrefix}signup:hour:${who}`, `${this.config.redisKeyPrefix}signup:day:${who}`];
     let counts: number[];
     try {
       counts = (await this.redis.eval(SCRIPT, keys.length, ...keys, HOUR, DAY)) as number[];
     } catch (err) {
       this.logger.warn(`signup limiter unavailable, signup allowed: ${(err as Error).message}`);
-      return async () => undefined;
+      return () => Promise.resolve();
     }
     const release = async () => {
-      await this.redis.multi().decr(keys[0]!).decr(keys[1]!).exec().catch(() => undefined);
+      const [hourKey, dayKey] = keys;
+      await this.redis.multi().decr(hourKey).decr(dayKey).exec().catch(() => undefined);
     };
     const [hourCount = 0, hourTtl = HOUR, dayCount = 0, dayTtl = DAY] = counts;
     const over =

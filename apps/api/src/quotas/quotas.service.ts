@@ -72,7 +72,7 @@ export class QuotasService {
   }
 
   private async used(m: EntityManager, orgId: string, quota: QuotaName, serviceId?: string): Promise<number> {
-    const one = async (sql: string, params: unknown[]) => ((await m.query(sql, params)) as Array<{ n: number }>)[0]?.n ?? 0;
+    const one = async (sql: string, params: unknown[]) => (await m.query<Array<{ n: number }>>(sql, params))[0]?.n ?? 0;
     switch (quota) {
       case 'services':
         return one('SELECT count(*)::int AS n FROM services WHERE organization_id = $1 AND deleted_at IS NULL', [orgId]);

@@ -47,7 +47,8 @@ describe('per-edge-node budget (publish check)', () => {
 
   it('counts nft elements: Maglev table, addresses and backends', () => {
     const plan = planNodeState(input([service(1, 1)]), []);
-    const s = plan.state.services[0]!;
+    const s = plan.state.services[0];
+    if (!s) throw new Error('the service was not published');
     expect(serviceCost(s)).toEqual({ fwmarks: 1, nftElements: s.maglev_table_size + 1 + 2 });
     const tight = nodeBudgetCheck({ fwmarks: 100, nftElements: serviceCost(s).nftElements + 1 });
     const two = planNodeState(input([service(1, 1), service(2, 1)]), [tight]);

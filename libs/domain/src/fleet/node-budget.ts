@@ -30,10 +30,11 @@ const totals = new WeakMap<readonly ServiceState[], { counted: number; fwmarks: 
 function usedBy(accepted: readonly ServiceState[]): NodeBudget {
   let t = totals.get(accepted);
   if (!t || t.counted > accepted.length) t = { counted: 0, fwmarks: 0, nftElements: 0 };
-  for (; t.counted < accepted.length; t.counted++) {
-    const c = serviceCost(accepted[t.counted]!);
+  for (const s of accepted.slice(t.counted)) {
+    const c = serviceCost(s);
     t.fwmarks += c.fwmarks;
     t.nftElements += c.nftElements;
+    t.counted++;
   }
   totals.set(accepted, t);
   return { fwmarks: t.fwmarks, nftElements: t.nftElements };
