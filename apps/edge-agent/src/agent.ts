@@ -10,6 +10,7 @@ import { Executor, ProcessExecutor } from './io/exec';
 import { NftClient } from './io/nft-client';
 import { RouteClient } from './io/route-client';
 import { BirdClient } from './io/bird-client';
+import { probeCapabilities } from './io/capability-probe';
 import { StateStore } from './io/state-store';
 import { Reconciler, SubmitOutcome } from './reconciler';
 import { HealthChecker, probeTargets, ProbeFn, tcpProbe } from './health';
@@ -31,9 +32,9 @@ export class Agent {
   private sync: ControlPlaneSync | null = null;
   private stopped = false;
 
-  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
+  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
     this.nft = new NftClient(exec, config.nft_table);
-    const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count }, config.tunnel_device_prefix);
+    const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count, rulePriority: config.rule_priority }, config.tunnel_device_prefix);
     const b = config.bird && config.bird.enabled ? config.bird : null;
     this.bird = b ? new BirdClient(exec, { configPath: b.config_path, controlSocket: b.control_socket, pidFile: b.pid_file, binary: b.binary, birdc: b.birdc }) : null;
     this.reconciler = new Reconciler(
@@ -68,6 +69,11 @@ export class Agent {
   }
 
   async start(): Promise<number> {
+    if (!this.config.dry_run) {
+      // What this kernel can program: a service needing something missing is skipped, not the whole edge.
+      this.reconciler.capabilities = await probeCapabilities(this.exec);
+      this.log.info({ capabilities: this.reconciler.capabilities }, 'kernel capabilities');
+    }
     if (this.bird && this.config.bird?.spawn && !this.config.dry_run) {
       // Start BIRD with every static disabled: nothing is announced before the data plane is programmed.
       const b = this.config.bird;
@@ -91,7 +97,7 @@ export class Agent {
         {
           generation: () => r.generation,
           submit: (raw) => r.submit(raw),
-          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan }),
+          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushToken: this.config.push_token },
@@ -165,6 +171,8 @@ export class Agent {
       dry_run: this.config.dry_run,
       last_error: r.lastError,
       last_apply_ms: r.lastApplyMs,
+      capabilities: r.capabilities,
+      failed_services: [...r.failedServices].map(([id, reason]) => ({ id, reason })),
       services: (plan?.services ?? []).map((s) => ({
         id: s.id,
         addresses: s.addresses.map((a) => a.address),

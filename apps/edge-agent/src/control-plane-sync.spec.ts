@@ -12,6 +12,7 @@ import { trafficDeltas } from './reports';
 
 const SVC = '11111111-1111-4111-8111-111111111111';
 const B1 = '22222222-2222-4222-8222-222222222222';
+const SVC2 = '33333333-3333-4333-8333-333333333333';
 const B2 = '33333333-3333-4333-8333-333333333333';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -92,7 +93,12 @@ describe('control-plane sync', () => {
     const hooks: SyncHooks = {
       generation: () => generation,
       submit: async (raw) => { const s = desiredStateSchema.parse(raw); submitted.push(s.generation); generation = s.generation; return { status: 200, applied: true, generation }; },
-      status: () => ({ announced: true, drained: false, programmed: true, lastError: null, plan }),
+      status: () => ({
+        announced: true, drained: false, programmed: true, lastError: null, plan,
+        capabilities: { seg6: true, ipip: false, sit: false, ip6tnl: false, fou: false, nft: true },
+        // Only control-plane (UUID) ids are reported.
+        failedServices: new Map([[SVC2, 'encapsulation ipip needs the ipip tunnel module'], ['lab-only', 'x']]),
+      }),
       readCounters: async () => counters,
     };
     const url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
@@ -116,7 +122,11 @@ describe('control-plane sync', () => {
   it('reports status in the contract shape (known health only) and pulls when the control plane has a newer generation', async () => {
     generation = 3;
     await sync.reportStatus();
-    expect(api.statuses[0]).toEqual({ applied_generation: 3, announced: true, drained: false, programmed: true, last_error: null, services: [{ id: SVC, backends: [{ id: B1, healthy: true }] }] });
+    expect(api.statuses[0]).toEqual({
+      applied_generation: 3, announced: true, drained: false, programmed: true, last_error: null, services: [{ id: SVC, backends: [{ id: B1, healthy: true }] }],
+      capabilities: { seg6: true, ipip: false, sit: false, ip6tnl: false, fou: false, nft: true },
+      failed_services: [{ id: SVC2, reason: 'encapsulation ipip needs the ipip tunnel module' }],
+    });
     api.desiredGeneration = 4;
     await sync.reportStatus();
     expect(generation).toBe(4);

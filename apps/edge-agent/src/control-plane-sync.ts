@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrafficReport } from '@anyfront/contracts';
+import type { KernelCapabilities, TrafficReport } from '@anyfront/contracts';
 import type { DataplanePlan } from '@anyfront/dataplane';
 import { ControlPlaneClient, ControlPlaneError } from './io/control-plane-client';
 import type { CounterValue } from './io/nft-client';
@@ -10,7 +10,7 @@ import { statusReport, trafficDeltas } from './reports';
 export interface SyncHooks {
   generation(): number;
   submit(raw: unknown): Promise<SubmitOutcome>;
-  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null };
+  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string> };
   readCounters(): Promise<Map<string, CounterValue>>;
 }
 

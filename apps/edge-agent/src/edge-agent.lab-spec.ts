@@ -90,6 +90,30 @@ function metric(name: string, labels: string): number {
 }
 const get = (addr: string, port = 8080, max = 5) => curl(NET.client.ns, ['-m', String(max), `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}/`]);
 
+/** Router forward counter for one destination: how often the router forwarded packets to it (router<->edge bounces included). */
+function routerCounter(dst: string): { read: () => number; remove: () => void } {
+  const name = `to_${dst.replace(/[.:]/g, '_')}`;
+  inNs(NET.router.ns, 'nft', `add table inet afcount; add chain inet afcount watch { type filter hook forward priority 0; }; add counter inet afcount ${name}; add rule inet afcount watch ip daddr ${dst} counter name ${name}`);
+  return {
+    read: () => (JSON.parse(inNs(NET.router.ns, 'nft', '-j', 'list', 'counter', 'inet', 'afcount', name)).nftables[1].counter as { packets: number }).packets,
+    remove: () => inNs(NET.router.ns, 'nft', 'delete table inet afcount'),
+  };
+}
+/** n UDP datagrams, or n TCP SYNs (each connection abandoned after 300 ms, before any retransmission), from the client. */
+function sendFromClient(kind: 'udp' | 'syn', dst: string, port: number, n: number): void {
+  const js = kind === 'udp'
+    ? `const s=require('dgram').createSocket('udp4');let k=0;const f=()=>{if(k++>=${n})return s.close();s.send('x',${port},'${dst}',f)};f();`
+    : `const net=require('net');for(let i=0;i<${n};i++){const c=net.connect(${port},'${dst}');c.on('error',()=>{});setTimeout(()=>c.destroy(),300);}`;
+  const r = spawnSync('ip', ['netns', 'exec', NET.client.ns, process.execPath, '-e', js], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`client send failed: ${r.stderr}`);
+}
+const settle = () => new Promise((r) => setTimeout(r, 500));
+/** Freezes the agent (no resync repairs) while fn runs. */
+async function withAgentFrozen(fn: () => Promise<void> | void): Promise<void> {
+  agent!.kill('SIGSTOP');
+  try { await fn(); } finally { agent!.kill('SIGCONT'); }
+}
+
 const birdRoutes = () => inNs(NET.edge.ns, 'birdc', '-s', join(dir, 'bird.ctl'), 'show', 'route');
 
 beforeAll(async () => {
@@ -239,5 +263,103 @@ describe('edge agent on a real kernel', () => {
     await waitFor('b1 unhealthy', () => healthOf('web', 'b1') === false);
     for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b2 ');
     expect(metric('anyfront_agent_backend_healthy', 'service="web",backend="b1"')).toBe(0);
+  });
+
+  describe('loop guards (issue 9 §2): a packet nobody serves crosses the router<->edge link once', () => {
+    const FREE = '198.51.100.99'; // in the pool, assigned to no service
+    const N = 20;
+    const poolRule = () => (JSON.parse(inNs(NET.edge.ns, 'ip', '-j', '-4', 'rule', 'show')) as { dst?: string; dstlen?: number; action?: string }[])
+      .filter((r) => `${r.dst}/${r.dstlen}` === NET.anycastPrefix && r.action === 'blackhole');
+
+    it('datagrams to a free pool address are dropped at the edge (blackhole per pool): exactly one router forward per datagram', async () => {
+      expect(poolRule()).toHaveLength(1);
+      const c = routerCounter(FREE);
+      try {
+        sendFromClient('udp', FREE, 5000, N);
+        await settle();
+        expect(c.read()).toBe(N);
+      } finally { c.remove(); }
+    });
+
+    it('NEGATIVE CONTROL: without the pool blackhole rule the same datagrams bounce until their TTL runs out; the agent puts the rule back', async () => {
+      const c = routerCounter(FREE);
+      try {
+        await withAgentFrozen(async () => {
+          inNs(NET.edge.ns, 'ip', '-4', 'rule', 'del', 'to', NET.anycastPrefix, 'blackhole', 'priority', '1004');
+          sendFromClient('udp', FREE, 5000, N);
+          await settle();
+        });
+        expect(c.read()).toBeGreaterThan(10 * N);
+        await waitFor('pool blackhole back (resync)', () => poolRule().length === 1);
+      } finally { c.remove(); }
+    });
+
+    const ourTables = () => (JSON.parse(inNs(NET.edge.ns, 'ip', '-j', '-4', 'route', 'show', 'table', 'all')) as { table?: string; dst: string }[])
+      .filter((r) => Number(r.table) >= 0x100000 && Number(r.table) < 0x100000 + 10000);
+    const catchAll = () => (JSON.parse(inNs(NET.edge.ns, 'ip', '-j', '-4', 'rule', 'show')) as { fwmark?: string; fwmask?: string; action?: string; priority: number }[])
+      .filter((r) => r.fwmask && r.action === 'blackhole');
+
+    // The pool blackhole would also stop these SYNs (their address is in the pool): it goes too, so only the catch-all is tested.
+    const delPoolRule = () => inNs(NET.edge.ns, 'ip', '-4', 'rule', 'del', 'to', NET.anycastPrefix, 'blackhole', 'priority', '1004');
+
+    it('a marked SYN whose backend table lost its route is dropped by the catch-all rule: one router forward per SYN', async () => {
+      expect(catchAll().length).toBeGreaterThan(0);
+      const c = routerCounter(WEB);
+      try {
+        await withAgentFrozen(async () => {
+          for (const r of ourTables()) inNs(NET.edge.ns, 'ip', '-4', 'route', 'del', r.dst, 'table', String(r.table));
+          delPoolRule();
+          sendFromClient('syn', WEB, 8080, N);
+          await settle();
+        });
+        expect(c.read()).toBe(N);
+        await waitFor('backend routes and pool rule back (resync)', () => ourTables().length > 0 && poolRule().length === 1 && get(WEB).code === 0);
+      } finally { c.remove(); }
+    });
+
+    it('NEGATIVE CONTROL: without the catch-all rule those SYNs loop; the agent restores rule and routes', async () => {
+      const c = routerCounter(WEB);
+      try {
+        await withAgentFrozen(async () => {
+          for (const r of ourTables()) inNs(NET.edge.ns, 'ip', '-4', 'route', 'del', r.dst, 'table', String(r.table));
+          delPoolRule();
+          for (const r of catchAll()) inNs(NET.edge.ns, 'ip', '-4', 'rule', 'del', 'priority', String(r.priority), 'fwmark', `${r.fwmark}/${r.fwmask}`, 'blackhole');
+          sendFromClient('syn', WEB, 8080, N);
+          await settle();
+        });
+        expect(c.read()).toBeGreaterThan(10 * N);
+        await waitFor('catch-all, pool rule and routes back (resync)', () => catchAll().length > 0 && poolRule().length === 1 && get(WEB).code === 0);
+        // Probes failed while the routes were gone: wait until b2 (b1's server was stopped above) is usable and announced again.
+        await waitFor('b2 healthy and announced again', () => healthOf('web', 'b2') === true && status().announced);
+      } finally { c.remove(); }
+    });
+  });
+
+  describe('fault isolation (issue 9 §1): a service this kernel cannot program is skipped, the edge keeps serving', () => {
+    const TUN = '198.51.100.30';
+    const tun = () => ({ ...service('tun', TUN, 8080), encapsulation: 'ipip', backends: [{ id: 't1', address: '203.0.113.50', weight: 1, enabled: true }] });
+    type Status = { programmed: boolean; announced: boolean; capabilities: Record<string, boolean> | null; failed_services: { id: string; reason: string }[] };
+
+    it('CONTROL: this kernel really cannot program ipip (the device cannot be created)', () => {
+      expect(() => inNs(NET.edge.ns, 'ip', 'link', 'add', 'afctl0', 'type', 'ipip', 'local', NET.edge.v4, 'remote', '203.0.113.50')).toThrow();
+      expect((status() as unknown as Status).capabilities).toMatchObject({ seg6: true, ipip: false, nft: true });
+    });
+
+    it('an ipip service is skipped with its reason and refused cleanly (reset, counted); every other service forwards and the pool stays announced', async () => {
+      const r = api('POST', '/v1/desired-state', desired(5, [service('web', WEB, 8080), service('dead', DEAD, 8999), tun()]));
+      expect(r).toMatchObject({ status: 200, json: { applied: true, generation: 5 } });
+      await waitFor('announced', () => status().announced, 10_000);
+      const st = status() as unknown as Status;
+      expect(st).toMatchObject({ programmed: true, announced: true });
+      expect(st.failed_services).toEqual([{ id: 'tun', reason: expect.stringContaining('needs the ipip tunnel module') }]);
+      expect(birdRoutes()).toContain('198.51.100.0/24');
+      for (let i = 0; i < 6; i++) expect(get(WEB).code).toBe(0);
+      expect(get(TUN, 8080, 5).code).toBe(7); // connection refused (RST), not a timeout
+      expect(metric('anyfront_agent_rejected_packets', 'service="tun"')).toBeGreaterThan(0);
+      expect(metric('anyfront_agent_service_failed', 'service="tun"')).toBe(1);
+      // Removed again: nothing is reported any more.
+      expect(api('POST', '/v1/desired-state', desired(6, [service('web', WEB, 8080), service('dead', DEAD, 8999)])).status).toBe(200);
+      expect((status() as unknown as Status).failed_services).toEqual([]);
+    });
   });
 });

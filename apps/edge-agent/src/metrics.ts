@@ -32,6 +32,20 @@ export class AgentMetrics {
         }
       },
     });
+    new Gauge({
+      name: 'anyfront_agent_service_failed', help: '1 for each service of the applied state this edge skipped because it cannot program it (reason in /v1/status)', labelNames: ['service'], registers: r,
+      collect() {
+        this.reset();
+        for (const id of reconciler.failedServices.keys()) this.set({ service: id }, 1);
+      },
+    });
+    new Gauge({
+      name: 'anyfront_agent_kernel_capability', help: '1 when the kernel can program this feature (probed at start)', labelNames: ['capability'], registers: r,
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(reconciler.capabilities ?? {})) this.set({ capability: k }, v ? 1 : 0);
+      },
+    });
     const traffic = {
       addrBytes: new Gauge({ name: 'anyfront_agent_address_bytes', help: 'Bytes received for an anycast address (nft counter)', labelNames: ['address'], registers: r }),
       addrPackets: new Gauge({ name: 'anyfront_agent_address_packets', help: 'Packets received for an anycast address', labelNames: ['address'], registers: r }),

@@ -1,4 +1,4 @@
-import type { NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
+import type { GuardInventory, NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
 import { serviceKey } from '@anyfront/dataplane';
 import type { DesiredState } from '@anyfront/contracts';
 import { BirdPort, NftPort, Reconciler, ReconcilerOptions, RoutePort, StorePort } from './reconciler';
@@ -37,13 +37,23 @@ class FakeRoutes implements RoutePort {
   rules = new Map<string, { family: 4 | 6; mark: number; table: number; priority: number }>();
   routes = new Map<string, { family: 4 | 6; table: number; dst: string; dev: string; encap: string; segs: string[] }>();
   tunsrc: string | undefined;
+  /** Loop guard lines in force, by their text after add/del (see libs/dataplane guards.ts). */
+  guardLines = new Map<string, { family: 4 | 6; line: string }>();
   failAdds: string | null = null;
+  /** Refuse any batch with a line matching this (ip -batch stops at the first error; earlier lines stay applied). */
+  refuse: RegExp | null = null;
   applied: RoutingChange[] = [];
   async inventory(): Promise<RoutingInventory> {
-    return { rules: [...this.rules.values()], routes: [...this.routes.values()], links: [], srTunsrc: this.tunsrc };
+    const guards: GuardInventory = { rules: [...this.guardLines.values()].map(({ family, line }) => ({ family, priority: Number(/priority (\d+)$/.exec(line)?.[1]), spec: line })) };
+    return { rules: [...this.rules.values()], routes: [...this.routes.values()], links: [], srTunsrc: this.tunsrc, guards };
   }
   private play(family: 4 | 6, lines: string[]) {
     for (const l of lines) {
+      const g = /^rule (add|del) (.*(?:blackhole|lookup main|goto|nop).*)$/.exec(l);
+      if (g) {
+        if (g[1] === 'del') this.guardLines.delete(`${family}|${g[2]}`); else this.guardLines.set(`${family}|${g[2]}`, { family, line: g[2] });
+        continue;
+      }
       let m = /^route replace default encap seg6 mode encap segs (\S+) dev (\S+) table (\d+)/.exec(l);
       if (m) this.routes.set(`${family}|${m[3]}`, { family, table: Number(m[3]), dst: 'default', dev: m[2], encap: 'seg6', segs: [m[1]] });
       m = /^rule (add|del) fwmark (\S+) table (\d+) priority (\d+)/.exec(l);
@@ -58,6 +68,13 @@ class FakeRoutes implements RoutePort {
   }
   async applyAdds(c: RoutingChange): Promise<void> {
     if (this.failAdds) throw new Error(this.failAdds);
+    for (const stage of [c.pre, c.v4, c.v6]) {
+      const bad = this.refuse ? stage.findIndex((l) => this.refuse!.test(l)) : -1;
+      if (bad >= 0) {
+        this.applied.push({ ...c, pre: c.pre === stage ? stage.slice(0, bad) : c.pre, v4: [], v6: [] });
+        throw new Error(`Error: any valid prefix is expected rather than "${stage[bad]}".\nCommand failed -:${bad + 1}`);
+      }
+    }
     this.applied.push(c);
     for (const l of c.pre) { const m = /^sr tunsrc set (\S+)/.exec(l); if (m) this.tunsrc = m[1]; }
     this.play(4, c.v4);
@@ -174,6 +191,53 @@ describe('Reconciler', () => {
     await r.retry();
     expect(r.generation).toBe(2);
     expect(bird.announce).toBe(true);
+  });
+
+  describe('fault isolation: one service that cannot be programmed never takes the edge down', () => {
+    const tun = () => ({ ...svc('tun', '198.51.100.30', ['t1']), encapsulation: 'ipip', backends: [{ id: 't1', address: '203.0.113.7', weight: 1, enabled: true }] });
+    const withV4Source = (gen: number, services: ReturnType<typeof svc>[]) => desired(gen, services, { node: { id: 'edge-1', pop: 'lab', tunnel_source_ipv4: '192.0.2.2', tunnel_source_ipv6: 'fd00:1::2' } });
+
+    it('a service whose encapsulation the kernel lacks is skipped with its reason; the others are programmed and the pools stay announced', async () => {
+      const { r, routes, bird, nft } = setup();
+      r.capabilities = { seg6: true, ipip: false, sit: false, ip6tnl: false, fou: false, nft: true };
+      expect(await r.submit(withV4Source(1, [svc('web', '198.51.100.10'), tun()]))).toEqual({ status: 200, applied: true, generation: 1 });
+      expect([...r.failedServices]).toEqual([['tun', "encapsulation ipip needs the ipip tunnel module, which this edge's kernel lacks"]]);
+      expect(r.programmed).toBe(true);
+      expect(bird.announce).toBe(true);
+      expect(routes.rules.size).toBe(2); // web's two backends only
+      expect(routes.applied.flatMap((c) => c.pre)).not.toContainEqual(expect.stringContaining('type ipip'));
+      // Its address is still dispatched, to a chain with no backend: refused (TCP reset) and counted.
+      const plan = r.lastPlan!.services.find((x) => x.id === 'tun')!;
+      expect(plan.backends).toEqual([]);
+      expect(nft.scripts.join('\n')).toContain('198.51.100.30 : jump svc_');
+    });
+
+    it('a service whose routes the kernel refuses is found, skipped and reported; the rest is programmed', async () => {
+      const { r, routes, bird } = setup();
+      routes.refuse = /segs fd00:b::66 /;
+      const bad = { ...svc('bad', '198.51.100.40', ['x']), backends: [{ id: 'x', address: 'fd00:b::66', weight: 1, enabled: true }] };
+      expect(await r.submit(desired(1, [svc('web', '198.51.100.10'), bad, svc('api', '198.51.100.20')]))).toMatchObject({ status: 200, applied: true });
+      expect([...r.failedServices.keys()]).toEqual(['bad']);
+      expect(r.failedServices.get('bad')).toContain('the kernel refused its tunnel routes');
+      expect(r.programmed).toBe(true);
+      expect(bird.announce).toBe(true);
+      expect([...routes.routes.values()].map((x) => x.segs[0]).sort()).toEqual(['fd00:b::1', 'fd00:b::1', 'fd00:b::2', 'fd00:b::2']);
+      // Fixed on the kernel side: the next resync programs it and clears the report.
+      routes.refuse = null;
+      await r.resync();
+      expect(r.failedServices.size).toBe(0);
+      expect([...routes.routes.values()].some((x) => x.segs[0] === 'fd00:b::66')).toBe(true);
+    });
+
+    it('a failure no single service explains (every batch refused) still withdraws the node', async () => {
+      const { r, routes, bird } = setup();
+      await r.submit(desired(1));
+      routes.refuse = /./;
+      expect(await r.submit(desired(2, [svc('web', '198.51.100.10', ['b1', 'b2', 'b3']), svc('api', '198.51.100.20', ['b1', 'b2', 'b3'])]))).toMatchObject({ status: 500 });
+      await new Promise((res) => setImmediate(res));
+      expect(r.programmed).toBe(false);
+      expect(bird.announce).toBe(false);
+    });
   });
 
   it('re-renders only the service whose backend health changed', async () => {

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { DesiredState, desiredStateSchema, PoolState } from '@anyfront/contracts';
+import { DesiredState, desiredStateSchema, KernelCapabilities, PoolState } from '@anyfront/contracts';
 import {
-  allocateMarks, AppliedSummary, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
+  ALL_CAPABILITIES, allocateMarks, AppliedSummary, buildGuards, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
   NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
-  routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, wantedMarkKeys,
+  renderGuardChange, routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, unsupportedReason, wantedMarkKeys, withGuards,
 } from '@anyfront/dataplane';
 import type { PersistedState } from './io/state-store';
 
@@ -47,6 +47,12 @@ export interface ReconcilerOptions {
   dryRun: boolean;
 }
 
+/** The state with the given services kept (addresses, listeners) but without backends: refused and counted, never routed. */
+export function skipServices(state: DesiredState, skip: ReadonlyMap<string, string>): DesiredState {
+  if (!skip.size) return state;
+  return { ...state, services: state.services.map((s) => (skip.has(s.id) ? { ...s, backends: [] } : s)) };
+}
+
 export type SubmitOutcome =
   | { status: 200; applied: boolean; generation: number }
   | { status: 409 | 422 | 500; title: string; detail: string; generation?: number };
@@ -60,10 +66,14 @@ export interface ApplyResult {
  * Turns desired states into kernel state: validate -> render -> routes (adds) -> one nft
  * transaction -> routes (removals) -> persist -> BIRD. Every operation is serialised.
  *
- * Failure semantics: a state that fails validation changes nothing (422). If the nft transaction
- * fails, the kernel refused it as a whole and the previous state is still fully programmed, so the
- * node keeps announcing. If routes fail half-way the data plane no longer matches any state: the node
- * withdraws until a later apply succeeds (retried by the agent).
+ * Failure semantics: a state that fails validation changes nothing (422). Failures are per service
+ * where they can be: a service this kernel cannot program (capabilities probed at start) or whose
+ * routes the kernel refuses is skipped on this edge — rendered without backends, so its traffic is
+ * refused with a TCP reset / ICMP unreachable and counted — and reported with its reason
+ * (`failedServices`); every other service is programmed and the pools stay announced. If the nft
+ * transaction fails, the kernel refused it as a whole and the previous state is still fully
+ * programmed, so the node keeps announcing. If routes fail half-way for no one service the data
+ * plane matches no state: the node withdraws until a later apply succeeds (retried by the agent).
  */
 export class Reconciler {
   private queue: Promise<unknown> = Promise.resolve();
@@ -79,6 +89,10 @@ export class Reconciler {
   lastPlan: DataplanePlan | null = null;
   /** Desired state that failed to program (routes) and is retried. */
   private pending: DesiredState | null = null;
+  /** Kernel capabilities probed at agent start; null = not probed (everything assumed). */
+  capabilities: KernelCapabilities | null = null;
+  /** Services of the applied state skipped on this edge, with the reason (re-evaluated on every apply and resync). */
+  failedServices = new Map<string, string>();
 
   constructor(
     private readonly nft: NftPort,
@@ -229,7 +243,8 @@ export class Reconciler {
     if (this.stopping || !this.programmed || this.drained || !this.applied) return false;
     const services = this.applied.state.services;
     if (services.length === 0) return true;
-    return services.some((s) => s.backends.some((b) => b.enabled && b.weight > 0 && this.healthOf(s.id, b.id) !== false));
+    // A service skipped on this edge has nothing to forward to; it neither keeps nor stops the announcement alone.
+    return services.some((s) => !this.failedServices.has(s.id) && s.backends.some((b) => b.enabled && b.weight > 0 && this.healthOf(s.id, b.id) !== false));
   }
 
   private sources(state: DesiredState): TunnelSources {
@@ -245,28 +260,56 @@ export class Reconciler {
       ? [EMPTY_INVENTORY, { rules: [], routes: [], links: [] }]
       : await Promise.all([this.nft.inventory(), this.routes.inventory()]);
     const nft = renderNftChange(this.applied?.summary ?? null, plan, inv);
-    const routing = renderRoutingChange(
-      buildRouting(plan, { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources: this.sources(state) }),
-      rinv,
-      { devicePrefix: this.opts.devicePrefix },
+    const sources = this.sources(state);
+    const routing = withGuards(
+      renderRoutingChange(
+        buildRouting(plan, { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources }),
+        rinv,
+        { devicePrefix: this.opts.devicePrefix },
+      ),
+      // Loop guards: a blackhole per pool and the catch-all after the per-mark rules (see guards.ts).
+      renderGuardChange(
+        buildGuards(state.pools, { markBase: this.opts.markBase, markCount: this.opts.markCount, rulePriority: this.opts.rulePriority, tunnelSourceV6: sources.ipv6 }),
+        rinv.guards ?? { rules: [] },
+      ),
     );
     return { plan, marks, nft, routing };
   }
 
   private async apply(state: DesiredState): Promise<void> {
     const t0 = process.hrtime.bigint();
-    const { plan, marks, nft, routing } = await this.render(state);
+    const caps = this.capabilities ?? ALL_CAPABILITIES;
+    const failed = new Map<string, string>();
+    for (const svc of state.services) {
+      const why = unsupportedReason(svc, caps);
+      if (why) failed.set(svc.id, why);
+    }
+    let rendered = await this.render(skipServices(state, failed));
     if (this.opts.dryRun) {
-      this.log.info({ generation: state.generation, nft: nft.script, routing }, 'dry run: rendered, nothing applied');
+      this.log.info({ generation: state.generation, nft: rendered.nft.script, routing: rendered.routing }, 'dry run: rendered, nothing applied');
     } else {
-      const routesTouched = !routingChangeIsEmpty(routing);
       try {
-        await this.routes.applyAdds(routing);
+        await this.routes.applyAdds(rendered.routing);
       } catch (e) {
-        this.programmed = false;
-        this.pending = state;
-        throw e;
+        // Find the services whose own routes the kernel refuses, skip them and render again.
+        const culprits = await this.routeCulprits(rendered.plan, state);
+        const programmable = rendered.plan.services.filter((s) => s.backends.length > 0).length;
+        if (culprits.size === 0 || culprits.size >= programmable) {
+          this.programmed = false;
+          this.pending = state;
+          throw e;
+        }
+        for (const [id, why] of culprits) failed.set(id, why);
+        rendered = await this.render(skipServices(state, failed));
+        try {
+          await this.routes.applyAdds(rendered.routing);
+        } catch (e2) {
+          this.programmed = false;
+          this.pending = state;
+          throw e2;
+        }
       }
+      const { nft, routing } = rendered;
       if (!nft.empty) await this.nft.apply(nft.script); // atomic: on failure the kernel kept the previous state
       try {
         await this.routes.applyRemovals(routing);
@@ -275,8 +318,11 @@ export class Reconciler {
         this.pending = state;
         throw e;
       }
-      if (routesTouched || !nft.empty) this.log.info({ generation: state.generation, changed: nft.changed, removed: nft.removed, routes: routing }, 'data plane updated');
+      if (!routingChangeIsEmpty(routing) || !nft.empty) this.log.info({ generation: state.generation, changed: nft.changed, removed: nft.removed, routes: routing }, 'data plane updated');
     }
+    const { plan, marks, nft } = rendered;
+    if (failed.size && !isDeepStrictEqual(failed, this.failedServices)) this.log.error({ generation: state.generation, failed: Object.fromEntries(failed) }, 'services skipped on this edge');
+    this.failedServices = failed;
     this.marks = marks;
     for (const k of [...this.health.keys()]) if (!(k in marks.slots)) this.health.delete(k);
     this.applied = { state, summary: summarize(plan) };
@@ -290,6 +336,27 @@ export class Reconciler {
     this.onApplied({ ms, changedServices: nft.changed });
     // The data plane is in force; a BIRD problem is reported (status, lastError) but does not undo it.
     await this.syncBird().catch(() => undefined);
+  }
+
+  /**
+   * After a route batch failed (`ip -batch` stops at the first error): applies each service's own
+   * route additions separately, against a fresh inventory, and returns the services the kernel
+   * refuses with its message. Additions only, so trying is harmless for the services that pass.
+   */
+  private async routeCulprits(plan: DataplanePlan, state: DesiredState): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const inv = await this.routes.inventory();
+    const ropts = { uplink: this.opts.uplink, rulePriority: this.opts.rulePriority, devicePrefix: this.opts.devicePrefix, sources: this.sources(state) };
+    for (const svc of plan.services) {
+      if (!svc.backends.length) continue;
+      const one = renderRoutingChange(buildRouting({ ...plan, services: [svc], marks: svc.backends.map((b) => b.mark) }, ropts), inv, { devicePrefix: this.opts.devicePrefix });
+      try {
+        await this.routes.applyAdds({ ...one, v4Del: [], v6Del: [], post: [] });
+      } catch (e) {
+        out.set(svc.id, `the kernel refused its tunnel routes: ${(e as Error).message.slice(0, 600)}`);
+      }
+    }
+    return out;
   }
 
   private async fail(e: unknown): Promise<void> {

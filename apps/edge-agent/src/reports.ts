@@ -1,4 +1,4 @@
-import type { AgentStatusReport } from '@anyfront/contracts';
+import type { AgentStatusReport, KernelCapabilities } from '@anyfront/contracts';
 import { DataplanePlan, names } from '@anyfront/dataplane';
 import type { CounterValue } from './io/nft-client';
 
@@ -42,8 +42,13 @@ export function trafficDeltas(prev: Record<string, CounterValue>, now: Map<strin
 }
 
 /** Status report for the control plane: only UUID ids (control-plane objects) and known health. */
-export function statusReport(s: { generation: number; announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null }): AgentStatusReport {
+export function statusReport(s: {
+  generation: number; announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null;
+  capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>;
+}): AgentStatusReport {
   return {
+    ...(s.capabilities ? { capabilities: s.capabilities } : {}),
+    failed_services: [...(s.failedServices ?? new Map<string, string>())].filter(([id]) => UUID.test(id)).map(([id, reason]) => ({ id, reason: reason.slice(0, 1000) })),
     applied_generation: s.generation,
     announced: s.announced,
     drained: s.drained,

@@ -21,6 +21,8 @@ export interface PortalEnv {
   portalUrl: string;
   browser: Browser;
   buildSeconds: number;
+  /** The dry-run agents' directories (<fleetDir>/edge1/state/credential: a node credential). */
+  fleetDir: string;
   stop: () => Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startPortalEnv(): Promise<PortalEnv> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const buildSeconds = buildPortal();
   const dir = mkdtempSync(join(tmpdir(), 'anyfront-portal-'));
+  const fleetDir = join(dir, 'fleet');
   const platform = await startPlatform({ tag: 'portal' });
   let portal: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -58,7 +61,7 @@ export async function startPortalEnv(): Promise<PortalEnv> {
     await ok(op.POST('/v1/admin/pools', { body: { prefix: '192.0.2.0/24', scope: 'global', pop_ids: both } }));
     await ok(op.POST('/v1/admin/pools', { body: { prefix: '198.51.100.0/24', scope: 'global', pop_ids: both } }));
     await ok(op.POST('/v1/admin/pools', { body: { prefix: '2001:db8:a0::/48', scope: 'global', pop_ids: both } }));
-    fleet = await startDryRunFleet({ apiUrl: platform.apiUrl, operator: op, dir: join(dir, 'fleet'), popCodes: { edge1: 'ams', edge2: 'nyc' } });
+    fleet = await startDryRunFleet({ apiUrl: platform.apiUrl, operator: op, dir: fleetDir, popCodes: { edge1: 'ams', edge2: 'nyc' } });
 
     const port = await freePort();
     let out = '';
@@ -72,7 +75,7 @@ export async function startPortalEnv(): Promise<PortalEnv> {
     const portalUrl = `http://127.0.0.1:${port}`;
     await waitFor(() => `the portal on ${portalUrl}:\n${out}`, async () => (await fetch(`${portalUrl}/login`)).status === 200, 60_000, 200);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    return { platform, portalUrl, browser, buildSeconds, stop };
+    return { platform, portalUrl, browser, buildSeconds, fleetDir, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

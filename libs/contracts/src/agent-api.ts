@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as ipaddr from 'ipaddr.js';
+import { KERNEL_CAPABILITIES, type KernelCapability } from './vocabulary';
 
 /**
  * Wire contract of the agent-facing control-plane API (edge agent -> api), snake_case JSON.
@@ -26,6 +27,10 @@ export const agentPushEndpointSchema = z.object({
   push_token: z.string().min(16).max(256),
 }).strict();
 
+export const kernelCapabilitiesSchema = z.object(
+  Object.fromEntries(KERNEL_CAPABILITIES.map((c) => [c, z.boolean()])) as Record<KernelCapability, z.ZodBoolean>,
+).strict();
+
 export const agentStatusSchema = z.object({
   applied_generation: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   announced: z.boolean(),
@@ -36,6 +41,10 @@ export const agentStatusSchema = z.object({
     id: uuid,
     backends: z.array(z.object({ id: uuid, healthy: z.boolean() }).strict()).max(1000),
   }).strict()).max(4096).default([]),
+  /** What the edge's kernel can program (probed at agent start); absent: not probed (dry run, older agent). */
+  capabilities: kernelCapabilitiesSchema.optional(),
+  /** Services of the applied generation this edge skipped because it cannot program them, with the reason. */
+  failed_services: z.array(z.object({ id: uuid, reason: z.string().min(1).max(1000) }).strict()).max(4096).default([]),
 }).strict();
 
 export const MAX_TRAFFIC_ENTRIES = 2000;

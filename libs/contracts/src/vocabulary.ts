@@ -98,6 +98,17 @@ export type NodeDeployStatus = (typeof NODE_DEPLOY_STATUSES)[number];
 export const DEPLOY_STATUSES = ['pending', 'no_edge_nodes', ...NODE_DEPLOY_STATUSES] as const;
 export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
 
+// ---- edge kernel capabilities (probed by the agent at start, reported with its heartbeat)
+
+/**
+ * Kernel features an edge needs per encapsulation: seg6 (SRv6 lwtunnel), ipip, sit (IPv6 inside
+ * IPv4), ip6tnl, fou (GUE), nft (the data plane's nftables features). Some kernels lack the tunnel
+ * modules; a service needing a missing one is skipped on that edge (deploy status `failed`).
+ */
+export const KERNEL_CAPABILITIES = ['seg6', 'ipip', 'sit', 'ip6tnl', 'fou', 'nft'] as const;
+export type KernelCapability = (typeof KERNEL_CAPABILITIES)[number];
+export type KernelCapabilities = Record<KernelCapability, boolean>;
+
 // ---- backend health (reported by the agents)
 
 /** One backend on one PoP or overall: healthy everywhere, unhealthy everywhere, degraded in between, unknown without recent reports. */

@@ -5,3 +5,5 @@ export * from './plan';
 export * from './nft';
 export * from './routes';
 export * from './bird';
+export * from './guards';
+export * from './capabilities';

@@ -1,6 +1,7 @@
 import type { Encapsulation } from '@anyfront/contracts';
 import { DataplanePlan } from './plan';
 import { outerFamilyNeeded, TunnelSources } from './validate';
+import type { GuardInventory } from './guards';
 
 /**
  * Policy routing: `ip rule fwmark <m> table <m>` plus one table per backend whose default route
@@ -101,6 +102,8 @@ export interface RoutingInventory {
   routes: { family: 4 | 6; table: number; dst: string; type?: string; dev?: string; encap?: string; segs?: string[] }[];
   links: { name: string; kind?: string; local?: string; remote?: string }[];
   srTunsrc?: string;
+  /** Loop guards of ours (see guards.ts); absent = none. */
+  guards?: GuardInventory;
 }
 
 /**

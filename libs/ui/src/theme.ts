@@ -15,6 +15,8 @@ export const anyfrontTheme = createTheme({
   components: {
     Card: { defaultProps: { withBorder: true, radius: 'md', padding: 'lg' } },
     Button: { defaultProps: { radius: 'md' } },
+    // Light alerts colour their title with shade 6 (below 4.5:1 on the tinted background): ink instead.
+    Alert: { styles: { title: { color: 'var(--mantine-color-text)' } } },
   },
 });
 

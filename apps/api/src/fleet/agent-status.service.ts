@@ -3,25 +3,32 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agentStatusSchema } from '@anyfront/contracts';
 import type { z } from 'zod';
+import { FleetChangeNotifier } from './fleet-change-notifier';
 
 type AgentStatus = z.infer<typeof agentStatusSchema>;
 
-/** Stores an agent's status report: applied generation, announce/drain state, heartbeat and backend health. */
+/**
+ * Stores an agent's status report: applied generation, announce/drain state, heartbeat, backend
+ * health, kernel capabilities and the services it had to skip (deploy status `failed`). New
+ * capabilities re-run the node's publish filter (a sync), so it is never sent a service it cannot program.
+ */
 @Injectable()
 export class AgentStatusService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly fleet: FleetChangeNotifier) {}
 
   async record(edgeNodeId: string, s: AgentStatus): Promise<{ desired_generation: number }> {
-    return this.ds.transaction(async (tx) => {
-      const rows: Array<{ generation: string }> = await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at)
-         VALUES ($1, $2, now(), $3, $4, $5, $6, now())
+    const out = await this.ds.transaction(async (tx) => {
+      const rows: Array<{ generation: string; capabilities_changed: boolean }> = await tx.query(
+        `WITH old AS (SELECT capabilities FROM edge_node_fleet_states WHERE edge_node_id = $1)
+         INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at, capabilities, failed_services)
+         VALUES ($1, $2, now(), $3, $4, $5, $6, now(), $7::jsonb, $8::jsonb)
          ON CONFLICT (edge_node_id) DO UPDATE SET
            applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation THEN edge_node_fleet_states.applied_at ELSE now() END,
            applied_generation = EXCLUDED.applied_generation, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
-           programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now()
-         RETURNING generation`,
-        [edgeNodeId, s.applied_generation, s.announced, s.drained, s.programmed ?? null, s.last_error],
+           programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now(),
+           capabilities = coalesce(EXCLUDED.capabilities, edge_node_fleet_states.capabilities), failed_services = EXCLUDED.failed_services
+         RETURNING generation, edge_node_fleet_states.capabilities IS DISTINCT FROM (SELECT capabilities FROM old) AS capabilities_changed`,
+        [edgeNodeId, s.applied_generation, s.announced, s.drained, s.programmed ?? null, s.last_error, s.capabilities ? JSON.stringify(s.capabilities) : null, JSON.stringify(s.failed_services)],
       );
       const backendIds: string[] = [];
       const serviceIds: string[] = [];
@@ -46,7 +53,9 @@ export class AgentStatusService {
         );
       }
       // An upsert with RETURNING always yields the node's row.
-      return { desired_generation: Number(rows[0]?.generation ?? 0) };
+      return { desired_generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
     });
+    if (out.capabilitiesChanged) await this.fleet.changed({ edgeNodeIds: [edgeNodeId] });
+    return { desired_generation: out.desired_generation };
   }
 }

@@ -220,6 +220,54 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect(Array.isArray(list.body.data)).toBe(true);
   });
 
+  it('fault isolation (issue 9 §1): capabilities with the heartbeat, agent-reported failures in the deploy status, no service sent to a node that cannot program it, 422 for an encapsulation no edge of the PoPs supports', async () => {
+    const lab = { seg6: true, ipip: false, sit: false, ip6tnl: false, fou: false, nft: true };
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const n1 = await fx.node(pop.id);
+    const tenant = await signup(t);
+    const svc = await fx.service(tenant.organizationId, [pool]);
+    const c1 = asAgent((await registerNode(n1)).credential);
+    const dep = async () => (await tenant.bearer.get(`/v1/services/${svc.id}/deployment`)).body;
+    const pull = async () => (await c1.get('/v1/agent/desired-state')).body as { generation: number; services: { id: string }[] };
+
+    await notifier.changed({ serviceIds: [svc.id] });
+    let s = await pull();
+    expect(s.services.map((x) => x.id)).toContain(svc.id);
+    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab }).expect(200);
+    const [row] = await t.dataSource.query(`SELECT capabilities FROM edge_node_fleet_states WHERE edge_node_id = $1`, [n1]);
+    expect(row.capabilities).toEqual(lab);
+    // New capabilities re-run the node's publish filter: deploying until the node applied the recomputed state.
+    expect((await dep()).status).toBe('deploying');
+    s = await pull();
+    expect(s.services.map((x) => x.id)).toContain(svc.id); // srv6: this kernel can
+    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab }).expect(200);
+    expect((await dep()).status).toBe('deployed');
+
+    // The agent could not program it (e.g. a route the kernel refused): failed on that node and PoP, with the agent's reason.
+    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab, failed_services: [{ id: svc.id, reason: 'the kernel refused its tunnel routes: RTNETLINK answers: No such device' }] }).expect(200);
+    let d = await dep();
+    expect(d).toMatchObject({ status: 'failed', pops: [{ pop_code: pop.code, status: 'failed', nodes: [{ node_id: n1, status: 'failed', reason: expect.stringContaining('RTNETLINK answers: No such device') }] }] });
+    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false }).expect(200);
+    expect((await dep()).status).toBe('deployed');
+
+    // The API refuses an encapsulation no edge of the service's PoPs can program, and changes nothing.
+    const refused = await tenant.bearer.patch(`/v1/services/${svc.id}`).send({ encapsulation: 'ip6ip6' });
+    expect(refused.status).toBe(422);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body.errors).toEqual([{ field: 'encapsulation', message: expect.stringContaining(`(${pop.code}) can program encapsulation ip6ip6`) }]);
+    expect((await tenant.bearer.get(`/v1/services/${svc.id}`)).body.encapsulation).toBe('srv6');
+
+    // Set behind the API's back (or before the node reported): the publish filter keeps it off the node, with the reason.
+    await t.dataSource.query(`UPDATE services SET encapsulation = 'ip6ip6' WHERE id = $1`, [svc.id]);
+    await notifier.changed({ serviceIds: [svc.id] });
+    s = await pull();
+    expect(s.services.map((x) => x.id)).not.toContain(svc.id);
+    d = await dep();
+    expect(d.status).toBe('failed');
+    expect(d.pops[0].nodes[0].reason).toContain('needs the ip6_tunnel module');
+  });
+
   it('health: per-backend health per PoP and overall; a backend down at every PoP is flagged', async () => {
     const ams = await fx.pop();
     const fra = await fx.pop();

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
 import { Service } from '@anyfront/db';
-import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck } from '@anyfront/domain';
+import {
+  IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck, serviceNodeCapabilities,
+} from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
@@ -83,6 +85,9 @@ export class ServicesService {
         );
         const check = checkEncapsulationChange(dto.encapsulation, backends);
         if (!check.ok) throw problems.field(422, 'encapsulation', check.message, 'encapsulation-family-mismatch');
+        // The edges report what their kernels can program: refuse what none of the service's PoPs can.
+        const unsupported = encapsulationRefusalReason(dto.encapsulation, await serviceNodeCapabilities(tx, id));
+        if (unsupported) throw problems.field(422, 'encapsulation', unsupported, 'encapsulation-unsupported');
       }
       const encapsulation = dto.encapsulation ?? service.encapsulation;
       const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, current: service.guePort, listeners });

@@ -19,8 +19,8 @@ const meta = '{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5
 
 describe('RouteClient', () => {
   const exec = new FakeExec({
-    'ip -j -4 rule show': '[{"priority":0,"src":"all","table":"local"},{"priority":1000,"src":"all","fwmark":"0x100001","table":"1048577"},{"priority":1000,"src":"all","fwmark":"0x5","table":"5"},{"priority":32766,"src":"all","table":"main"}]',
-    'ip -j -6 rule show': '[{"priority":1000,"src":"all","fwmark":"0x100001","table":"1048577"}]',
+    'ip -j -4 rule show': '[{"priority":0,"src":"all","table":"local"},{"priority":1000,"src":"all","fwmark":"0x100001","table":"1048577"},{"priority":1000,"src":"all","fwmark":"0x5","table":"5"},{"priority":1002,"src":"all","fwmark":"0x100000","fwmask":"0xffffffc0","action":"blackhole"},{"priority":1003,"src":"all","iif":"lo","goto":1005},{"priority":1004,"src":"all","dst":"198.51.100.0","dstlen":24,"action":"blackhole"},{"priority":1005,"src":"all","nop":null},{"priority":1007,"src":"all","dst":"203.0.113.0","dstlen":24,"action":"blackhole"},{"priority":32766,"src":"all","table":"main"}]',
+    'ip -j -6 rule show': '[{"priority":1000,"src":"all","fwmark":"0x100001","table":"1048577"},{"priority":1001,"src":"fd00:afd:e::2","fwmark":"0x100000","fwmask":"0xffffffc0","table":"main"}]',
     'ip -j -4 route show table all': '[{"dst":"default","encap":"seg6","mode":"encap","segs":["fd00:afd:b1::2"],"dev":"e0","table":"1048577","scope":"link","flags":[]},{"dst":"default","gateway":"192.0.2.1","dev":"e0","flags":[]}]',
     'ip -j -6 route show table all': '[{"type":"throw","dst":"fd00:afd:b1::2","dev":"lo","table":"1048577","metric":1024,"flags":[],"pref":"medium"},{"dst":"default","encap":"seg6","mode":"encap","segs":["fd00:afd:b1::2"],"dev":"e0","table":"1048577","metric":1024,"flags":[],"pref":"medium"}]',
     'ip -j -d link show': '[{"ifindex":1,"ifname":"lo"},{"ifindex":7,"ifname":"aft3","linkinfo":{"info_kind":"ip6tnl","info_data":{"local":"fd00:1::2","remote":"fd00:b::3"}}},{"ifindex":8,"ifname":"aftx"}]',
@@ -38,6 +38,16 @@ describe('RouteClient', () => {
       ],
       links: [{ name: 'aft3', kind: 'ip6tnl', local: 'fd00:1::2', remote: 'fd00:b::3' }],
       srTunsrc: 'fd00:afd:e::2',
+      // Loop guards: the rules at priorities 1001-1005 only (not the host's blackhole at 1007), spelled as rendered.
+      guards: {
+        rules: [
+          { family: 4, priority: 1002, spec: 'fwmark 0x100000/0xffffffc0 blackhole priority 1002' },
+          { family: 4, priority: 1003, spec: 'iif lo goto 1005 priority 1003' },
+          { family: 4, priority: 1004, spec: 'to 198.51.100.0/24 blackhole priority 1004' },
+          { family: 4, priority: 1005, spec: 'nop priority 1005' },
+          { family: 6, priority: 1001, spec: 'from fd00:afd:e::2 fwmark 0x100000/0xffffffc0 lookup main priority 1001' },
+        ],
+      },
     });
   });
 

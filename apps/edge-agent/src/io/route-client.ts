@@ -1,11 +1,14 @@
-import type { RoutingChange, RoutingInventory } from '@anyfront/dataplane';
+import { guardPriorities, guardSpec, type GuardInventory, type RoutingChange, type RoutingInventory } from '@anyfront/dataplane';
 import { Executor, runChecked } from './exec';
+
+type Row = Record<string, unknown>;
 
 /** iproute2 I/O: reads rules/routes/links of our mark range with `ip -j`, applies changes with `ip -batch`. */
 export class RouteClient {
   constructor(
     private readonly exec: Executor,
-    private readonly range: { base: number; count: number },
+    /** Our mark range; rulePriority (default 1000) locates the loop guards at the five priorities after it. */
+    private readonly range: { base: number; count: number; rulePriority?: number },
     private readonly devicePrefix: string,
     private readonly ip = 'ip',
   ) {}
@@ -25,7 +28,7 @@ export class RouteClient {
     ]);
     const rules = ([[4, r4], [6, r6]] as const).flatMap(([family, list]) =>
       list
-        .filter((r) => typeof r.fwmark === 'string' && this.inRange(Number(r.fwmark)))
+        .filter((r) => typeof r.fwmark === 'string' && r.fwmask === undefined && this.inRange(Number(r.fwmark)))
         .map((r) => ({ family, mark: Number(r.fwmark), table: Number(r.table), priority: Number(r.priority) })),
     );
     const routes = ([[4, t4], [6, t6]] as const).flatMap(([family, list]) =>
@@ -46,7 +49,27 @@ export class RouteClient {
         return { name: String(l.ifname), kind: info?.info_kind, local: info?.info_data?.local, remote: info?.info_data?.remote };
       });
     const tunsrc = (sr[0] as { tunsrc?: string } | undefined)?.tunsrc;
-    return { rules, routes, links: linkList, srTunsrc: tunsrc && tunsrc !== '::' ? tunsrc : undefined };
+    return { rules, routes, links: linkList, srTunsrc: tunsrc && tunsrc !== '::' ? tunsrc : undefined, guards: this.guards(r4, r6) };
+  }
+
+  /** Loop guards (libs/dataplane guards.ts): the rules at the guard priorities, spelled as the renderer spells them. */
+  private guards(r4: Row[], r6: Row[]): GuardInventory {
+    const prios = new Set(guardPriorities(this.range.rulePriority ?? 1000));
+    const rules = ([[4, r4], [6, r6]] as const).flatMap(([family, list]) =>
+      list.flatMap((r) => {
+        const priority = Number(r.priority);
+        if (!prios.has(priority)) return [];
+        const mark = typeof r.fwmark === 'string' && typeof r.fwmask === 'string' ? { value: Number(r.fwmark), mask: Number(r.fwmask) } : null;
+        let spec: string | null = null;
+        if (mark && r.action === 'blackhole') spec = guardSpec.catchAll(mark, priority);
+        else if (mark && r.table === 'main' && typeof r.src === 'string' && r.src !== 'all') spec = guardSpec.escape(r.src, mark, priority);
+        else if (r.iif === 'lo' && typeof r.goto === 'number') spec = guardSpec.localSkip(r.goto, priority);
+        else if (r.action === 'blackhole' && typeof r.dst === 'string' && r.dstlen !== undefined) spec = guardSpec.pool(`${r.dst}/${Number(r.dstlen)}`, priority);
+        else if ('nop' in r) spec = guardSpec.nop(priority);
+        return spec ? [{ family, priority, spec }] : [];
+      }),
+    );
+    return { rules };
   }
 
   /** Additions (before nft starts using new marks). */
@@ -68,8 +91,8 @@ export class RouteClient {
     await runChecked(this.exec, this.ip, [...family, '-batch', '-'], { input: `${lines.join('\n')}\n` });
   }
 
-  private async json(args: string[]): Promise<Record<string, unknown>[]> {
+  private async json(args: string[]): Promise<Row[]> {
     const out = await runChecked(this.exec, this.ip, ['-j', ...args]);
-    return out.trim() ? (JSON.parse(out) as Record<string, unknown>[]) : [];
+    return out.trim() ? (JSON.parse(out) as Row[]) : [];
   }
 }

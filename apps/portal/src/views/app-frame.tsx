@@ -11,6 +11,9 @@ import { Logo } from './logo';
 
 const nav = [
   { href: '/services', label: 'Services', icon: 'M4 6h16M4 12h16M4 18h10' },
+  { href: '/usage', label: 'Usage', icon: 'M4 20V10M10 20V4M16 20v-7M22 20H2' },
+  { href: '/api-keys', label: 'API keys', icon: 'M15 7a4 4 0 1 1-3.9 5H7v3H4v-3H2' },
+  { href: '/members', label: 'Members', icon: 'M16 19a4 4 0 0 0-8 0M12 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6' },
 ];
 
 const Icon = ({ d }: { d: string }) => (

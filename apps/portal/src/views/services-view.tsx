@@ -1,5 +1,5 @@
 'use client';
-import { Button, Card, Group, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Button, Card, Group, Stack, Table, Text } from '@mantine/core';
 import { EmptyState, ErrorState, LoadingRows, StatusBadge, TrafficSparkline, formatBytes } from '@anyfront/ui';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -80,7 +80,7 @@ export function ServicesView() {
                   <Table.Tr key={s.id} data-service={s.name}>
                     <Table.Td>
                       <Stack gap={2}>
-                        <Text fw={600}>{s.name}</Text>
+                        <Anchor component={Link} href={`/services/${s.id}`} fw={600}>{s.name}</Anchor>
                         <Text size="xs" c="dimmed">{s.listeners.map((l) => `${l.protocol}/${l.ports}`).join(', ')} · {s.encapsulation}</Text>
                       </Stack>
                     </Table.Td>

@@ -31,7 +31,7 @@ export function SignupView() {
       return;
     }
     qc.setQueryData(['me'], data);
-    router.replace('/services');
+    router.replace('/services/new');
   });
   return (
     <AuthShell title="Create your account" subtitle="Anycast addresses for your service, announced from every point of presence, in a few minutes." footer={<>Already have an account? <Anchor href="/login" c="white" fw={600} underline="always">Sign in</Anchor></>}>

@@ -2216,6 +2216,19 @@ export interface components {
                     healthy: boolean;
                 }[];
             }[];
+            capabilities?: {
+                seg6: boolean;
+                ipip: boolean;
+                sit: boolean;
+                ip6tnl: boolean;
+                fou: boolean;
+                nft: boolean;
+            };
+            /** @default [] */
+            failed_services?: {
+                id: string;
+                reason: string;
+            }[];
         };
         AgentStatusResponse: {
             desired_generation: number;

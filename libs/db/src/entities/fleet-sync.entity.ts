@@ -56,6 +56,10 @@ export class EdgeNodeFleetState {
   @Column('boolean', { nullable: true }) programmed!: boolean | null;
   @Column('text', { nullable: true }) lastError!: string | null;
   @Column('timestamptz', { nullable: true }) lastHeartbeatAt!: Date | null;
+  /** Kernel capabilities the agent probed at start (reported with its heartbeat); null until reported. */
+  @Column('jsonb', { nullable: true }) capabilities!: Record<string, boolean> | null;
+  /** Services of the applied generation the node skipped: [{ id, reason }]. */
+  @Column('jsonb') failedServices!: { id: string; reason: string }[];
 }
 
 /** Operator drain of a whole PoP. */

@@ -46,4 +46,15 @@ describe('serviceDeployment', () => {
   it('is deploying, not failed, while a change that may fix the exclusion is pending', () => {
     expect(serviceDeployment(true, [node({ pending: true, serviceGeneration: null, excludedReason: 'x' })]).status).toBe('deploying');
   });
+
+  it('is failed on a node that applied the change but whose agent reported it could not program the service, with the reason', () => {
+    const why = "encapsulation ipip needs the ipip tunnel module, which this edge's kernel lacks";
+    const d = serviceDeployment(true, [node({ agentFailedReason: why }), node({ nodeId: 'n2', nodeName: 'edge-2', popId: 'p2', popCode: 'fra' })]);
+    expect(d.status).toBe('failed');
+    expect(d.edge_nodes_deployed).toBe(1);
+    expect(d.pops.find((p) => p.pop_code === 'ams')).toMatchObject({ status: 'failed', nodes: [{ status: 'failed', reason: `the edge node could not program it: ${why}` }] });
+    expect(d.pops.find((p) => p.pop_code === 'fra')).toMatchObject({ status: 'deployed' });
+    // A report about an older generation does not hide that a newer change is on its way.
+    expect(serviceDeployment(true, [node({ agentFailedReason: why, appliedGeneration: 4 })]).status).toBe('deploying');
+  });
 });

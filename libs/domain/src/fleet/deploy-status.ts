@@ -14,6 +14,8 @@ export interface ServiceNodeProgress {
   lastHeartbeatAt: Date | null;
   /** Why the last sync left the service out of this node's state (publish filter), or null. */
   excludedReason?: string | null;
+  /** The node's agent reported (with its applied generation) that it skipped the service, and why; or null. */
+  agentFailedReason?: string | null;
 }
 
 export interface NodeDeployment {
@@ -48,11 +50,16 @@ export function nodeHasLatest(n: ServiceNodeProgress): boolean {
 
 const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, deploying: 1, failed: 2 };
 
-/** Where one node stands: a pending change is deploying (it may fix an exclusion), then excluded is failed. */
+/**
+ * Where one node stands: a pending change is deploying (it may fix an exclusion), then excluded is
+ * failed; a node that applied the latest change but reported it could not program the service is
+ * failed too (an agent report about an older generation does not hide a change on its way).
+ */
 function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
   if (n.pending) return 'deploying';
   if (n.excludedReason) return 'failed';
-  return nodeHasLatest(n) ? 'deployed' : 'deploying';
+  if (!nodeHasLatest(n)) return 'deploying';
+  return n.agentFailedReason ? 'failed' : 'deployed';
 }
 
 /**
@@ -81,7 +88,7 @@ export function serviceDeployment(serviceActive: boolean, nodes: ServiceNodeProg
       required_generation: n.serviceGeneration,
       applied_generation: n.appliedGeneration,
       last_heartbeat_at: n.lastHeartbeatAt?.toISOString() ?? null,
-      reason: status === 'failed' ? (n.excludedReason ?? null) : null,
+      reason: status === 'failed' ? (n.excludedReason ?? (n.agentFailedReason ? `the edge node could not program it: ${n.agentFailedReason}` : null)) : null,
     });
   }
   let status: DeployStatus;

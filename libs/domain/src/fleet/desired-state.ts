@@ -8,6 +8,7 @@ import {
   type FleetState,
   type HashMode,
   type IpFamily,
+  type KernelCapabilities,
   type ListenerProtocol,
   type ServiceState,
   type ServiceStatus,
@@ -29,6 +30,8 @@ export interface FleetNodeInput {
   drained: boolean;
   tunnelSourceIpv4: string | null;
   tunnelSourceIpv6: string | null;
+  /** Kernel capabilities the node's agent reported (probed at its start); null/absent until reported. */
+  capabilities?: KernelCapabilities | null;
 }
 
 export interface FleetPoolInput {

@@ -1,4 +1,4 @@
-import { type DesiredState, desiredStateSchema, type ServiceState } from '@anyfront/contracts';
+import { type DesiredState, desiredStateSchema, type KernelCapabilities, type ServiceState } from '@anyfront/contracts';
 import { desiredStateHash, type FleetNodeInput, type FleetServiceInput, planNodeState } from './desired-state';
 import { type ExcludedService, serviceContractViolation } from './publish-filter';
 import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
@@ -72,7 +72,7 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
 async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
   const rows = await tx.query(
     `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
-            n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6,
+            n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6, f.capabilities,
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
             EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions
        FROM edge_node_fleet_states f
@@ -118,6 +118,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
         drained: row.drained as boolean,
         tunnelSourceIpv4: row.v4 as string | null,
         tunnelSourceIpv6: row.v6 as string | null,
+        capabilities: (row.capabilities as KernelCapabilities | null) ?? null,
       },
       pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
       services: await loadServices(tx, popId),
@@ -291,7 +292,8 @@ export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promis
 export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Promise<ServiceNodeProgress[]> {
   const rows: Array<Record<string, unknown>> = await db.query(
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
-            f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason
+            f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason,
+            (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason
        FROM edge_nodes n
        JOIN pops p ON p.id = n.pop_id
        JOIN edge_node_fleet_states f ON f.edge_node_id = n.id AND f.registered_at IS NOT NULL
@@ -314,6 +316,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     appliedGeneration: Number(r.applied_generation),
     lastHeartbeatAt: (r.last_heartbeat_at as Date | null) ?? null,
     excludedReason: (r.excluded_reason as string | null) ?? null,
+    agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
   }));
 }
 

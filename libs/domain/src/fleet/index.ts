@@ -7,3 +7,4 @@ export * from './fleet-store';
 export * from './traffic-store';
 export * from './publish-filter';
 export * from './node-budget';
+export * from './encapsulation-support';

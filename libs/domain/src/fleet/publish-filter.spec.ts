@@ -73,4 +73,16 @@ describe('publish filter (planNodeState + PUBLISH_CHECKS)', () => {
     expect(plan.state.services).toHaveLength(2);
     expect(plan.excluded).toEqual([{ id: service(3).id, reason: 'node budget of 2 services reached' }]);
   });
+
+  it('never sends a node a service its kernel cannot program (reported capabilities); a node that reported none still gets it', () => {
+    const caps = { seg6: true, ipip: false, sit: false, ip6tnl: false, fou: false, nft: true };
+    const srv6 = service(1, { encapsulation: 'srv6' });
+    const ip6ip6 = service(2); // needs ip6_tunnel
+    const withCaps = input([srv6, ip6ip6]);
+    const plan = planNodeState({ ...withCaps, node: { ...withCaps.node, capabilities: caps } });
+    expect(plan.state.services.map((s) => s.id)).toEqual([srv6.id]);
+    expect(plan.excluded).toEqual([{ id: ip6ip6.id, reason: "encapsulation ip6ip6 needs the ip6_tunnel module, which this edge's kernel lacks" }]);
+    // Control: the same node before its agent reported capabilities gets both (its agent would skip ip6ip6 itself).
+    expect(planNodeState(withCaps).state.services).toHaveLength(2);
+  });
 });

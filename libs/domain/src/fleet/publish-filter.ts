@@ -1,5 +1,5 @@
 import { type DesiredState, serviceStateSchema, type ServiceState } from '@anyfront/contracts';
-import { semanticProblems } from '@anyfront/dataplane';
+import { semanticProblems, unsupportedReason } from '@anyfront/dataplane';
 import type { FleetNodeInput, FleetServiceInput } from './desired-state';
 import { nodeBudgetCheck } from './node-budget';
 
@@ -85,8 +85,18 @@ export const agentValidationCheck: PublishCheck = {
   },
 };
 
+/**
+ * The node's kernel can program the service's encapsulation (capabilities its agent probed at start
+ * and reported with its heartbeat; a node that has not reported any yet gets the service, and its
+ * agent skips it itself if it must). Never sends a node a service it cannot program.
+ */
+export const capabilityCheck: PublishCheck = {
+  name: 'kernel-capabilities',
+  exclusionReason: ({ node, rendered }) => (node.capabilities ? unsupportedReason(rendered, node.capabilities) : null),
+};
+
 /** The checks every (node, service) pair passes before publication, in order; the first refusal wins. */
-export const PUBLISH_CHECKS: readonly PublishCheck[] = [contractCheck, agentValidationCheck, nodeBudgetCheck()];
+export const PUBLISH_CHECKS: readonly PublishCheck[] = [contractCheck, agentValidationCheck, capabilityCheck, nodeBudgetCheck()];
 
 /** The first check's reason to leave the service out of the node's state, or null to publish it. */
 export function publishExclusion(candidate: PublishCandidate, checks: readonly PublishCheck[] = PUBLISH_CHECKS): string | null {

@@ -1,0 +1,165 @@
+'use client';
+import { ActionIcon, Alert, Button, Card, Group, Select, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { CopyField, LoadingRows, StatusBadge, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useState } from 'react';
+import { api, idempotency, type Schemas } from '../lib/api';
+import { keys, useBackends, useDeployment, useHealth, useService } from '../lib/queries';
+import { BackendKitInstructions } from './backend-kit';
+import { PageHeader } from './page-header';
+import { BackendsCard, DeploymentCard } from './service-detail-view';
+
+type Encap = Schemas['ServiceDto']['encapsulation'];
+const encapsulations: { value: Encap; label: string }[] = [
+  { value: 'srv6', label: 'SRv6: IPv6 backends (default)' },
+  { value: 'gue', label: 'GUE (UDP): IPv4 or IPv6 backends, passes most clouds' },
+  { value: 'ipip', label: 'IPIP: IPv4 backends' },
+  { value: 'ip6ip6', label: 'IPv6-in-IPv6: IPv6 backends' },
+];
+
+/** The same port rule as the API (libs/domain listeners): "443" or "8000-8100", 1-65535, no leading zeros. */
+function portsError(text: string): string | null {
+  const m = /^([1-9]\d{0,4})(?:-([1-9]\d{0,4}))?$/.exec(text.trim());
+  if (!m) return 'Use a port or a range, e.g. "443" or "8000-8100"';
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from > 65535 || to > 65535) return 'Ports go from 1 to 65535';
+  if (from > to) return 'Write the lower port first';
+  return null;
+}
+
+interface CreateValues { name: string; encapsulation: Encap; listeners: { protocol: 'tcp' | 'udp'; ports: string }[] }
+
+function CreateStep({ onCreated }: { onCreated: (id: string) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const form = useForm<CreateValues>({
+    initialValues: { name: '', encapsulation: 'srv6', listeners: [{ protocol: 'tcp', ports: '443' }] },
+    validate: {
+      name: (v) => (/^\S/.test(v) && v.length <= 100 ? null : 'Name the service, e.g. "web"'),
+      listeners: { ports: (v) => portsError(v) },
+    },
+  });
+  const submit = form.onSubmit(async (values) => {
+    setError(null);
+    const { data, error: problem } = await api.POST('/v1/services', { body: { name: values.name.trim(), encapsulation: values.encapsulation, listeners: values.listeners.map((l) => ({ protocol: l.protocol, ports: l.ports.trim() })) }, params: idempotency() });
+    if (problem || !data) {
+      const { fields, rest } = problemFieldErrors(problem, ['name', 'encapsulation', 'listeners']);
+      form.setErrors(fields);
+      if (!Object.keys(fields).length || rest.length) setError(problemMessage(problem));
+      return;
+    }
+    onCreated(data.id);
+  });
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack maw={620}>
+        {error && <Alert color="red" role="alert">{error}</Alert>}
+        <TextInput label="Service name" placeholder="web" description="Unique in your organization" required {...form.getInputProps('name')} />
+        <Stack gap={6}>
+          <Text size="sm" fw={500}>Listeners: what clients connect to</Text>
+          {form.values.listeners.map((_, i) => (
+            <Group key={i} align="flex-start" gap="sm">
+              <Select aria-label={`Protocol of listener ${i + 1}`} data={['tcp', 'udp']} allowDeselect={false} w={100} {...form.getInputProps(`listeners.${i}.protocol`)} />
+              <TextInput aria-label={`Ports of listener ${i + 1}`} placeholder="443 or 8000-8100" w={220} {...form.getInputProps(`listeners.${i}.ports`)} />
+              {form.values.listeners.length > 1 && <ActionIcon variant="subtle" color="gray" size="lg" mt={2} aria-label={`Remove listener ${i + 1}`} onClick={() => form.removeListItem('listeners', i)}>×</ActionIcon>}
+            </Group>
+          ))}
+          {form.errors.listeners && <Text size="xs" c="red.8">{form.errors.listeners}</Text>}
+          <Button variant="subtle" size="xs" w="fit-content" onClick={() => form.insertListItem('listeners', { protocol: 'tcp', ports: '' })}>+ Add a listener</Button>
+        </Stack>
+        <Select label="Encapsulation" description="How edges tunnel client packets to your backends; it decides their address family" data={encapsulations} allowDeselect={false} {...form.getInputProps('encapsulation')} />
+        <Group><Button type="submit" loading={form.submitting}>Create service</Button></Group>
+      </Stack>
+    </form>
+  );
+}
+
+function VerifyStep({ id }: { id: string }) {
+  const health = useHealth(id);
+  return (
+    <Stack>
+      <Text size="sm">Each edge checks every backend through the tunnel. Healthy everywhere means the backend kit is in place; this page updates by itself.</Text>
+      <Card>
+        <Group justify="space-between" mb="xs"><Title order={3} size="h5">Backend health per PoP</Title>{health.data && <StatusBadge status={health.data.status} />}</Group>
+        {!health.data && <LoadingRows rows={2} />}
+        {health.data?.backends.map((b) => (
+          <Group key={b.backend_id} justify="space-between" py={6} data-verify-backend={b.address}>
+            <Text ff="monospace" size="sm">{b.address}</Text>
+            <Group gap="xs">{b.pops.length === 0 ? <Text size="xs" c="dimmed">waiting for the first check…</Text> : b.pops.map((p) => <Group key={p.pop_id} gap={4}><Text size="xs" fw={600}>{p.pop_code.toUpperCase()}</Text><StatusBadge status={p.status} size="xs" /></Group>)}</Group>
+          </Group>
+        ))}
+      </Card>
+      <DeploymentCard id={id} />
+    </Stack>
+  );
+}
+
+export function OnboardingView() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const qc = useQueryClient();
+  const id = params.get('service');
+  const step = Math.min(4, Math.max(0, Number(params.get('step') ?? (id ? 1 : 0)) || 0));
+  const go = (next: number, serviceId = id) => router.replace(`/services/new?service=${serviceId ?? ''}&step=${next}`);
+  return (
+    <>
+      <PageHeader title="New service" description="From a name to clients reaching your backends on anycast addresses: five short steps." />
+      <Card p="xl">
+        <Stepper active={step} onStepClick={(s) => id && s > 0 && go(s)} allowNextStepsSelect={false} size="sm">
+          <Stepper.Step label="Service" description="Name and ports">
+            <CreateStep onCreated={(newId) => { void qc.invalidateQueries({ queryKey: keys.services }); go(1, newId); }} />
+          </Stepper.Step>
+          <Stepper.Step label="Backends" description="Your servers">{id && <BackendsStep id={id} onNext={() => go(2)} />}</Stepper.Step>
+          <Stepper.Step label="Prepare" description="Backend kit">{id && <KitStep id={id} onNext={() => go(3)} />}</Stepper.Step>
+          <Stepper.Step label="Verify" description="Health per PoP">{id && <><VerifyStep id={id} /><Group mt="md"><Button onClick={() => go(4)}>Continue</Button></Group></>}</Stepper.Step>
+          <Stepper.Completed>{id && <DoneStep id={id} />}</Stepper.Completed>
+        </Stepper>
+      </Card>
+    </>
+  );
+}
+
+function BackendsStep({ id, onNext }: { id: string; onNext: () => void }) {
+  const service = useService(id);
+  const backends = useBackends(id);
+  if (!service.data) return <LoadingRows rows={2} />;
+  return (
+    <Stack>
+      <Text size="sm">Add the servers that answer this service&apos;s clients. Each gets a share of new connections by weight.</Text>
+      <BackendsCard service={service.data} />
+      <Group><Button onClick={onNext} disabled={!backends.data?.length}>Continue</Button></Group>
+    </Stack>
+  );
+}
+
+function KitStep({ id, onNext }: { id: string; onNext: () => void }) {
+  const service = useService(id);
+  const backends = useBackends(id);
+  if (!service.data) return <LoadingRows rows={2} />;
+  return (
+    <Stack>
+      <BackendKitInstructions service={service.data} backends={backends.data ?? []} />
+      <Group><Button onClick={onNext}>I ran it: verify</Button></Group>
+    </Stack>
+  );
+}
+
+function DoneStep({ id }: { id: string }) {
+  const service = useService(id);
+  const deployment = useDeployment(id);
+  const s = service.data;
+  const first = s?.addresses[0]?.address;
+  const port = s?.listeners[0]?.ports.split('-')[0] ?? '80';
+  const deployed = deployment.data?.status === 'deployed';
+  return (
+    <Stack align="flex-start">
+      <Group gap="sm"><Title order={2} size="h3">{deployed ? 'Deployed' : 'Deploying…'}</Title>{deployment.data && <StatusBadge status={deployment.data.status} size="md" />}</Group>
+      <Text size="sm">{deployed ? `${s?.name ?? 'Your service'} is announced from every PoP. Clients anywhere reach it on:` : 'The edges are applying the service; this updates by itself.'}</Text>
+      {first && <div style={{ width: '100%', maxWidth: 640 }}><CopyField value={`curl -v http://${first.includes(':') ? `[${first}]` : first}:${port}/`} label="curl command" /></div>}
+      <Button component={Link} href={`/services/${id}`}>Open the service</Button>
+    </Stack>
+  );
+}

@@ -1,0 +1,324 @@
+'use client';
+import { Alert, Anchor, Badge, Button, Card, Grid, Group, NumberInput, SegmentedControl, SimpleGrid, Slider, Stack, Switch, Table, Tabs, Text, TextInput, Title, Tooltip, VisuallyHidden } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { ConfirmButton, CopyField, EmptyState, ErrorState, LoadingRows, PopMap, StatusBadge, TrafficChart, formatAgo, formatBytes, formatCount, problemFieldErrors, problemMessage, seriesColour } from '@anyfront/ui';
+import { useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { api, idempotency, ok, type Schemas } from '../lib/api';
+import { keys, useBackends, useDeployment, useHealth, useService, useTraffic, type TrafficStep } from '../lib/queries';
+import { BackendKitInstructions } from './backend-kit';
+
+type Service = Schemas['ServiceDto'];
+type Backend = Schemas['BackendDto'];
+
+/** Deploy status per PoP, polled every second (lib/queries.ts LIVE_MS). */
+export function DeploymentCard({ id }: { id: string }) {
+  const d = useDeployment(id);
+  return (
+    <Card>
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">Deployment</Title>
+        {d.data && <Group gap="xs"><StatusBadge status={d.data.status} /><Text size="sm" c="dimmed">{d.data.edge_nodes_deployed} of {d.data.edge_nodes} edge nodes</Text></Group>}
+      </Group>
+      {d.isPending && <LoadingRows rows={2} />}
+      {d.isError && <ErrorState error={d.error} onRetry={() => void d.refetch()} />}
+      {d.data && d.data.pops.length === 0 && <Text size="sm" c="dimmed">{d.data.status === 'no_edge_nodes' ? 'No edge node serves this service\'s pools yet.' : 'Waiting for the first edge node to pick the service up.'}</Text>}
+      {d.data && d.data.pops.length > 0 && (
+        <Table verticalSpacing="sm">
+          <Table.Thead><Table.Tr><Table.Th>PoP</Table.Th><Table.Th>State</Table.Th><Table.Th>Edge nodes</Table.Th><Table.Th>Last heartbeat</Table.Th></Table.Tr></Table.Thead>
+          <Table.Tbody>
+            {d.data.pops.map((p) => {
+              const done = p.nodes.filter((n) => n.status === 'deployed').length;
+              const beat = p.nodes.map((n) => n.last_heartbeat_at).filter(Boolean).sort().at(-1);
+              const reasons = p.nodes.map((n) => n.reason).filter(Boolean);
+              return (
+                <Table.Tr key={p.pop_id} data-pop={p.pop_code} data-pop-status={p.status}>
+                  <Table.Td fw={600}>{p.pop_code.toUpperCase()}</Table.Td>
+                  <Table.Td><Group gap={6}><StatusBadge status={p.status} />{reasons.length > 0 && <Text size="xs" c="red.8">{reasons.join('; ')}</Text>}</Group></Table.Td>
+                  <Table.Td><Text size="sm">{done}/{p.nodes.length} on generation {Math.max(...p.nodes.map((n) => n.applied_generation ?? 0))}</Text></Table.Td>
+                  <Table.Td><Text size="sm">{formatAgo(beat)}</Text></Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
+
+function AddressesCard({ service, popCodes }: { service: Service; popCodes: string[] }) {
+  return (
+    <Card>
+      <Title order={2} size="h4" mb="sm">Anycast addresses</Title>
+      {service.addresses.length === 0 ? (
+        <Text size="sm" c="dimmed">{service.status === 'waiting_for_capacity' ? 'Waiting for free addresses in the pools; it is retried automatically.' : 'Being assigned (a few seconds)…'}</Text>
+      ) : (
+        <Stack gap="sm">
+          {service.addresses.map((a) => (
+            <Stack key={a.address} gap={2} data-address={a.address}>
+              <CopyField value={a.address} label={`address ${a.address}`} />
+              <Text size="xs" c="dimmed">IPv{a.family} · pool {a.pool} · announced from {popCodes.length ? popCodes.map((c) => c.toUpperCase()).join(', ') : 'no PoP yet'}</Text>
+            </Stack>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function SettingsCard({ service }: { service: Service }) {
+  const hc = service.health_check;
+  const rows: [string, string][] = [
+    ['Listeners', service.listeners.map((l) => `${l.protocol}/${l.ports}`).join(', ')],
+    ['Load balancing', service.hash_mode === 'client_ip' ? 'client IP affinity (a client stays on one backend)' : '5-tuple (each connection chooses)'],
+    ['Encapsulation', service.encapsulation + (service.encapsulation === 'gue' ? `, UDP port ${service.gue_port}` : '')],
+    ['Health check', `${hc.protocol}${hc.protocol === 'http' ? ` GET ${hc.path ?? '/'}` : ''} port ${hc.port ?? 'listener'}, every ${hc.interval_seconds} s, timeout ${hc.timeout_seconds} s, ${hc.healthy_threshold} up / ${hc.unhealthy_threshold} down`],
+  ];
+  return (
+    <Card>
+      <Title order={2} size="h4" mb="sm">Settings</Title>
+      <Table>
+        <Table.Tbody>
+          {rows.map(([k, v]) => <Table.Tr key={k}><Table.Th w={170}>{k}</Table.Th><Table.Td>{v}</Table.Td></Table.Tr>)}
+        </Table.Tbody>
+      </Table>
+    </Card>
+  );
+}
+
+/** A weight change is sent when the slider is released (one PATCH, not one per pixel). */
+function WeightControl({ serviceId, backend }: { serviceId: string; backend: Backend }) {
+  const qc = useQueryClient();
+  const [value, setValue] = useState(backend.weight);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Stack gap={2} w={170}>
+      <Slider value={value} onChange={setValue} min={0} max={100} step={5} label={(v) => `${v}`} thumbLabel={`Weight of ${backend.address}`}
+        onChangeEnd={async (weight) => {
+          setError(null);
+          const { error: problem } = await api.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: serviceId, backend_id: backend.id } }, body: { weight } });
+          if (problem) { setError(problemMessage(problem)); setValue(backend.weight); }
+          await qc.invalidateQueries({ queryKey: keys.backends(serviceId) });
+        }} />
+      <Text size="xs" c={error ? 'red.8' : 'dimmed'}>{error ?? (value === 0 ? 'weight 0: draining (no new flows)' : `weight ${value}`)}</Text>
+    </Stack>
+  );
+}
+
+function AddBackendForm({ service }: { service: Service }) {
+  const qc = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const family = { srv6: 'IPv6', ipip: 'IPv4', ip6ip6: 'IPv6', gue: 'IPv4 or IPv6' }[service.encapsulation];
+  const form = useForm({
+    initialValues: { address: '', weight: 100 as number | string },
+    validate: {
+      address: (v) => (v.trim() ? null : `Enter the backend's ${family} address`),
+      weight: (v) => (typeof v === 'number' && v >= 0 && v <= 100 ? null : 'A weight from 0 to 100'),
+    },
+  });
+  const submit = form.onSubmit(async (values) => {
+    setError(null);
+    const { data, error: problem } = await api.POST('/v1/services/{id}/backends', { params: { path: { id: service.id }, ...idempotency() }, body: { address: values.address.trim(), weight: Number(values.weight) } });
+    if (problem || !data) {
+      const { fields, rest } = problemFieldErrors(problem, ['address', 'weight']);
+      form.setErrors(fields);
+      if (!Object.keys(fields).length || rest.length) setError(problemMessage(problem));
+      return;
+    }
+    form.reset();
+    await qc.invalidateQueries({ queryKey: ['services', service.id] });
+  });
+  return (
+    <form onSubmit={submit} noValidate aria-label="Add a backend">
+      <Group align="flex-start" gap="sm">
+        <TextInput label="Backend address" placeholder={service.encapsulation === 'ipip' ? '203.0.113.10' : '2001:db8:1::10'} description={`${family}, global unicast`} w={300} {...form.getInputProps('address')} />
+        <NumberInput label="Weight" description="0–100" min={0} max={100} w={110} {...form.getInputProps('weight')} />
+        <Button type="submit" mt={44} loading={form.submitting}>Add backend</Button>
+      </Group>
+      {error && <Alert color="red" mt="sm" role="alert">{error}</Alert>}
+    </form>
+  );
+}
+
+export function BackendsCard({ service }: { service: Service }) {
+  const qc = useQueryClient();
+  const backends = useBackends(service.id);
+  const health = useHealth(service.id);
+  const healthOf = useMemo(() => new Map((health.data?.backends ?? []).map((b) => [b.backend_id, b])), [health.data]);
+  const patch = async (b: Backend, body: Schemas['UpdateBackendDto']) => {
+    await ok(api.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: service.id, backend_id: b.id } }, body }));
+    await qc.invalidateQueries({ queryKey: keys.backends(service.id) });
+  };
+  const remove = async (b: Backend) => {
+    await ok(api.DELETE('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: service.id, backend_id: b.id } } }));
+    await qc.invalidateQueries({ queryKey: ['services', service.id] });
+  };
+  return (
+    <Card>
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">Backends</Title>
+        {health.data && <Group gap={6}><Text size="sm" c="dimmed">Health</Text><StatusBadge status={health.data.status} /></Group>}
+      </Group>
+      <Stack>
+        {backends.isPending && <LoadingRows rows={2} />}
+        {backends.isError && <ErrorState error={backends.error} onRetry={() => void backends.refetch()} />}
+        {backends.data && backends.data.length === 0 && <Text size="sm" c="dimmed">No backends yet: add the servers that answer this service&apos;s clients.</Text>}
+        {backends.data && backends.data.length > 0 && (
+          <Table.ScrollContainer minWidth={820}>
+            <Table verticalSpacing="sm">
+              <Table.Thead><Table.Tr><Table.Th>Address</Table.Th><Table.Th>Weight</Table.Th><Table.Th>In rotation</Table.Th><Table.Th>Health per PoP</Table.Th><Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {backends.data.map((b) => {
+                  const h = healthOf.get(b.id);
+                  return (
+                    <Table.Tr key={b.id} data-backend={b.address}>
+                      <Table.Td><Text ff="monospace" size="sm">{b.address}</Text><Text size="xs" c="dimmed">IPv{b.family}{b.region ? ` · ${b.region}` : ''}</Text></Table.Td>
+                      <Table.Td><WeightControl serviceId={service.id} backend={b} /></Table.Td>
+                      <Table.Td><Switch checked={b.enabled} onChange={(e) => void patch(b, { enabled: e.currentTarget.checked })} aria-label={`${b.address} in rotation`} label={b.enabled ? 'yes' : 'no'} /></Table.Td>
+                      <Table.Td>
+                        <Group gap={6}>
+                          {!h && <Text size="xs" c="dimmed">…</Text>}
+                          {h && h.pops.length === 0 && <Text size="xs" c="dimmed">no checks yet</Text>}
+                          {h?.pops.map((p) => (
+                            <Tooltip key={p.pop_id} label={`${p.healthy_nodes} healthy, ${p.unhealthy_nodes} unhealthy edge nodes`}>
+                              <Group gap={4} data-health-pop={p.pop_code}><Text size="xs" fw={600}>{p.pop_code.toUpperCase()}</Text><StatusBadge status={p.status} size="xs" /></Group>
+                            </Tooltip>
+                          ))}
+                        </Group>
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        <ConfirmButton title={`Delete backend ${b.address}?`} confirmLabel="Delete backend" aria-label={`Delete ${b.address}`} onConfirm={() => remove(b)}
+                          message="Edges stop sending it new and existing flows once they apply the change. To let flows finish first, set its weight to 0 and wait.">Delete</ConfirmButton>
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+        <AddBackendForm service={service} />
+      </Stack>
+    </Card>
+  );
+}
+
+export function TrafficCard({ id }: { id: string }) {
+  const [step, setStep] = useState<TrafficStep>('5m');
+  const [unit, setUnit] = useState<'bytes' | 'packets'>('bytes');
+  const t = useTraffic(id, step, step === '5m' ? 6 : 48);
+  const { rows, series } = useMemo(() => {
+    const byT = new Map<string, Record<string, string | number>>();
+    const popOf = (s: { pop_code: string | null }) => s.pop_code ?? 'other';
+    const series = (t.data?.series ?? []).map((s, i) => ({ name: popOf(s), label: popOf(s).toUpperCase(), color: seriesColour(i) }));
+    for (const s of t.data?.series ?? []) {
+      for (const p of s.points) {
+        const row = byT.get(p.t) ?? { t: new Date(p.t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) };
+        row[popOf(s)] = unit === 'bytes' ? p.bytes : p.packets;
+        byT.set(p.t, row);
+      }
+    }
+    const rows = [...byT.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, r]) => { for (const s of series) r[s.name] ??= 0; return r; });
+    return { rows, series };
+  }, [t.data, unit]);
+  return (
+    <Card>
+      <Group justify="space-between" mb="sm" wrap="wrap">
+        <Group gap="sm">
+          <Title order={2} size="h4">Traffic per PoP</Title>
+          {t.data && <Text size="sm" c="dimmed" data-traffic-total>{formatBytes(t.data.total.bytes)} · {formatCount(t.data.total.packets)} packets</Text>}
+        </Group>
+        <Group gap="sm">
+          <SegmentedControl size="xs" value={unit} onChange={(v) => setUnit(v)} data={[{ value: 'bytes', label: 'Bytes' }, { value: 'packets', label: 'Packets' }]} aria-label="Unit" />
+          <SegmentedControl size="xs" value={step} onChange={(v) => setStep(v)} data={[{ value: '5m', label: '5 min · 6 h' }, { value: '1h', label: 'Hourly · 48 h' }]} aria-label="Resolution" />
+        </Group>
+      </Group>
+      {t.isPending && <LoadingRows rows={1} height={240} />}
+      {t.isError && <ErrorState error={t.error} onRetry={() => void t.refetch()} />}
+      {t.data && rows.length === 0 && <Text size="sm" c="dimmed" py="xl" ta="center">No traffic in this period yet. Edges report every few seconds once clients connect.</Text>}
+      {t.data && rows.length > 0 && <TrafficChart rows={rows} series={series} unit={unit} />}
+      <Text size="xs" c="dimmed" mt="xs">Per-backend traffic is not served by the API yet (GET /v1/services/{'{id}'}/traffic groups by PoP only).</Text>
+    </Card>
+  );
+}
+
+function MapCard({ id }: { id: string }) {
+  const d = useDeployment(id);
+  const t = useTraffic(id, '1h', 24, false);
+  const total = t.data?.total.bytes ?? 0;
+  const pops = (d.data?.pops ?? []).map((p) => {
+    const bytes = (t.data?.series ?? []).find((s) => s.pop_code === p.pop_code)?.points.reduce((a, x) => a + x.bytes, 0) ?? 0;
+    return { code: p.pop_code, status: p.status, share: total > 0 ? bytes / total : undefined };
+  });
+  return (
+    <Card>
+      <Title order={2} size="h4" mb="sm">Where it is served</Title>
+      <PopMap pops={pops} />
+    </Card>
+  );
+}
+
+export function ServiceDetailView({ id }: { id: string }) {
+  const router = useRouter();
+  const qc = useQueryClient();
+  const service = useService(id);
+  const deployment = useDeployment(id);
+  const backends = useBackends(id);
+  if (service.isPending) return <LoadingRows rows={6} height={60} />;
+  if (service.isError) {
+    return <ErrorState title="Could not load this service" error={service.error} onRetry={() => void service.refetch()} />;
+  }
+  const s = service.data;
+  const popCodes = (deployment.data?.pops ?? []).map((p) => p.pop_code);
+  const first = s.addresses[0]?.address;
+  const port = s.listeners[0]?.ports.split('-')[0] ?? '80';
+  const curl = first ? `curl -v http://${first.includes(':') ? `[${first}]` : first}:${port}/` : null;
+  return (
+    <Stack gap="lg">
+      <Group justify="space-between" align="flex-end">
+        <Stack gap={4}>
+          <Anchor component={Link} href="/services" size="sm">← Services</Anchor>
+          <Group gap="sm"><Title order={1} size="h2">{s.name}</Title><StatusBadge status={s.status} size="md" />{deployment.data && <StatusBadge status={deployment.data.status} size="md" />}</Group>
+          <Text size="sm" c="dimmed">{s.listeners.map((l) => `${l.protocol}/${l.ports}`).join(', ')} · {s.encapsulation} · created {formatAgo(s.created_at)}</Text>
+        </Stack>
+        <ConfirmButton title={`Delete ${s.name}?`} confirmLabel="Delete service" buttonProps={{ size: 'sm' }} onConfirm={async () => {
+          await ok(api.DELETE('/v1/services/{id}', { params: { path: { id } } }));
+          await qc.invalidateQueries({ queryKey: keys.services });
+          router.push('/services');
+        }} message="Its anycast addresses are withdrawn from every PoP and released (they are quarantined before anyone else gets them). Clients of this service lose it.">Delete service</ConfirmButton>
+      </Group>
+      {s.status_reason && s.status !== 'active' && <Alert color="yellow" variant="light">{s.status_reason}</Alert>}
+      {curl && deployment.data?.status === 'deployed' && (
+        <Card bg="teal.0" style={{ borderColor: 'var(--mantine-color-teal-3)' }}>
+          <Group justify="space-between" wrap="wrap">
+            <Text size="sm" fw={600}>Deployed at every PoP. Try it:</Text>
+            <div style={{ flex: 1, minWidth: 320 }}><CopyField value={curl} label="curl command" /></div>
+          </Group>
+        </Card>
+      )}
+      <Tabs defaultValue="overview" keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="overview">Overview</Tabs.Tab>
+          <Tabs.Tab value="backends">Backends {backends.data && <Badge size="xs" variant="light" color="gray" c="gray.9" ml={4}>{backends.data.length}</Badge>}</Tabs.Tab>
+          <Tabs.Tab value="traffic">Traffic</Tabs.Tab>
+          <Tabs.Tab value="setup">Backend setup</Tabs.Tab>
+          <Tabs.Tab value="settings">Settings</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="overview">
+          <Grid gap="lg">
+            <Grid.Col span={{ base: 12, lg: 6 }}><Stack gap="lg"><AddressesCard service={s} popCodes={popCodes} /><DeploymentCard id={id} /></Stack></Grid.Col>
+            <Grid.Col span={{ base: 12, lg: 6 }}><MapCard id={id} /></Grid.Col>
+          </Grid>
+        </Tabs.Panel>
+        <Tabs.Panel value="backends"><BackendsCard service={s} /></Tabs.Panel>
+        <Tabs.Panel value="traffic"><TrafficCard id={id} /></Tabs.Panel>
+        <Tabs.Panel value="setup"><Card><BackendKitInstructions service={s} backends={backends.data ?? []} /></Card></Tabs.Panel>
+        <Tabs.Panel value="settings"><SimpleGrid cols={1}><SettingsCard service={s} /></SimpleGrid></Tabs.Panel>
+      </Tabs>
+      {backends.data?.length === 0 && <EmptyState title="This service has no backends">Add one on the Backends tab; clients are carried to it through the tunnel.</EmptyState>}
+    </Stack>
+  );
+}
