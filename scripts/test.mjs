@@ -5,11 +5,20 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { ensureInstalled, portOpen, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 import { runGates } from './gates.mjs';
 
+// `node scripts/test.mjs unit|int|lab [jest args]` (npm run test:unit / test:int / test:lab): one suite,
+// with the same Postgres/Redis set-up (the lab's fleet e2e runs the API and worker), no gates.
+const SUITES = { unit: ['--selectProjects', 'unit'], int: ['--selectProjects', 'integration', '--runInBand'], lab: ['--selectProjects', 'lab', '--runInBand'] };
+const [only, ...extraArgs] = process.argv.slice(2);
+if (only !== undefined && !(only in SUITES)) {
+  console.error(`[anyfront] unknown suite "${only}" (unit, int, lab)`);
+  process.exit(2);
+}
+
 ensureInstalled();
 
 // Gates first (scripts/gates.mjs): a type error, a lint error or a module-boundary violation fails
 // `npm test` before any suite runs.
-if (!(await runGates())) {
+if (!only && !(await runGates())) {
   console.error('[anyfront] typecheck or lint failed (output above); no suite was run.');
   process.exit(1);
 }
@@ -42,8 +51,18 @@ function labReady() {
   return null;
 }
 
-const env = { ...process.env, DATABASE_URL: await databaseUrl(), REDIS_URL: await redisUrl(), NODE_ENV: 'test' };
+const env = only === 'unit'
+  ? { ...process.env, NODE_ENV: 'test' }
+  : { ...process.env, DATABASE_URL: await databaseUrl(), REDIS_URL: await redisUrl(), NODE_ENV: 'test' };
 const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+
+if (only) {
+  const notReady = only === 'lab' ? labReady() : null;
+  if (notReady && !process.env.CI) console.log(`[anyfront] lab suite skipped: ${notReady}. CI runs it as root with nftables and bird2.`);
+  const status = notReady && !process.env.CI ? 0 : jest([...SUITES[only], ...extraArgs]);
+  for (const stop of stops) await stop();
+  process.exit(status ? 1 : 0);
+}
 
 let failed = 0;
 // API contract: the committed OpenAPI document and generated client match the code (`npm run openapi`

@@ -1,5 +1,5 @@
 import { DESIRED_STATE_VERSION, DesiredState, desiredStateSchema, BackendState, HealthCheck, Listener } from '@anyfront/contracts';
-import { maglevTableSize } from '@anyfront/maglev';
+import { encodeMaglevTable, maglevTableSize } from '@anyfront/maglev';
 import { anycastV4, anycastV6, Backend, Edge, FLEET_SEED, pools, SERVICE_ID, SERVICE_PORT } from './topology';
 
 export interface ComposeOptions {
@@ -14,6 +14,8 @@ export interface ComposeOptions {
   healthCheck?: Partial<HealthCheck>;
   /** Listeners of the service (default: TCP on the service port). */
   listeners?: Listener[];
+  /** A compiled Maglev table to ship (indexes into the listed backends sorted by id), as the control plane does. */
+  maglevTable?: Int32Array;
 }
 
 /**
@@ -48,6 +50,7 @@ export function composeDesiredState(o: ComposeOptions): DesiredState {
       // M follows the service's configured size, not the backends left: changing M rehashes every flow.
       maglev_table_size: maglevTableSize(o.backends.length),
       backends: list,
+      ...(o.maglevTable ? { maglev_table: encodeMaglevTable(o.maglevTable, list.length) } : {}),
       health_check: { ...LAB_HEALTH_CHECK, ...o.healthCheck },
     }],
   };

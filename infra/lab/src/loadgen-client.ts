@@ -7,7 +7,7 @@ import type { FlowResult } from './procs/loadgen';
 export type { FlowResult };
 export type LoadJob =
   | { kind: 'whoami'; host: string; port?: number; localPorts?: number[]; count?: number; concurrency?: number }
-  | { kind: 'download'; host: string; port?: number; bytes: number; rate?: number; count: number; timeoutMs?: number }
+  | { kind: 'download'; host: string; port?: number; bytes: number; rate?: number; count: number; localPorts?: number[]; timeoutMs?: number }
   | { kind: 'upload'; host: string; port?: number; bytes: number; timeoutMs?: number }
   | { kind: 'udp'; host: string; port?: number; count: number };
 
@@ -27,7 +27,7 @@ export interface RunningLoad {
 /** Starts the load generator inside a client namespace. */
 export function startLoad(clientName: string, job: LoadJob): RunningLoad {
   const c = clientByName(clientName);
-  const flows = job.kind === 'upload' ? 1 : job.kind === 'whoami' ? (job.localPorts?.length ?? job.count ?? 1) : job.count;
+  const flows = job.kind === 'upload' ? 1 : job.kind === 'whoami' || job.kind === 'download' ? (job.localPorts?.length ?? job.count ?? 1) : job.count;
   let markStarted: () => void = () => undefined;
   const started = new Promise<void>((r) => { markStarted = r; });
   const done = new Promise<FlowResult[]>((resolve, reject) => {

@@ -15,6 +15,8 @@ const cidr = z.string().refine((s) => {
   try { ipaddr.parseCIDR(s); return true; } catch { return false; }
 }, 'must be a prefix in CIDR form');
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'ids are letters, digits and _.:-');
+/** Base64 length of the largest table: M = 65537 entries of 10 bits (up to 1000 backends). */
+export const MAGLEV_TABLE_MAX_CHARS = Math.ceil(Math.ceil((65537 * 10) / 8) / 3) * 4;
 const port = z.number().int().min(1).max(65535);
 
 export const listenerSchema = z.object({
@@ -56,6 +58,13 @@ export const serviceStateSchema = z.object({
   /** Maglev lookup table size M: a prime from the fixed list in @anyfront/maglev, M >= 100 x backends. */
   maglev_table_size: z.number().int().min(2).max(65537),
   backends: z.array(backendSchema).max(1000),
+  /**
+   * The service's Maglev lookup table compiled by the control plane (minimal-disruption fill),
+   * identical on every edge: base64 of M entries bit-packed little-endian, each `index + 1` into
+   * `backends` (0 = no backend) in the fewest bits holding backends.length + 1 values
+   * (@anyfront/maglev encodeMaglevTable). Absent: the edge computes plain Maglev itself.
+   */
+  maglev_table: z.string().max(MAGLEV_TABLE_MAX_CHARS).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').optional(),
   health_check: healthCheckSchema,
 }).strict();
 

@@ -5,6 +5,7 @@ import { service, state } from './fixtures.spec-helpers';
 import { semanticProblems } from './validate';
 import { names, serviceKey } from './names';
 import type { DesiredState } from '@anyfront/contracts';
+import { buildMinimalDisruptionTable, encodeMaglevTable } from '@anyfront/maglev';
 
 const OPTS: PlanOptions = { table: 'anyfront', flowTimeoutSeconds: 300, flowTableSize: 65536, probePortBase: 10000 };
 const healthy: HealthLookup = () => undefined;
@@ -239,6 +240,51 @@ describe('nft renderer', () => {
 
   it('names objects by hashed service id, so any contract id is a valid nft name', () => {
     expect(names.svcChain(serviceKey('tenant:web-1.prod'))).toMatch(/^svc_[0-9a-f]{12}$/);
+  });
+});
+
+describe('shipped Maglev table (compiled by the control plane)', () => {
+  const four = [1, 2, 3, 4].map((i) => ({ id: `b${i}`, address: `fd00:b::${i}`, weight: 1, enabled: true }));
+  const ids = four.map((b) => b.id);
+  // What the control plane ships after b4 joined b1..b3: only buckets that must move went to b4.
+  const previous = { ids: ids.slice(0, 3), table: buildMinimalDisruptionTable(null, four.slice(0, 3), 509) };
+  const compiled = buildMinimalDisruptionTable(previous, four, 509);
+  const shipped = state([service('web', { backends: four, maglev_table_size: 509, maglev_table: encodeMaglevTable(compiled, 4) })]);
+  const markOfId = (p: DataplanePlan['services'][number]) => new Map(p.backends.map((b) => [b.mark, b.id]));
+
+  it('programs the shipped table as is, not a local plain Maglev (which differs)', () => {
+    const p = plan(shipped).services[0];
+    const ownerOf = markOfId(p);
+    expect(Array.from({ length: 509 }, (_, i) => ownerOf.get(p.buckets.get(i)!))).toEqual(Array.from(compiled, (i) => ids[i]));
+    const local = plan(state([service('web', { backends: four, maglev_table_size: 509 })])).services[0];
+    expect([...local.buckets]).not.toEqual([...p.buckets]);
+  });
+
+  it('a locally unhealthy backend: only its buckets move (to the minimal-disruption refill), every other bucket stays', () => {
+    const up = plan(shipped).services[0];
+    const down = plan(shipped, (_s, b) => b !== 'b2').services[0];
+    const ownerOf = markOfId(up);
+    let moved = 0;
+    for (const [bucket, mark] of up.buckets) {
+      const now = down.buckets.get(bucket);
+      if (ownerOf.get(mark) === 'b2') {
+        moved++;
+        expect(now).toBeDefined();
+        expect(ownerOf.get(now!)).not.toBe('b2');
+      } else {
+        expect(now).toBe(mark);
+      }
+    }
+    expect(moved).toBeGreaterThan(100);
+  });
+
+  it('semantic validation refuses a table that does not fit the backend list', () => {
+    const bad = (over: Parameters<typeof service>[1]) => semanticProblems(state([service('web', { backends: four, maglev_table_size: 509, ...over })]), { ipv6: 'fd00:1::11' });
+    expect(bad({ maglev_table: encodeMaglevTable(compiled, 4) })).toEqual([]);
+    expect(bad({ maglev_table: encodeMaglevTable(compiled.slice(0, 251), 4) })[0]).toMatch(/maglev_table: table holds 95 bytes, 191 expected for M = 509/);
+    expect(bad({ backends: four.map((b) => (b.id === 'b3' ? { ...b, enabled: false } : b)), maglev_table: encodeMaglevTable(compiled, 4) })[0]).toMatch(/gives bucket \d+ to backend b3, which is disabled or has weight 0/);
+    expect(bad({ backends: [...four].reverse(), maglev_table: encodeMaglevTable(compiled, 4) })[0]).toMatch(/sorted by id/);
+    expect(bad({ maglev_table: encodeMaglevTable(new Int32Array(509).fill(-1), 4) })[0]).toMatch(/leaves bucket 0 empty/);
   });
 });
 

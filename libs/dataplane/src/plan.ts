@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DesiredState, Encapsulation, HashMode, Listener } from '@anyfront/contracts';
-import { maglevOwners } from '@anyfront/maglev';
+import { buildMinimalDisruptionTable, decodeMaglevTable, MAGLEV_NO_BACKEND, maglevOwners } from '@anyfront/maglev';
 import { MarkAllocation, markKey, markOf } from './marks';
 import { familyOf, serviceKey } from './names';
 
@@ -9,12 +9,14 @@ import { familyOf, serviceKey } from './names';
  * health. Renderers (nft, routes) only read plans.
  *
  * Maglev consistency across edges with different local health:
- *  - the *primary* table is built over every enabled backend with weight > 0, health ignored, so
- *    every edge computes the same primary table from the same desired state;
- *  - buckets whose primary backend is locally unhealthy take the backend of a *fallback* table built
- *    over the locally healthy backends only (same algorithm, same M). Buckets of healthy backends are
- *    therefore identical on every edge however health differs; only the flows of a backend that is
- *    down somewhere may land differently, and edges that agree on health agree on those too.
+ *  - the *primary* table is the one the control plane compiled for the service and shipped in the
+ *    desired state (`maglev_table`, minimal-disruption fill, identical on every edge by
+ *    construction). A state without one (an older control plane) gets plain Maglev over every
+ *    enabled backend with weight > 0, health ignored, which every edge also computes alike;
+ *  - buckets whose primary backend is locally unhealthy are refilled by the same minimal-disruption
+ *    fill run on the primary table without the unhealthy backends: only their buckets move, so the
+ *    buckets of healthy backends are identical on every edge however health differs, and edges that
+ *    agree on health agree on the rest too;
  *  - a bucket with no usable backend gets no element: the lookup misses and the service chain
  *    answers with a TCP reset / ICMP port unreachable instead of black-holing.
  */
@@ -91,7 +93,7 @@ export function buildPlan(state: DesiredState, marks: MarkAllocation, health: He
           healthy: health(svc.id, b.id),
           mark: markOf(marks, markKey(svc.id, b.id)),
         }));
-      const buckets = maglevBuckets(backends, svc.maglev_table_size);
+      const buckets = maglevBuckets(backends, svc.maglev_table_size, svc.maglev_table);
       const plan: Omit<ServicePlan, 'digest'> = {
         id: svc.id,
         key: serviceKey(svc.id),
@@ -112,25 +114,42 @@ export function buildPlan(state: DesiredState, marks: MarkAllocation, health: He
   return { options, services, markBase: marks.base, marks: allMarks };
 }
 
-/** bucket -> mark with the primary/fallback rule described above. */
-export function maglevBuckets(backends: readonly BackendPlan[], m: number): Map<number, number> {
+/**
+ * Primary table as indexes into `backends` (sorted by id, as in the desired state): the shipped
+ * one, or plain Maglev over the enabled backends with weight > 0 when none was shipped.
+ */
+export function primaryTable(backends: readonly BackendPlan[], m: number, shipped?: string): Int32Array {
+  if (shipped !== undefined) return decodeMaglevTable(shipped, m, backends.length);
+  const index = new Map(backends.map((b, i) => [b.id, i]));
   const eligible = backends.filter((b) => b.enabled && b.weight > 0);
-  const usable = (b: BackendPlan) => b.healthy !== false;
-  const byId = new Map(eligible.map((b) => [b.id, b]));
-  const primary = maglevOwners(eligible.map((b) => ({ id: b.id, weight: b.weight })), m);
-  const healthy = eligible.filter(usable);
-  const needFallback = healthy.length > 0 && healthy.length < eligible.length;
-  const fallback = needFallback ? maglevOwners(healthy.map((b) => ({ id: b.id, weight: b.weight })), m) : null;
+  return Int32Array.from(maglevOwners(eligible.map((b) => ({ id: b.id, weight: b.weight })), m), (id) => (id === null ? MAGLEV_NO_BACKEND : (index.get(id) as number)));
+}
+
+/** bucket -> mark with the primary/fallback rule described above. */
+export function maglevBuckets(backends: readonly BackendPlan[], m: number, shipped?: string): Map<number, number> {
+  const primary = primaryTable(backends, m, shipped);
+  const usable = (b: BackendPlan | undefined): b is BackendPlan => b !== undefined && b.enabled && b.weight > 0 && b.healthy !== false;
+  const ids = backends.map((b) => b.id);
+  let table = primary;
+  if (backends.some((b) => b.enabled && b.weight > 0 && b.healthy === false)) {
+    const healthy = backends.filter(usable);
+    table = healthy.length
+      ? remapTable(buildMinimalDisruptionTable({ ids, table: primary }, healthy.map((b) => ({ id: b.id, weight: b.weight })), m), healthy, ids)
+      : new Int32Array(m).fill(MAGLEV_NO_BACKEND);
+  }
   const out = new Map<number, number>();
   for (let i = 0; i < m; i++) {
-    const owner = primary[i] === null ? undefined : byId.get(primary[i] as string);
-    if (owner && usable(owner)) {
-      out.set(i, owner.mark);
-    } else if (fallback && fallback[i] !== null) {
-      out.set(i, (byId.get(fallback[i] as string) as BackendPlan).mark);
-    }
+    const owner = backends[table[i] ?? MAGLEV_NO_BACKEND];
+    // A shipped bucket naming a disabled or drained backend is never programmed (validate.ts refuses such a state).
+    if (usable(owner)) out.set(i, owner.mark);
   }
   return out;
+}
+
+/** Indexes into `subset` (canonical order) -> indexes into the full id list. */
+function remapTable(table: Int32Array, subset: readonly { id: string }[], ids: readonly string[]): Int32Array {
+  const full = subset.map((b) => ids.indexOf(b.id));
+  return table.map((i) => (i === MAGLEV_NO_BACKEND ? i : (full[i] ?? MAGLEV_NO_BACKEND)));
 }
 
 function digestOf(plan: Omit<ServicePlan, 'digest'>): string {

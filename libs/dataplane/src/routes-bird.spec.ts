@@ -86,6 +86,20 @@ describe('routes per encapsulation', () => {
     expect(renderRoutingChange(fewer, have, ROPTS).v6Del).toEqual(['rule del fwmark 0x100001 table 1048577 priority 1000', 'route del default table 1048577', 'route del throw fd00:b::2/128 table 1048577']);
   });
 
+  it('a tunnel device recreated for a new remote gets its route back in the same change (the device deletion took it)', () => {
+    const v4 = (address: string) => routing(service('web', { encapsulation: 'ipip', backends: [{ id: 'b1', address, weight: 1, enabled: true }] }));
+    const before = v4('203.0.113.7');
+    const have: RoutingInventory = {
+      rules: before.rules, srTunsrc: undefined,
+      links: [{ name: 'aft0', kind: 'ipip', local: '192.0.2.11', remote: '203.0.113.7' }],
+      routes: before.routes.map((r) => ({ family: r.family, table: r.table, dst: r.dst, dev: r.dev })),
+    };
+    expect(routingChangeIsEmpty(renderRoutingChange(before, have, ROPTS))).toBe(true);
+    const change = renderRoutingChange(v4('203.0.113.8'), have, ROPTS);
+    expect(change.pre).toEqual(['link del aft0', 'link add aft0 type ipip mode ipip local 192.0.2.11 remote 203.0.113.8 ttl 64', 'link set aft0 up']);
+    expect(change.v4).toEqual(['route replace default dev aft0 table 1048576']);
+  });
+
   it('replaces a route whose segment changed', () => {
     const want = routing(service('web'));
     const have: RoutingInventory = { rules: want.rules, links: [], srTunsrc: 'fd00:1::11', routes: want.routes.map((r) => ({ family: r.family, table: r.table, dst: r.dst, dev: r.dev, encap: 'seg6', segs: ['fd00:b::99'] })) };

@@ -141,10 +141,15 @@ export function renderRoutingChange(want: RoutingPlan, have: RoutingInventory, o
   const wantLinks = new Set(want.links.map((l) => l.name));
 
   if (want.srTunsrc && want.srTunsrc !== have.srTunsrc) change.pre.push(`sr tunsrc set ${want.srTunsrc}`);
+  // A device that is deleted and added again takes its routes with it: they must be added again.
+  const recreated = new Set<string>();
   for (const l of want.links) {
     const h = haveLinks.get(l.name);
     const same = h && h.kind === l.kind && h.local === l.local && h.remote === l.remote;
-    if (h && !same) change.pre.push(`link del ${l.name}`);
+    if (h && !same) {
+      change.pre.push(`link del ${l.name}`);
+      recreated.add(l.name);
+    }
     if (!same) change.pre.push(`link add ${l.name} ${l.args}`, `link set ${l.name} up`);
   }
   const routeKey = (r: { family: number; table: number; dst: string }) => `${r.family}|${r.table}|${r.dst}`;
@@ -152,7 +157,7 @@ export function renderRoutingChange(want: RoutingPlan, have: RoutingInventory, o
   const wantRouteKeys = new Set(want.routes.map(routeKey));
   for (const r of want.routes) {
     const h = haveRoutes.get(routeKey(r));
-    const same = h && (r.type === 'throw' ? h.type === 'throw' : h.dev === r.dev && (r.segs ? h.encap === 'seg6' && (h.segs ?? []).join(',') === r.segs.join(',') : h.encap === undefined));
+    const same = h && !(r.dev && recreated.has(r.dev)) && (r.type === 'throw' ? h.type === 'throw' : h.dev === r.dev && (r.segs ? h.encap === 'seg6' && (h.segs ?? []).join(',') === r.segs.join(',') : h.encap === undefined));
     if (!same) fam(r.family).push(`route replace ${r.args}`);
   }
   for (const r of want.rules) if (!haveRules.has(ruleKey(r))) fam(r.family).push(`rule add fwmark ${hexMark(r.mark)} table ${r.table} priority ${r.priority}`);

@@ -1,5 +1,5 @@
 import { ENCAPSULATION_BACKEND_FAMILIES, type DesiredState, type Encapsulation, type IpFamily } from '@anyfront/contracts';
-import { isMaglevTableSize, MAGLEV_PRIMES } from '@anyfront/maglev';
+import { decodeMaglevTable, isMaglevTableSize, MAGLEV_NO_BACKEND, MAGLEV_PRIMES } from '@anyfront/maglev';
 import { familyOf } from './names';
 
 export interface TunnelSources {
@@ -31,6 +31,7 @@ export function semanticProblems(state: DesiredState, sources: TunnelSources): s
     if (!isMaglevTableSize(svc.maglev_table_size)) {
       problems.push(`${where}: maglev_table_size ${svc.maglev_table_size} is not one of ${MAGLEV_PRIMES.join(', ')}`);
     }
+    if (svc.maglev_table !== undefined) problems.push(...shippedTableProblems(svc, where));
     if (svc.encapsulation === 'gue' && svc.gue_port === undefined) problems.push(`${where}: encapsulation gue needs gue_port`);
     if (svc.encapsulation !== 'gue' && svc.gue_port !== undefined) problems.push(`${where}: gue_port is only valid with encapsulation gue`);
     const backendIds = new Set<string>();
@@ -49,6 +50,30 @@ export function semanticProblems(state: DesiredState, sources: TunnelSources): s
     }
   }
   return problems;
+}
+
+/**
+ * A shipped Maglev table must decode to M entries indexing the service's backends in the listed
+ * (id-sorted) order, and name only enabled backends with weight > 0, with no empty bucket while
+ * one exists: every edge then programs it as is.
+ */
+function shippedTableProblems(svc: DesiredState['services'][number], where: string): string[] {
+  const ids = svc.backends.map((b) => b.id);
+  if (ids.some((id, i) => i > 0 && (ids[i - 1] ?? '') >= id)) return [`${where}: backends must be sorted by id when maglev_table is given`];
+  let table: Int32Array;
+  try {
+    table = decodeMaglevTable(svc.maglev_table as string, svc.maglev_table_size, ids.length);
+  } catch (err) {
+    return [`${where}: maglev_table: ${(err as Error).message.replace(/^maglev: /, '')}`];
+  }
+  const eligible = svc.backends.map((b) => b.enabled && b.weight > 0);
+  const any = eligible.some((e) => e);
+  const bad = table.findIndex((i) => (i === MAGLEV_NO_BACKEND ? any : !eligible[i]));
+  if (bad < 0) return [];
+  const owner = table[bad] ?? MAGLEV_NO_BACKEND;
+  return [owner === MAGLEV_NO_BACKEND
+    ? `${where}: maglev_table leaves bucket ${bad} empty although a backend can serve it`
+    : `${where}: maglev_table gives bucket ${bad} to backend ${ids[owner]}, which is disabled or has weight 0`];
 }
 
 /**

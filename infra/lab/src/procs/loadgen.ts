@@ -2,7 +2,7 @@
  * Client-side load generator, run inside a client namespace; prints one JSON result on stdout.
  * Job (argv[2], JSON):
  *   { kind: 'whoami', host, port?, localPorts?: number[], count?: number, concurrency?: number }
- *   { kind: 'download', host, port?, bytes, rate?, count, timeoutMs? }   (all in parallel)
+ *   { kind: 'download', host, port?, bytes, rate?, count, localPorts?: number[], timeoutMs? }   (all in parallel; one per local port when given)
  *   { kind: 'upload', host, port?, bytes, timeoutMs? }
  *   { kind: 'udp', host, port?, count }    (count datagrams, fire and forget)
  * Every request uses a new TCP connection (agent: false) so each one is a distinct flow.
@@ -103,7 +103,8 @@ async function main(): Promise<FlowResult[]> {
   if (job.kind === 'download') {
     const n = job.bytes ?? 0;
     const path = `/bytes?n=${n}${job.rate ? `&rate=${job.rate}` : ''}`;
-    return Promise.all(Array.from({ length: job.count ?? 1 }, () => once('GET', path, { timeoutMs, expect: n })));
+    const ports: (number | undefined)[] = job.localPorts ?? Array.from({ length: job.count ?? 1 }, () => undefined);
+    return Promise.all(ports.map((p) => once('GET', path, { localPort: p, timeoutMs, expect: n })));
   }
   if (job.kind === 'udp') return sendDatagrams(job.count ?? 1);
   const r = await once('POST', '/upload', { body: job.bytes ?? 0, timeoutMs, expect: job.bytes ?? 0 });

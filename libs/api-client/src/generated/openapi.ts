@@ -2185,6 +2185,7 @@ export interface components {
                     weight: number;
                     enabled: boolean;
                 }[];
+                maglev_table?: string;
                 health_check: {
                     /** @enum {string} */
                     protocol: "tcp" | "http";

@@ -13,10 +13,10 @@ import {
   type ServiceState,
   type ServiceStatus,
 } from '@anyfront/contracts';
-import { maglevTableSize } from '@anyfront/maglev';
 import type { HealthCheck } from '../service/health-check';
 import { parsePortRange } from '../service/listeners';
 import { canonicalJson, sha256Hex } from './canonical-json';
+import { type CompiledMaglevTable, serviceMaglevTableSize } from './maglev-tables';
 import { type ExcludedService, type PublishCheck, PUBLISH_CHECKS, publishExclusion } from './publish-filter';
 
 /** Plain inputs of one node's desired state, as loaded from Postgres (see fleet-store.ts). */
@@ -59,6 +59,10 @@ export interface FleetServiceInput {
   backends: { id: string; address: string; weight: number; enabled: boolean }[];
   /** ISO time the service was created: per-node budgets go to older services first. */
   createdAt?: string;
+  /** The service's stored table as loaded (see maglev-tables.ts). */
+  storedMaglevTable?: CompiledMaglevTable | null;
+  /** The shared table to ship (encodeMaglevTable, indexes the backends sorted by id); absent: edges compute plain Maglev. */
+  maglevTable?: string;
 }
 
 export interface DesiredStateInput {
@@ -210,8 +214,9 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
     ...(s.encapsulation === 'gue' && s.guePort !== null ? { gue_port: s.guePort } : {}),
     // M is sized by every listed backend (enabled or not), so disabling one does not resize the
     // table, and never drops below the service's high-water mark, so deleting one does not either.
-    maglev_table_size: Math.max(s.maglevTableSizeFloor ?? 0, maglevTableSize(backends.length)),
+    maglev_table_size: serviceMaglevTableSize(backends.length, s.maglevTableSizeFloor),
     backends,
+    ...(s.maglevTable !== undefined ? { maglev_table: s.maglevTable } : {}),
     health_check: {
       protocol: hc.protocol,
       port: hc.port,

@@ -1,5 +1,6 @@
 import { type DesiredState, desiredStateSchema, type KernelCapabilities, type ServiceState } from '@anyfront/contracts';
 import { desiredStateHash, type FleetNodeInput, type FleetServiceInput, planNodeState } from './desired-state';
+import { ensureMaglevTables } from './maglev-tables';
 import { type ExcludedService, serviceContractViolation } from './publish-filter';
 import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
 
@@ -46,8 +47,9 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
-               FROM backends b WHERE b.service_id = s.id) AS backends
-       FROM services s
+               FROM backends b WHERE b.service_id = s.id) AS backends,
+            t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded
+       FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id
       WHERE s.status = 'active' AND EXISTS (
         SELECT 1 FROM anycast_addresses a JOIN pool_pops pp ON pp.pool_id = a.pool_id
          WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
@@ -66,7 +68,18 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
     backends: s.backends as FleetServiceInput['backends'],
     maglevTableSizeFloor: Number(s.maglev_table_size ?? 0),
     createdAt: new Date(s.created_at as string | Date).toISOString(),
+    storedMaglevTable: s.input_key == null
+      ? null
+      : { inputKey: s.input_key as string, tableSize: Number(s.table_size), backendIds: s.backend_ids as string[], encoded: s.encoded as string },
   }));
+}
+
+/** The services with their shared Maglev tables compiled (see ensureMaglevTables). */
+async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
+  const services = await loadServices(tx, popId);
+  const tables = await ensureMaglevTables(tx, services);
+  for (const s of services) s.maglevTable = tables.get(s.id);
+  return services;
 }
 
 async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
@@ -121,7 +134,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
         capabilities: (row.capabilities as KernelCapabilities | null) ?? null,
       },
       pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
-      services: await loadServices(tx, popId),
+      services: await loadServicesWithTables(tx, popId),
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
     });

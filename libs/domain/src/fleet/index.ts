@@ -4,6 +4,7 @@ export * from './deploy-status';
 export * from './health';
 export * from './traffic';
 export * from './fleet-store';
+export * from './maglev-tables';
 export * from './traffic-store';
 export * from './publish-filter';
 export * from './node-budget';
