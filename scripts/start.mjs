@@ -99,6 +99,8 @@ async function main() {
     ANYFRONT_MODE: 'local',
     // Generated once and kept in .data/, so a restart keeps sessions (never a constant).
     SESSION_SECRET: process.env.SESSION_SECRET ?? localSessionSecret(),
+    // The portal proxies the API on loopback: its X-Forwarded-Host/-Proto are trusted (CSRF origin check).
+    TRUST_PROXY: process.env.TRUST_PROXY ?? 'loopback',
     // The demo pools and lab backends use documentation and unique-local ranges.
     ALLOW_DOCUMENTATION_ADDRESSES: process.env.ALLOW_DOCUMENTATION_ADDRESSES ?? 'true',
     // Everything (request logs are debug) goes to .data/logs; the terminal shows info and above.

@@ -19,6 +19,7 @@ import { TrafficModule } from './traffic/traffic.module';
 import { ServicesModule } from './services/services.module';
 import { BackendsModule } from './backends/backends.module';
 import { BillingModule } from './billing/billing.module';
+import { QuotasModule } from './quotas/quotas.module';
 
 @Module({
   imports: [
@@ -39,6 +40,7 @@ import { BillingModule } from './billing/billing.module';
     }),
     RedisModule,
     CommonModule,
+    QuotasModule,
     AuthModule,
     AdminModule,
     FleetModule,

@@ -225,6 +225,7 @@ describe('OpenAPI fuzz: no input gives a 5xx', () => {
       backends: backend.body.id,
       'api-keys': key.body.id,
       members: mate.body.id,
+      organizations: tenant.organizationId,
     });
     creds = {
       operator: op,

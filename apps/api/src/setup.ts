@@ -4,6 +4,7 @@ import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import { toProblem } from './common/error-mapping';
 import { ProblemDto, PUBLIC_EXTENSION, registeredZodSchemas, SECURITY_SCHEMES } from './common/openapi';
+import { csrfOriginCheck } from './common/csrf';
 import { findHostileInput } from './common/input-guard';
 import { PROBLEM_CONTENT_TYPE, problems, sendProblem } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
@@ -17,7 +18,8 @@ import { AppConfig } from './config';
 export function configureApp(app: INestApplication, config: AppConfig): OpenAPIObject {
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
-  http.set('trust proxy', 'loopback');
+  // Only configured proxies may set the client address (X-Forwarded-For); by default none.
+  http.set('trust proxy', config.trustProxy);
 
   const json = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
   // Body parser errors (too large, malformed JSON) happen before Nest's filters see the
@@ -35,6 +37,8 @@ export function configureApp(app: INestApplication, config: AppConfig): OpenAPIO
     }),
   );
   app.use(cookieParser());
+  // Before any handler: a browser-sendable state change must come from an allowed origin.
+  app.use(csrfOriginCheck(config.allowedOrigins));
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new ProblemFilter(config.bodyLimit));
   app.enableShutdownHooks();
@@ -56,6 +60,7 @@ const TAGS: Array<[name: string, description: string]> = [
   ['services', 'Anycast services: listeners, hashing, encapsulation, health checks; their addresses, deploy status and backend health'],
   ['backends', "A service's unicast backends"],
   ['traffic', 'Traffic per service and hourly usage per organization'],
+  ['quotas', "The organization's quotas (services, IPv4 addresses, backends, API keys) and their use"],
   ['admin', 'Operators: PoPs, pools, edge nodes, the fleet, the audit log'],
   ['agent', 'Edge agents: registration, desired state, status and traffic reports (node credential)'],
   ['health', 'Liveness of the API and its dependencies'],

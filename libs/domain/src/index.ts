@@ -1,6 +1,7 @@
 export * from './address/ip';
 export * from './address/special-ranges';
 export * from './address/backend-address';
+export * from './address/client-key';
 export * from './service/encapsulation';
 export * from './service/listeners';
 export * from './service/health-check';
@@ -8,3 +9,4 @@ export * from './slots/slot-address';
 export * from './slots/choose-pools';
 export * from './fleet';
 export * from './security/production-guard';
+export * from './quotas/quotas';

@@ -26,6 +26,20 @@ export interface AppProcess {
 
 const TEST_SESSION_SECRET = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url');
 
+/**
+ * Limits raised for test harnesses (apps started by tests sign up many organizations from one
+ * address and create many resources); the specs of these limits set their own values.
+ */
+export const HARNESS_LIMITS: Record<string, string> = {
+  SIGNUP_LIMIT_PER_HOUR: '100000',
+  SIGNUP_LIMIT_PER_DAY: '100000',
+  QUOTA_SERVICES: '100000',
+  QUOTA_IPV4_ADDRESSES: '200000',
+  QUOTA_BACKENDS_PER_SERVICE: '100000',
+  QUOTA_BACKENDS_PER_ORGANIZATION: '100000',
+  QUOTA_API_KEYS: '100000',
+};
+
 /** Starts `node -r scripts/register.js <entry>` from the repository root, collecting its output. */
 export function startTsProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
   const child = spawn(process.execPath, [...nodeArgs, '-r', './scripts/register.js', entry], {
@@ -81,7 +95,7 @@ export interface ApiProcess extends AppProcess {
  */
 export async function startApiProcess(env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ApiProcess> {
   const port = await freePort();
-  const p = startTsProcess('apps/api/src/main.ts', { NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env, API_PORT: String(port) });
+  const p = startTsProcess('apps/api/src/main.ts', { NODE_ENV: 'test', LOG_LEVEL: 'warn', ...HARNESS_LIMITS, ...env, API_PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   const api: ApiProcess = { ...p, url, port, stop: () => stopProcesses([p]) };
   try {

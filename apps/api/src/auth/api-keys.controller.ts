@@ -9,6 +9,7 @@ import { IdParam } from '../common/id-param';
 import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
 import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
+import { QuotasService } from '../quotas/quotas.service';
 import { createApiKey } from './accounts';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './auth.dto';
 import { CurrentPrincipal, OrganizationId, Roles } from './decorators';
@@ -23,6 +24,7 @@ function toDto(k: ApiKey): ApiKeyDto {
     created_at: k.createdAt.toISOString(),
     last_used_at: k.lastUsedAt?.toISOString() ?? null,
     revoked_at: k.revokedAt?.toISOString() ?? null,
+    created_by: k.createdBy,
   };
 }
 
@@ -33,6 +35,7 @@ export class ApiKeysController {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly quotas: QuotasService,
   ) {}
 
   @Post()
@@ -44,6 +47,7 @@ export class ApiKeysController {
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The secret is in this response only (an Idempotency-Key replay returns the same key with secret null).' })
   async create(@Body() dto: CreateApiKeyDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<CreatedApiKeyDto> {
     return this.ds.transaction(async (tx) => {
+      await this.quotas.reserve(tx, organizationId, 'api_keys');
       const { key, secret } = await createApiKey(tx, { organizationId, name: dto.name, role: dto.role, createdBy: p.userId });
       await this.audit.record(p, 'api_key.create', { type: 'api_key', id: key.id }, { name: key.name, role: key.role }, tx);
       return { ...toDto(key), secret };

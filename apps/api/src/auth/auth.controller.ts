@@ -7,6 +7,7 @@ import { LoginDto, MeDto, SignupDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { CurrentPrincipal, Public } from './decorators';
 import type { Principal } from './principal';
+import { SignupLimiter } from './signup-limiter';
 
 @ApiTags('auth')
 @Controller('v1')
@@ -14,6 +15,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly config: AppConfig,
+    private readonly signupLimiter: SignupLimiter,
   ) {}
 
   @Public()
@@ -21,9 +23,17 @@ export class AuthController {
   @Post('auth/signup')
   @ApiSummary('Sign up: create an account and its organization, and log in', 'Sets the session cookie.')
   @ApiProblems(400, 409)
-  @ApiCreatedResponse({ type: MeDto, description: 'Account and organization created; the session cookie is set.' })
-  async signup(@Body() dto: SignupDto, @Res({ passthrough: true }) res: Response): Promise<MeDto> {
-    const { token, me } = await this.auth.signup(dto);
+  @ApiCreatedResponse({ type: MeDto, description: 'Account and organization created; the session cookie is set. At most SIGNUP_LIMIT_PER_HOUR / _PER_DAY per client address (429).' })
+  async signup(@Body() dto: SignupDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MeDto> {
+    const release = await this.signupLimiter.take(req.ip);
+    let created: Awaited<ReturnType<AuthService['signup']>>;
+    try {
+      created = await this.auth.signup(dto);
+    } catch (err) {
+      await release(); // a signup that created nothing does not count
+      throw err;
+    }
+    const { token, me } = created;
     res.cookie(this.config.sessionCookieName, token, this.cookieOptions());
     return me;
   }

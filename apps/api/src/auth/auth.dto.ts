@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { CREDENTIAL_KINDS, DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, PRINCIPAL_ROLES, type CredentialKind, type OrganizationRole, type PrincipalRole } from '@anyfront/contracts';
+import { IsHardToGuess } from './password-policy';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -19,6 +20,7 @@ export class SignupDto {
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
   @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsHardToGuess(['email', 'organization_name'])
   password!: string;
 
   @ApiProperty({ example: 'Example Ltd' })
@@ -80,6 +82,8 @@ export class ApiKeyDto {
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time', nullable: true }) last_used_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true }) revoked_at!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: "The user who created the key; it never acts above that user's role and is revoked when they leave" })
+  created_by!: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {

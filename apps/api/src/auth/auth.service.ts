@@ -7,6 +7,7 @@ import { problems } from '../common/problem';
 import { AppConfig } from '../config';
 import { createOrganizationWithOwner, createSession } from './accounts';
 import type { MeDto, SignupDto, LoginDto } from './auth.dto';
+import { LoginThrottle } from './login-throttle';
 import { dummyPasswordHash, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 import { hashSessionToken } from './tokens';
@@ -17,6 +18,7 @@ export class AuthService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async signup(dto: SignupDto): Promise<{ token: string; me: MeDto }> {
@@ -32,9 +34,14 @@ export class AuthService {
   }
 
   async login(dto: LoginDto): Promise<{ token: string; me: MeDto }> {
+    await this.throttle.check(dto.email);
     const user = await this.ds.getRepository(User).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: dto.email }).getOne();
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), dto.password);
-    if (!user || !ok) throw problems.unauthenticated('The email or password is wrong.');
+    if (!user || !ok) {
+      await this.throttle.failed(dto.email);
+      throw problems.unauthenticated('The email or password is wrong.');
+    }
+    await this.throttle.succeeded(dto.email);
     // Acts for the user's first organization (a user normally has one).
     const membership = await this.ds.getRepository(Membership).findOne({ where: { userId: user.id }, order: { createdAt: 'ASC' } });
     if (!membership && !user.isOperator) throw problems.forbidden('This account belongs to no organization any more.');

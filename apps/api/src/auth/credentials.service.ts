@@ -40,19 +40,31 @@ export class CredentialsService {
     // Every API key carries the prefix; other bearer tokens (edge-node credentials on every agent
     // call, garbage) cannot match, so they cost no query.
     if (!secret.startsWith(API_KEY_PREFIX)) return null;
-    const rows: Array<{ id: string; organization_id: string; role: 'owner' | 'member' }> = await this.ds.query(
-      // last_used_at is written at most once a minute per key, so busy keys do not turn every read into a write.
-      `WITH k AS (
-         SELECT id, organization_id, role, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL
-       ), touch AS (
-         UPDATE api_keys a SET last_used_at = now() FROM k
-          WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '60 seconds')
-       )
-       SELECT id, organization_id, role FROM k`,
-      [hashApiKey(secret)],
-    );
+    const rows: Array<{ id: string; organization_id: string; role: 'owner' | 'member'; created_by: string | null; creator_role: 'owner' | 'member' | null; creator_is_operator: boolean | null }> =
+      await this.ds.query(
+        // last_used_at is written at most once a minute per key, so busy keys do not turn every read into a write.
+        `WITH k AS (
+           SELECT a.id, a.organization_id, a.role, a.last_used_at, a.created_by, m.role AS creator_role, u.is_operator AS creator_is_operator
+             FROM api_keys a
+             LEFT JOIN memberships m ON m.user_id = a.created_by AND m.organization_id = a.organization_id
+             LEFT JOIN users u ON u.id = a.created_by
+            WHERE a.secret_hash = $1 AND a.revoked_at IS NULL
+         ), touch AS (
+           UPDATE api_keys a SET last_used_at = now() FROM k
+            WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '60 seconds')
+         )
+         SELECT id, organization_id, role, created_by, creator_role, creator_is_operator FROM k`,
+        [hashApiKey(secret)],
+      );
     const row = rows[0];
     if (!row) return null;
-    return { userId: null, organizationId: row.organization_id, role: row.role, credential: 'api_key', credentialId: row.id };
+    // A key is bound to its creator: it never acts above the creator's current role, and not at
+    // all once the creator left the organization (keys without a creator, e.g. seeded, stand alone).
+    let role = row.role;
+    if (row.created_by && !row.creator_is_operator) {
+      if (!row.creator_role) return null;
+      if (row.creator_role === 'member') role = 'member';
+    }
+    return { userId: null, organizationId: row.organization_id, role, credential: 'api_key', credentialId: row.id };
   }
 }

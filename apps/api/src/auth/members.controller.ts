@@ -83,14 +83,20 @@ export class MembersController {
   @Roles('owner', 'operator')
   @ApiSummary('Remove a member from the organization', 'Owners only; the last owner cannot be removed (409).')
   @ApiProblems(404, 409)
-  @ApiNoContentResponse({ description: 'Removed from the organization; their sessions stop working.' })
+  @ApiNoContentResponse({ description: 'Removed from the organization; their sessions stop working and the API keys they created are revoked.' })
   async remove(@IdParam('id', 'member') userId: string, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
       const m = await this.lockMembership(tx, organizationId, userId);
       if (m.role === 'owner') await this.keepAnOwner(tx, organizationId);
       await tx.delete(Membership, { id: m.id });
       await tx.query('DELETE FROM sessions WHERE user_id = $1 AND organization_id = $2', [userId, organizationId]);
-      await this.audit.record(p, 'member.remove', { type: 'user', id: userId }, {}, tx);
+      // Their API keys go with them (issue 8: a removed owner's key created a new owner).
+      const revoked: Array<{ id: string }> = await tx.query(
+        `WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE organization_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id, created_at)
+         SELECT id FROM r ORDER BY created_at, id`,
+        [organizationId, userId],
+      );
+      await this.audit.record(p, 'member.remove', { type: 'user', id: userId }, { revoked_api_keys: revoked.map((r) => r.id) }, tx);
     });
   }
 

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, type OrganizationRole } from '@anyfront/contracts';
+import { IsHardToGuess } from './password-policy';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 
 export class CreateMemberDto {
@@ -16,6 +17,7 @@ export class CreateMemberDto {
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
   @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsHardToGuess(['email'])
   password!: string;
 
   @ApiProperty({ enum: ORGANIZATION_ROLES, default: DEFAULT_ORGANIZATION_ROLE })

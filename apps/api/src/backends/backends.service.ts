@@ -9,6 +9,7 @@ import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { QuotasService } from '../quotas/quotas.service';
 import { ServicesService } from '../services/services.service';
 import { BackendAddressPolicy } from './backend-address.policy';
 import { BackendDto, CreateBackendDto, UpdateBackendDto } from './backends.dto';
@@ -21,6 +22,7 @@ export class BackendsService {
     private readonly policy: BackendAddressPolicy,
     private readonly audit: AuditService,
     private readonly fleet: FleetChangeNotifier,
+    private readonly quotas: QuotasService,
   ) {}
 
   async create(orgId: string, serviceId: string, dto: CreateBackendDto, p: Principal): Promise<BackendDto> {
@@ -28,6 +30,8 @@ export class BackendsService {
       // Locking the service serialises backend writes with encapsulation changes.
       const service = await this.services.find(tx, orgId, serviceId, true);
       const { address, family } = await this.policy.check(dto.address, service.encapsulation, tx);
+      await this.quotas.reserve(tx, orgId, 'backends_per_service', 1, serviceId);
+      await this.quotas.reserve(tx, orgId, 'backends_per_organization');
       const saved = await this.save(tx, {
         serviceId,
         address,

@@ -17,6 +17,23 @@ const REDACT = 'anyfront:idempotencyRedact';
  * answers with the same resource, the field set to null.
  */
 export const IdempotencyRedact = (...fields: string[]) => SetMetadata(REDACT, fields);
+
+const NO_STORE = 'anyfront:idempotencyNoStore';
+/**
+ * For replies that are a fresh secret (a bootstrap token, a node credential): the key is released
+ * after success instead of storing the reply, so nothing secret is kept and a retry acts again
+ * (and gets a new secret, the previous one being superseded).
+ */
+export const IdempotencyNoStore = () => SetMetadata(NO_STORE, true);
+
+/** Never stored, whatever the route declares: response fields with these names, at any depth. */
+const SECRET_FIELDS = new Set(['secret', 'token', 'credential', 'password', 'push_token']);
+
+function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? null : redactSecrets(v)]));
+}
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** How long a key is remembered. */
 const RETENTION = '24 hours';
@@ -56,10 +73,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       });
     }
     const redact = this.reflector.get<string[] | undefined>(REDACT, ctx.getHandler()) ?? [];
-    return from(this.run(req, ctx.switchToHttp().getResponse<Response>(), key, next, redact));
+    const noStore = this.reflector.get<boolean | undefined>(NO_STORE, ctx.getHandler()) ?? false;
+    return from(this.run(req, ctx.switchToHttp().getResponse<Response>(), key, next, redact, noStore));
   }
 
-  private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler, redact: string[]): Promise<unknown> {
+  private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler, redact: string[], noStore: boolean): Promise<unknown> {
     const scope = scopeOf(req.principal!);
     const path = req.originalUrl.split('?')[0];
     const hash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
@@ -72,7 +90,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
          ON CONFLICT (scope, key) DO NOTHING RETURNING id`,
         [scope, key, req.method, path, hash],
       );
-      if (inserted[0]) return this.runFirst(inserted[0].id, res, next, redact);
+      if (inserted[0]) return this.runFirst(inserted[0].id, res, next, redact, noStore);
 
       const rows: Row[] = await this.ds.query(
         'SELECT id, request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
@@ -101,7 +119,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async runFirst(id: string, res: Response, next: CallHandler, redact: string[]): Promise<unknown> {
+  private async runFirst(id: string, res: Response, next: CallHandler, redact: string[], noStore: boolean): Promise<unknown> {
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -109,8 +127,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       await this.ds.query('DELETE FROM idempotency_keys WHERE id = $1', [id]);
       throw err;
     }
-    // Stored as the client saw it (after JSON serialization).
-    const stored = body === undefined ? null : (JSON.parse(JSON.stringify(body)) as unknown);
+    if (noStore) {
+      await this.ds.query('DELETE FROM idempotency_keys WHERE id = $1', [id]);
+      return body;
+    }
+    // Stored as the client saw it (after JSON serialization), without secrets.
+    const stored = body === undefined ? null : redactSecrets(JSON.parse(JSON.stringify(body)) as unknown);
     if (stored && typeof stored === 'object') for (const f of redact) if (f in stored) (stored as Record<string, unknown>)[f] = null;
     await this.ds.query('UPDATE idempotency_keys SET response_status = $2, response_body = $3::jsonb, completed_at = now() WHERE id = $1', [
       id,

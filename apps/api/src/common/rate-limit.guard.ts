@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import Redis from 'ioredis';
+import { clientKey } from '@anyfront/domain';
 import { AppConfig } from '../config';
 import type { RequestWithPrincipal } from '../auth/principal';
 import { ProblemException } from './problem';
@@ -44,7 +45,8 @@ export class RateLimitGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
     const res = ctx.switchToHttp().getResponse<Response>();
     const p = req.principal;
-    const who = p ? `${p.credential}:${p.credentialId}` : `ip:${req.ip ?? 'unknown'}`;
+    // Anonymous callers by address; IPv6 by /64 (one subscriber's block), not per /128.
+    const who = p ? `${p.credential}:${p.credentialId}` : `ip:${clientKey(req.ip)}`;
     const windowMs = this.config.rateLimitWindowSeconds * 1000;
     const max = this.config.rateLimitMax;
 
@@ -52,7 +54,19 @@ export class RateLimitGuard implements CanActivate {
     let ttlMs: number;
     try {
       [count, ttlMs] = (await this.redis.eval(SCRIPT, 1, `${this.config.redisKeyPrefix}ratelimit:${who}`, windowMs)) as [number, number];
+      if (p?.organizationId && count <= max) {
+        // All of an organization's keys and sessions together, so more keys do not mean more budget.
+        const [orgCount, orgTtlMs] = (await this.redis.eval(SCRIPT, 1, `${this.config.redisKeyPrefix}ratelimit:org:${p.organizationId}`, windowMs)) as [number, number];
+        if (orgCount > this.config.rateLimitOrgMax) {
+          const retry = Math.max(1, Math.ceil(orgTtlMs / 1000));
+          throw new ProblemException(429, `More than ${this.config.rateLimitOrgMax} requests in ${this.config.rateLimitWindowSeconds} s for this organization (all its credentials together). Retry after ${retry} s.`, {
+            slug: 'rate-limited',
+            headers: { 'Retry-After': String(retry) },
+          });
+        }
+      }
     } catch (err) {
+      if (err instanceof ProblemException) throw err;
       this.logger.warn(`rate limiter unavailable, request allowed: ${(err as Error).message}`);
       return true;
     }

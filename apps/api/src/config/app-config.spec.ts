@@ -1,4 +1,4 @@
-import { loadConfig } from './app-config';
+import { loadConfig, parseTrustProxy } from './app-config';
 
 /** The message of what `fn` throws; fails the test when it throws nothing. */
 function thrownBy(fn: () => unknown): string {
@@ -45,5 +45,21 @@ describe('loadConfig', () => {
     const dev = loadConfig(base).sessionSecret;
     expect(dev).not.toBe('anyfront-development-session-secret');
     expect(dev.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('TRUST_PROXY: nothing trusted by default; hop counts and address lists; "true" and garbage refused', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(parseTrustProxy('1')).toBe(1);
+    expect(parseTrustProxy('loopback, 10.0.0.0/8, 2001:db8::1')).toBe('loopback,10.0.0.0/8,2001:db8::1');
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'loopback,proxy.example' })).toThrow(/proxy\.example/);
+  });
+  it('ALLOWED_ORIGINS: origins only', () => {
+    expect(loadConfig({ ...base, ALLOWED_ORIGINS: 'https://portal.example.com, http://localhost:3000' }).allowedOrigins).toEqual(['https://portal.example.com', 'http://localhost:3000']);
+    expect(() => loadConfig({ ...base, ALLOWED_ORIGINS: 'https://portal.example.com/path' })).toThrow(/ALLOWED_ORIGINS/);
+  });
+  it('quota defaults', () => {
+    expect(loadConfig(base).quotas).toEqual({ services: 10, ipv4_addresses: 24, backends_per_service: 64, backends_per_organization: 256, api_keys: 25 });
+    expect(loadConfig({ ...base, QUOTA_SERVICES: '3' }).quotas.services).toBe(3);
   });
 });

@@ -1,10 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { LOCAL_MODE, productionRefusals } from '@anyfront/domain';
+import { LOCAL_MODE, MAX_QUOTA, productionRefusals, type Quotas } from '@anyfront/domain';
+import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** TRUST_PROXY → the value for Express's "trust proxy" setting; "!message" when invalid. */
+export function parseTrustProxy(value: string): false | number | string {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === '0' || v === 'no') return false;
+  if (v === 'true') return '!"true" would let any client choose its address; name the proxies (addresses, CIDRs, "loopback") or a hop count';
+  if (/^\d+$/.test(v)) return Number(v);
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((i) => !named.has(i) && !ipaddr.isValid(i) && !isCidr(i));
+  return bad.length ? `!not an address, CIDR or loopback/linklocal/uniquelocal: ${bad.join(', ')}` : items.join(',');
+}
+
+function isCidr(s: string): boolean {
+  try {
+    ipaddr.parseCIDR(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const quota = z.coerce.number().int().min(0).max(MAX_QUOTA);
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -33,6 +57,48 @@ const schema = z.object({
   /** Largest accepted request body, in bytes or with a unit understood by body-parser (e.g. "100kb"). */
   BODY_LIMIT: z.string().default('100kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Per-organization quota defaults (an operator overrides them per organization; later the billing plan). */
+  QUOTA_SERVICES: quota.default(10),
+  QUOTA_IPV4_ADDRESSES: quota.default(24),
+  QUOTA_BACKENDS_PER_SERVICE: quota.default(64),
+  QUOTA_BACKENDS_PER_ORGANIZATION: quota.default(256),
+  QUOTA_API_KEYS: quota.default(25),
+  /**
+   * Which peers may set the client address with X-Forwarded-For: "false" (default: none, the TCP
+   * peer is the client), a hop count, or addresses/CIDRs/"loopback"/"uniquelocal" separated by commas.
+   */
+  TRUST_PROXY: z.string().default('false').transform((v, ctx) => {
+    const r = parseTrustProxy(v);
+    if (typeof r === 'string' && r.startsWith('!')) {
+      ctx.addIssue({ code: 'custom', message: r.slice(1) });
+      return z.NEVER;
+    }
+    return r;
+  }),
+  /** Requests per organization (all its credentials together) per window, on top of RATE_LIMIT_MAX per credential. */
+  RATE_LIMIT_ORG_MAX: z.coerce.number().int().positive().default(3000),
+  /** Failed logins of one account before it is locked; each further failure doubles the lock (15 s first). */
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Origins (besides the API's own) allowed to make cookie-authenticated changes, comma-separated, e.g. the portal's. */
+  ALLOWED_ORIGINS: z.string().default('').transform((v, ctx) => {
+    const out: string[] = [];
+    for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      let origin: string | null = null;
+      try {
+        const u = new URL(item);
+        origin = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === item.replace(/\/$/, '') ? u.origin : null;
+      } catch {
+        origin = null;
+      }
+      if (!origin) ctx.addIssue({ code: 'custom', message: `"${item}" is not an origin such as https://portal.example.com` });
+      else out.push(origin);
+    }
+    return out;
+  }),
+  /** Signups accepted from one client address (IPv6: its /64) per hour and per day. */
+  SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  SIGNUP_LIMIT_PER_DAY: z.coerce.number().int().min(1).default(20),
   /** Unset: local-ledger billing (usage rated, local statements, nothing collected). */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret or restricted key (sk_test_..., sk_live_...)').optional(),
   /** Signing secret of the webhook endpoint (whsec_...); webhooks are refused without it. */
@@ -70,6 +136,16 @@ export class AppConfig {
   readonly allowDocumentationAddresses!: boolean;
   readonly bodyLimit!: string;
   readonly logLevel!: string;
+  /** Per-organization quota defaults; read them through QuotasService (effectiveQuotas), never directly. */
+  readonly quotas!: Quotas;
+  readonly signupLimitPerHour!: number;
+  /** Express "trust proxy": false (default), a hop count, or a comma-separated list. */
+  readonly trustProxy!: false | number | string;
+  readonly rateLimitOrgMax!: number;
+  readonly loginFreeFailures!: number;
+  readonly loginBackoffMaxSeconds!: number;
+  readonly allowedOrigins!: string[];
+  readonly signupLimitPerDay!: number;
   readonly stripeSecretKey!: string | null;
   readonly stripeWebhookSecret!: string | null;
   readonly stripeApiHost!: string | null;
@@ -125,6 +201,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowDocumentationAddresses: e.ALLOW_DOCUMENTATION_ADDRESSES,
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    quotas: {
+      services: e.QUOTA_SERVICES,
+      ipv4_addresses: e.QUOTA_IPV4_ADDRESSES,
+      backends_per_service: e.QUOTA_BACKENDS_PER_SERVICE,
+      backends_per_organization: e.QUOTA_BACKENDS_PER_ORGANIZATION,
+      api_keys: e.QUOTA_API_KEYS,
+    },
+    signupLimitPerHour: e.SIGNUP_LIMIT_PER_HOUR,
+    trustProxy: e.TRUST_PROXY,
+    rateLimitOrgMax: e.RATE_LIMIT_ORG_MAX,
+    loginFreeFailures: e.LOGIN_FREE_FAILURES,
+    loginBackoffMaxSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    signupLimitPerDay: e.SIGNUP_LIMIT_PER_DAY,
     stripeSecretKey: e.STRIPE_SECRET_KEY ?? null,
     stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? null,
     stripeApiHost: e.STRIPE_API_HOST ?? null,

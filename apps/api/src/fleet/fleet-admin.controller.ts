@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { IdempotencyNoStore } from '../common/idempotency.interceptor';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -55,6 +56,8 @@ export class FleetAdminController {
   @ApiSummary('Issue a one-time bootstrap token for the edge node\'s agent', 'For POST /v1/agent/register. Shown once; expires in an hour.')
   @ApiProblems(404)
   @ApiCreatedResponse({ type: BootstrapTokenDto })
+  // A secret is never stored for replay: a retry with the same Idempotency-Key issues a new token.
+  @IdempotencyNoStore()
   async bootstrapToken(@IdParam('id', 'edge node') id: string, @CurrentPrincipal() p: Principal): Promise<BootstrapTokenDto> {
     const t = await this.registration.issueBootstrapToken(id, p.userId);
     await this.audit.record(p, 'edge_node.bootstrap_token', { type: 'edge_node', id, organizationId: null }, { expires_at: t.expires_at });
@@ -66,6 +69,8 @@ export class FleetAdminController {
   @ApiSummary('Rotate the edge node credential', 'The new credential is shown once; the old one stops working at once.')
   @ApiProblems(404)
   @ApiCreatedResponse({ type: NodeCredentialDto })
+  // A secret is never stored for replay: a retry with the same Idempotency-Key rotates again.
+  @IdempotencyNoStore()
   async rotate(@IdParam('id', 'edge node') id: string, @CurrentPrincipal() p: Principal): Promise<NodeCredentialDto> {
     const c = await this.registration.rotate(id);
     await this.audit.record(p, 'edge_node.credential_rotate', { type: 'edge_node', id, organizationId: null });

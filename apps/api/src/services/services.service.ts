@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
 import { Service } from '@anyfront/db';
 import {
-  checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck, serviceNodeCapabilities,
+  IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck, serviceNodeCapabilities,
 } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -15,6 +15,7 @@ import { AppConfig } from '../config';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
 import { type AddressRow, toServiceDto } from './service-view';
 import { CreateServiceDto, ServiceDto, UpdateServiceDto } from './services.dto';
+import { QuotasService } from '../quotas/quotas.service';
 import { SlotQueue } from './slot-queue';
 
 @Injectable()
@@ -25,6 +26,7 @@ export class ServicesService {
     private readonly audit: AuditService,
     private readonly slots: SlotQueue,
     private readonly fleet: FleetChangeNotifier,
+    private readonly quotas: QuotasService,
   ) {}
 
   async create(orgId: string, dto: CreateServiceDto, p: Principal): Promise<ServiceDto> {
@@ -33,6 +35,8 @@ export class ServicesService {
     const encapsulation = dto.encapsulation ?? DEFAULT_ENCAPSULATION;
     const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, listeners });
     const service = await this.ds.transaction(async (tx) => {
+      await this.quotas.reserve(tx, orgId, 'services');
+      await this.quotas.reserve(tx, orgId, 'ipv4_addresses', IPV4_ADDRESSES_PER_SERVICE);
       const saved = await this.saveUnique(tx, {
         organizationId: orgId,
         name: dto.name,

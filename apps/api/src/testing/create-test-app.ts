@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { deleteRedisKeys, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, type TestTarget } from '@anyfront/testing';
+import { deleteRedisKeys, HARNESS_LIMITS, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, type TestTarget } from '@anyfront/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
@@ -34,6 +34,9 @@ export async function createTestApp(opts: { env?: Record<string, string> } = {})
     REDIS_KEY_PREFIX: `test:${id}:`,
     QUEUE_PREFIX: `test-${id}`,
     ALLOW_DOCUMENTATION_ADDRESSES: 'true',
+    // Suites sign up many organizations from 127.0.0.1 and create many resources; the specs of
+    // these limits (quotas, signup) set their own values.
+    ...HARNESS_LIMITS,
     ...opts.env,
   });
   const app = await NestFactory.create(AppModule.register(config), { bodyParser: false, logger: ['error'], abortOnError: false });

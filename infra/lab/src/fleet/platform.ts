@@ -43,7 +43,8 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
   };
 
   try {
-    api = await startApiProcess({ ...common, REDIS_KEY_PREFIX: `${prefix}:`, RATE_LIMIT_MAX: '1000000' });
+    // The portal's proxy runs on loopback: trust its X-Forwarded-Host/-Proto (the CSRF origin check).
+    api = await startApiProcess({ ...common, REDIS_KEY_PREFIX: `${prefix}:`, RATE_LIMIT_MAX: '1000000', TRUST_PROXY: 'loopback' });
     const { url: apiUrl, port: apiPort } = api;
     const email = `operator-${prefix}@example.com`;
     const password = `operator-${prefix}-password`;

@@ -18,6 +18,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's quotas and what it uses of each */
+        get: operations["Quotas_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{id}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organization's quotas and use */
+        get: operations["AdminQuotas_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Override an organization's quotas
+         * @description A number sets the limit for this organization; null returns it to the default. Lowering a limit below the current use removes nothing; it only stops new additions.
+         */
+        patch: operations["AdminQuotas_update"];
+        trace?: never;
+    };
     "/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -176,6 +214,66 @@ export interface paths {
          * @description Owners only; the last owner cannot be demoted (409).
          */
         patch: operations["Members_update"];
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description With a session (API keys have no password). Your other sessions end.
+         */
+        post: operations["Passwords_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset token
+         * @description Always 202, whether or not the account exists. The token is valid one hour, for one use.
+         */
+        post: operations["Passwords_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset token
+         * @description Every session of the account ends.
+         */
+        post: operations["Passwords_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/admin/pops": {
@@ -1000,6 +1098,46 @@ export interface components {
             /** @example ok */
             status: string;
         };
+        QuotaDto: {
+            /** @description The most the organization may hold */
+            limit: number;
+            /** @description What it holds now (backends_per_service: its fullest service) */
+            used: number;
+            /**
+             * @description Where the limit comes from: the deployment's default, the billing plan, or an operator's override
+             * @enum {string}
+             */
+            source: "default" | "plan" | "override";
+        };
+        QuotaSetDto: {
+            /** @description live services */
+            services: components["schemas"]["QuotaDto"];
+            /** @description IPv4 anycast addresses, held or in quarantine after a delete */
+            ipv4_addresses: components["schemas"]["QuotaDto"];
+            /** @description backends of one service */
+            backends_per_service: components["schemas"]["QuotaDto"];
+            /** @description backends across all services */
+            backends_per_organization: components["schemas"]["QuotaDto"];
+            /** @description active API keys */
+            api_keys: components["schemas"]["QuotaDto"];
+        };
+        OrganizationQuotasDto: {
+            /** Format: uuid */
+            organization_id: string;
+            quotas: components["schemas"]["QuotaSetDto"];
+        };
+        UpdateQuotasDto: {
+            /** @description Override for live services; null returns to the default */
+            services?: number | null;
+            /** @description Override for IPv4 anycast addresses, held or in quarantine after a delete; null returns to the default */
+            ipv4_addresses?: number | null;
+            /** @description Override for backends of one service; null returns to the default */
+            backends_per_service?: number | null;
+            /** @description Override for backends across all services; null returns to the default */
+            backends_per_organization?: number | null;
+            /** @description Override for active API keys; null returns to the default */
+            api_keys?: number | null;
+        };
         SignupDto: {
             /** @example ada@example.com */
             email: string;
@@ -1055,6 +1193,11 @@ export interface components {
             last_used_at: Record<string, never> | null;
             /** Format: date-time */
             revoked_at: Record<string, never> | null;
+            /**
+             * Format: uuid
+             * @description The user who created the key; it never acts above that user's role and is revoked when they leave
+             */
+            created_by: string | null;
             /** @description The secret. Shown only in this response; store it now. */
             secret: string | null;
         };
@@ -1072,6 +1215,11 @@ export interface components {
             last_used_at: Record<string, never> | null;
             /** Format: date-time */
             revoked_at: Record<string, never> | null;
+            /**
+             * Format: uuid
+             * @description The user who created the key; it never acts above that user's role and is revoked when they leave
+             */
+            created_by: string | null;
         };
         CreateMemberDto: {
             /** @example grace@example.com */
@@ -1102,6 +1250,25 @@ export interface components {
         UpdateMemberDto: {
             /** @enum {string} */
             role: "owner" | "member";
+        };
+        ChangePasswordDto: {
+            current_password: string;
+            /** @description Refused when easy to guess (common passwords, words, patterns) */
+            new_password: string;
+        };
+        PasswordResetRequestDto: {
+            /** @example ada@example.com */
+            email: string;
+        };
+        PasswordResetAcceptedDto: {
+            /** @example If an account with this email exists, a reset token is on its way (valid one hour). */
+            message: string;
+        };
+        PasswordResetConfirmDto: {
+            /** @description The one-time token from the reset message (afr_...) */
+            token: string;
+            /** @description Refused when easy to guess (common passwords, words, patterns) */
+            new_password: string;
         };
         CreatePopDto: {
             /**
@@ -2109,6 +2276,10 @@ export interface components {
 export type FieldErrorDto = components['schemas']['FieldErrorDto'];
 export type ProblemDto = components['schemas']['ProblemDto'];
 export type HealthDto = components['schemas']['HealthDto'];
+export type QuotaDto = components['schemas']['QuotaDto'];
+export type QuotaSetDto = components['schemas']['QuotaSetDto'];
+export type OrganizationQuotasDto = components['schemas']['OrganizationQuotasDto'];
+export type UpdateQuotasDto = components['schemas']['UpdateQuotasDto'];
 export type SignupDto = components['schemas']['SignupDto'];
 export type UserDto = components['schemas']['UserDto'];
 export type OrganizationDto = components['schemas']['OrganizationDto'];
@@ -2120,6 +2291,10 @@ export type ApiKeyDto = components['schemas']['ApiKeyDto'];
 export type CreateMemberDto = components['schemas']['CreateMemberDto'];
 export type MemberDto = components['schemas']['MemberDto'];
 export type UpdateMemberDto = components['schemas']['UpdateMemberDto'];
+export type ChangePasswordDto = components['schemas']['ChangePasswordDto'];
+export type PasswordResetRequestDto = components['schemas']['PasswordResetRequestDto'];
+export type PasswordResetAcceptedDto = components['schemas']['PasswordResetAcceptedDto'];
+export type PasswordResetConfirmDto = components['schemas']['PasswordResetConfirmDto'];
 export type CreatePopDto = components['schemas']['CreatePopDto'];
 export type PopDto = components['schemas']['PopDto'];
 export type UpdatePopDto = components['schemas']['UpdatePopDto'];
@@ -2235,6 +2410,206 @@ export interface operations {
             };
         };
     };
+    Quotas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationQuotasDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminQuotas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationQuotasDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminQuotas_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateQuotasDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationQuotasDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     Auth_signup: {
         parameters: {
             query?: never;
@@ -2248,7 +2623,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Account and organization created; the session cookie is set. */
+            /** @description Account and organization created; the session cookie is set. At most SIGNUP_LIMIT_PER_HOUR / _PER_DAY per client address (429). */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,7 +3215,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Removed from the organization; their sessions stop working. */
+            /** @description Removed from the organization; their sessions stop working and the API keys they created are revoked. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2964,6 +3339,184 @@ export interface operations {
             };
             /** @description Conflicts with the current state (e.g. a name or address already taken). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Passwords_change: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Changed; other sessions ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Passwords_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetAcceptedDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Passwords_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmDto"];
+            };
+        };
+        responses: {
+            /** @description Password set; log in with it. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,5 +5,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 export class Organization {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column('text') name!: string;
+  /** Operator's per-organization quota overrides ({ services: 50, ... }); see effectiveQuotas in libs/domain. */
+  @Column('jsonb', { default: {} }) quotaOverrides!: Record<string, number>;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }

@@ -57,6 +57,8 @@ export interface FleetServiceInput {
   /** The service's stored high-water table size (0 when none): M never shrinks when backends go. */
   maglevTableSizeFloor?: number;
   backends: { id: string; address: string; weight: number; enabled: boolean }[];
+  /** ISO time the service was created: per-node budgets go to older services first. */
+  createdAt?: string;
   /** The service's stored table as loaded (see maglev-tables.ts). */
   storedMaglevTable?: CompiledMaglevTable | null;
   /** The shared table to ship (encodeMaglevTable, indexes the backends sorted by id); absent: edges compute plain Maglev. */
@@ -128,7 +130,9 @@ export function planNodeState(input: DesiredStateInput, checks: readonly Publish
   const services: ServiceState[] = [];
   const excluded: ExcludedService[] = [];
   const serviceHashes = new Map<string, string>();
-  for (const s of [...input.services].sort(byKey((s) => s.id))) {
+  // Oldest first, so a per-node budget (node-budget.ts) never lets a new service push out one
+  // that already runs; the published list is sorted by id again below.
+  for (const s of [...input.services].sort(byKey((s) => `${s.createdAt ?? ''}|${s.id}`))) {
     if (!SERVED_SERVICE_STATUSES.has(s.status)) continue;
     const addresses = s.addresses
       .filter((a) => a.state === 'assigned' && poolIds.has(a.poolId))
@@ -151,6 +155,9 @@ export function planNodeState(input: DesiredStateInput, checks: readonly Publish
     services.push(rendered);
     serviceHashes.set(s.id, contentHash);
   }
+  services.sort(byKey((s) => s.id));
+  excluded.sort(byKey((e) => e.id));
+  const hashesById = new Map([...serviceHashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
   const state: DesiredState = {
     version: DESIRED_STATE_VERSION,
@@ -166,7 +173,7 @@ export function planNodeState(input: DesiredStateInput, checks: readonly Publish
     pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family })),
     services,
   };
-  return { state, excluded, serviceHashes };
+  return { state, excluded, serviceHashes: hashesById };
 }
 
 /**

@@ -43,7 +43,7 @@ export async function loadHashSeed(db: SqlRunner): Promise<number> {
 /** Active services holding an assigned address in a pool the PoP announces, with addresses and backends (one round trip). */
 async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
   const rows: Array<Record<string, unknown>> = await db.query(
-    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.gue_port, s.health_check, s.maglev_table_size,
+    `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.gue_port, s.health_check, s.maglev_table_size, s.created_at,
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
@@ -67,6 +67,7 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
     addresses: s.addresses as FleetServiceInput['addresses'],
     backends: s.backends as FleetServiceInput['backends'],
     maglevTableSizeFloor: Number(s.maglev_table_size ?? 0),
+    createdAt: new Date(s.created_at as string | Date).toISOString(),
     storedMaglevTable: s.input_key == null
       ? null
       : { inputKey: s.input_key as string, tableSize: Number(s.table_size), backendIds: s.backend_ids as string[], encoded: s.encoded as string },

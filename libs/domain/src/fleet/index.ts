@@ -7,4 +7,5 @@ export * from './fleet-store';
 export * from './maglev-tables';
 export * from './traffic-store';
 export * from './publish-filter';
+export * from './node-budget';
 export * from './encapsulation-support';

@@ -1,6 +1,7 @@
 import { type DesiredState, serviceStateSchema, type ServiceState } from '@anyfront/contracts';
 import { semanticProblems, unsupportedReason } from '@anyfront/dataplane';
 import type { FleetNodeInput, FleetServiceInput } from './desired-state';
+import { nodeBudgetCheck } from './node-budget';
 
 /**
  * The publish-time filter: per (edge node, service), whether the service goes into that node's
@@ -95,7 +96,7 @@ export const capabilityCheck: PublishCheck = {
 };
 
 /** The checks every (node, service) pair passes before publication, in order; the first refusal wins. */
-export const PUBLISH_CHECKS: readonly PublishCheck[] = [contractCheck, agentValidationCheck, capabilityCheck];
+export const PUBLISH_CHECKS: readonly PublishCheck[] = [contractCheck, agentValidationCheck, capabilityCheck, nodeBudgetCheck()];
 
 /** The first check's reason to leave the service out of the node's state, or null to publish it. */
 export function publishExclusion(candidate: PublishCandidate, checks: readonly PublishCheck[] = PUBLISH_CHECKS): string | null {
