@@ -20,7 +20,7 @@ export function ConfirmButton({ children, title, message, confirmLabel, onConfir
   return (
     <>
       <Button color="red" variant="light" size="xs" {...buttonProps} onClick={() => setOpen(true)} aria-label={ariaLabel}>{children}</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={title} centered>
+      <Modal opened={open} onClose={() => setOpen(false)} title={title} centered closeButtonProps={{ 'aria-label': 'Close' }}>
         <Stack>
           <Text size="sm">{message}</Text>
           <Group justify="flex-end">

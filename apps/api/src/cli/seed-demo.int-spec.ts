@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueueName } from '@anyfront/contracts';
 import { createDataSource } from '@anyfront/db';
 import { Queue } from 'bullmq';
@@ -88,7 +90,8 @@ describe('demo seed', () => {
   it('production API and worker refuse to start while demo credentials are usable; the seed runs only in the demo mode', async () => {
     await seedDemoData(ds);
     expect(await usableDemoCredentials(ds)).toHaveLength(3);
-    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'q7R2v9Lx0pZt4mWc8kHs1yBn6dFg3jEa5uVi', API_PORT: '0' };
+    // A signing key file (created on first read) so the start-up gets as far as the demo-credential guard.
+    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'q7R2v9Lx0pZt4mWc8kHs1yBn6dFg3jEa5uVi', API_PORT: '0', STATE_SIGNING_KEY_FILE: join(tmpdir(), `anyfront-seed-demo-${process.pid}.key`) };
     const [api, worker, seed] = await Promise.all([
       runToExit('apps/api/src/main.ts', prod),
       runToExit('apps/worker/src/main.ts', prod),

@@ -29,7 +29,7 @@ function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClo
     onCreated(data);
   });
   return (
-    <Modal opened={opened} onClose={onClose} title="Create an API key" centered>
+    <Modal opened={opened} onClose={onClose} title="Create an API key" centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={submit} noValidate>
         <Stack>
           {error && <Alert color="red" role="alert">{error}</Alert>}

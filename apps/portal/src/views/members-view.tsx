@@ -30,7 +30,7 @@ function InviteModal({ opened, onClose, onDone }: { opened: boolean; onClose: ()
     onDone(data.email);
   });
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a member" centered>
+    <Modal opened={opened} onClose={onClose} title="Add a member" centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm" c="dimmed">This creates their account in your organization. Give them the initial password over a channel you trust.</Text>
