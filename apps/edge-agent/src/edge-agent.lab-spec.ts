@@ -406,7 +406,8 @@ describe('edge agent on a real kernel', () => {
     expect(signedTakeover).toMatchObject({ status: 422, json: { title: 'Desired state refused by the local policy' } });
     expect(String(signedTakeover.json.detail)).toMatch(/0\.0\.0\.0\/1\) is outside this edge's allowed_prefixes.*169\.254\.169\.254 is a link-local address/);
     // Nothing of it reached the kernel or BIRD; the last good state forwards and is announced.
-    expect(status()).toMatchObject({ applied_generation: before, programmed: true, announced: true });
+    // (announced waits for the backend health the previous test switched off and on to settle.)
+    await waitFor('last good state programmed and announced', () => { const s = status(); return s.applied_generation === before && s.programmed === true && s.announced === true; });
     expect(birdRoutes()).not.toContain('0.0.0.0/1');
     expect(inNs(NET.edge.ns, 'ip', '-4', 'route', 'show', 'table', 'all')).not.toContain('169.254.169.254');
     for (let i = 0; i < 4; i++) expect(get(WEB).code).toBe(0);
