@@ -208,6 +208,8 @@ describe('customer portal in Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Create key' }).click();
     const secret = ((await page.locator('[data-copy-value]').first().textContent()) ?? '').trim();
     expect(secret).toMatch(/^afk_/);
+    // Wait for the dialog's closing transition, or the check sees a half-faded dialog.
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await checkPage(page, 'api-keys-created');
     const curl = (key: string) => execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `authorization: Bearer ${key}`, `${env.portalUrl}/v1/services`], { encoding: 'utf8' });
     expect(curl(secret)).toBe('200');
@@ -245,6 +247,8 @@ describe('customer portal in Chromium', () => {
     await page.getByTestId('account-menu').click();
     await page.getByRole('menuitem', { name: 'Log out' }).click();
     await page.waitForURL('**/login');
+    // The form must be on screen, or the screenshot and axe see a blank page.
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await checkPage(page, 'login');
     await page.goto('/services');
     await page.waitForURL(/\/login\?expired=1&next=%2Fservices/);
