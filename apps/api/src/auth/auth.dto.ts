@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { CREDENTIAL_KINDS, DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, PRINCIPAL_ROLES, type CredentialKind, type OrganizationRole, type PrincipalRole } from '@anyfront/contracts';
-import { IsHardToGuess } from './password-policy';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
+import { NewPassword } from './password-policy';
+import { PASSWORD_MAX_LENGTH } from './passwords';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const lowerTrim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -16,11 +16,7 @@ export class SignupDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
-  @MaxLength(PASSWORD_MAX_LENGTH)
-  @IsHardToGuess(['email', 'organization_name'])
+  @NewPassword({ contextFields: ['email', 'organization_name'] })
   password!: string;
 
   @ApiProperty({ example: 'Example Ltd' })

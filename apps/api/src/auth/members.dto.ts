@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsString, MaxLength } from 'class-validator';
 import { DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, type OrganizationRole } from '@anyfront/contracts';
-import { IsHardToGuess } from './password-policy';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
+import { NewPassword } from './password-policy';
 
 export class CreateMemberDto {
   @ApiProperty({ example: 'grace@example.com' })
@@ -13,11 +12,7 @@ export class CreateMemberDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ description: 'Initial password; the new member logs in with it', minLength: PASSWORD_MIN_LENGTH })
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
-  @MaxLength(PASSWORD_MAX_LENGTH)
-  @IsHardToGuess(['email'])
+  @NewPassword({ description: 'Initial password; the new member logs in with it', contextFields: ['email'] })
   password!: string;
 
   @ApiProperty({ enum: ORGANIZATION_ROLES, default: DEFAULT_ORGANIZATION_ROLE })

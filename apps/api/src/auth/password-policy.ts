@@ -1,7 +1,9 @@
 import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
-import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { PASSWORD_MIN_LENGTH } from './passwords';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength, registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 
 /**
  * Password strength (issue 8): zxcvbn-ts with its maintained common-password and common-word
@@ -31,12 +33,12 @@ export function passwordWeakness(password: string, context: readonly string[] = 
  * class-validator rule: refuses weak passwords. `contextFields` name sibling fields (e.g. "email")
  * whose words make a password weaker.
  */
-export function IsHardToGuess(contextFields: string[] = [], options?: ValidationOptions) {
-  return (object: object, propertyName: string) =>
+export function IsHardToGuess(contextFields: string[] = [], options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) =>
     registerDecorator({
       name: 'isHardToGuess',
       target: object.constructor,
-      propertyName,
+      propertyName: String(propertyName),
       options,
       validator: {
         validate(value: unknown, args: ValidationArguments) {
@@ -51,4 +53,19 @@ export function IsHardToGuess(contextFields: string[] = [], options?: Validation
         },
       },
     });
+}
+
+/**
+ * Every password a person chooses (signup, new member, change, reset) is documented and validated by
+ * this one stack: a string of PASSWORD_MIN_LENGTH..PASSWORD_MAX_LENGTH that zxcvbn does not rate as
+ * easy to guess, also given the account's own `contextFields` (e.g. its email).
+ */
+export function NewPassword(opts: { description?: string; contextFields?: string[] } = {}) {
+  return applyDecorators(
+    ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, ...(opts.description ? { description: opts.description } : {}) }),
+    IsString(),
+    MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }),
+    MaxLength(PASSWORD_MAX_LENGTH),
+    IsHardToGuess(opts.contextFields ?? []),
+  );
 }

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { IsHardToGuess } from './password-policy';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { NewPassword } from './password-policy';
+import { PASSWORD_MAX_LENGTH } from './passwords';
 
 export class ChangePasswordDto {
   @ApiProperty()
@@ -10,11 +10,7 @@ export class ChangePasswordDto {
   @MaxLength(PASSWORD_MAX_LENGTH)
   current_password!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Refused when easy to guess (common passwords, words, patterns)' })
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
-  @MaxLength(PASSWORD_MAX_LENGTH)
-  @IsHardToGuess()
+  @NewPassword({ description: 'Refused when easy to guess (common passwords, words, patterns)' })
   new_password!: string;
 }
 
@@ -32,11 +28,7 @@ export class PasswordResetConfirmDto {
   @Matches(/^afr_[A-Za-z0-9_-]{20,100}$/, { message: 'is not a password reset token' })
   token!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Refused when easy to guess (common passwords, words, patterns)' })
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
-  @MaxLength(PASSWORD_MAX_LENGTH)
-  @IsHardToGuess()
+  @NewPassword({ description: 'Refused when easy to guess (common passwords, words, patterns)' })
   new_password!: string;
 }
 
