@@ -9,3 +9,4 @@ export * from './copy';
 export * from './confirm';
 export * from './charts';
 export * from './pop-map';
+export * from './form-modal';

@@ -1,7 +1,7 @@
 'use client';
-import { Alert, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Card, Select, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ConfirmButton, CopyField, EmptyState, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { ConfirmButton, CopyField, FormModal, EmptyState, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, idempotency, ok, type Schemas } from '../lib/api';
@@ -29,19 +29,10 @@ function CreateKeyModal({ opened, onClose, onCreated }: { opened: boolean; onClo
     onCreated(data);
   });
   return (
-    <Modal opened={opened} onClose={onClose} title="Create an API key" centered closeButtonProps={{ 'aria-label': 'Close' }}>
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          {error && <Alert color="red" role="alert">{error}</Alert>}
-          <TextInput label="Name" placeholder="ci-deploy" required data-autofocus {...form.getInputProps('name')} />
-          <Select label="Role" description="Owners can also manage members and keys" data={[{ value: 'member', label: 'Member' }, { value: 'owner', label: 'Owner' }]} allowDeselect={false} {...form.getInputProps('role')} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={form.submitting}>Create key</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Create an API key" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Create key" submitting={form.submitting} error={error}>
+      <TextInput label="Name" placeholder="ci-deploy" required data-autofocus {...form.getInputProps('name')} />
+      <Select label="Role" description="Owners can also manage members and keys" data={[{ value: 'member', label: 'Member' }, { value: 'owner', label: 'Owner' }]} allowDeselect={false} {...form.getInputProps('role')} />
+    </FormModal>
   );
 }
 

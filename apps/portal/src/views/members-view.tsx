@@ -1,7 +1,7 @@
 'use client';
-import { Alert, Badge, Button, Card, Group, Modal, PasswordInput, Select, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Card, PasswordInput, Select, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ConfirmButton, EmptyState, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { ConfirmButton, EmptyState, FormModal, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, idempotency, ok } from '../lib/api';
@@ -30,21 +30,12 @@ function InviteModal({ opened, onClose, onDone }: { opened: boolean; onClose: ()
     onDone(data.email);
   });
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a member" centered closeButtonProps={{ 'aria-label': 'Close' }}>
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <Text size="sm" c="dimmed">This creates their account in your organization. Give them the initial password over a channel you trust.</Text>
-          {error && <Alert color="red" role="alert">{error}</Alert>}
-          <TextInput label="Email" type="email" required data-autofocus {...form.getInputProps('email')} />
-          <PasswordInput label="Initial password" description="At least 10 characters" required {...form.getInputProps('password')} />
-          <Select label="Role" data={[{ value: 'member', label: 'Member: services, backends, traffic' }, { value: 'owner', label: 'Owner: also members and API keys' }]} allowDeselect={false} {...form.getInputProps('role')} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button type="submit" loading={form.submitting}>Add member</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal title="Add a member" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Add member" submitting={form.submitting} error={error}>
+      <Text size="sm" c="dimmed">This creates their account in your organization. Give them the initial password over a channel you trust.</Text>
+      <TextInput label="Email" type="email" required data-autofocus {...form.getInputProps('email')} />
+      <PasswordInput label="Initial password" description="At least 10 characters" required {...form.getInputProps('password')} />
+      <Select label="Role" data={[{ value: 'member', label: 'Member: services, backends, traffic' }, { value: 'owner', label: 'Owner: also members and API keys' }]} allowDeselect={false} {...form.getInputProps('role')} />
+    </FormModal>
   );
 }
 
