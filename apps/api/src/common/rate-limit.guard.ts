@@ -15,13 +15,21 @@ const SKIP = 'anyfront:skipRateLimit';
  */
 export const SkipRateLimit = () => SetMetadata(SKIP, true);
 
-// INCR + expiry in one round trip; the window starts with the first request in it.
+// INCR + expiry for each key, in one round trip: KEYS[1] is the credential's (or address's) bucket,
+// KEYS[2] (optional) the organization's, counted only while the credential is within ARGV[2].
+// Returns { n1, ttl1[, n2, ttl2] }; a window starts with the first request in it.
 const SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return { n, ttl }`;
+local out = {}
+for i, key in ipairs(KEYS) do
+  if i > 1 and out[1] > tonumber(ARGV[2]) then break end
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, ARGV[1]); ttl = tonumber(ARGV[1]) end
+  out[#out + 1] = n
+  out[#out + 1] = ttl
+end
+return out`;
 
 /**
  * Per-credential fixed-window rate limit in Redis, so several API instances share the count.
@@ -53,17 +61,17 @@ export class RateLimitGuard implements CanActivate {
     let count: number;
     let ttlMs: number;
     try {
-      [count, ttlMs] = (await this.redis.eval(SCRIPT, 1, `${this.config.redisKeyPrefix}ratelimit:${who}`, windowMs)) as [number, number];
-      if (p?.organizationId && count <= max) {
-        // All of an organization's keys and sessions together, so more keys do not mean more budget.
-        const [orgCount, orgTtlMs] = (await this.redis.eval(SCRIPT, 1, `${this.config.redisKeyPrefix}ratelimit:org:${p.organizationId}`, windowMs)) as [number, number];
-        if (orgCount > this.config.rateLimitOrgMax) {
-          const retry = Math.max(1, Math.ceil(orgTtlMs / 1000));
-          throw new ProblemException(429, `More than ${this.config.rateLimitOrgMax} requests in ${this.config.rateLimitWindowSeconds} s for this organization (all its credentials together). Retry after ${retry} s.`, {
-            slug: 'rate-limited',
-            headers: { 'Retry-After': String(retry) },
-          });
-        }
+      const keys = [`${this.config.redisKeyPrefix}ratelimit:${who}`];
+      // All of an organization's keys and sessions together, so more keys do not mean more budget.
+      if (p?.organizationId) keys.push(`${this.config.redisKeyPrefix}ratelimit:org:${p.organizationId}`);
+      const [n = 0, ttl = windowMs, orgCount, orgTtlMs = windowMs] = (await this.redis.eval(SCRIPT, keys.length, ...keys, windowMs, max)) as number[];
+      [count, ttlMs] = [n, ttl];
+      if (orgCount !== undefined && orgCount > this.config.rateLimitOrgMax) {
+        const retry = Math.max(1, Math.ceil(orgTtlMs / 1000));
+        throw new ProblemException(429, `More than ${this.config.rateLimitOrgMax} requests in ${this.config.rateLimitWindowSeconds} s for this organization (all its credentials together). Retry after ${retry} s.`, {
+          slug: 'rate-limited',
+          headers: { 'Retry-After': String(retry) },
+        });
       }
     } catch (err) {
       if (err instanceof ProblemException) throw err;
