@@ -4,3 +4,4 @@ export * from './naming-strategy';
 export * from './demo-credentials';
 export * from './billing/billing.repository';
 export * from './billing/billing-accounts.repository';
+export * from './billing/billing-state.store';
