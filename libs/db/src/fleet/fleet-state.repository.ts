@@ -42,8 +42,10 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
                FROM backends b WHERE b.service_id = s.id) AS backends,
-            t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded
+            t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded,
+            CASE WHEN ba.status = 'suspended' THEN coalesce('by an operator: ' || ba.operator_hold_reason, 'an invoice is unpaid past its grace period') END AS suspension
        FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id
+       LEFT JOIN billing_accounts ba ON ba.organization_id = s.organization_id
       WHERE s.status = 'active' AND EXISTS (
         SELECT 1 FROM anycast_addresses a JOIN pool_pops pp ON pp.pool_id = a.pool_id
          WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
@@ -62,6 +64,7 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
     backends: s.backends as FleetServiceInput['backends'],
     maglevTableSizeFloor: Number(s.maglev_table_size ?? 0),
     createdAt: new Date(s.created_at as string | Date).toISOString(),
+    suspension: (s.suspension as string | null) ?? null,
     storedMaglevTable: s.input_key == null
       ? null
       : { inputKey: s.input_key as string, tableSize: Number(s.table_size), backendIds: s.backend_ids as string[], encoded: s.encoded as string },

@@ -63,6 +63,8 @@ export interface FleetServiceInput {
   storedMaglevTable?: CompiledMaglevTable | null;
   /** The shared table to ship (encodeMaglevTable, indexes the backends sorted by id); absent: edges compute plain Maglev. */
   maglevTable?: string;
+  /** Set while the owning organization is suspended (billing): why its services are withdrawn from the fleet. */
+  suspension?: string | null;
 }
 
 export interface DesiredStateInput {
