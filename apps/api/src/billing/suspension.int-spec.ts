@@ -192,7 +192,7 @@ describe('suspension: fleet withdrawal, 402, operator hold, grace expiry', () =>
     await stripe.flushWebhooks();
     await waitPublished(ids, ids);
     expect((await a.account.bearer.get('/v1/billing')).body).toMatchObject({ status: 'active', status_reason: null });
-    const actions = (await t.dataSource.query(`SELECT action, actor_credential FROM audit_log WHERE organization_id = $1 AND action IN ('billing.past_due', 'billing.suspended', 'billing.restored') ORDER BY created_at`, [a.account.organizationId])) as Json[];
+    const actions = await t.dataSource.query<Json[]>(`SELECT action, actor_credential FROM audit_log WHERE organization_id = $1 AND action IN ('billing.past_due', 'billing.suspended', 'billing.restored') ORDER BY created_at`, [a.account.organizationId]);
     expect(actions.map((r) => r.action)).toEqual([...(pastDue.status === 'past_due' ? ['billing.past_due'] : []), 'billing.suspended', 'billing.restored']);
     expect(new Set(actions.map((r) => r.actor_credential))).toEqual(new Set(['system']));
   });
