@@ -13,6 +13,8 @@ describe('loadWorkerConfig', () => {
       logLevel: 'info',
       nodeEnv: 'development',
       stripeSecretKey: null,
+      billingGraceSeconds: 7 * 86_400,
+      billingSweepIntervalSeconds: 60,
     });
   });
   it('reads overrides', () => {

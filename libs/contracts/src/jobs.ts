@@ -1,4 +1,4 @@
-import { JobName, syncEdgeNodeJobId } from './queues';
+import { JobName, processStripeEventJobId, syncEdgeNodeJobId } from './queues';
 
 export interface AssignSlotsJobData {
   serviceId: string;
@@ -16,7 +16,22 @@ export type JobPayload =
   | { name: JobName.ResyncFleet; data: Record<string, never> }
   | { name: JobName.RollupTraffic; data: Record<string, never> }
   | { name: JobName.PruneTraffic; data: Record<string, never> }
-  | { name: JobName.CloseStatements; data: Record<string, never> };
+  | { name: JobName.CloseStatements; data: Record<string, never> }
+  | { name: JobName.ProcessStripeEvent; data: ProcessStripeEventJobData }
+  | { name: JobName.DunningSweep; data: Record<string, never> };
+
+export interface ProcessStripeEventJobData {
+  eventId: string;
+}
+
+/** The job that applies one stored Stripe event, as the webhook endpoint and the sweep add it. */
+export function processStripeEventJob(eventId: string) {
+  return {
+    name: JobName.ProcessStripeEvent,
+    data: { eventId },
+    opts: { jobId: processStripeEventJobId(eventId), attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: true },
+  } as const;
+}
 
 export type JobData<N extends JobPayload['name']> = Extract<JobPayload, { name: N }>['data'];
 

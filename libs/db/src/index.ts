@@ -4,3 +4,8 @@ export * from './naming-strategy';
 export * from './demo-credentials';
 export * from './billing/billing.repository';
 export * from './billing/billing-accounts.repository';
+export * from './billing/billing-state.store';
+export * from './fleet/sql';
+export * from './fleet/fleet-state.repository';
+export * from './fleet/maglev-table.repository';
+export * from './traffic/traffic-rollup.repository';
