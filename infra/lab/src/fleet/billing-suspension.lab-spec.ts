@@ -10,7 +10,7 @@ import { StripeTestServer } from '@anyfront/testing';
 import { nsRun, waitFor } from '../exec';
 import { backends, clients, edges } from '../topology';
 import { ok, type TenantClient } from './api-client';
-import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab, waitForRouteVia, type ControlPlaneLab } from './control-plane-lab';
+import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab, waitForRouteVia } from './control-plane-lab';
 import { hostOf, LAB_ROUTED_PREFIXES, reachableAddresses } from './lab-addresses';
 import { type Platform, startPlatform } from './platform';
 
@@ -31,7 +31,6 @@ const noneAnswers = async (addresses: string[]) => (await Promise.all(addresses.
 describe('billing suspension on the lab fleet: withdrawn within seconds, other tenants unaffected, restored on payment', () => {
   let stripe: StripeTestServer;
   let platform: Platform;
-  let lab: ControlPlaneLab;
   const tenants: Array<{ api: TenantClient; organizationId: string; serviceId: string; targets: string[] }> = [];
 
   beforeAll(async () => {
@@ -53,7 +52,7 @@ describe('billing suspension on the lab fleet: withdrawn within seconds, other t
     await ok(op.POST('/v1/admin/pools', { body: { prefix: LAB_ROUTED_PREFIXES[0], scope: 'global', pop_ids: [lab1, lab2] } }));
     await ok(op.POST('/v1/admin/pools', { body: { prefix: '198.51.100.0/24', scope: 'global', pop_ids: [lab3] } }));
     await ok(op.POST('/v1/admin/pools', { body: { prefix: LAB_ROUTED_PREFIXES[1], scope: 'global', pop_ids: [lab1, lab2] } }));
-    lab = await startControlPlaneLab({ apiUrl: platform.apiUrl, operator: op, popCodes: { edge1: 'lab1', edge2: 'lab2' }, statusIntervalSeconds: 1, pullIntervalSeconds: 3600 });
+    await startControlPlaneLab({ apiUrl: platform.apiUrl, operator: op, popCodes: { edge1: 'lab1', edge2: 'lab2' }, statusIntervalSeconds: 1, pullIntervalSeconds: 3600 });
 
     // Two tenants, one service each, answered by the three lab backends.
     for (const name of ['tenant-a', 'tenant-b']) {
