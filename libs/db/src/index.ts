@@ -5,3 +5,4 @@ export * from './demo-credentials';
 export * from './billing/billing.repository';
 export * from './billing/billing-accounts.repository';
 export * from './billing/billing-state.store';
+export * from './operator/operator-views.repository';
