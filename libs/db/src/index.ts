@@ -5,4 +5,8 @@ export * from './demo-credentials';
 export * from './billing/billing.repository';
 export * from './billing/billing-accounts.repository';
 export * from './billing/billing-state.store';
+export * from './fleet/sql';
+export * from './fleet/fleet-state.repository';
+export * from './fleet/maglev-table.repository';
+export * from './traffic/traffic-rollup.repository';
 export * from './operator/operator-views.repository';

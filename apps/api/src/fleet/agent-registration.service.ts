@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AgentRegisterRequest, AgentRegisterResponse } from '@anyfront/contracts';
-import { rowsOf } from '@anyfront/domain';
+import { rowsOf } from '@anyfront/db';
 import { type StateSigningKeys } from '@anyfront/state-signing';
 import { problems } from '../common/problem';
 import { hashAgentSecret, newNodeCredential, newPushToken } from './agent-tokens';

@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { QueueName, syncEdgeNodeJob } from '@anyfront/contracts';
-import { affectedNodes, type FleetChange, markNodesStale } from '@anyfront/domain';
+import { type FleetChange } from '@anyfront/domain';
+import { affectedNodes, markNodesStale } from '@anyfront/db';
 
 /**
  * Call after a write that changes what edge nodes should run (service, backend, pool, PoP, edge

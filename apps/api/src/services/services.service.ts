@@ -2,10 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
-import { Service } from '@anyfront/db';
-import {
-  IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck, serviceNodeCapabilities,
-} from '@anyfront/domain';
+import { Service, loadServiceDeployment, serviceNodeCapabilities } from '@anyfront/db';
+import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';

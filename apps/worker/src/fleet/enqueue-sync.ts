@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { syncEdgeNodeJob } from '@anyfront/contracts';
-import { affectedNodes, type FleetChange, markNodesStale, type SqlRunner } from '@anyfront/domain';
+import { type FleetChange } from '@anyfront/domain';
+import { affectedNodes, markNodesStale, type SqlRunner } from '@anyfront/db';
 
 /** One sync job per node, with the node's fixed job id (an id already queued absorbs the add). */
 export async function enqueueNodeSyncs(queue: Queue, nodeIds: string[]): Promise<void> {

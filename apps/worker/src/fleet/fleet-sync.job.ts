@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
-import { staleNodes } from '@anyfront/domain';
+import { staleNodes } from '@anyfront/db';
 import { type StateSigningKeys } from '@anyfront/state-signing';
 import { FLEET_WORKER_CONFIG, STATE_SIGNING_KEYS, type FleetWorkerConfig } from './fleet-config';
 import { enqueueNodeSyncs, notifyFleetChange } from './enqueue-sync';

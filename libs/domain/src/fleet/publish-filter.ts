@@ -11,7 +11,7 @@ import { nodeBudgetCheck } from './node-budget';
  *
  * Extension point: add a PublishCheck to PUBLISH_CHECKS (see the fleet README). A check is pure:
  * everything it needs must be in its candidate (add fields to FleetNodeInput / FleetServiceInput
- * and load them in fleet-store.ts), never a database or network read.
+ * and load them in libs/db fleet-state.repository.ts), never a database or network read.
  */
 export interface PublishCandidate {
   node: FleetNodeInput;
