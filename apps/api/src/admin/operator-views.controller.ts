@@ -1,10 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators';
 import { IdParam } from '../common/id-param';
 import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
 import { ApiPageResponse, type Page } from '../common/pagination';
-import { AddressLookupDto, OperatorOverviewDto, OrganizationsQueryDto, OrganizationSummaryDto, PoolSlotMapDto } from './operator-views.dto';
+import { AddressLookupDto, AddressLookupQueryDto, OperatorOverviewDto, OrganizationsQueryDto, OrganizationSummaryDto, PoolSlotMapDto } from './operator-views.dto';
 import { OperatorViewsService } from './operator-views.service';
 
 /** What the operator console reads: slot maps, address lookup, the organizations directory, the overview. */
@@ -23,13 +23,12 @@ export class OperatorViewsController {
     return this.views.slotMap(id);
   }
 
-  @Get('addresses/:address')
-  @ApiSummary('Look up an address: its holder and holding history, pool and announcing PoPs, and which services use it as a backend')
-  @ApiParam({ name: 'address', example: '192.0.2.37', description: 'One IPv4 or IPv6 address' })
+  @Get('address-lookup')
+  @ApiSummary('Look up an address: its holder and holding history, pool and announcing PoPs, and which services use it as a backend', 'Any address answers 200: one in no pool and used by no backend has empty fields.')
   @ApiProblems(400)
   @ApiOkResponse({ type: AddressLookupDto })
-  lookup(@Param('address') address: string): Promise<AddressLookupDto> {
-    return this.views.lookup(address);
+  lookup(@Query() q: AddressLookupQueryDto): Promise<AddressLookupDto> {
+    return this.views.lookup(q.address);
   }
 
   @Get('organizations')

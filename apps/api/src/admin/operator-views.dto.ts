@@ -93,6 +93,14 @@ export class AddressLookupDto {
   @ApiProperty({ type: [BackendUseDto], description: 'Live services of any organization with a backend at this address' }) backend_of!: BackendUseDto[];
 }
 
+export class AddressLookupQueryDto {
+  // Checked by the service with the same parser as backend addresses, for its precise messages.
+  @ApiProperty({ example: '192.0.2.37', maxLength: 100, description: 'One IPv4 or IPv6 address' })
+  @IsString()
+  @MaxLength(100)
+  address!: string;
+}
+
 export class OrganizationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ maxLength: 200, description: 'Only organizations whose name contains this (case-insensitive)' })
   @IsOptional()

@@ -44,7 +44,7 @@ describe('operator views under /v1/admin', () => {
 
   it('is for operators only', async () => {
     const a = await signup(t);
-    for (const path of ['/v1/admin/overview', '/v1/admin/organizations', '/v1/admin/addresses/192.0.2.1']) {
+    for (const path of ['/v1/admin/overview', '/v1/admin/organizations', '/v1/admin/address-lookup?address=192.0.2.1']) {
       expect((await a.session.get(path)).status).toBe(403);
       expect((await t.http().get(path)).status).toBe(401);
     }
@@ -71,7 +71,7 @@ describe('operator views under /v1/admin', () => {
 
   it('address lookup: holder since when, history, pool and announcing PoPs; backend addresses name their services', async () => {
     const s = await scene();
-    const res = await op.get(`/v1/admin/addresses/${s.base}.100`);
+    const res = await op.get('/v1/admin/address-lookup').query({ address: `${s.base}.100` });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ address: `${s.base}.100`, family: 4, pool: { id: s.pool.id }, anycast: { slot_index: 99, state: 'quarantined' } });
     expect(res.body.history).toHaveLength(1);
@@ -79,19 +79,19 @@ describe('operator views under /v1/admin', () => {
     expect(res.body.history[0].to).not.toBeNull();
     expect(res.body.announcing_pops).toEqual([{ pop_id: s.pop.id, pop_code: s.pop.code, pop_name: `PoP ${s.pop.code}`, edge_nodes: 0, announcing: 0 }]);
 
-    const held = (await op.get(`/v1/admin/addresses/${s.base}.37`)).body;
+    const held = (await op.get('/v1/admin/address-lookup').query({ address: `${s.base}.37` })).body;
     expect(held.anycast).toMatchObject({ state: 'assigned', holder: { organization_name: s.tenant.organizationName } });
     expect(held.history[0].to).toBeNull();
 
     // A free slot: its pool, no holder.
-    const free = (await op.get(`/v1/admin/addresses/${s.base}.200`)).body;
+    const free = (await op.get('/v1/admin/address-lookup').query({ address: `${s.base}.200` })).body;
     expect(free).toMatchObject({ pool: { id: s.pool.id }, anycast: null, history: [] });
 
-    const backend = (await op.get('/v1/admin/addresses/203.0.113.77')).body;
+    const backend = (await op.get('/v1/admin/address-lookup').query({ address: '203.0.113.77' })).body;
     expect(backend.pool).toBeNull();
     expect(backend.backend_of).toEqual(expect.arrayContaining([expect.objectContaining({ service_id: s.serviceId, organization_id: s.tenant.organizationId })]));
 
-    const bad = await op.get('/v1/admin/addresses/not-an-address');
+    const bad = await op.get('/v1/admin/address-lookup').query({ address: 'not-an-address' });
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(bad.body.errors[0].field).toBe('address');

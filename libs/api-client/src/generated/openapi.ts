@@ -427,14 +427,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/addresses/{address}": {
+    "/v1/admin/address-lookup": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Look up an address: its holder and holding history, pool and announcing PoPs, and which services use it as a backend */
+        /**
+         * Look up an address: its holder and holding history, pool and announcing PoPs, and which services use it as a backend
+         * @description Any address answers 200: one in no pool and used by no backend has empty fields.
+         */
         get: operations["OperatorViews_lookup"];
         put?: never;
         post?: never;
@@ -5180,12 +5183,12 @@ export interface operations {
     };
     OperatorViews_lookup: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 /** @description One IPv4 or IPv6 address */
                 address: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
