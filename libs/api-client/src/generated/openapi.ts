@@ -1157,6 +1157,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/organizations/{id}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organization's billing standing */
+        get: operations["AdminBilling_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend an organization
+         * @description Its services are withdrawn from every edge node at once (their deploy status says why), its addresses stay reserved, and new services and backends are refused with 402. Stays suspended until an operator unsuspends it, whatever its invoices say. Audit-logged with the reason.
+         */
+        post: operations["AdminBilling_suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{id}/unsuspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift an operator's suspension
+         * @description The services are put back on the edge nodes, unless an invoice is still unpaid past its grace period (then the organization stays suspended until it is paid). Audit-logged with the reason.
+         */
+        post: operations["AdminBilling_unsuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2319,6 +2376,18 @@ export interface components {
              * @description While past due: when the services will be withdrawn
              */
             grace_until: string | null;
+            /** @description While suspended by an operator: the operator's reason */
+            suspension_reason: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: since when the organization's services are withdrawn from the fleet (new services and backends are refused with 402)
+             */
+            suspended_at: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: until when the organization's anycast addresses stay reserved for it
+             */
+            addresses_reserved_until: string | null;
             has_payment_method: boolean;
             quotas: components["schemas"]["PlanQuotasDto"];
             /** @description The current billing period (calendar month, UTC) */
@@ -2423,6 +2492,43 @@ export interface components {
             type: string;
             /** @description false when this event id was received before: it is applied once */
             first_delivery: boolean;
+        };
+        OperatorHoldDto: {
+            reason: string;
+            /** Format: date-time */
+            at: string;
+        };
+        OrganizationStandingDto: {
+            /** Format: uuid */
+            organization_id: string;
+            /** @enum {string} */
+            status: "active" | "past_due" | "suspended";
+            /** @enum {string|null} */
+            status_reason: "payment_failed" | "grace_expired" | "operator" | null;
+            /** @description An operator's suspension; lifted only by an operator */
+            operator_hold: components["schemas"]["OperatorHoldDto"] | null;
+            /**
+             * Format: date-time
+             * @description While past due: when the services will be withdrawn
+             */
+            grace_until: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: since when the organization's services are withdrawn from the fleet
+             */
+            suspended_at: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: until when the organization's anycast addresses stay reserved for it
+             */
+            addresses_reserved_until: string | null;
+        };
+        OrganizationHoldRequestDto: {
+            /**
+             * @description Why; kept in the audit log and, for a suspension, shown to the organization
+             * @example Chargeback under investigation (ticket 4821)
+             */
+            reason: string;
         };
         AgentRegisterRequest: {
             bootstrap_token: string;
@@ -2672,6 +2778,9 @@ export type BillingInvoicesDto = components['schemas']['BillingInvoicesDto'];
 export type CheckoutSessionRequestDto = components['schemas']['CheckoutSessionRequestDto'];
 export type SessionUrlDto = components['schemas']['SessionUrlDto'];
 export type WebhookReceiptDto = components['schemas']['WebhookReceiptDto'];
+export type OperatorHoldDto = components['schemas']['OperatorHoldDto'];
+export type OrganizationStandingDto = components['schemas']['OrganizationStandingDto'];
+export type OrganizationHoldRequestDto = components['schemas']['OrganizationHoldRequestDto'];
 export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest'];
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
@@ -7272,6 +7381,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The organization is suspended for an unpaid invoice or by an operator: nothing new can be added until it is restored (see GET /v1/billing). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description The credential may not do this (role, or no organization). */
             403: {
                 headers: {
@@ -7671,6 +7789,15 @@ export interface operations {
             };
             /** @description No credential, or an unknown, expired or revoked one. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The organization is suspended for an unpaid invoice or by an operator: nothing new can be added until it is restored (see GET /v1/billing). */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8490,6 +8617,254 @@ export interface operations {
             };
             /** @description Conflicts with the current state (e.g. a name or address already taken). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminBilling_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationStandingDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminBilling_suspend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationHoldRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationStandingDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminBilling_unsuspend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationHoldRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationStandingDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
