@@ -32,6 +32,12 @@ const tests = [
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:test'] },
   { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:test'] },
 ];
+// The one cycle in the project graph runs through test code: dataplane's lab spec uses the lab's
+// namespaces, the lab harness uses libs/testing, whose scratch databases run libs/db's migrations, and
+// libs/db's fleet repository computes states with libs/domain, which renders with dataplane. Both
+// harness edges are ignored (each import on the cycle reports the path without its own edge);
+// production code has no cycle.
+const boundaries = (depConstraints) => ({ allow: [], depConstraints, ignoredCircularDependencies: [['dataplane', 'lab'], ['testing', 'db']] });
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.lab-spec.ts', '**/*.spec-helpers.ts', '**/bench/**/*.ts', '**/src/testing/**/*.ts'];
 
 export default tseslint.config(
@@ -52,7 +58,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
-      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: production }],
+      '@nx/enforce-module-boundaries': ['error', boundaries(production)],
     },
   },
   {
@@ -69,13 +75,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       // React event handlers take promise-returning functions (form submit, mutations).
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
-      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: production }],
+      '@nx/enforce-module-boundaries': ['error', boundaries(production)],
     },
   },
   {
     files: testFiles,
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: tests }],
+      '@nx/enforce-module-boundaries': ['error', boundaries(tests)],
       // Fakes implement async interfaces without awaiting anything.
       '@typescript-eslint/require-await': 'off',
     },

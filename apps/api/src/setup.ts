@@ -11,6 +11,9 @@ import { ProblemFilter } from './common/problem.filter';
 import { ApiValidationPipe } from './common/validation';
 import { AppConfig } from './config';
 
+/** Routes whose handlers read `req.rawBody` (Stripe webhooks). */
+const RAW_BODY_PREFIX = '/v1/billing/webhooks/';
+
 /**
  * Everything main.ts and the test harness apply to the Nest app, so tests run the same HTTP
  * stack as production. The app must be created with `{ bodyParser: false }`.
@@ -21,7 +24,14 @@ export function configureApp(app: INestApplication, config: AppConfig): OpenAPIO
   // Only configured proxies may set the client address (X-Forwarded-For); by default none.
   http.set('trust proxy', config.trustProxy);
 
-  const json = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  const json = express.json({
+    limit: config.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+    // Webhook signatures are over the exact bytes received: keep them for those routes only.
+    verify: (req, _res, buf) => {
+      if ((req as Request).originalUrl?.startsWith(RAW_BODY_PREFIX)) (req as Request & { rawBody?: Buffer }).rawBody = Buffer.from(buf);
+    },
+  });
   // Body parser errors (too large, malformed JSON) happen before Nest's filters see the
   // request, so they are turned into problems here.
   app.use((req: Request, res: Response, next: NextFunction) =>

@@ -6,6 +6,7 @@
  * and the deploy-status latency from the API to the pixels (figures in BENCHMARKS.md).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -29,7 +30,7 @@ describe('customer portal in Chromium', () => {
   let serviceId = '';
   const figures: Record<string, unknown> = {};
   const email = `portal-${Date.now().toString(36)}@example.com`;
-  const password = 'portal-password-123';
+  let password = 'portal-password-123';
   /** The same session as the browser, from Node (the API directly): set-up and measurements. */
   let session: TenantClient;
 
@@ -243,6 +244,38 @@ describe('customer portal in Chromium', () => {
     await checkPage(page, 'usage');
   });
 
+  it('shows billing: plan, the invoice preview rated from the address time so far, statements', async () => {
+    await page.goto('/billing');
+    await page.getByRole('heading', { name: 'Invoice preview' }).waitFor();
+    // The test platform has no Stripe key: local-ledger mode, said on the page; no Stripe buttons.
+    await page.getByText('Local ledger', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: /Upgrade|payment method/ }).count()).toBe(0);
+    // The onboarded service holds IPv4 addresses since onboarding: an address-time line, priced.
+    await page.getByRole('cell', { name: /IPv4/ }).first().waitFor();
+    expect(await page.getByTestId('preview-total').textContent()).toMatch(/^\$\d+\.\d\d$/);
+    await page.getByText('No statements yet').waitFor();
+    await checkPage(page, 'billing');
+  });
+
+  it('changes the password on the account page (the wrong current password is shown on its field)', async () => {
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'Account and password' }).click();
+    await page.waitForURL('**/account');
+    const current = page.getByRole('textbox', { name: 'Current password' });
+    await current.fill('not-my-password-1');
+    await page.getByRole('textbox', { name: 'New password' }).fill('portal-changed-pass-456');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await until('the current-password field marked invalid', () => current.getAttribute('aria-invalid'), (v) => v === 'true');
+    await page.getByText('is not your current password').waitFor();
+    await checkPage(page, 'account-error');
+    await current.fill(password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    password = 'portal-changed-pass-456';
+    const r = await fetch(`${env.platform.apiUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    expect(r.status).toBe(200);
+  });
+
   it('logs out, and logs in again', async () => {
     await page.getByTestId('account-menu').click();
     await page.getByRole('menuitem', { name: 'Log out' }).click();
@@ -288,5 +321,37 @@ describe('customer portal in Chromium', () => {
     const describedBy = (await emailInput.getAttribute('aria-describedby')) ?? '';
     expect(await page.locator(`[id="${describedBy.split(' ').find((id) => id.endsWith('-error')) ?? 'none'}"]`).textContent()).toMatch(/already exists/);
     await checkPage(page, 'signup-error');
+  });
+
+  it('resets a forgotten password: request, a bad token shown on its field, a good token, sign in', async () => {
+    await context.clearCookies();
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.waitForURL('**/forgot-password');
+    await page.getByLabel('Email').fill(email);
+    await checkPage(page, 'forgot-password');
+    await page.getByRole('button', { name: 'Send reset token' }).click();
+    await page.getByRole('status').filter({ hasText: /reset token/ }).waitFor();
+    // The token travels by email, which the test platform has none of: a token is stored the way
+    // the API stores one (its SHA-256 only) for this account.
+    const token = `afr_${randomBytes(32).toString('base64url')}`;
+    await env.platform.db.query(
+      `INSERT INTO password_reset_tokens (user_id, token_hash, expires_at) SELECT id, $2, now() + interval '1 hour' FROM users WHERE email = $1`,
+      [email, createHash('sha256').update(token).digest('hex')],
+    );
+    await page.goto('/reset-password?token=afr_not-a-real-token');
+    const tokenInput = page.getByLabel('Reset token');
+    await page.getByRole('textbox', { name: 'New password' }).fill('portal-reset-pass-789');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await until('the token field marked invalid', () => tokenInput.getAttribute('aria-invalid'), (v) => v === 'true');
+    await checkPage(page, 'reset-password-error');
+    await tokenInput.fill(token);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.waitForURL('**/login?reset=1');
+    await page.getByText('Password changed').waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('textbox', { name: 'Password' }).fill('portal-reset-pass-789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/services');
   });
 });

@@ -15,6 +15,8 @@ describe('loadWorkerConfig', () => {
       logLevel: 'info',
       nodeEnv: 'development',
       stripeSecretKey: null,
+      billingGraceSeconds: 7 * 86_400,
+      billingSweepIntervalSeconds: 60,
     });
   });
   it('reads overrides', () => {

@@ -27,6 +27,10 @@ const schema = z.object({
   SESSION_SECRET: z.string().optional(),
   /** Unset: local-ledger billing (the worker closes local monthly statements). */
   STRIPE_SECRET_KEY: z.string().optional(),
+  /** Days from a failed payment until the organization is suspended (fractions allowed: tests and the lab). */
+  BILLING_GRACE_DAYS: z.coerce.number().min(0).max(365).default(7),
+  /** How often past-due organizations are checked for the end of their grace period. */
+  BILLING_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
 });
 
 export interface WorkerConfig {
@@ -45,6 +49,9 @@ export interface WorkerConfig {
   nodeEnv?: string;
   /** Stripe mode when set; local-ledger mode (local statements) when absent. */
   stripeSecretKey?: string | null;
+  /** Grace period after a failed payment, in seconds (default 7 days). */
+  billingGraceSeconds?: number;
+  billingSweepIntervalSeconds?: number;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -77,5 +84,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     stripeSecretKey: e.STRIPE_SECRET_KEY || null,
+    billingGraceSeconds: Math.round(e.BILLING_GRACE_DAYS * 86_400),
+    billingSweepIntervalSeconds: e.BILLING_SWEEP_INTERVAL_SECONDS,
   };
 }

@@ -1,4 +1,4 @@
-import { JobName, QueueName, assignSlotsJobId, syncEdgeNodeJobId } from './queues';
+import { JobName, QueueName, assignSlotsJobId, processStripeEventJobId, syncEdgeNodeJobId } from './queues';
 
 export interface AssignSlotsJobData {
   serviceId: string;
@@ -16,7 +16,14 @@ export type JobPayload =
   | { name: JobName.ResyncFleet; data: Record<string, never> }
   | { name: JobName.RollupTraffic; data: Record<string, never> }
   | { name: JobName.PruneTraffic; data: Record<string, never> }
-  | { name: JobName.CloseStatements; data: Record<string, never> };
+  | { name: JobName.CloseStatements; data: Record<string, never> }
+  | { name: JobName.ProcessStripeEvent; data: ProcessStripeEventJobData }
+  | { name: JobName.DunningSweep; data: Record<string, never> };
+
+export interface ProcessStripeEventJobData {
+  eventId: string;
+}
+
 
 export type JobData<N extends JobPayload['name']> = Extract<JobPayload, { name: N }>['data'];
 
@@ -65,6 +72,19 @@ export function syncEdgeNodeJob(edgeNodeId: string): JobRequest<JobName.SyncEdge
   return { queue: QueueName.FleetSync, name: JobName.SyncEdgeNode, data: { edgeNodeId }, jobId: syncEdgeNodeJobId(edgeNodeId) };
 }
 
+/** The job that applies one stored Stripe event, as the webhook endpoint and the sweep ask for it. */
+export function processStripeEventJob(eventId: string): JobRequest<JobName.ProcessStripeEvent> & { jobId: string } {
+  return { queue: QueueName.Billing, name: JobName.ProcessStripeEvent, data: { eventId }, jobId: processStripeEventJobId(eventId) };
+}
+
+/** Stripe events: retried with backoff (a transient Stripe or database error), no residue. */
+export const STRIPE_EVENT_JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+} as const;
+
 /** BullMQ options of a job by name: retries, backoff and residue. */
 export function jobOptions(name: JobPayload['name']) {
   switch (name) {
@@ -72,6 +92,8 @@ export function jobOptions(name: JobPayload['name']) {
       return SLOT_JOB_OPTIONS;
     case JobName.SyncEdgeNode:
       return FLEET_SYNC_JOB_OPTIONS;
+    case JobName.ProcessStripeEvent:
+      return STRIPE_EVENT_JOB_OPTIONS;
     default:
       return { removeOnComplete: true, removeOnFail: 100 } as const;
   }

@@ -26,6 +26,10 @@ export enum JobName {
   PruneTraffic = 'prune-traffic',
   /** Repeatable (local-ledger mode): close last month's local statements (billing queue). */
   CloseStatements = 'close-statements',
+  /** Apply one stored Stripe webhook event (billing queue); job id per event, a no-op once processed. */
+  ProcessStripeEvent = 'process-stripe-event',
+  /** Repeatable: past-due organizations whose grace ran out are suspended; stored events nobody processed are. */
+  DunningSweep = 'dunning-sweep',
 }
 
 /** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */
@@ -46,4 +50,9 @@ export function assignSlotsJobId(serviceId: string): string {
  */
 export function syncEdgeNodeJobId(edgeNodeId: string): string {
   return `${JobName.SyncEdgeNode}.${edgeNodeId}`;
+}
+
+/** One job id per Stripe event: redeliveries while it waits collapse into it. */
+export function processStripeEventJobId(eventId: string): string {
+  return `${JobName.ProcessStripeEvent}.${eventId}`;
 }

@@ -24,3 +24,35 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
 }
+
+/**
+ * Integer minor units as the API sends them (a decimal string, exact) -> "$3.94". The split into
+ * whole and fractional units is done in BigInt so no amount ever passes through a float.
+ */
+export function formatMoney(minorUnits: string, currency: string, locale = 'en-US'): string {
+  const nf = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
+  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+  const value = BigInt(minorUnits);
+  const scale = 10n ** BigInt(digits);
+  const abs = value < 0n ? -value : value;
+  const decimal = `${value < 0n ? '-' : ''}${abs / scale}${digits > 0 ? `.${(abs % scale).toString().padStart(digits, '0')}` : ''}`;
+  // Intl formats a numeric string exactly (no conversion to a double).
+  return nf.format(decimal as Intl.StringNumericLiteral);
+}
+
+/**
+ * The price book states rates in minor units ("0.54 per address-hour" = 0.54 cents); people read
+ * them in the currency: "$0.0054 per address-hour". The decimal point is moved in the string, so
+ * the rate is shown exactly as stored. Anything else is returned as it came.
+ */
+export function formatUnitPrice(unitPrice: string, currency: string, locale = 'en-US'): string {
+  const m = /^(\d+)(?:\.(\d+))? (per .+)$/.exec(unitPrice);
+  if (!m) return unitPrice;
+  const [, whole = '0', frac = '', per = ''] = m;
+  const code = currency.toUpperCase();
+  const digits = new Intl.NumberFormat(locale, { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  const padded = whole.padStart(digits + 1, '0');
+  const major = `${padded.slice(0, padded.length - digits)}.${padded.slice(padded.length - digits)}${frac}`;
+  const shown = new Intl.NumberFormat(locale, { style: 'currency', currency: code, minimumFractionDigits: digits, maximumFractionDigits: 20 });
+  return `${shown.format(major as Intl.StringNumericLiteral)} ${per}`;
+}

@@ -10,3 +10,4 @@ export * from './confirm';
 export * from './charts';
 export * from './pop-map';
 export * from './form-modal';
+export * from './password-field';

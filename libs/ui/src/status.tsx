@@ -9,6 +9,7 @@ const colours: Record<string, MantineColor> = {
   deploying: 'blue',
   waiting_for_capacity: 'yellow', degraded: 'yellow', deleting: 'orange',
   failed: 'red', down: 'red', unhealthy: 'red', deleted: 'gray', revoked: 'gray',
+  past_due: 'yellow', suspended: 'red', issued: 'blue', paid: 'teal', open: 'blue', draft: 'gray', void: 'gray', uncollectible: 'red',
 };
 
 // Text on the light badge background, dark enough for WCAG AA (4.5:1) at badge size.

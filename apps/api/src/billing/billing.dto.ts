@@ -89,7 +89,9 @@ export class BillingInvoiceDto {
   @ApiProperty({ example: 'usd' }) currency!: string;
   @ApiProperty({ description: MINOR }) total!: string;
   @ApiProperty({ description: MINOR }) amount_due!: string;
-  @ApiProperty({ type: [InvoiceLineDto] }) lines!: InvoiceLineDto[];
+  @ApiProperty({ description: `${MINOR}; local statements: 0 (nothing is collected)` }) amount_paid!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Stripe invoices: when a payment of it first failed' }) payment_failed_at!: string | null;
+  @ApiProperty({ type: [InvoiceLineDto], description: 'Local statements: the rated lines. Stripe invoices: empty (see the hosted invoice page)' }) lines!: InvoiceLineDto[];
   @ApiProperty({ type: String, nullable: true, description: "Stripe's hosted invoice page" }) hosted_invoice_url!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
 }

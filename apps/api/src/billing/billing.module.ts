@@ -4,11 +4,13 @@ import { BillingService } from './billing.service';
 import { PriceBookController } from './price-book.controller';
 import { PriceBookService } from './price-book.service';
 import { StripeGateway } from './stripe-gateway';
+import { StripeWebhookController } from './stripe-webhook.controller';
+import { StripeWebhookService } from './stripe-webhook.service';
 
 /** Billing: the price book (operators); plan, usage, invoices, checkout and portal (tenants). libs/billing does the rating. */
 @Module({
-  controllers: [PriceBookController, BillingController],
-  providers: [PriceBookService, BillingService, StripeGateway],
+  controllers: [PriceBookController, BillingController, StripeWebhookController],
+  providers: [PriceBookService, BillingService, StripeGateway, StripeWebhookService],
   exports: [PriceBookService, BillingService, StripeGateway],
 })
 export class BillingModule {}

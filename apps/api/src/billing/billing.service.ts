@@ -20,7 +20,7 @@ import {
   type InvoicePreview,
   type PlanId,
 } from '@anyfront/billing';
-import { BillingAccountsRepository, BillingRepository, type BillingAccountRow } from '@anyfront/db';
+import { BillingAccountsRepository, BillingRepository, invoiceMirrors, type BillingAccountRow } from '@anyfront/db';
 import { parseTimeRange } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -114,6 +114,28 @@ export class BillingService {
   }
 
   async invoices(organizationId: string): Promise<BillingInvoicesDto> {
+    if (this.stripe.mode === 'stripe') {
+      const [account, mirrors] = await Promise.all([new BillingAccountsRepository(this.ds).get(organizationId), invoiceMirrors(this.ds, organizationId)]);
+      return {
+        mode: this.stripe.mode,
+        invoices: mirrors.map((i) => ({
+          id: i.id,
+          source: 'stripe',
+          status: i.status,
+          period: { from: isoInstant(i.periodStart), to: isoInstant(i.periodEnd) },
+          plan: account.plan,
+          currency: i.currency,
+          // Stripe's invoice: what is due (the total after the allowance); lines are on the hosted page.
+          total: i.amountDue.toString(),
+          amount_due: i.amountDue.toString(),
+          amount_paid: i.amountPaid.toString(),
+          payment_failed_at: i.firstFailedAt === null ? null : isoInstant(i.firstFailedAt),
+          lines: [],
+          hosted_invoice_url: i.hostedInvoiceUrl,
+          created_at: isoInstant(i.created),
+        })),
+      };
+    }
     const statements = await new BillingAccountsRepository(this.ds).statements(organizationId);
     return {
       mode: this.stripe.mode,
@@ -126,6 +148,8 @@ export class BillingService {
         currency: s.currency,
         total: s.total.toString(),
         amount_due: s.amountDue.toString(),
+        amount_paid: '0',
+        payment_failed_at: null,
         lines: s.lines as InvoiceLineDto[],
         hosted_invoice_url: null,
         created_at: s.createdAt.toISOString(),

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type AgentRegisterRequest, type AgentRegisterResponse, syncEdgeNodeJob } from '@anyfront/contracts';
-import { rowsOf } from '@anyfront/domain';
+import { rowsOf } from '@anyfront/db';
 import { type StateSigningKeys } from '@anyfront/state-signing';
+import { Outbox } from '../common/outbox';
 import { problems } from '../common/problem';
 import { hashAgentSecret, newNodeCredential, newPushToken } from './agent-tokens';
 import { BOOTSTRAP_TOKEN_TTL_MINUTES, issueBootstrapToken } from './bootstrap-tokens';
@@ -16,6 +17,7 @@ export class AgentRegistrationService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly fleet: FleetChanges,
+    private readonly outbox: Outbox,
     @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
   ) {}
 
@@ -91,7 +93,7 @@ export class AgentRegistrationService {
         [edgeNodeId, pushUrl, pushToken],
       );
       // Push the current state to the new endpoint (nothing changed in it: no stale mark).
-      await this.fleet.enqueue(tx, syncEdgeNodeJob(edgeNodeId));
+      await this.outbox.enqueue(tx, syncEdgeNodeJob(edgeNodeId));
     });
   }
 }

@@ -18,7 +18,7 @@ import {
   type DesiredState,
   type SignedDesiredState,
 } from '@anyfront/contracts';
-import { syncNodeState } from '@anyfront/domain';
+import { syncNodeState } from '@anyfront/db';
 import { signDesiredState, type StateSigningKeys } from '@anyfront/state-signing';
 import { Public } from '../auth/decorators';
 import { ApiNodeAuth, ApiNodeIdParam, ApiProblems, ApiPublic, ApiSummary, ZodApiBody, ZodApiResponse } from '../common/openapi';

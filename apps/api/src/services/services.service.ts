@@ -2,12 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { assignSlotsJob, DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
-import { Service } from '@anyfront/db';
-import {
-  IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, loadServiceDeployment, parseListeners, resolveHealthCheck, serviceNodeCapabilities,
-} from '@anyfront/domain';
+import { Service, loadServiceDeployment, serviceNodeCapabilities } from '@anyfront/db';
+import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
+import { Outbox } from '../common/outbox';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
@@ -24,6 +23,7 @@ export class ServicesService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly fleet: FleetChanges,
+    private readonly outbox: Outbox,
     private readonly quotas: QuotasService,
   ) {}
 
@@ -47,7 +47,7 @@ export class ServicesService {
         statusReason: null,
       });
       await this.audit.record(p, 'service.create', { type: 'service', id: saved.id }, { name: saved.name }, tx);
-      await this.fleet.enqueue(tx, assignSlotsJob(saved.id));
+      await this.outbox.enqueue(tx, assignSlotsJob(saved.id));
       return saved;
     });
     return toServiceDto(service, []);

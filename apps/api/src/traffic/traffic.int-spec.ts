@@ -1,6 +1,7 @@
 import { FleetFixtures, signup, waitFor } from '@anyfront/testing';
 import request from 'supertest';
-import { rollupDirtyHours, rollupHour, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey } from '@anyfront/domain';
+import { TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey } from '@anyfront/domain';
+import { rollupDirtyHours, rollupHour } from '@anyfront/db';
 import { createTestApp, type TestApp } from '../testing';
 
 const HOUR = 3_600_000;

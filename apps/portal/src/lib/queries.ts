@@ -14,6 +14,8 @@ export const keys = {
   apiKeys: ['api-keys'] as const,
   members: ['members'] as const,
   usage: ['usage'] as const,
+  billing: ['billing'] as const,
+  invoices: ['billing', 'invoices'] as const,
 };
 
 /** How often live pages poll: deploy status and health must show within ~1 s of the API knowing. */
@@ -63,3 +65,5 @@ export const useTraffic = (id: string, step: TrafficStep, hours = 6, live = true
 export const useApiKeys = () => useQuery({ queryKey: keys.apiKeys, queryFn: () => listAll((cursor) => ok(api.GET('/v1/api-keys', { params: { query: { limit: 200, cursor } } }))) });
 export const useMembers = () => useQuery({ queryKey: keys.members, queryFn: () => listAll((cursor) => ok(api.GET('/v1/members', { params: { query: { limit: 200, cursor } } }))) });
 export const useUsage = () => useQuery({ queryKey: keys.usage, queryFn: () => ok(api.GET('/v1/usage')) });
+export const useBilling = () => useQuery({ queryKey: keys.billing, queryFn: () => ok(api.GET('/v1/billing')), refetchInterval: 60_000 });
+export const useInvoices = () => useQuery({ queryKey: keys.invoices, queryFn: () => ok(api.GET('/v1/billing/invoices')) });

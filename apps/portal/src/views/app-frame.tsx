@@ -12,6 +12,7 @@ import { Logo } from './logo';
 const nav = [
   { href: '/services', label: 'Services', icon: 'M4 6h16M4 12h16M4 18h10' },
   { href: '/usage', label: 'Usage', icon: 'M4 20V10M10 20V4M16 20v-7M22 20H2' },
+  { href: '/billing', label: 'Billing', icon: 'M3 6h18v12H3zM3 10h18M7 15h4' },
   { href: '/api-keys', label: 'API keys', icon: 'M15 7a4 4 0 1 1-3.9 5H7v3H4v-3H2' },
   { href: '/members', label: 'Members', icon: 'M16 19a4 4 0 0 0-8 0M12 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6' },
 ];
@@ -59,6 +60,7 @@ export function AppFrame({ children }: { children: ReactNode }) {
             </Menu.Target>
             <Menu.Dropdown>
               <Menu.Label>Signed in as {me.data.role}</Menu.Label>
+              <Menu.Item component={Link} href="/account">Account and password</Menu.Item>
               <Menu.Item onClick={() => void logout()} color="red">Log out</Menu.Item>
             </Menu.Dropdown>
           </Menu>

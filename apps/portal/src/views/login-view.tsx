@@ -1,7 +1,7 @@
 'use client';
-import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
@@ -42,9 +42,11 @@ export function LoginView() {
       <form onSubmit={submit} noValidate>
         <Stack>
           {params.get('expired') && !error && <Alert color="yellow" variant="light">Your session ended. Sign in again to continue where you were.</Alert>}
+          {params.get('reset') && !error && <Alert color="teal" variant="light" role="status">Password changed. Sign in with your new password.</Alert>}
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <TextInput label="Email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
-          <PasswordInput label="Password" autoComplete="current-password" required {...form.getInputProps('password')} />
+          <PasswordField label="Password" autoComplete="current-password" required {...form.getInputProps('password')} />
+          <Anchor href="/forgot-password" size="sm" ta="right" mt={-8}>Forgot password?</Anchor>
           <Button type="submit" loading={form.submitting} fullWidth size="md">Sign in</Button>
         </Stack>
       </form>

@@ -1,7 +1,7 @@
 'use client';
-import { Alert, Badge, Button, Card, PasswordInput, Select, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Card, Select, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ConfirmButton, EmptyState, FormModal, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { ConfirmButton, EmptyState, FormModal, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, idempotency, ok } from '../lib/api';
@@ -33,7 +33,7 @@ function InviteModal({ opened, onClose, onDone }: { opened: boolean; onClose: ()
     <FormModal title="Add a member" opened={opened} onClose={onClose} onSubmit={submit} submitLabel="Add member" submitting={form.submitting} error={error}>
       <Text size="sm" c="dimmed">This creates their account in your organization. Give them the initial password over a channel you trust.</Text>
       <TextInput label="Email" type="email" required data-autofocus {...form.getInputProps('email')} />
-      <PasswordInput label="Initial password" description="At least 10 characters" required {...form.getInputProps('password')} />
+      <PasswordField label="Initial password" description="At least 10 characters" required {...form.getInputProps('password')} />
       <Select label="Role" data={[{ value: 'member', label: 'Member: services, backends, traffic' }, { value: 'owner', label: 'Owner: also members and API keys' }]} allowDeselect={false} {...form.getInputProps('role')} />
     </FormModal>
   );

@@ -1,7 +1,7 @@
 'use client';
-import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
@@ -40,7 +40,7 @@ export function SignupView() {
           {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
           <TextInput label="Organization" placeholder="Acme Inc." required {...form.getInputProps('organization_name')} />
           <TextInput label="Work email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
-          <PasswordInput label="Password" description="At least 10 characters" autoComplete="new-password" required {...form.getInputProps('password')} />
+          <PasswordField label="Password" description="At least 10 characters" autoComplete="new-password" required {...form.getInputProps('password')} />
           <Button type="submit" loading={form.submitting} fullWidth size="md">Create account</Button>
         </Stack>
       </form>

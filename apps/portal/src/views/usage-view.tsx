@@ -1,6 +1,7 @@
 'use client';
 import { BarChart } from '@mantine/charts';
-import { Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import Link from 'next/link';
 import { EmptyState, ErrorState, LoadingRows, formatBytes, formatCount } from '@anyfront/ui';
 import { useUsage } from '../lib/queries';
 import { PageHeader } from './page-header';
@@ -27,8 +28,13 @@ export function UsageView() {
               : <BarChart h={260} data={rows} dataKey="hour" series={[{ name: 'bytes', label: 'Bytes', color: 'brand.6' }]} valueFormatter={(v: number) => formatBytes(v)} gridAxis="y" tickLine="none" yAxisProps={{ width: 70 }} />}
           </Card>
           <Card>
-            <Title order={2} size="h4" mb={4}>Billing</Title>
-            <Text size="sm" c="dimmed">Invoices, the invoice preview and payment methods appear here once billing is enabled for your organization.</Text>
+            <Group justify="space-between">
+              <Stack gap={2}>
+                <Title order={2} size="h4">Billing</Title>
+                <Text size="sm" c="dimmed">The invoice preview of this month, rated from this traffic and your address time, and past invoices.</Text>
+              </Stack>
+              <Button component={Link} href="/billing" variant="light">Open billing</Button>
+            </Group>
           </Card>
         </Stack>
       )}

@@ -6,8 +6,7 @@ import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { JobName, QueueName, signedDesiredStateSchema, syncEdgeNodeJobId, type DesiredState } from '@anyfront/contracts';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
-import { createDataSource, markNodesStale, OutboxRepository, recordFleetChange } from '@anyfront/db';
-import { loadServiceDeployment } from '@anyfront/domain';
+import { createDataSource, loadServiceDeployment, markNodesStale, OutboxRepository, recordFleetChange } from '@anyfront/db';
 import { loadStateSigningKeys, trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
 import { workerModule } from '../worker.module';
 

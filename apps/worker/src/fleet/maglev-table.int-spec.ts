@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { DesiredState } from '@anyfront/contracts';
-import { createDataSource } from '@anyfront/db';
-import { syncNodeState } from '@anyfront/domain';
+import { createDataSource, syncNodeState } from '@anyfront/db';
 import { buildMaglevTable, decodeMaglevTable, MAGLEV_NO_BACKEND } from '@anyfront/maglev';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl } from '@anyfront/testing';
 

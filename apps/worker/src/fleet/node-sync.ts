@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { syncNodeState, type SqlDatabase } from '@anyfront/domain';
+import { syncNodeState, type SqlDatabase } from '@anyfront/db';
 import { signDesiredState, type StateSigner } from '@anyfront/state-signing';
 import { pushDesiredState, type PushOutcome } from './agent-push';
 

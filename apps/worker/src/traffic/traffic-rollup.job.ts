@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
-import { pruneRawTraffic, rollupDirtyHours } from '@anyfront/domain';
+import { pruneRawTraffic, rollupDirtyHours } from '@anyfront/db';
 import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from '../fleet/fleet-config';
 
 /** The traffic-rollup queue: repeatable hourly roll-ups of new samples and pruning of old raw samples. */

@@ -1063,6 +1063,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a Stripe webhook event
+         * @description For Stripe only. The Stripe-Signature header is verified against the raw body with STRIPE_WEBHOOK_SECRET (forged or older than 5 minutes: 400, nothing stored). Each event is stored by id and applied once by the worker, in any order of arrival: invoices are mirrored, a failed payment makes the organization past due, a paid invoice restores it. 409 when webhooks are not configured.
+         */
+        post: operations["StripeWebhook_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2098,6 +2118,14 @@ export interface components {
             total: string;
             /** @description Integer minor units of the currency (cents), as a decimal string so it is exact */
             amount_due: string;
+            /** @description Integer minor units of the currency (cents), as a decimal string so it is exact; local statements: 0 (nothing is collected) */
+            amount_paid: string;
+            /**
+             * Format: date-time
+             * @description Stripe invoices: when a payment of it first failed
+             */
+            payment_failed_at: string | null;
+            /** @description Local statements: the rated lines. Stripe invoices: empty (see the hosted invoice page) */
             lines: components["schemas"]["InvoiceLineDto"][];
             /** @description Stripe's hosted invoice page */
             hosted_invoice_url: string | null;
@@ -2120,6 +2148,14 @@ export interface components {
         SessionUrlDto: {
             /** @example https://checkout.stripe.com/c/pay/cs_test_... */
             url: string;
+        };
+        WebhookReceiptDto: {
+            /** @example evt_1Q... */
+            id: string;
+            /** @example invoice.payment_failed */
+            type: string;
+            /** @description false when this event id was received before: it is applied once */
+            first_delivery: boolean;
         };
         AgentRegisterRequest: {
             bootstrap_token: string;
@@ -2352,6 +2388,7 @@ export type BillingInvoiceDto = components['schemas']['BillingInvoiceDto'];
 export type BillingInvoicesDto = components['schemas']['BillingInvoicesDto'];
 export type CheckoutSessionRequestDto = components['schemas']['CheckoutSessionRequestDto'];
 export type SessionUrlDto = components['schemas']['SessionUrlDto'];
+export type WebhookReceiptDto = components['schemas']['WebhookReceiptDto'];
 export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest'];
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
@@ -7838,6 +7875,65 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used with a different request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    StripeWebhook_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                "stripe-signature": string;
+                /** @description Stripe's signature of the raw body (t=...,v1=...) */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceiptDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

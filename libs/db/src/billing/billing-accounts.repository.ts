@@ -14,6 +14,8 @@ export interface BillingAccountRow {
   plan: PlanId;
   graceUntil: Date | null;
   statusChangedAt: Date | null;
+  /** When the services were withdrawn (status suspended); addresses stay reserved from then. */
+  suspendedAt: Date | null;
 }
 
 export interface StatementRow {
@@ -42,6 +44,7 @@ interface AccountSqlRow {
   plan: string;
   grace_until: Date | null;
   status_changed_at: Date | null;
+  suspended_at: Date | null;
 }
 
 export function defaultAccountRow(organizationId: string): BillingAccountRow {
@@ -57,6 +60,7 @@ export function defaultAccountRow(organizationId: string): BillingAccountRow {
     plan: 'free',
     graceUntil: null,
     statusChangedAt: null,
+    suspendedAt: null,
   };
 }
 
@@ -73,6 +77,7 @@ function toRow(r: AccountSqlRow): BillingAccountRow {
     plan: isPlanId(r.plan) ? r.plan : 'free',
     graceUntil: r.grace_until,
     statusChangedAt: r.status_changed_at,
+    suspendedAt: r.suspended_at,
   };
 }
 
@@ -94,7 +99,7 @@ export class BillingAccountsRepository {
       `UPDATE billing_accounts
           SET stripe_customer_id = $2, stripe_subscription_id = $3, has_payment_method = $4, operator_plan = $5, quota_overrides = $6,
               operator_hold_reason = $7, operator_hold_at = $8, plan = $9, grace_until = $10,
-              status_changed_at = CASE WHEN status <> $11 THEN now() ELSE status_changed_at END, status = $11, updated_at = now()
+              status_changed_at = CASE WHEN status <> $11 THEN now() ELSE status_changed_at END, status = $11, suspended_at = $12, updated_at = now()
         WHERE organization_id = $1`,
       [
         a.organizationId,
@@ -108,6 +113,7 @@ export class BillingAccountsRepository {
         a.plan,
         a.graceUntil,
         a.status,
+        a.suspendedAt,
       ],
     );
   }

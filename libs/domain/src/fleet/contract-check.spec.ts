@@ -1,5 +1,5 @@
 import { desiredStateSchema, type DesiredState } from '@anyfront/contracts';
-import { contractViolation } from './fleet-store';
+import { contractViolation } from './contract-check';
 import { serviceStateHash } from './desired-state';
 
 const base: DesiredState = {

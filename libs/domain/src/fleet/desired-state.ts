@@ -19,7 +19,7 @@ import { canonicalJson, sha256Hex } from './canonical-json';
 import { type CompiledMaglevTable, serviceMaglevTableSize } from './maglev-tables';
 import { type ExcludedService, type PublishCheck, PUBLISH_CHECKS, publishExclusion } from './publish-filter';
 
-/** Plain inputs of one node's desired state, as loaded from Postgres (see fleet-store.ts). */
+/** Plain inputs of one node's desired state, as loaded from Postgres (see libs/db fleet-state.repository.ts). */
 export interface FleetNodeInput {
   id: string;
   popId: string;
@@ -63,6 +63,8 @@ export interface FleetServiceInput {
   storedMaglevTable?: CompiledMaglevTable | null;
   /** The shared table to ship (encodeMaglevTable, indexes the backends sorted by id); absent: edges compute plain Maglev. */
   maglevTable?: string;
+  /** Set while the owning organization is suspended (billing): why its services are withdrawn from the fleet. */
+  suspension?: string | null;
 }
 
 export interface DesiredStateInput {

@@ -53,6 +53,18 @@ describe('publish filter (planNodeState + PUBLISH_CHECKS)', () => {
     expect(agentAccepts(plan, { ipv6: 'fd00:0:1::1' })).toBe(true);
   });
 
+  it("withdraws a suspended organization's service from the node with the reason, and keeps every other tenant's", () => {
+    const suspended = service(1, { suspension: 'an invoice is unpaid past its grace period' });
+    const other = service(2);
+    const plan = planNodeState(input([suspended, other]));
+    expect(plan.state.services.map((s) => s.id)).toEqual([other.id]);
+    expect(plan.excluded).toEqual([{ id: suspended.id, reason: 'withdrawn: the organization is suspended (an invoice is unpaid past its grace period)' }]);
+    // Restored (no suspension): published again.
+    expect(planNodeState(input([{ ...suspended, suspension: null }, other])).state.services.map((s) => s.id)).toEqual([suspended.id, other.id]);
+    // Negative control: without the suspension check the service would be published.
+    expect(planNodeState(input([suspended, other]), PUBLISH_CHECKS.filter((c) => c.name !== 'billing-suspension')).state.services).toHaveLength(2);
+  });
+
   it('decides per node: the same service is published on a node that can run it', () => {
     const ipip = service(3, { encapsulation: 'ipip', backends: [{ id: 'c0000000-0000-4000-8000-000000000003', address: '192.0.2.3', weight: 100, enabled: true }] });
     const plan = planNodeState(input([ipip], { v4: '192.0.2.100', v6: 'fd00:0:1::1' }));

@@ -11,7 +11,7 @@ import { nodeBudgetCheck } from './node-budget';
  *
  * Extension point: add a PublishCheck to PUBLISH_CHECKS (see the fleet README). A check is pure:
  * everything it needs must be in its candidate (add fields to FleetNodeInput / FleetServiceInput
- * and load them in fleet-store.ts), never a database or network read.
+ * and load them in libs/db fleet-state.repository.ts), never a database or network read.
  */
 export interface PublishCandidate {
   node: FleetNodeInput;
@@ -95,8 +95,18 @@ export const capabilityCheck: PublishCheck = {
   exclusionReason: ({ node, rendered }) => (node.capabilities ? unsupportedReason(rendered, node.capabilities) : null),
 };
 
+/**
+ * Billing: a suspended organization's services are withdrawn from every node (its addresses stay
+ * reserved; they come back when the organization is restored). First, so a withdrawn service never
+ * takes a per-node budget from another tenant.
+ */
+export const suspensionCheck: PublishCheck = {
+  name: 'billing-suspension',
+  exclusionReason: ({ service }) => (service.suspension ? `withdrawn: the organization is suspended (${service.suspension})` : null),
+};
+
 /** The checks every (node, service) pair passes before publication, in order; the first refusal wins. */
-export const PUBLISH_CHECKS: readonly PublishCheck[] = [contractCheck, agentValidationCheck, capabilityCheck, nodeBudgetCheck()];
+export const PUBLISH_CHECKS: readonly PublishCheck[] = [suspensionCheck, contractCheck, agentValidationCheck, capabilityCheck, nodeBudgetCheck()];
 
 /** The first check's reason to leave the service out of the node's state, or null to publish it. */
 export function publishExclusion(candidate: PublishCandidate, checks: readonly PublishCheck[] = PUBLISH_CHECKS): string | null {

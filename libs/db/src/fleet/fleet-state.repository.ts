@@ -1,23 +1,17 @@
-import { type DesiredState, desiredStateSchema, type KernelCapabilities, type ServiceState } from '@anyfront/contracts';
-import { desiredStateHash, type FleetNodeInput, type FleetServiceInput, planNodeState } from './desired-state';
-import { ensureMaglevTables } from './maglev-tables';
-import { type ExcludedService, serviceContractViolation } from './publish-filter';
-import { serviceDeployment, type ServiceDeployment, type ServiceNodeProgress } from './deploy-status';
+import { type DesiredState, type KernelCapabilities } from '@anyfront/contracts';
+import {
+  desiredStateHash, type ExcludedService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
+  serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
+} from '@anyfront/domain';
+import { ensureMaglevTables } from './maglev-table.repository';
+import type { SqlDatabase, SqlRunner } from './sql';
 
 /**
- * The Postgres side of fleet sync, shared by the api (agent pull, change notification) and the
- * worker (fleet-sync job). Written against a minimal query interface (a TypeORM DataSource or
- * EntityManager fits) so this library stays free of framework imports; the state itself is
- * computed by the pure computeDesiredState.
+ * The fleet state aggregate in Postgres (edge_node_fleet_states and the per-node service
+ * generations and exclusions), shared by the api (agent pull, change notification, deploy status)
+ * and the worker (fleet-sync job). The desired state itself is computed by the pure planNodeState
+ * (@anyfront/domain); this module loads its inputs and stores its result.
  */
-export interface SqlRunner {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  query(sql: string, params?: unknown[]): Promise<any>;
-}
-
-export interface SqlDatabase extends SqlRunner {
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-}
 
 export interface NodeSyncResult {
   nodeId: string;
@@ -48,8 +42,10 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
                FROM backends b WHERE b.service_id = s.id) AS backends,
-            t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded
+            t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded,
+            CASE WHEN ba.status = 'suspended' THEN coalesce('by an operator: ' || ba.operator_hold_reason, 'an invoice is unpaid past its grace period') END AS suspension
        FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id
+       LEFT JOIN billing_accounts ba ON ba.organization_id = s.organization_id
       WHERE s.status = 'active' AND EXISTS (
         SELECT 1 FROM anycast_addresses a JOIN pool_pops pp ON pp.pool_id = a.pool_id
          WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
@@ -68,6 +64,7 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
     backends: s.backends as FleetServiceInput['backends'],
     maglevTableSizeFloor: Number(s.maglev_table_size ?? 0),
     createdAt: new Date(s.created_at as string | Date).toISOString(),
+    suspension: (s.suspension as string | null) ?? null,
     storedMaglevTable: s.input_key == null
       ? null
       : { inputKey: s.input_key as string, tableSize: Number(s.table_size), backendIds: s.backend_ids as string[], encoded: s.encoded as string },
@@ -213,29 +210,43 @@ async function storeExclusions(tx: SqlRunner, nodeId: string, excluded: Excluded
   );
 }
 
-/** Why the state outside its services breaks the desired-state contract, or null. */
-export function topLevelViolation(state: DesiredState): string | null {
-  const top = desiredStateSchema.safeParse({ ...state, services: [] });
-  if (!top.success) return top.error.message;
-  return state.services.length > MAX_SERVICES ? `more than ${MAX_SERVICES} services` : null;
+/** Edge nodes whose desired state may depend on the change, including nodes that served it before. */
+export async function affectedNodes(db: SqlRunner, change: FleetChange): Promise<string[]> {
+  if (change.all) return (await db.query('SELECT id FROM edge_nodes')).map((r: { id: string }) => r.id);
+  const ids = new Set<string>(change.edgeNodeIds ?? []);
+  const add = (rows: Array<{ id: string }>) => rows.forEach((r) => ids.add(r.id));
+  if (change.serviceIds?.length) {
+    add(await db.query(
+      `SELECT n.id FROM edge_nodes n JOIN pool_pops pp ON pp.pop_id = n.pop_id JOIN anycast_addresses a ON a.pool_id = pp.pool_id
+        WHERE a.service_id = ANY($1::uuid[])
+       UNION SELECT edge_node_id FROM edge_node_service_generations WHERE service_id = ANY($1::uuid[])`,
+      [change.serviceIds],
+    ));
+  }
+  if (change.poolIds?.length) {
+    add(await db.query(
+      `SELECT n.id FROM edge_nodes n JOIN pool_pops pp ON pp.pop_id = n.pop_id WHERE pp.pool_id = ANY($1::uuid[])
+       UNION SELECT f.edge_node_id FROM edge_node_fleet_states f, unnest($1::text[]) AS pid
+        WHERE f.desired_state -> 'pools' @> jsonb_build_array(jsonb_build_object('id', pid))`,
+      [change.poolIds],
+    ));
+  }
+  if (change.popIds?.length) add(await db.query(`SELECT id FROM edge_nodes WHERE pop_id = ANY($1::uuid[])`, [change.popIds]));
+  return [...ids].sort();
 }
 
-/**
- * Why one service part breaks the contract, or null. Each distinct part (by content hash) is
- * checked once per process: validation is the costly part of a sync, and a change usually gives
- * many nodes the same part.
- */
-export function serviceViolation(svc: ServiceState, contentHash: string): string | null {
-  const why = serviceContractViolation(svc, contentHash);
-  return why === null ? null : `service ${svc.id}: ${why}`;
+/** Marks nodes out of date (requested_seq > synced_seq until a sync computes after this point); returns the nodes that exist. */
+export async function markNodesStale(db: SqlRunner, nodeIds: string[]): Promise<string[]> {
+  if (!nodeIds.length) return [];
+  const rows: Array<{ edge_node_id: string }> = await db.query(
+    `INSERT INTO edge_node_fleet_states (edge_node_id, requested_seq)
+     SELECT id, nextval('fleet_change_seq') FROM edge_nodes WHERE id = ANY($1::uuid[]) ORDER BY id
+     ON CONFLICT (edge_node_id) DO UPDATE SET requested_seq = EXCLUDED.requested_seq
+     RETURNING edge_node_id`,
+    [nodeIds],
+  );
+  return rows.map((r) => r.edge_node_id);
 }
-
-/** Same verdict as desiredStateSchema.safeParse (with the per-service cache). */
-export function contractViolation(state: DesiredState, serviceHashes: Map<string, string>): string | null {
-  return topLevelViolation(state) ?? state.services.map((svc) => serviceViolation(svc, serviceHashes.get(svc.id)!)).find((v) => v) ?? null;
-}
-
-const MAX_SERVICES = 4096;
 
 /**
  * Nodes to sync again: their stored state is older than their last change notification, or their
@@ -285,13 +296,24 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
   }));
 }
 
-/** Rows of a query result: TypeORM answers UPDATE/DELETE with `[rows, rowCount]`, other commands with the rows. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}
-
 /** Deploy status of one service with per-PoP detail (for GET /v1/services/{id} and /deployment). */
 export async function loadServiceDeployment(db: SqlRunner, serviceId: string, serviceActive: boolean): Promise<ServiceDeployment> {
   return serviceDeployment(serviceActive, await serviceNodeProgress(db, serviceId));
+}
+
+/** Registered, enabled edge nodes of the PoPs that announce the service's assigned addresses, with their capabilities. */
+export async function serviceNodeCapabilities(db: SqlRunner, serviceId: string): Promise<NodeCapabilities[]> {
+  const rows: Array<{ pop_code: string; capabilities: KernelCapabilities | null }> = await db.query(
+    `SELECT p.code AS pop_code, f.capabilities
+       FROM edge_nodes n
+       JOIN pops p ON p.id = n.pop_id
+       JOIN edge_node_fleet_states f ON f.edge_node_id = n.id AND f.registered_at IS NOT NULL
+      WHERE n.state <> 'disabled'
+        AND n.pop_id IN (SELECT pp.pop_id FROM anycast_addresses a
+                           JOIN pools pl ON pl.id = a.pool_id AND pl.state IN ('active', 'draining')
+                           JOIN pool_pops pp ON pp.pool_id = a.pool_id
+                          WHERE a.service_id = $1 AND a.state = 'assigned')`,
+    [serviceId],
+  );
+  return rows.map((r) => ({ popCode: r.pop_code, capabilities: r.capabilities }));
 }

@@ -1,20 +1,8 @@
-/** Postgres side of the traffic roll-ups, shared by the worker job and tests (see fleet-store.ts for why it lives here). */
-import { rowsOf, type SqlDatabase } from './fleet-store';
+/** The traffic roll-ups (traffic_hourly, organization_usage_hourly) from raw samples, and raw retention. Raw SQL: set-based roll-ups under advisory locks. */
+import { retentionCutoff, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey } from '@anyfront/domain';
+import { rowsOf, type SqlDatabase } from '../fleet/sql';
 
 const HOUR_MS = 3_600_000;
-
-/** Start of the oldest hour still complete in raw samples; older hours are never recomputed (or they would shrink). */
-export function retentionCutoff(now: Date, retentionDays: number): Date {
-  return new Date(Math.floor((now.getTime() - retentionDays * 86_400_000) / HOUR_MS) * HOUR_MS);
-}
-
-/** Advisory lock namespace of traffic hours (the second key is the hour number since the epoch). */
-export const TRAFFIC_HOUR_LOCK_CLASS = 0x7af1;
-
-/** Second key of an hour's advisory lock: hours since the epoch (fits int4 until the year 2215). */
-export function trafficHourLockKey(hour: Date): number {
-  return Math.floor(hour.getTime() / HOUR_MS);
-}
 
 /**
  * Recomputes one hour's roll-ups from the raw samples and upserts them (never adds to what is

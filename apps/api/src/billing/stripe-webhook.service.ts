@@ -1,0 +1,62 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { processStripeEventJob } from '@anyfront/contracts';
+import { Outbox } from '../common/outbox';
+import { ProblemException } from '../common/problem';
+import { AppConfig } from '../config';
+
+export interface WebhookReceipt {
+  id: string;
+  type: string;
+  /** False when the event id was already stored (a redelivery): nothing new happens. */
+  first_delivery: boolean;
+}
+
+/**
+ * Stripe webhook intake: verify the signature on the raw body with the SDK (constructEvent: HMAC
+ * and timestamp tolerance), store the event by id (a redelivery is a no-op insert), and hand it to
+ * the worker's billing job. Nothing else happens in the request: the job applies it once.
+ */
+@Injectable()
+export class StripeWebhookService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly config: AppConfig,
+  ) {}
+
+  async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<WebhookReceipt> {
+    const secret = this.config.stripeWebhookSecret;
+    if (!secret) {
+      throw new ProblemException(HttpStatus.CONFLICT, 'Stripe webhooks are not configured here (STRIPE_WEBHOOK_SECRET is not set).', { slug: 'billing-webhooks-not-configured' });
+    }
+    if (!rawBody) throw invalid('the body must be the JSON event Stripe sent (content-type application/json)', 'body');
+    if (!signature) throw invalid('the Stripe-Signature header is missing', 'header.stripe-signature');
+    let event: Stripe.Event;
+    try {
+      event = Stripe.webhooks.constructEvent(rawBody, signature, secret);
+    } catch (err) {
+      // Forged, stale (older than the SDK's 5-minute tolerance) or signed with another secret.
+      throw invalid(`signature verification failed: ${(err as Error).message}`, 'header.stripe-signature');
+    }
+    const row = await this.ds.transaction(async (tx) => {
+      const rows: Array<{ inserted: boolean; processed: boolean }> = await tx.query(
+        `INSERT INTO stripe_events (id, type, created, livemode, payload)
+         VALUES ($1, $2, to_timestamp($3), $4, $5)
+         ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
+         RETURNING (xmax = 0) AS inserted, processed_at IS NOT NULL AS processed`,
+        [event.id, event.type, event.created, event.livemode, rawBody.toString('utf8')],
+      );
+      // The job commits with the stored event (transactional outbox); a redelivery adds the same job id.
+      if (rows[0] && !rows[0].processed) await this.outbox.enqueue(tx, processStripeEventJob(event.id));
+      return rows[0];
+    });
+    return { id: event.id, type: event.type, first_delivery: row?.inserted ?? false };
+  }
+}
+
+function invalid(message: string, field: string): ProblemException {
+  return new ProblemException(HttpStatus.BAD_REQUEST, `Stripe webhook refused: ${message}.`, { slug: 'stripe-signature', title: 'Invalid webhook', errors: [{ field, message }] });
+}
