@@ -11,3 +11,4 @@ export * from './fleet/maglev-table.repository';
 export * from './traffic/traffic-rollup.repository';
 export * from './outbox/outbox.repository';
 export * from './outbox/fleet-changes';
+export * from './operator/operator-views.repository';
