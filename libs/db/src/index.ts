@@ -9,3 +9,4 @@ export * from './fleet/sql';
 export * from './fleet/fleet-state.repository';
 export * from './fleet/maglev-table.repository';
 export * from './traffic/traffic-rollup.repository';
+export * from './services/service-deletion.repository';

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agentStatusSchema } from '@anyfront/contracts';
+import { finishReadyServiceDeletions } from '@anyfront/db';
 import type { z } from 'zod';
+import { AppConfig } from '../config';
 import { FleetChangeNotifier } from './fleet-change-notifier';
 
 type AgentStatus = z.infer<typeof agentStatusSchema>;
@@ -11,10 +13,16 @@ type AgentStatus = z.infer<typeof agentStatusSchema>;
  * Stores an agent's status report: applied generation, announce/drain state, heartbeat, backend
  * health, kernel capabilities and the services it had to skip (deploy status `failed`). New
  * capabilities re-run the node's publish filter (a sync), so it is never sent a service it cannot program.
+ * Each report may be the last confirmation a deleting service waits for, so it finishes the
+ * deletions no edge node holds back any more.
  */
 @Injectable()
 export class AgentStatusService {
-  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly fleet: FleetChangeNotifier) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly fleet: FleetChangeNotifier,
+    private readonly config: AppConfig,
+  ) {}
 
   async record(edgeNodeId: string, s: AgentStatus): Promise<{ desired_generation: number }> {
     const out = await this.ds.transaction(async (tx) => {
@@ -56,6 +64,9 @@ export class AgentStatusService {
       return { desired_generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
     });
     if (out.capabilitiesChanged) await this.fleet.changed({ edgeNodeIds: [edgeNodeId] });
+    const finished = await finishReadyServiceDeletions(this.ds, this.config.quarantineDays);
+    // No node's state has the service any more; the notification only repairs a sync that raced the deletion.
+    if (finished.length) await this.fleet.changed({ serviceIds: finished.map((f) => f.serviceId) });
     return { desired_generation: out.desired_generation };
   }
 }
