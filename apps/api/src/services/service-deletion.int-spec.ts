@@ -28,7 +28,7 @@ describe('service deletion waits for the edges (status deleting)', () => {
     return { generation: s.generation, services: s.services.map((x) => x.id) };
   };
   const addressStates = async (serviceId: string) =>
-    (await t.dataSource.query(`SELECT state, quarantined_until FROM anycast_addresses WHERE service_id = $1`, [serviceId])) as Array<{ state: string; quarantined_until: Date | null }>;
+    t.dataSource.query<Array<{ state: string; quarantined_until: Date | null }>>(`SELECT state, quarantined_until FROM anycast_addresses WHERE service_id = $1`, [serviceId]);
 
   beforeAll(async () => {
     t = await createTestApp();
