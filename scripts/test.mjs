@@ -45,8 +45,8 @@ async function redisUrl() {
 
 function labReady() {
   if (process.getuid?.() !== 0) return 'not root';
-  for (const bin of ['ip', 'nft', 'bird', 'birdc']) {
-    try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); } catch { return `${bin} is not installed (apt-get install iproute2 nftables bird2)`; }
+  for (const bin of ['ip', 'nft', 'bird', 'birdc', 'python3']) {
+    try { execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }); } catch { return `${bin} is not installed (apt-get install iproute2 nftables bird2 python3)`; }
   }
   return null;
 }

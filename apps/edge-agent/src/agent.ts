@@ -57,7 +57,7 @@ export class Agent {
       new StateStore(config.state_dir),
       {
         nodeId: config.node_id,
-        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, probePortBase: config.health.source_port_base },
+        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base },
         markBase: config.mark_base,
         markCount: config.mark_count,
         uplink: config.uplink_device,

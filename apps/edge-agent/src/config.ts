@@ -98,6 +98,10 @@ export const agentConfigSchema = z.object({
   tunnel_device_prefix: z.string().regex(/^[a-z][a-z0-9]{0,4}$/).default('aft'),
   flow_timeout_seconds: z.number().int().min(1).max(86400).default(300),
   flow_table_size: z.number().int().min(1024).max(16777216).default(262144),
+  /** Idle timeout of a flow entry that has seen only its first non-SYN packet (issue 9 §3). */
+  flow_handshake_timeout_seconds: z.number().int().min(1).max(3600).default(10),
+  /** New flows per second above which the edge is under flood: no new flow entries (counted). */
+  flood_new_flows_per_second: z.number().int().min(1).max(100_000_000).default(100_000),
   /** Every so often re-apply the applied state against the kernel (repairs drift; writes nothing if it matches). 0 = off. */
   resync_interval_seconds: z.number().min(0).max(86400).default(30),
   /** Render and log, touch nothing (no nft, ip, BIRD). */

@@ -1,5 +1,5 @@
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { names } from '@anyfront/dataplane';
+import { FLOW_COUNTERS, names } from '@anyfront/dataplane';
 import type { Reconciler } from './reconciler';
 import type { CounterValue } from './io/nft-client';
 
@@ -15,6 +15,8 @@ export class AgentMetrics {
   private readonly readOk: Gauge;
   private readonly traffic: Record<'addrBytes' | 'addrPackets' | 'dropBytes' | 'dropPackets' | 'backendBytes' | 'backendPackets' | 'rejected', Gauge>;
   private readonly reconciler: Reconciler;
+  private readonly flow: Record<'full' | 'flood' | 'syn' | 'underFlood', Gauge>;
+  private lastFlowTotal: number | null = null;
 
   constructor(reconciler: Reconciler, private readonly readCounters: () => Promise<Map<string, CounterValue>>) {
     const r = [this.registry];
@@ -55,6 +57,13 @@ export class AgentMetrics {
       backendPackets: new Gauge({ name: 'anyfront_agent_backend_packets', help: 'Packets forwarded to a backend', labelNames: ['service', 'backend'], registers: r }),
       rejected: new Gauge({ name: 'anyfront_agent_rejected_packets', help: 'Packets refused (TCP reset / ICMP unreachable) because no backend was usable', labelNames: ['service'], registers: r }),
     };
+    const flow = {
+      full: new Gauge({ name: 'anyfront_agent_flow_table_full_packets', help: 'Packets whose new flow entry could not be created because the flow table was full (the hash alone placed them)', registers: r }),
+      flood: new Gauge({ name: 'anyfront_agent_flow_flood_skipped_packets', help: 'New-flow packets above flood_new_flows_per_second: no flow entry created (the hash alone placed them)', registers: r }),
+      syn: new Gauge({ name: 'anyfront_agent_syn_over_rate_packets', help: 'TCP SYNs above flood_new_flows_per_second (a SYN flood; SYNs never create flow entries)', registers: r }),
+      underFlood: new Gauge({ name: 'anyfront_agent_flow_table_under_flood', help: '1 when the flow table was full or new flows/SYNs exceeded the flood rate since the previous scrape', registers: r }),
+    };
+    this.flow = flow;
     this.readOk = new Gauge({ name: 'anyfront_agent_counter_read_ok', help: '1 when the last scrape could read the nft counters', registers: r });
     this.traffic = traffic;
     this.reconciler = reconciler;
@@ -66,6 +75,17 @@ export class AgentMetrics {
     const traffic = this.traffic;
     for (const g of Object.values(traffic)) g.reset();
     this.readOk.set(counters ? 1 : 0);
+    if (counters) {
+      const get = (n: string) => counters.get(n)?.packets ?? 0;
+      const [full, flood, syn] = [get(FLOW_COUNTERS.full), get(FLOW_COUNTERS.flood), get(FLOW_COUNTERS.syn)];
+      this.flow.full.set(full);
+      this.flow.flood.set(flood);
+      this.flow.syn.set(syn);
+      const total = full + flood + syn;
+      // Counters restart when the table is rebuilt: a smaller total is a restart, not a flood.
+      this.flow.underFlood.set(this.lastFlowTotal !== null && total > this.lastFlowTotal ? 1 : 0);
+      this.lastFlowTotal = total;
+    }
     for (const s of (counters && this.reconciler.lastPlan?.services) || []) {
       for (const a of s.addresses) {
         const c = counters!.get(names.addressCounter(a.address));

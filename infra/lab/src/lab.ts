@@ -16,6 +16,8 @@ import { prepareBackend } from './backend-prep';
 export interface LabOptions {
   /** Hash seed per edge name (default: the one fleet seed everywhere). */
   hashSeeds?: Record<string, number>;
+  /** Extra agent config keys for every edge (e.g. a small flow table for the flood test). */
+  agentConfig?: Record<string, unknown>;
   log?: (msg: string) => void;
 }
 
@@ -89,7 +91,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
     const files = edgeFiles(dir, e);
     mkdirSync(files.stateDir, { recursive: true });
     const token = randomBytes(16).toString('hex');
-    writeFileSync(files.config, JSON.stringify(renderAgentConfig(e, files, token), null, 2));
+    writeFileSync(files.config, JSON.stringify({ ...(renderAgentConfig(e, files, token) as object), ...options.agentConfig }, null, 2));
     writeDesiredStateFile(files, composeDesiredState({ edge: e, generation, backends, hashSeed: options.hashSeeds?.[e.name] }));
     const p = spawnTracked(`agent-${e.name}`, e.ns, process.execPath, ['-r', REGISTER, join(REPO_ROOT, 'apps/edge-agent/src/main.ts'), '--config', files.config], files.log);
     edgeOut.push({

@@ -104,18 +104,30 @@ describe('nft renderer', () => {
       'meta l4proto . th dport != { tcp . 80 } counter name ip daddr map { 198.51.100.10 : "drop4_198_51_100_10" } drop',
       'meta mark set 0',
       'meta nfproto ipv4 meta mark set ip saddr . th sport . ip daddr . th dport map @flows4',
-      'tcp flags & (syn | ack) == syn meta mark set 0',
+      'tcp flags & (syn | ack) == syn meta mark set 0 jump flow_syn',
+      `meta mark @live_${key} meta nfproto ipv4 jump flow_seen4`,
       `meta mark @live_${key} goto fwd_${key}`,
       `meta nfproto ipv4 meta mark set jhash ip saddr . th sport . ip daddr . th dport mod 251 seed 0x1234 map @mg_${key}_251`,
+      `meta mark @live_${key} tcp flags & (syn | ack) == syn goto fwd_${key}`,
+      `meta mark @live_${key} meta nfproto ipv4 jump flow_new4`,
       `meta mark @live_${key} goto fwd_${key}`,
       `meta l4proto tcp counter name "rej_${key}" reject with tcp reset`,
       `counter name "rej_${key}" reject with icmpx type port-unreachable`,
     ]);
     expect(l.filter((x) => x.startsWith(`add rule inet anyfront fwd_${key} `))).toEqual([
-      `add rule inet anyfront fwd_${key} meta nfproto ipv4 update @flows4 { ip saddr . th sport . ip daddr . th dport : meta mark }`,
       `add rule inet anyfront fwd_${key} counter name meta mark map @bc_${key}`,
       `add rule inet anyfront fwd_${key} accept`,
     ]);
+    // Flow policy: only non-SYN packets create entries, with the short handshake timeout; a hit refreshes to the long one.
+    expect(l.filter((x) => /^add rule inet anyfront flow_(new|seen)4 |^add rule inet anyfront flow_syn /.test(x))).toEqual([
+      'add rule inet anyfront flow_syn limit rate over 100000/second burst 100000 packets counter name "syn_flood"',
+      'add rule inet anyfront flow_new4 limit rate over 100000/second burst 100000 packets counter name "flow_flood" return',
+      'add rule inet anyfront flow_new4 update @flows4 { ip saddr . th sport . ip daddr . th dport timeout 10s : meta mark } return',
+      'add rule inet anyfront flow_new4 counter name "flow_full"',
+      'add rule inet anyfront flow_seen4 update @flows4 { ip saddr . th sport . ip daddr . th dport timeout 300s : meta mark }',
+    ]);
+    // No rule other than the flow policy's writes the flow maps.
+    expect(l.filter((x) => x.includes('update @flows') && !/ flow_(new|seen)[46] /.test(x))).toEqual([]);
     expect(l).toContain(`add element inet anyfront vip4 { 198.51.100.10 : jump svc_${key} }`);
     expect(l).toContain(`add element inet anyfront bc_${key} { 0x100000 : "bk_100000", 0x100001 : "bk_100001" }`);
     // 251 buckets, in elements "k : mark" with spaces (the syntax nft needs).
@@ -135,7 +147,7 @@ describe('nft renderer', () => {
     expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 meta mark set jhash ip6 saddr mod 251 seed 0x1234 map @mg_${key}_251`);
     expect(l).toContain(`add rule inet anyfront svc_${key} meta l4proto . th dport != { tcp . 443, udp . 5000-5010 } counter name ip6 daddr map { fd00:aa::10 : "drop6_fd0000aa000000000000000000000010" } drop`);
     expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 meta mark set ${flowKey(6)} map @flows6`);
-    expect(l.some((x) => x.startsWith('add rule') && x.includes('ip saddr'))).toBe(false);
+    expect(l.some((x) => /^add rule inet anyfront (svc|fwd)_/.test(x) && x.includes('ip saddr'))).toBe(false);
   });
 
   it('renders nothing when the applied state already matches', () => {
@@ -200,6 +212,17 @@ describe('nft renderer', () => {
     expect(l).toContain('delete counter inet anyfront addr4_198_51_100_20');
     expect(l).toContain(`delete counter inet anyfront rej_${serviceKey('b')}`);
     expect(l.filter((x) => x.startsWith('delete counter inet anyfront bk_'))).toHaveLength(2);
+  });
+
+  it('rewrites only the flow policy (never the flow maps) when its options change', () => {
+    const p0 = plan(one);
+    const p1 = { ...p0, options: { ...p0.options, flowHandshakeTimeoutSeconds: 5, floodNewFlowsPerSecond: 2000 } };
+    expect(renderNftChange(summarize(p0), p0, inventoryOf(p0)).empty).toBe(true);
+    const l = lines(renderNftChange(summarize(p0), p1, inventoryOf(p0)).script);
+    expect(l).toContain('flush chain inet anyfront flow_new4');
+    expect(l).toContain('add rule inet anyfront flow_new4 update @flows4 { ip saddr . th sport . ip daddr . th dport timeout 5s : meta mark } return');
+    expect(l).toContain('add rule inet anyfront flow_syn limit rate over 2000/second burst 2000 packets counter name "syn_flood"');
+    expect(l.some((x) => x.startsWith('add rule inet anyfront svc_') || /^(add|flush|delete) (map|element) .*flows/.test(x))).toBe(false);
   });
 
   it('moves an address between services by re-pointing its dispatch element', () => {

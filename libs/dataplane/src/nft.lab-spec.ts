@@ -6,11 +6,12 @@
 import type { ServiceState } from '@anyfront/contracts';
 import { createNamespace, deleteNamespace, nsRunSync } from '@anyfront/lab';
 import { allocateMarks, emptyAllocation, MarkAllocation } from './marks';
-import { buildPlan, DataplanePlan, wantedMarkKeys } from './plan';
-import { AppliedSummary, desiredObjects, NftInventory, renderNftChange, summarize } from './nft';
+import { buildPlan, DataplanePlan, PlanOptions, wantedMarkKeys } from './plan';
+import { AppliedSummary, desiredObjects, FLOW_COUNTERS, NftInventory, renderNftChange, summarize } from './nft';
 import { service, state } from './fixtures.spec-helpers';
 
 const NS = 'afd-nft';
+const FLOW_TABLE_SIZE = 4096;
 const nft = (args: string[], input?: string) => nsRunSync(NS, 'nft', args, input);
 const json = (args: string[]) => (JSON.parse(nft(['-j', ...args])).nftables as Record<string, { name: string; table: string; elem?: unknown[] }>[]);
 
@@ -26,10 +27,10 @@ let marks: MarkAllocation = emptyAllocation(0x100000, 1000);
 let applied: AppliedSummary | null = null;
 
 /** Renders the change to `services`, applies it, and checks the kernel holds exactly the desired objects. */
-function step(services: ServiceState[], health: (s: string, b: string) => boolean | undefined = () => undefined): { plan: DataplanePlan; script: string } {
+function step(services: ServiceState[], health: (s: string, b: string) => boolean | undefined = () => undefined, options: Partial<PlanOptions> = {}): { plan: DataplanePlan; script: string } {
   const s = state(services);
   marks = allocateMarks(marks, wantedMarkKeys(s));
-  const plan = buildPlan(s, marks, health, { table: 'anyfront', flowTimeoutSeconds: 300, flowTableSize: 65536, probePortBase: 10000 });
+  const plan = buildPlan(s, marks, health, { table: 'anyfront', flowTimeoutSeconds: 300, flowTableSize: FLOW_TABLE_SIZE, probePortBase: 10000, ...options });
   const change = renderNftChange(applied, plan, inventory());
   if (!change.empty) nft(['-f', '-'], change.script);
   applied = summarize(plan);
@@ -40,11 +41,34 @@ function step(services: ServiceState[], health: (s: string, b: string) => boolea
   expect([...(have.counters ?? [])].sort()).toEqual([...want.counters].sort());
   return { plan, script: change.script };
 }
-const flowElems = () => (json(['list', 'map', 'inet', 'anyfront', 'flows4'])[1].map.elem ?? []).length;
+type FlowElem = [{ elem: { val: { concat: [string, number, string, number] }; timeout?: number; expires?: number } }, string | number];
+const flowList = () => (json(['list', 'map', 'inet', 'anyfront', 'flows4'])[1].map.elem ?? []) as FlowElem[];
+const flowElems = () => flowList().length;
+const flowOf = (sport: number) => flowList().find((e) => e[0].elem.val.concat[1] === sport && e[0].elem.val.concat[0] === '127.0.0.1')?.[0].elem;
+const counter = (name: string) => (json(['list', 'counter', 'inet', 'anyfront', name])[1] as unknown as { counter: { packets: number } }).counter.packets;
+
+/**
+ * Client traffic from inside the namespace to its own anycast addresses (held on lo, so the
+ * packets cross the prerouting hook and our chains): TCP connects (one SYN each, refused) or UDP
+ * datagrams, from 127.0.0.1 (a reply to the anycast address itself would meet the listener filter)
+ * and fixed source ports.
+ */
+function send(kind: 'syn' | 'udp', address: string, port: number, sports: number[]): void {
+  const script = kind === 'syn'
+    ? `const net=require('net');(async()=>{for(const p of ${JSON.stringify(sports)})await new Promise(r=>{const s=net.connect({host:'${address}',port:${port},localAddress:'127.0.0.1',localPort:p});s.on('error',r);s.on('connect',()=>{s.destroy();r()})})})()`
+    : `const d=require('dgram');(async()=>{for(const p of ${JSON.stringify(sports)})await new Promise(r=>{const s=d.createSocket('udp4');s.bind(p,'127.0.0.1',()=>s.send('x',${port},'${address}',()=>{s.close();r()}))})})()`;
+  nsRunSync(NS, process.execPath, ['-e', script]);
+}
+const backendPackets = () => json(['list', 'counters', 'table', 'inet', 'anyfront'])
+  .flatMap((o) => { const c = o.counter as unknown as { name: string; packets: number } | undefined; return c?.name.startsWith('bk_') ? [c.packets] : []; })
+  .reduce((x, y) => x + y, 0);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 beforeAll(async () => {
   await deleteNamespace(NS);
   await createNamespace(NS);
+  nsRunSync(NS, 'ip', ['link', 'set', 'lo', 'up']);
+  for (const a of ['198.51.100.10/32', '198.51.100.20/32']) nsRunSync(NS, 'ip', ['addr', 'add', a, 'dev', 'lo']);
 });
 afterAll(() => deleteNamespace(NS));
 
@@ -76,5 +100,56 @@ describe('nft renderer on the kernel', () => {
     applied = { services: [{ id: 'ghost', key: '000000000000', digest: 'x', addresses: [] }], marks: [] };
     step([a, b]);
     expect(flowElems()).toBe(1);
+  });
+});
+
+/**
+ * The flow table's policy on the kernel (issue 9 §3). Negative control: with the previous renderer
+ * (every packet, SYNs included, updated the map with one 300 s timeout) the SYN test finds 40
+ * entries and the handshake-timeout test finds 300 s on the first packet.
+ */
+describe('flow table on the kernel: a SYN flood cannot fill it', () => {
+  const a = service('a');
+  const b = service('b', { addresses: [{ address: '198.51.100.20', family: 4 }, { address: 'fd00:aa::20', family: 6 }], listeners: [{ protocol: 'udp', port_from: 5000, port_to: 5010 }, { protocol: 'tcp', port_from: 443, port_to: 443 }] });
+
+  it('SYNs create no flow entry (the hash alone places them)', () => {
+    step([a, b]);
+    const before = flowElems();
+    send('syn', '198.51.100.10', 80, range(30000, 40));
+    expect(flowElems()).toBe(before);
+  });
+
+  it('the first non-SYN packet creates an entry with the handshake timeout; the next one promotes it', () => {
+    send('udp', '198.51.100.20', 5000, [31000]);
+    expect(flowOf(31000)).toMatchObject({ timeout: 10 });
+    send('udp', '198.51.100.20', 5000, [31000]);
+    expect(flowOf(31000)!.expires).toBeGreaterThan(200);
+  });
+
+  it('a full table: the insert fails, the packet still forwards, counter flow_full counts it', () => {
+    const full = counter(FLOW_COUNTERS.full);
+    // Fill the map to its size with entries of other clients.
+    const elems = range(0, FLOW_TABLE_SIZE - flowElems()).map((i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} . 1 . 198.51.100.20 . 5000 : 0x100000`);
+    for (let i = 0; i < elems.length; i += 8192) nft(['-f', '-'], `add element inet anyfront flows4 { ${elems.slice(i, i + 8192).join(', ')} }\n`);
+    expect(flowElems()).toBe(FLOW_TABLE_SIZE);
+    const forwarded = backendPackets();
+    send('udp', '198.51.100.20', 5000, [31001, 31002]);
+    expect(flowOf(31001)).toBeUndefined();
+    expect(counter(FLOW_COUNTERS.full) - full).toBe(2);
+    expect(backendPackets() - forwarded).toBe(2);
+    const bk = counter(FLOW_COUNTERS.flood);
+    expect(bk).toBe(0);
+    nft(['flush', 'map', 'inet', 'anyfront', 'flows4']);
+  });
+
+  it('above the flood rate new entries are skipped and counted (flow_flood), SYNs counted (syn_flood)', () => {
+    step([a, b], undefined, { floodNewFlowsPerSecond: 5 });
+    send('udp', '198.51.100.20', 5000, range(32000, 40));
+    send('syn', '198.51.100.10', 80, range(33000, 40));
+    const created = flowList().filter((e) => e[0].elem.val.concat[1] >= 32000 && e[0].elem.val.concat[1] < 32040).length;
+    expect(created).toBeGreaterThanOrEqual(5);
+    expect(created).toBeLessThan(40);
+    expect(counter(FLOW_COUNTERS.flood)).toBe(40 - created);
+    expect(counter(FLOW_COUNTERS.syn)).toBeGreaterThan(0);
   });
 });

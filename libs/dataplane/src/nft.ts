@@ -1,5 +1,5 @@
 import type { Listener } from '@anyfront/contracts';
-import { AddressPlan, DataplanePlan, probePorts, ServicePlan } from './plan';
+import { AddressPlan, DataplanePlan, FLOOD_NEW_FLOWS_PER_SECOND, FLOW_HANDSHAKE_TIMEOUT_SECONDS, probePorts, ServicePlan } from './plan';
 import { hex, names } from './names';
 
 /**
@@ -7,10 +7,21 @@ import { hex, names } from './names';
  *
  *   prerouting (filter, mangle prio): ip daddr vmap @vip4 / ip6 daddr vmap @vip6 -> jump svc_<key>
  *   svc_<key>: per-address counter; listener filter (drop + per-address drop counter);
- *              flow map lookup; Maglev lookup (jhash ... mod M seed S map @mg_<key>_<M>);
+ *              flow map lookup (hit on a live backend: refresh, forward); Maglev lookup
+ *              (jhash ... mod M seed S map @mg_<key>_<M>); a SYN forwards on the hash alone,
+ *              any other packet creates its flow entry first (flow_new<F>);
  *              no usable backend -> TCP reset / ICMP port unreachable
- *   fwd_<key>: update flow map, per-backend counter, accept
+ *   fwd_<key>: per-backend counter, accept
+ *   flow_new4/6, flow_seen4/6, flow_syn: the flow table's policy, shared by every service (below)
  *   probe_out (route, output): health probes marked by source port so they take the backend's tunnel
+ *
+ * Flow table (Katran's LRU + is_under_flood, in nftables terms): a SYN never creates an entry, so a
+ * SYN flood cannot fill the table; the first non-SYN packet creates one with the short handshake
+ * timeout, the next packet of the flow refreshes it to `flowTimeoutSeconds`. So spoofed packets
+ * that never complete a connection hold an entry for seconds, not minutes. The map's `size` bounds
+ * it; nft sets have no LRU, so expiry is the eviction: an insert into a full map fails, the flow is
+ * placed by the hash alone, and counter `flow_full` counts it. Above `floodNewFlowsPerSecond` new
+ * entries are skipped (counter `flow_flood`) and SYNs above that rate are counted (`syn_flood`).
  *
  * Every change is one `nft -f` transaction rendered from (applied summary, next plan, kernel
  * inventory): services whose digest is unchanged are not touched; flow maps are never flushed.
@@ -34,13 +45,21 @@ export const EMPTY_INVENTORY: NftInventory = { tableExists: false, chains: new S
 export interface AppliedSummary {
   services: { id: string; key: string; digest: string; addresses: AddressPlan[] }[];
   marks: number[];
+  /** Flow policy options in force (absent in summaries of older agents: rendered again). */
+  flowPolicy?: string;
 }
 
 export function summarize(plan: DataplanePlan): AppliedSummary {
   return {
     services: plan.services.map((s) => ({ id: s.id, key: s.key, digest: s.digest, addresses: s.addresses })),
     marks: plan.marks,
+    flowPolicy: flowPolicyKey(plan),
   };
+}
+
+function flowPolicyKey(plan: DataplanePlan): string {
+  const o = plan.options;
+  return [o.flowTimeoutSeconds, o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS, o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND].join('/');
 }
 
 export interface NftChange {
@@ -53,7 +72,9 @@ export interface NftChange {
   empty: boolean;
 }
 
-const GLOBAL_CHAINS = ['prerouting', 'probe_out'];
+const GLOBAL_CHAINS = ['prerouting', 'probe_out', 'flow_new4', 'flow_new6', 'flow_seen4', 'flow_seen6', 'flow_syn'];
+/** Counters of the flow table's policy (global, read by the agent's metrics). */
+export const FLOW_COUNTERS = { full: 'flow_full', flood: 'flow_flood', syn: 'syn_flood' } as const;
 const GLOBAL_SETS = ['flows4', 'flows6', 'vip4', 'vip6', 'probe_ports'];
 
 function serviceObjectsPresent(svc: ServicePlan, inv: NftInventory): boolean {
@@ -74,6 +95,7 @@ export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan
   const prevDigest = new Map((known?.services ?? []).map((s) => [s.id, s.digest]));
 
   if (!known) out.push(...renderGlobals(next));
+  else if (known.flowPolicy !== flowPolicyKey(next)) out.push(...renderFlowPolicy(next));
   if (!known || known.marks.join(',') !== next.marks.join(',')) out.push(...renderProbePorts(next, !known && !inv.sets.has('probe_ports')));
 
   const changed: string[] = [];
@@ -125,7 +147,29 @@ function renderGlobals(plan: DataplanePlan): string[] {
     `add chain ${t} probe_out { type route hook output priority mangle; policy accept; }`,
     `flush chain ${t} probe_out`,
     `add rule ${t} probe_out meta l4proto tcp meta mark set tcp sport map @probe_ports`,
+    ...renderFlowPolicy(plan),
   ];
+}
+
+/** The global chains the service chains jump to for flow entries (see the header). */
+function renderFlowPolicy(plan: DataplanePlan): string[] {
+  const t = `inet ${plan.options.table}`;
+  const o = plan.options;
+  const handshake = o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS;
+  const rate = o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND;
+  const over = `limit rate over ${rate}/second burst ${rate} packets`;
+  const out = Object.values(FLOW_COUNTERS).map((c) => `add counter ${t} ${c}`);
+  for (const c of ['flow_syn', 'flow_new4', 'flow_new6', 'flow_seen4', 'flow_seen6']) out.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
+  out.push(`add rule ${t} flow_syn ${over} counter name "${FLOW_COUNTERS.syn}"`);
+  for (const fam of [4, 6] as const) {
+    // Under flood: no new entry (the hash still places the flow).
+    out.push(`add rule ${t} flow_new${fam} ${over} counter name "${FLOW_COUNTERS.flood}" return`);
+    out.push(`add rule ${t} flow_new${fam} update @flows${fam} { ${flowKey(fam)} timeout ${handshake}s : meta mark } return`);
+    // Reached only when the update failed: the map is full.
+    out.push(`add rule ${t} flow_new${fam} counter name "${FLOW_COUNTERS.full}"`);
+    out.push(`add rule ${t} flow_seen${fam} update @flows${fam} { ${flowKey(fam)} timeout ${o.flowTimeoutSeconds}s : meta mark }`);
+  }
+  return out;
 }
 
 function renderProbePorts(plan: DataplanePlan, fresh: boolean): string[] {
@@ -198,28 +242,24 @@ export function renderService(t: string, svc: ServicePlan, inv: NftInventory): s
   }
   // A host mark must never look like one of ours.
   r('meta mark set 0');
-  for (const fam of [4, 6] as const) {
-    if (!svc.addresses.some((a) => a.family === fam)) continue;
-    r(`meta nfproto ipv${fam} meta mark set ${flowKey(fam)} map @flows${fam}`);
-  }
+  const fams = ([4, 6] as const).filter((fam) => svc.addresses.some((a) => a.family === fam));
+  for (const fam of fams) r(`meta nfproto ipv${fam} meta mark set ${flowKey(fam)} map @flows${fam}`);
   // A TCP SYN starts a new connection: it never follows a stale entry of a reused 5-tuple.
-  r('tcp flags & (syn | ack) == syn meta mark set 0');
-  // Flow entry of a backend still configured: keep the flow there (drains disabled/unhealthy ones gracefully).
+  r('tcp flags & (syn | ack) == syn meta mark set 0 jump flow_syn');
+  // Flow entry of a backend still configured: keep the flow there (drains disabled/unhealthy ones
+  // gracefully) and promote the entry to the long timeout.
+  for (const fam of fams) r(`meta mark @${live} meta nfproto ipv${fam} jump flow_seen${fam}`);
   r(`meta mark @${live} goto ${fwdChain}`);
-  for (const fam of [4, 6] as const) {
-    if (!svc.addresses.some((a) => a.family === fam)) continue;
-    r(`meta nfproto ipv${fam} meta mark set ${hashExpr(svc, fam)} map @${mg}`);
-  }
+  for (const fam of fams) r(`meta nfproto ipv${fam} meta mark set ${hashExpr(svc, fam)} map @${mg}`);
+  // A SYN is placed by the hash alone and creates no entry: a SYN flood cannot fill the table.
+  r(`meta mark @${live} tcp flags & (syn | ack) == syn goto ${fwdChain}`);
+  for (const fam of fams) r(`meta mark @${live} meta nfproto ipv${fam} jump flow_new${fam}`);
   r(`meta mark @${live} goto ${fwdChain}`);
   // No usable backend: refuse quickly instead of black-holing.
   r(`meta l4proto tcp counter name "${rej}" reject with tcp reset`);
   r(`counter name "${rej}" reject with icmpx type port-unreachable`);
 
   const f = (rule: string) => out.push(`add rule ${t} ${fwdChain} ${rule}`);
-  for (const fam of [4, 6] as const) {
-    if (!svc.addresses.some((a) => a.family === fam)) continue;
-    f(`meta nfproto ipv${fam} update @flows${fam} { ${flowKey(fam)} : meta mark }`);
-  }
   f(`counter name meta mark map @${bc}`);
   f('accept');
   return out;
@@ -260,7 +300,7 @@ export function countersOf(summary: AppliedSummary): Set<string> {
 export function desiredObjects(plan: DataplanePlan): { chains: Set<string>; sets: Set<string>; counters: Set<string> } {
   const chains = new Set<string>(GLOBAL_CHAINS);
   const sets = new Set<string>(GLOBAL_SETS);
-  const counters = new Set<string>();
+  const counters = new Set<string>(Object.values(FLOW_COUNTERS));
   for (const s of plan.services) {
     chains.add(names.svcChain(s.key)).add(names.fwdChain(s.key));
     sets.add(names.maglevMap(s.key, s.m)).add(names.liveSet(s.key)).add(names.backendCounterMap(s.key));

@@ -58,10 +58,21 @@ export interface ServicePlan {
 
 export interface PlanOptions {
   table: string;
+  /** Idle timeout of a flow entry that saw more than the handshake. */
   flowTimeoutSeconds: number;
   flowTableSize: number;
   probePortBase: number;
+  /** Idle timeout of a flow entry that saw only its first non-SYN packet (default 10 s). */
+  flowHandshakeTimeoutSeconds?: number;
+  /**
+   * New flows per second per edge above which the edge is under flood (Katran's max_conn_rate):
+   * new flow entries are then not created (the hash alone places those flows) and counted (default 100000).
+   */
+  floodNewFlowsPerSecond?: number;
 }
+
+export const FLOW_HANDSHAKE_TIMEOUT_SECONDS = 10;
+export const FLOOD_NEW_FLOWS_PER_SECOND = 100_000;
 
 export interface DataplanePlan {
   options: PlanOptions;

@@ -9,6 +9,7 @@ import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { refuseWhileSuspended } from '../billing/suspension';
 import { QuotasService } from '../quotas/quotas.service';
 import { ServicesService } from '../services/services.service';
 import { BackendAddressPolicy } from './backend-address.policy';
@@ -29,6 +30,7 @@ export class BackendsService {
     const backend = await this.ds.transaction(async (tx) => {
       // Locking the service serialises backend writes with encapsulation changes.
       const service = await this.services.findForChange(tx, orgId, serviceId);
+      await refuseWhileSuspended(tx, orgId, 'backends');
       const { address, family } = await this.policy.check(dto.address, service.encapsulation, tx);
       await this.quotas.reserve(tx, orgId, 'backends_per_service', 1, serviceId);
       await this.quotas.reserve(tx, orgId, 'backends_per_organization');

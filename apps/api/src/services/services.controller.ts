@@ -16,7 +16,7 @@ export class ServicesController {
 
   @Post()
   @ApiSummary('Create a service', 'The worker assigns its anycast addresses (two IPv4 from different pools, one IPv6) shortly after.')
-  @ApiProblems(400, 409)
+  @ApiProblems(400, 402, 409)
   @ApiCreatedResponse({ type: ServiceDto, description: 'Created with status "pending"; the worker assigns its anycast addresses shortly after.' })
   create(@OrganizationId() orgId: string, @Body() dto: CreateServiceDto, @CurrentPrincipal() p: Principal): Promise<ServiceDto> {
     return this.services.create(orgId, dto, p);

@@ -13,6 +13,7 @@ import { AppConfig } from '../config';
 import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
 import { type AddressRow, toServiceDto } from './service-view';
 import { CreateServiceDto, ServiceDto, UpdateServiceDto } from './services.dto';
+import { refuseWhileSuspended } from '../billing/suspension';
 import { QuotasService } from '../quotas/quotas.service';
 import { SlotQueue } from './slot-queue';
 
@@ -33,6 +34,7 @@ export class ServicesService {
     const encapsulation = dto.encapsulation ?? DEFAULT_ENCAPSULATION;
     const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, listeners });
     const service = await this.ds.transaction(async (tx) => {
+      await refuseWhileSuspended(tx, orgId, 'services');
       await this.quotas.reserve(tx, orgId, 'services');
       await this.quotas.reserve(tx, orgId, 'ipv4_addresses', IPV4_ADDRESSES_PER_SERVICE);
       const saved = await this.saveUnique(tx, {
