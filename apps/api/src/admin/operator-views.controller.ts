@@ -4,7 +4,7 @@ import { Roles } from '../auth/decorators';
 import { IdParam } from '../common/id-param';
 import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
 import { ApiPageResponse, type Page } from '../common/pagination';
-import { AddressLookupDto, AddressLookupQueryDto, OperatorOverviewDto, OrganizationsQueryDto, OrganizationSummaryDto, PoolSlotMapDto } from './operator-views.dto';
+import { AddressLookupDto, AddressLookupQueryDto, EdgeNodeImpactDto, OperatorOverviewDto, OrganizationsQueryDto, OrganizationSummaryDto, PoolSlotMapDto } from './operator-views.dto';
 import { OperatorViewsService } from './operator-views.service';
 
 /** What the operator console reads: slot maps, address lookup, the organizations directory, the overview. */
@@ -44,5 +44,13 @@ export class OperatorViewsController {
   @ApiOkResponse({ type: OperatorOverviewDto })
   overview(): Promise<OperatorOverviewDto> {
     return this.views.overview();
+  }
+
+  @Get('edge-nodes/:id/impact')
+  @ApiSummary('What draining an edge node moves: its services, its last hour of traffic, the rest of its PoP; and its kernel capabilities')
+  @ApiProblems(400, 404)
+  @ApiOkResponse({ type: EdgeNodeImpactDto })
+  impact(@IdParam('id', 'edge node') id: string): Promise<EdgeNodeImpactDto> {
+    return this.views.edgeNodeImpact(id);
   }
 }

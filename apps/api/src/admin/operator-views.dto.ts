@@ -155,3 +155,12 @@ export class OperatorOverviewDto {
   @ApiProperty({ type: [FailedDeployDto], description: 'Services some edge node does not run, and why' }) failed_deploys!: FailedDeployDto[];
   @ApiProperty({ type: [OrganizationAttentionDto], description: 'Organizations past due or suspended' }) organizations_needing_attention!: OrganizationAttentionDto[];
 }
+
+export class EdgeNodeImpactDto {
+  @ApiProperty({ format: 'uuid' }) edge_node_id!: string;
+  @ApiProperty({ type: 'integer', description: 'Services in the node\'s current desired state' }) services!: number;
+  @ApiProperty({ description: 'Bytes it forwarded in the last hour (agent reports), as a decimal string' }) bytes_last_hour!: string;
+  @ApiProperty({ description: 'Packets it forwarded in the last hour, as a decimal string' }) packets_last_hour!: string;
+  @ApiProperty({ type: 'integer', description: 'Other edge nodes of its PoP announcing now: where its traffic goes within the PoP (0: to other PoPs)' }) other_announcing_in_pop!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Kernel capabilities as the agent last reported them' }) capabilities!: Record<string, unknown> | null;
+}

@@ -119,5 +119,23 @@ describe('operator views under /v1/admin', () => {
     expect(res.body.waiting_services).toEqual(expect.arrayContaining([expect.objectContaining({ id: s.serviceId, organization_id: s.tenant.organizationId, reason: 'no free slot' })]));
     expect(res.body.failed_deploys).toEqual(expect.arrayContaining([expect.objectContaining({ service_id: s.serviceId, edge_node_id: node.id, pop_code: s.pop.code, reason: 'encapsulation gue needs a GUE port' })]));
     await t.dataSource.query('DELETE FROM edge_node_service_exclusions WHERE edge_node_id = $1', [node.id]);
+
+    // Drain impact: services in its desired state, its last hour of traffic, the others of its PoP.
+    await t.dataSource.query(
+      `INSERT INTO edge_node_fleet_states (edge_node_id, drained, desired_state, announced, capabilities) VALUES ($1, false, $2, true, '{"seg6": true}')
+       ON CONFLICT (edge_node_id) DO UPDATE SET desired_state = EXCLUDED.desired_state, announced = true, capabilities = EXCLUDED.capabilities`,
+      [node.id, JSON.stringify({ services: [{}, {}, {}] })],
+    );
+    await t.dataSource.query(`INSERT INTO traffic_reports (edge_node_id, sequence, interval_start, interval_seconds) VALUES ($1, 1, now() - interval '5 minutes', 60)`, [node.id]);
+    await t.dataSource.query(
+      `INSERT INTO traffic_samples (edge_node_id, sequence, pop_id, interval_start, kind, address, backend_id, service_id, organization_id, bytes, packets) VALUES
+         ($1, 1, $2, now() - interval '5 minutes', 'address', $5, NULL, $3, $4, 1500, 3), ($1, 1, $2, now() - interval '5 minutes', 'address', $5, NULL, $3, $4, 500, 1),
+         ($1, 1, $2, now() - interval '5 minutes', 'backend', NULL, $6, $3, $4, 9999, 9)`,
+      [node.id, s.pop.id, s.serviceId, s.tenant.organizationId, `${s.base}.37`, crypto.randomUUID()],
+    );
+    const impact = await op.get(`/v1/admin/edge-nodes/${node.id}/impact`);
+    expect(impact.status).toBe(200);
+    expect(impact.body).toEqual({ edge_node_id: node.id, services: 3, bytes_last_hour: '2000', packets_last_hour: '4', other_announcing_in_pop: 0, capabilities: { seg6: true } });
+    expect((await op.get(`/v1/admin/edge-nodes/${crypto.randomUUID()}/impact`)).status).toBe(404);
   });
 });

@@ -5,7 +5,7 @@ import { ipv4SlotGrids, parseSingleAddress } from '@anyfront/domain';
 import { DataSource } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, type Page } from '../common/pagination';
 import { problems } from '../common/problem';
-import type { AddressLookupDto, OperatorOverviewDto, OrganizationsQueryDto, OrganizationSummaryDto, PoolRefDto, PoolSlotMapDto, SlotHolderDto } from './operator-views.dto';
+import type { AddressLookupDto, EdgeNodeImpactDto, OperatorOverviewDto, OrganizationsQueryDto, OrganizationSummaryDto, PoolRefDto, PoolSlotMapDto, SlotHolderDto } from './operator-views.dto';
 
 const TAKEN_LIMIT = 1000;
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -74,5 +74,11 @@ export class OperatorViewsService {
       failed_deploys: failed.map((f) => ({ service_id: f.serviceId, service_name: f.serviceName, organization_id: f.organizationId, organization_name: f.organizationName, edge_node_id: f.edgeNodeId, edge_node_name: f.edgeNodeName, pop_code: f.popCode, reason: f.reason, since: iso(f.since) })),
       organizations_needing_attention: attention.map((a) => ({ id: a.id, name: a.name, billing_status: a.status, since: a.since.toISOString(), grace_until: iso(a.graceUntil) })),
     };
+  }
+
+  async edgeNodeImpact(id: string): Promise<EdgeNodeImpactDto> {
+    const r = await this.repo.edgeNodeImpact(id);
+    if (!r) throw problems.notFound('edge node', id);
+    return { edge_node_id: id, services: r.services, bytes_last_hour: r.bytesLastHour.toString(), packets_last_hour: r.packetsLastHour.toString(), other_announcing_in_pop: r.otherAnnouncingInPop, capabilities: r.capabilities };
   }
 }

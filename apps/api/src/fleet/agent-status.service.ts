@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agentStatusSchema } from '@anyfront/contracts';
-import { finishReadyServiceDeletions } from '@anyfront/db';
+import { anyServiceDeleting, finishServiceDeletions } from '@anyfront/db';
 import type { z } from 'zod';
 import { AppConfig } from '../config';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetChanges } from './fleet-changes';
 
 type AgentStatus = z.infer<typeof agentStatusSchema>;
 
@@ -20,7 +20,7 @@ type AgentStatus = z.infer<typeof agentStatusSchema>;
 export class AgentStatusService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
     private readonly config: AppConfig,
   ) {}
 
@@ -60,13 +60,21 @@ export class AgentStatusService {
           [edgeNodeId, backendIds, serviceIds, healthy],
         );
       }
+      // New kernel capabilities change what the publish filter lets through for this node.
+      if (rows[0]?.capabilities_changed === true) await this.fleet.record(tx, { edgeNodeIds: [edgeNodeId] });
       // An upsert with RETURNING always yields the node's row.
-      return { desired_generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
+      return { desired_generation: Number(rows[0]?.generation ?? 0) };
     });
-    if (out.capabilitiesChanged) await this.fleet.changed({ edgeNodeIds: [edgeNodeId] });
-    const finished = await finishReadyServiceDeletions(this.ds, this.config.quarantineDays);
-    // No node's state has the service any more; the notification only repairs a sync that raced the deletion.
-    if (finished.length) await this.fleet.changed({ serviceIds: finished.map((f) => f.serviceId) });
-    return { desired_generation: out.desired_generation };
+    await this.finishDeletions();
+    return out;
+  }
+
+  /** Deletions this report may have unblocked; no node's state has those services any more, the change only repairs a sync that raced the deletion. */
+  private async finishDeletions(): Promise<void> {
+    if (!(await anyServiceDeleting(this.ds))) return;
+    await this.ds.transaction(async (tx) => {
+      const finished = await finishServiceDeletions(tx, this.config.quarantineDays);
+      if (finished.length) await this.fleet.record(tx, { serviceIds: finished.map((f) => f.serviceId) });
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { FleetFixtures, operator, signup, type Agent } from '@anyfront/testing';
 import request from 'supertest';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { createTestApp, type TestApp } from '../testing';
 
 /**
@@ -11,7 +11,7 @@ describe('service deletion waits for the edges (status deleting)', () => {
   let t: TestApp;
   let op: Agent;
   let fx: FleetFixtures;
-  let notifier: FleetChangeNotifier;
+  let notifier: FleetChanges;
 
   const registerNode = async (nodeId: string) => {
     const tok = await op.post(`/v1/admin/fleet/edge-nodes/${nodeId}/bootstrap-tokens`);
@@ -34,7 +34,7 @@ describe('service deletion waits for the edges (status deleting)', () => {
     t = await createTestApp();
     op = (await operator(t)).session;
     fx = new FleetFixtures(t.dataSource);
-    notifier = t.app.get(FleetChangeNotifier);
+    notifier = t.app.get(FleetChanges);
   });
   afterAll(async () => {
     await fx.cleanup();
@@ -50,7 +50,7 @@ describe('service deletion waits for the edges (status deleting)', () => {
     const svc = await fx.service(tenant.organizationId, [pool]);
     const a1 = await registerNode(n1);
     const a2 = await registerNode(n2);
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     const before1 = await applyLatest(a1);
     const before2 = await applyLatest(a2);
     expect(before1.services).toContain(svc.id);

@@ -481,6 +481,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/edge-nodes/{id}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What draining an edge node moves: its services, its last hour of traffic, the rest of its PoP; and its kernel capabilities */
+        get: operations["OperatorViews_impact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agent/register": {
         parameters: {
             query?: never;
@@ -1809,6 +1826,22 @@ export interface components {
             /** @description Organizations past due or suspended */
             organizations_needing_attention: components["schemas"]["OrganizationAttentionDto"][];
         };
+        EdgeNodeImpactDto: {
+            /** Format: uuid */
+            edge_node_id: string;
+            /** @description Services in the node's current desired state */
+            services: number;
+            /** @description Bytes it forwarded in the last hour (agent reports), as a decimal string */
+            bytes_last_hour: string;
+            /** @description Packets it forwarded in the last hour, as a decimal string */
+            packets_last_hour: string;
+            /** @description Other edge nodes of its PoP announcing now: where its traffic goes within the PoP (0: to other PoPs) */
+            other_announcing_in_pop: number;
+            /** @description Kernel capabilities as the agent last reported them */
+            capabilities: {
+                [key: string]: unknown;
+            } | null;
+        };
         FleetNodeDto: {
             /** Format: uuid */
             id: string;
@@ -2733,6 +2766,7 @@ export type WaitingServiceDto = components['schemas']['WaitingServiceDto'];
 export type FailedDeployDto = components['schemas']['FailedDeployDto'];
 export type OrganizationAttentionDto = components['schemas']['OrganizationAttentionDto'];
 export type OperatorOverviewDto = components['schemas']['OperatorOverviewDto'];
+export type EdgeNodeImpactDto = components['schemas']['EdgeNodeImpactDto'];
 export type FleetNodeDto = components['schemas']['FleetNodeDto'];
 export type BootstrapTokenDto = components['schemas']['BootstrapTokenDto'];
 export type NodeCredentialDto = components['schemas']['NodeCredentialDto'];
@@ -5461,6 +5495,81 @@ export interface operations {
             };
             /** @description The credential may not do this (role, or no organization). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OperatorViews_impact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EdgeNodeImpactDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

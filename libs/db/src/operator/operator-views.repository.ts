@@ -276,4 +276,25 @@ export class OperatorViewsRepository {
     );
     return rows.map((r) => ({ id: r.id, name: r.name, status: r.status, since: r.status_changed_at, graceUntil: r.grace_until }));
   }
+
+  /**
+   * What draining an edge node moves: the services in its current desired state, the traffic it
+   * carried in the last hour, the other edge nodes of its PoP still announcing, and its kernel
+   * capabilities as last reported. Null when there is no such node.
+   */
+  async edgeNodeImpact(edgeNodeId: string): Promise<{ services: number; bytesLastHour: bigint; packetsLastHour: bigint; otherAnnouncingInPop: number; capabilities: Record<string, unknown> | null } | null> {
+    const rows: Array<{ services: string; bytes: string; packets: string; others: string; capabilities: Record<string, unknown> | null }> = await this.db.query(
+      `SELECT COALESCE(jsonb_array_length(f.desired_state->'services'), 0)::text AS services,
+              COALESCE((SELECT sum(t.bytes) FROM traffic_samples t WHERE t.edge_node_id = n.id AND t.kind = 'address' AND t.interval_start > now() - interval '1 hour'), 0)::text AS bytes,
+              COALESCE((SELECT sum(t.packets) FROM traffic_samples t WHERE t.edge_node_id = n.id AND t.kind = 'address' AND t.interval_start > now() - interval '1 hour'), 0)::text AS packets,
+              (SELECT count(*) FROM edge_nodes o JOIN edge_node_fleet_states of ON of.edge_node_id = o.id
+                WHERE o.pop_id = n.pop_id AND o.id <> n.id AND o.state = 'active' AND of.announced IS TRUE AND NOT of.drained)::text AS others,
+              f.capabilities
+         FROM edge_nodes n LEFT JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
+        WHERE n.id = $1`,
+      [edgeNodeId],
+    );
+    const r = rows[0];
+    return r ? { services: Number(r.services), bytesLastHour: BigInt(r.bytes), packetsLastHour: BigInt(r.packets), otherAnnouncingInPop: Number(r.others), capabilities: r.capabilities } : null;
+  }
 }

@@ -1,4 +1,4 @@
-import { rowsOf, type SqlDatabase, type SqlRunner } from '../fleet/sql';
+import { rowsOf, type SqlRunner } from '../fleet/sql';
 
 /**
  * A service deletion in two steps. DELETE marks the service `deleting`: the fleet sync leaves it out
@@ -80,9 +80,8 @@ export async function finishServiceDeletions(db: SqlRunner, quarantineDays: numb
   return finished;
 }
 
-/** finishServiceDeletions in a transaction of its own; a no-op while no service is deleting (partial index). */
-export async function finishReadyServiceDeletions(db: SqlDatabase, quarantineDays: number): Promise<FinishedDeletion[]> {
-  const any: unknown[] = await db.query(`SELECT 1 FROM services WHERE status = 'deleting' LIMIT 1`);
-  if (!any.length) return [];
-  return db.transaction((tx) => finishServiceDeletions(tx, quarantineDays));
+/** Whether any service is deleting (a partial index answers it): callers skip the transaction otherwise. */
+export async function anyServiceDeleting(db: SqlRunner): Promise<boolean> {
+  const rows: unknown[] = await db.query(`SELECT 1 FROM services WHERE status = 'deleting' LIMIT 1`);
+  return rows.length > 0;
 }
