@@ -71,6 +71,7 @@ const SQL_NOT_YET_IN_LIBS_DB = [
   'apps/api/src/traffic/traffic-ingest.service.ts',
   'apps/api/src/traffic/traffic.controller.ts',
   'apps/worker/src/billing/dunning.ts',
+  'apps/worker/src/billing/meter-export.ts',
   'apps/worker/src/fleet/node-sync.ts',
   'apps/worker/src/outbox/outbox-relay.ts',
   'apps/worker/src/slots/slot-assigner.ts',
