@@ -172,6 +172,7 @@ export async function sendMeterEvents(ds: DataSource, stripe: Stripe, opts: { no
   let keepGoing = true;
   for (let i = 0; i < rows.length && keepGoing; i += opts.concurrency) {
     const chunk = rows.slice(i, i + opts.concurrency);
+    const delivered: string[] = [];
     const results = await Promise.all(
       chunk.map(async (r) => {
         try {
@@ -181,14 +182,16 @@ export async function sendMeterEvents(ds: DataSource, stripe: Stripe, opts: { no
             timestamp: Number(r.hour),
             payload: { stripe_customer_id: r.stripe_customer_id, value: r.value },
           });
-          await ds.query(`UPDATE meter_export_events SET sent_at = now(), last_error = NULL WHERE identifier = $1`, [r.identifier]);
-          out.sent++;
+          delivered.push(r.identifier);
           return true;
         } catch (err) {
           return fail(r, err);
         }
       }),
     );
+    // One round trip per chunk (a crash before it only means a resend, which Stripe counts once).
+    if (delivered.length) await ds.query(`UPDATE meter_export_events SET sent_at = now(), last_error = NULL WHERE identifier = ANY($1::text[])`, [delivered]);
+    out.sent += delivered.length;
     keepGoing = results.every(Boolean);
   }
   out.pending = await pendingCount(ds);
