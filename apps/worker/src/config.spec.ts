@@ -25,6 +25,9 @@ describe('loadWorkerConfig', () => {
       rollupIntervalSeconds: 60,
       pruneIntervalSeconds: 3600,
       rawRetentionDays: 7,
+      stripeApi: {},
+      billingExportDelaySeconds: 600,
+      billingExportIntervalSeconds: 300,
     });
   });
   it('reads overrides', () => {

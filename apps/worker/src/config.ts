@@ -45,6 +45,14 @@ const schema = z.object({
   TRAFFIC_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
   /** Raw traffic samples older than this are pruned (the API refuses older reports with the same setting). */
   TRAFFIC_RAW_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_TRAFFIC_RAW_RETENTION_DAYS),
+  /** Point the SDK elsewhere than api.stripe.com (tests: the Stripe test server). */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** An hour's usage is exported to Stripe this long after it closed (traffic roll-up lag). */
+  BILLING_EXPORT_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
+  /** How often closed hours are measured into meter events and the export outbox is drained. */
+  BILLING_EXPORT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
 });
 
 export interface WorkerConfig {
@@ -74,6 +82,9 @@ export interface WorkerConfig {
   rollupIntervalSeconds: number;
   pruneIntervalSeconds: number;
   rawRetentionDays: number;
+  stripeApi?: { host?: string; port?: number; protocol?: 'http' | 'https' };
+  billingExportDelaySeconds?: number;
+  billingExportIntervalSeconds?: number;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -122,5 +133,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,
     pruneIntervalSeconds: e.TRAFFIC_PRUNE_INTERVAL_SECONDS,
     rawRetentionDays: e.TRAFFIC_RAW_RETENTION_DAYS,
+    stripeApi: {
+      ...(e.STRIPE_API_HOST ? { host: e.STRIPE_API_HOST } : {}),
+      ...(e.STRIPE_API_PORT ? { port: e.STRIPE_API_PORT } : {}),
+      ...(e.STRIPE_API_PROTOCOL ? { protocol: e.STRIPE_API_PROTOCOL } : {}),
+    },
+    billingExportDelaySeconds: e.BILLING_EXPORT_DELAY_MINUTES * 60,
+    billingExportIntervalSeconds: e.BILLING_EXPORT_INTERVAL_SECONDS,
   };
 }

@@ -19,6 +19,8 @@ export interface JobDataMap {
   [JobName.CloseStatements]: NoData;
   [JobName.ProcessStripeEvent]: { eventId: string };
   [JobName.DunningSweep]: NoData;
+  [JobName.ExportMeterEvents]: NoData;
+  [JobName.SendMeterEvents]: NoData;
 }
 
 /** The BullMQ job options the map uses (a subset of BullMQ's JobsOptions; contracts stay free of BullMQ). */
@@ -48,6 +50,9 @@ export const JOBS = {
   [JobName.CloseStatements]: { queue: QueueName.Billing, options: SCHEDULED },
   [JobName.ProcessStripeEvent]: { queue: QueueName.Billing, options: retried(8, 1000) },
   [JobName.DunningSweep]: { queue: QueueName.Billing, options: SCHEDULED },
+  [JobName.ExportMeterEvents]: { queue: QueueName.Billing, options: SCHEDULED },
+  // One id for every send: no failed residue, so the next measurement's add is accepted (the sender backs off itself).
+  [JobName.SendMeterEvents]: { queue: QueueName.Billing, options: { removeOnComplete: true, removeOnFail: true } },
 } as const satisfies { [N in JobName]: { queue: QueueName; options: JobOptions } };
 
 export type JobData<N extends JobName> = JobDataMap[N];
@@ -86,6 +91,9 @@ export const syncEdgeNodeJob = (edgeNodeId: string) => jobRequest(JobName.SyncEd
 
 /** The job that applies one stored Stripe event, as the webhook endpoint and the sweep ask for it. */
 export const processStripeEventJob = (eventId: string) => jobRequest(JobName.ProcessStripeEvent, { eventId }, processStripeEventJobId(eventId));
+
+/** One send job at a time: a measurement that commits while one waits is sent by it. */
+export const sendMeterEventsJob = () => jobRequest(JobName.SendMeterEvents, {}, JobName.SendMeterEvents);
 
 /** BullMQ options of a job by name. */
 export function jobOptions<N extends JobName>(name: N): (typeof JOBS)[N]['options'] {

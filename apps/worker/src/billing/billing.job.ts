@@ -1,12 +1,14 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue, OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
 import type { DataSource } from 'typeorm';
 import { bulkJob, JobName, processStripeEventJob, QueueName } from '@anyfront/contracts';
 import { DEFAULT_GRACE_SECONDS, toEpochSeconds, type DunningConfig } from '@anyfront/billing';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { type Job, type Queue, QueueProcessor, schedule, unhandled } from '../queues';
 import { processStripeEvent, sweepDunning, unprocessedEventIds } from './dunning';
+import { measureMeterEvents, sendMeterEvents } from './meter-export';
 import { closeStatements } from './statements';
 
 /**
@@ -17,6 +19,10 @@ import { closeStatements } from './statements';
 export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(BillingJob.name);
   private readonly dunning: DunningConfig;
+  /** Stripe mode only. */
+  private readonly stripe: Stripe | null;
+  /** Meter event names known to exist at Stripe (this process). */
+  private readonly meters = new Set<string>();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -25,13 +31,18 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   ) {
     super();
     this.dunning = { graceSeconds: config.billingGraceSeconds ?? DEFAULT_GRACE_SECONDS };
+    // Our own backoff (the export outbox) retries; the SDK retries a little, with short timeouts.
+    this.stripe = config.stripeSecretKey ? new Stripe(config.stripeSecretKey, { maxNetworkRetries: 1, timeout: 5_000, ...config.stripeApi }) : null;
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.stripeSecretKey) {
       await schedule(this.queue, JobName.CloseStatements, { every: 3600_000, immediately: true });
+      await this.queue.removeJobScheduler(JobName.ExportMeterEvents);
     } else {
       await this.queue.removeJobScheduler(JobName.CloseStatements);
+      const exportEvery = (this.config.billingExportIntervalSeconds ?? 300) * 1000;
+      await schedule(this.queue, JobName.ExportMeterEvents, { every: exportEvery, immediately: true });
     }
     const every = (this.config.billingSweepIntervalSeconds ?? 60) * 1000;
     await schedule(this.queue, JobName.DunningSweep, { every, immediately: true });
@@ -59,9 +70,31 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
         if (lost.length) await this.queue.addBulk(lost.map((id) => bulkJob(processStripeEventJob(id))));
         return { suspended, requeued: lost.length };
       }
+      case JobName.ExportMeterEvents: {
+        if (!this.stripe) return { skipped: 'local-ledger mode' };
+        const measured = await measureMeterEvents(this.ds, {
+          now,
+          delaySeconds: this.config.billingExportDelaySeconds ?? 600,
+          lookbackHours: 24,
+          maxHoursPerRun: 24 * 40,
+          queuePrefix: this.config.queuePrefix,
+        });
+        for (const s of measured.skipped) this.log.error(`meter export: ${s}`);
+        const sent = await this.send(now);
+        return { measured, sent };
+      }
+      case JobName.SendMeterEvents:
+        return this.stripe ? this.send(now) : { skipped: 'local-ledger mode' };
       default:
         return unhandled(job);
     }
+  }
+
+  private async send(now: number) {
+    if (!this.stripe) throw new Error('no Stripe client');
+    const r = await sendMeterEvents(this.ds, this.stripe, { now, batchSize: 2000, concurrency: 8, meters: this.meters });
+    if (r.failed) this.log.warn(`meter export: ${r.failed} Stripe call(s) failed; ${r.pending} event(s) wait for their next attempt`);
+    return r;
   }
 
   @OnWorkerEvent('failed')

@@ -7623,7 +7623,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted. Its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse. */
+            /** @description Deletion accepted: the service is `deleting` (still listed, no longer changeable) until every edge node of its PoPs has applied a desired state without it, then it is gone and its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse. A service no edge runs is gone at once. Repeating the request while it is deleting answers the same. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8078,6 +8078,15 @@ export interface operations {
             };
             /** @description No such resource (also for resources of another organization). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
