@@ -25,6 +25,7 @@ describe('loadWorkerConfig', () => {
       rollupIntervalSeconds: 60,
       pruneIntervalSeconds: 3600,
       rawRetentionDays: 7,
+      billingAddressReserveSeconds: 30 * 86_400,
       stripeApi: {},
       billingExportDelaySeconds: 600,
       billingExportIntervalSeconds: 300,

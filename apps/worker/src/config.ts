@@ -45,6 +45,8 @@ const schema = z.object({
   TRAFFIC_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
   /** Raw traffic samples older than this are pruned (the API refuses older reports with the same setting). */
   TRAFFIC_RAW_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_TRAFFIC_RAW_RETENTION_DAYS),
+  /** Days a suspended organization's addresses stay reserved; then they are released through quarantine. */
+  BILLING_ADDRESS_RESERVE_DAYS: z.coerce.number().min(0).max(3650).default(30),
   /** Point the SDK elsewhere than api.stripe.com (tests: the Stripe test server). */
   STRIPE_API_HOST: z.string().optional(),
   STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
@@ -82,6 +84,7 @@ export interface WorkerConfig {
   rollupIntervalSeconds: number;
   pruneIntervalSeconds: number;
   rawRetentionDays: number;
+  billingAddressReserveSeconds?: number;
   stripeApi?: { host?: string; port?: number; protocol?: 'http' | 'https' };
   billingExportDelaySeconds?: number;
   billingExportIntervalSeconds?: number;
@@ -133,6 +136,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,
     pruneIntervalSeconds: e.TRAFFIC_PRUNE_INTERVAL_SECONDS,
     rawRetentionDays: e.TRAFFIC_RAW_RETENTION_DAYS,
+    billingAddressReserveSeconds: Math.round(e.BILLING_ADDRESS_RESERVE_DAYS * 86_400),
     stripeApi: {
       ...(e.STRIPE_API_HOST ? { host: e.STRIPE_API_HOST } : {}),
       ...(e.STRIPE_API_PORT ? { port: e.STRIPE_API_PORT } : {}),
