@@ -82,6 +82,7 @@ export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCh
     const addr = pickAddress(svc, sources);
     if (!check || !addr) continue;
     for (const b of svc.backends) {
+      if (b.draining) continue; // removed from the service: nothing new goes there
       const ports = probePorts(plan, b.mark);
       if (ports[1] > 65535) continue;
       out.push({ serviceId: svc.id, backendId: b.id, address: addr.address, localAddress: addr.local, ports, check });

@@ -56,6 +56,6 @@ export function statusReport(s: {
     last_error: s.lastError ? s.lastError.slice(0, 4000) : null,
     services: (s.plan?.services ?? [])
       .filter((svc) => UUID.test(svc.id))
-      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && b.healthy !== undefined).map((b) => ({ id: b.id, healthy: b.healthy as boolean })) })),
+      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && b.healthy !== undefined && !b.draining).map((b) => ({ id: b.id, healthy: b.healthy as boolean })) })),
   };
 }

@@ -57,6 +57,13 @@ export type ListenerProtocol = (typeof LISTENER_PROTOCOLS)[number];
 export const HEALTH_CHECK_PROTOCOLS = ['tcp', 'http'] as const;
 export type HealthCheckProtocol = (typeof HEALTH_CHECK_PROTOCOLS)[number];
 
+/**
+ * A health-check HTTP path: absolute URL path with an optional query, RFC 3986 pchar, "/" and "?"
+ * only (no spaces, CR, LF: the agent writes it into its request line). The API and the agent's
+ * desired-state schema both check it.
+ */
+export const HEALTH_CHECK_PATH_PATTERN = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/;
+
 /** A listener as the API takes and the database stores it (the desired state splits the range). */
 export interface ServiceListener {
   protocol: ListenerProtocol;
