@@ -9,3 +9,7 @@ export * from './fleet/sql';
 export * from './fleet/fleet-state.repository';
 export * from './fleet/maglev-table.repository';
 export * from './traffic/traffic-rollup.repository';
+export * from './outbox/outbox.repository';
+export * from './outbox/fleet-changes';
+export * from './operator/operator-views.repository';
+export * from './services/service-deletion.repository';

@@ -10,3 +10,4 @@ export * from './slots/choose-pools';
 export * from './fleet';
 export * from './security/production-guard';
 export * from './quotas/quotas';
+export * from './slots/slot-map';

@@ -4,13 +4,15 @@ import { AuditLogController } from './audit-log.controller';
 import { EdgeNodesController } from './edge-nodes.controller';
 import { PoolsController } from './pools.controller';
 import { PoolsService } from './pools.service';
+import { OperatorViewsController } from './operator-views.controller';
+import { OperatorViewsService } from './operator-views.service';
 import { PopsController } from './pops.controller';
 
 /** Operator resources under /v1/admin (operator role only; others get 403). */
 @Module({
   imports: [FleetModule],
-  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController],
-  providers: [PoolsService],
+  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController, OperatorViewsController],
+  providers: [PoolsService, OperatorViewsService],
   exports: [PoolsService],
 })
 export class AdminModule {}

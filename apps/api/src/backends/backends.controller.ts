@@ -17,7 +17,7 @@ export class BackendsController {
 
   @Post()
   @ApiSummary('Add a backend to a service', 'Its address family must be one the service encapsulation reaches (422 otherwise).')
-  @ApiProblems(400, 404, 409, 422)
+  @ApiProblems(400, 402, 404, 409, 422)
   @ApiCreatedResponse({ type: BackendDto })
   create(
     @OrganizationId() orgId: string,
@@ -61,7 +61,7 @@ export class BackendsController {
   @Delete(':backend_id')
   @HttpCode(204)
   @ApiSummary('Remove a backend')
-  @ApiProblems(404)
+  @ApiProblems(404, 409)
   @ApiNoContentResponse({ description: 'Removed; edges stop sending new flows to it.' })
   remove(
     @OrganizationId() orgId: string,

@@ -8,7 +8,8 @@ import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
+import { refuseWhileSuspended } from '../billing/suspension';
 import { QuotasService } from '../quotas/quotas.service';
 import { ServicesService } from '../services/services.service';
 import { BackendAddressPolicy } from './backend-address.policy';
@@ -21,14 +22,15 @@ export class BackendsService {
     private readonly services: ServicesService,
     private readonly policy: BackendAddressPolicy,
     private readonly audit: AuditService,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
     private readonly quotas: QuotasService,
   ) {}
 
   async create(orgId: string, serviceId: string, dto: CreateBackendDto, p: Principal): Promise<BackendDto> {
     const backend = await this.ds.transaction(async (tx) => {
       // Locking the service serialises backend writes with encapsulation changes.
-      const service = await this.services.find(tx, orgId, serviceId, true);
+      const service = await this.services.findForChange(tx, orgId, serviceId);
+      await refuseWhileSuspended(tx, orgId, 'backends');
       const { address, family } = await this.policy.check(dto.address, service.encapsulation, tx);
       await this.quotas.reserve(tx, orgId, 'backends_per_service', 1, serviceId);
       await this.quotas.reserve(tx, orgId, 'backends_per_organization');
@@ -42,9 +44,9 @@ export class BackendsService {
       });
       await this.audit.record(p, 'backend.create', { type: 'backend', id: saved.id }, { service_id: serviceId, address }, tx);
       await this.raiseMaglevTableSize(tx, serviceId);
+      await this.fleet.record(tx, { serviceIds: [serviceId] });
       return saved;
     });
-    await this.fleet.changed({ serviceIds: [serviceId] });
     return toDto(backend);
   }
 
@@ -61,7 +63,7 @@ export class BackendsService {
 
   async update(orgId: string, serviceId: string, id: string, dto: UpdateBackendDto, p: Principal): Promise<BackendDto> {
     const backend = await this.ds.transaction(async (tx) => {
-      const service = await this.services.find(tx, orgId, serviceId, true);
+      const service = await this.services.findForChange(tx, orgId, serviceId);
       const backend = await this.find(tx, serviceId, id);
       if (dto.address !== undefined) Object.assign(backend, await this.policy.check(dto.address, service.encapsulation, tx));
       if (dto.weight !== undefined) backend.weight = dto.weight;
@@ -69,20 +71,20 @@ export class BackendsService {
       if (dto.enabled !== undefined) backend.enabled = dto.enabled;
       const saved = await this.save(tx, backend);
       await this.audit.record(p, 'backend.update', { type: 'backend', id }, { service_id: serviceId, ...dto }, tx);
+      await this.fleet.record(tx, { serviceIds: [serviceId] });
       return saved;
     });
-    await this.fleet.changed({ serviceIds: [serviceId] });
     return toDto(backend);
   }
 
   async remove(orgId: string, serviceId: string, id: string, p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      await this.services.find(tx, orgId, serviceId, true);
+      await this.services.findForChange(tx, orgId, serviceId);
       const backend = await this.find(tx, serviceId, id);
       await tx.delete(Backend, { id });
       await this.audit.record(p, 'backend.delete', { type: 'backend', id }, { service_id: serviceId, address: backend.address }, tx);
+      await this.fleet.record(tx, { serviceIds: [serviceId] });
     });
-    await this.fleet.changed({ serviceIds: [serviceId] });
   }
 
   /** Keeps the service's Maglev table size at its high-water mark (see the services entity). */

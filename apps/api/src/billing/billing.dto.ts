@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PLAN_IDS } from '@anyfront/billing';
 
 const MINOR = 'Integer minor units of the currency (cents), as a decimal string so it is exact';
@@ -50,6 +50,9 @@ export class BillingOverviewDto {
   @ApiProperty({ enum: ['active', 'past_due', 'suspended'] }) status!: string;
   @ApiProperty({ type: String, nullable: true, enum: ['payment_failed', 'grace_expired', 'operator'] }) status_reason!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While past due: when the services will be withdrawn' }) grace_until!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "While suspended by an operator: the operator's reason" }) suspension_reason!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: since when the organization's services are withdrawn from the fleet (new services and backends are refused with 402)" }) suspended_at!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: until when the organization's anycast addresses stay reserved for it" }) addresses_reserved_until!: string | null;
   @ApiProperty() has_payment_method!: boolean;
   @ApiProperty({ type: PlanQuotasDto }) quotas!: PlanQuotasDto;
   @ApiProperty({ type: BillingPeriodDto, description: 'The current billing period (calendar month, UTC)' }) current_period!: BillingPeriodDto;
@@ -110,4 +113,27 @@ export class CheckoutSessionRequestDto {
 
 export class SessionUrlDto {
   @ApiProperty({ example: 'https://checkout.stripe.com/c/pay/cs_test_...' }) url!: string;
+}
+
+export class OrganizationHoldRequestDto {
+  @ApiProperty({ minLength: 3, maxLength: 500, example: 'Chargeback under investigation (ticket 4821)', description: 'Why; kept in the audit log and, for a suspension, shown to the organization' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason!: string;
+}
+
+export class OperatorHoldDto {
+  @ApiProperty() reason!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+}
+
+export class OrganizationStandingDto {
+  @ApiProperty({ format: 'uuid' }) organization_id!: string;
+  @ApiProperty({ enum: ['active', 'past_due', 'suspended'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true, enum: ['payment_failed', 'grace_expired', 'operator'] }) status_reason!: string | null;
+  @ApiProperty({ type: OperatorHoldDto, nullable: true, description: "An operator's suspension; lifted only by an operator" }) operator_hold!: OperatorHoldDto | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While past due: when the services will be withdrawn' }) grace_until!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: since when the organization's services are withdrawn from the fleet" }) suspended_at!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: until when the organization's anycast addresses stay reserved for it" }) addresses_reserved_until!: string | null;
 }

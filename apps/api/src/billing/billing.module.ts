@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
-import { QueueName } from '@anyfront/contracts';
+import { FleetModule } from '../fleet/fleet.module';
+import { AdminBillingController } from './admin-billing.controller';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
 import { PriceBookController } from './price-book.controller';
@@ -11,8 +11,8 @@ import { StripeWebhookService } from './stripe-webhook.service';
 
 /** Billing: the price book (operators); plan, usage, invoices, checkout and portal (tenants). libs/billing does the rating. */
 @Module({
-  imports: [BullModule.registerQueue({ name: QueueName.Billing })],
-  controllers: [PriceBookController, BillingController, StripeWebhookController],
+  imports: [FleetModule],
+  controllers: [PriceBookController, BillingController, StripeWebhookController, AdminBillingController],
   providers: [PriceBookService, BillingService, StripeGateway, StripeWebhookService],
   exports: [PriceBookService, BillingService, StripeGateway],
 })

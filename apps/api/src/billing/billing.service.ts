@@ -19,13 +19,17 @@ import {
   type InvoiceLine,
   type InvoicePreview,
   type PlanId,
+  operatorSuspend,
+  operatorUnsuspend,
 } from '@anyfront/billing';
-import { BillingAccountsRepository, BillingRepository, invoiceMirrors, type BillingAccountRow } from '@anyfront/db';
+import { BillingAccountsRepository, BillingRepository, changeBillingAccount, invoiceMirrors, organizationServiceIds, type BillingAccountRow } from '@anyfront/db';
 import { parseTimeRange } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { ProblemException, problems } from '../common/problem';
-import type { BillingInvoicesDto, BillingOverviewDto, BillingUsageDto, InvoiceLineDto, InvoicePreviewDto, PlanQuotasDto } from './billing.dto';
+import { AppConfig } from '../config';
+import { FleetChanges } from '../fleet/fleet-changes';
+import type { BillingInvoicesDto, BillingOverviewDto, BillingUsageDto, InvoiceLineDto, InvoicePreviewDto, OrganizationStandingDto, PlanQuotasDto } from './billing.dto';
 import { StripeGateway } from './stripe-gateway';
 
 const HOUR = 3600;
@@ -37,6 +41,8 @@ export class BillingService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly stripe: StripeGateway,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly fleet: FleetChanges,
   ) {}
 
   async overview(organizationId: string, now = new Date()): Promise<BillingOverviewDto> {
@@ -51,6 +57,9 @@ export class BillingService {
       status: account.status,
       status_reason: statusReason(account),
       grace_until: account.status === 'past_due' ? (account.graceUntil?.toISOString() ?? null) : null,
+      suspension_reason: account.status === 'suspended' ? (account.operatorHold?.reason ?? null) : null,
+      suspended_at: account.status === 'suspended' ? (account.suspendedAt?.toISOString() ?? null) : null,
+      addresses_reserved_until: this.reservedUntil(account),
       has_payment_method: account.hasPaymentMethod,
       quotas: quotasDto(account),
       current_period: { from: isoInstant(month.from), to: isoInstant(month.to) },
@@ -155,6 +164,51 @@ export class BillingService {
         created_at: s.createdAt.toISOString(),
       })),
     };
+  }
+
+  /**
+   * An operator suspends (hold with a reason) or lifts their hold. The standing is reconciled like a
+   * webhook's: a suspension withdraws the organization's services from the fleet at once; lifting the
+   * hold restores them unless an invoice is unpaid past its grace period. Audit-logged with the reason.
+   */
+  async operatorHold(organizationId: string, action: 'suspend' | 'unsuspend', reason: string, p: Principal): Promise<OrganizationStandingDto> {
+    const now = toEpochSeconds(new Date());
+    await this.ds.transaction(async (tx) => {
+      await this.requireOrganization(organizationId);
+      const result = await changeBillingAccount(tx, organizationId, (a) => (action === 'suspend' ? operatorSuspend(a, reason, now) : operatorUnsuspend(a)), {
+        now,
+        dunning: { graceSeconds: Math.round(this.config.billingGraceDays * 86_400) },
+        actor: { userId: p.userId, credential: p.credential, credentialId: p.credentialId },
+        auditDetails: { reason },
+      });
+      await this.audit.record(p, `organization.${action}`, { type: 'organization', id: organizationId, organizationId }, { reason, status: result.row.status }, tx);
+      // The standing decides what the publish filter lets through: re-publish with the commit.
+      if (result.fleet) await this.fleet.record(tx, { serviceIds: await organizationServiceIds(tx, organizationId) });
+    });
+    return this.standing(organizationId);
+  }
+
+  async requireOrganization(organizationId: string): Promise<void> {
+    const [org] = await this.ds.query(`SELECT id FROM organizations WHERE id = $1`, [organizationId]);
+    if (!org) throw problems.notFound('organization', organizationId);
+  }
+
+  async standing(organizationId: string): Promise<OrganizationStandingDto> {
+    const a = await new BillingAccountsRepository(this.ds).get(organizationId);
+    return {
+      organization_id: organizationId,
+      status: a.status,
+      status_reason: statusReason(a),
+      operator_hold: a.operatorHold ? { reason: a.operatorHold.reason, at: a.operatorHold.at.toISOString() } : null,
+      grace_until: a.status === 'past_due' ? (a.graceUntil?.toISOString() ?? null) : null,
+      suspended_at: a.status === 'suspended' ? (a.suspendedAt?.toISOString() ?? null) : null,
+      addresses_reserved_until: this.reservedUntil(a),
+    };
+  }
+
+  private reservedUntil(a: BillingAccountRow): string | null {
+    if (a.status !== 'suspended' || !a.suspendedAt) return null;
+    return new Date(a.suspendedAt.getTime() + Math.round(this.config.billingAddressReserveDays * 86_400) * 1000).toISOString();
   }
 
   /** Stripe Checkout to add a card and subscribe to the standard plan. */

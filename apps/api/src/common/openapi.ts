@@ -57,6 +57,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   401: 'No credential, or an unknown, expired or revoked one.',
   403: 'The credential may not do this (role, or no organization).',
   404: 'No such resource (also for resources of another organization).',
+  402: 'The organization is suspended for an unpaid invoice or by an operator: nothing new can be added until it is restored (see GET /v1/billing).',
   409: 'Conflicts with the current state (e.g. a name or address already taken).',
   422: 'Well-formed but refused by a rule (e.g. an address family the encapsulation cannot reach, an Idempotency-Key reused with another request).',
   429: 'Too many requests for this credential or client address; retry after `Retry-After` seconds.',

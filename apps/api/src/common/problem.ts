@@ -23,6 +23,7 @@ export const problemType = (slug: string) => `urn:anyfront:problem:${slug}`;
 const TITLES: Partial<Record<number, [slug: string, title: string]>> = {
   400: ['bad-request', 'Bad request'],
   401: ['unauthenticated', 'Authentication required'],
+  402: ['payment-required', 'Payment required'],
   403: ['forbidden', 'Forbidden'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],

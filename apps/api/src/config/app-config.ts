@@ -111,6 +111,8 @@ const schema = z.object({
   BILLING_GRACE_DAYS: z.coerce.number().min(0).default(7),
   /** Where Stripe Checkout and the customer portal send the customer back (the portal's billing page). */
   BILLING_RETURN_URL: z.string().url().default('http://localhost:3000/billing'),
+  /** Days a suspended organization's anycast addresses stay reserved for it. */
+  BILLING_ADDRESS_RESERVE_DAYS: z.coerce.number().min(0).max(3650).default(30),
 });
 
 /**
@@ -153,6 +155,7 @@ export class AppConfig {
   readonly stripeApiProtocol!: 'http' | 'https' | null;
   readonly billingGraceDays!: number;
   readonly billingReturnUrl!: string;
+  readonly billingAddressReserveDays!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -222,5 +225,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stripeApiProtocol: e.STRIPE_API_PROTOCOL ?? null,
     billingGraceDays: e.BILLING_GRACE_DAYS,
     billingReturnUrl: e.BILLING_RETURN_URL,
+    billingAddressReserveDays: e.BILLING_ADDRESS_RESERVE_DAYS,
   });
 }

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agentStatusSchema } from '@anyfront/contracts';
+import { anyServiceDeleting, finishServiceDeletions } from '@anyfront/db';
 import type { z } from 'zod';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { AppConfig } from '../config';
+import { FleetChanges } from './fleet-changes';
 
 type AgentStatus = z.infer<typeof agentStatusSchema>;
 
@@ -11,10 +13,16 @@ type AgentStatus = z.infer<typeof agentStatusSchema>;
  * Stores an agent's status report: applied generation, announce/drain state, heartbeat, backend
  * health, kernel capabilities and the services it had to skip (deploy status `failed`). New
  * capabilities re-run the node's publish filter (a sync), so it is never sent a service it cannot program.
+ * Each report may be the last confirmation a deleting service waits for, so it finishes the
+ * deletions no edge node holds back any more.
  */
 @Injectable()
 export class AgentStatusService {
-  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly fleet: FleetChangeNotifier) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly fleet: FleetChanges,
+    private readonly config: AppConfig,
+  ) {}
 
   async record(edgeNodeId: string, s: AgentStatus): Promise<{ desired_generation: number }> {
     const out = await this.ds.transaction(async (tx) => {
@@ -52,10 +60,21 @@ export class AgentStatusService {
           [edgeNodeId, backendIds, serviceIds, healthy],
         );
       }
+      // New kernel capabilities change what the publish filter lets through for this node.
+      if (rows[0]?.capabilities_changed === true) await this.fleet.record(tx, { edgeNodeIds: [edgeNodeId] });
       // An upsert with RETURNING always yields the node's row.
-      return { desired_generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
+      return { desired_generation: Number(rows[0]?.generation ?? 0) };
     });
-    if (out.capabilitiesChanged) await this.fleet.changed({ edgeNodeIds: [edgeNodeId] });
-    return { desired_generation: out.desired_generation };
+    await this.finishDeletions();
+    return out;
+  }
+
+  /** Deletions this report may have unblocked; no node's state has those services any more, the change only repairs a sync that raced the deletion. */
+  private async finishDeletions(): Promise<void> {
+    if (!(await anyServiceDeleting(this.ds))) return;
+    await this.ds.transaction(async (tx) => {
+      const finished = await finishServiceDeletions(tx, this.config.quarantineDays);
+      if (finished.length) await this.fleet.record(tx, { serviceIds: finished.map((f) => f.serviceId) });
+    });
   }
 }

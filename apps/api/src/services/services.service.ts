@@ -1,20 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
-import { Service, loadServiceDeployment, serviceNodeCapabilities } from '@anyfront/db';
+import { assignSlotsJob, DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
+import { Service, finishServiceDeletions, loadServiceDeployment, markServiceDeleting, serviceNodeCapabilities } from '@anyfront/db';
 import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
+import { Outbox } from '../common/outbox';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { AppConfig } from '../config';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { type AddressRow, toServiceDto } from './service-view';
 import { CreateServiceDto, ServiceDto, UpdateServiceDto } from './services.dto';
+import { refuseWhileSuspended } from '../billing/suspension';
 import { QuotasService } from '../quotas/quotas.service';
-import { SlotQueue } from './slot-queue';
 
 @Injectable()
 export class ServicesService {
@@ -22,8 +23,8 @@ export class ServicesService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
-    private readonly slots: SlotQueue,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
+    private readonly outbox: Outbox,
     private readonly quotas: QuotasService,
   ) {}
 
@@ -33,6 +34,7 @@ export class ServicesService {
     const encapsulation = dto.encapsulation ?? DEFAULT_ENCAPSULATION;
     const guePort = checkGuePort({ encapsulation, requested: dto.gue_port, listeners });
     const service = await this.ds.transaction(async (tx) => {
+      await refuseWhileSuspended(tx, orgId, 'services');
       await this.quotas.reserve(tx, orgId, 'services');
       await this.quotas.reserve(tx, orgId, 'ipv4_addresses', IPV4_ADDRESSES_PER_SERVICE);
       const saved = await this.saveUnique(tx, {
@@ -47,9 +49,9 @@ export class ServicesService {
         statusReason: null,
       });
       await this.audit.record(p, 'service.create', { type: 'service', id: saved.id }, { name: saved.name }, tx);
+      await this.outbox.enqueue(tx, assignSlotsJob(saved.id));
       return saved;
     });
-    await this.slots.requestSlots(service.id);
     return toServiceDto(service, []);
   }
 
@@ -71,7 +73,7 @@ export class ServicesService {
 
   async update(orgId: string, id: string, dto: UpdateServiceDto, p: Principal): Promise<ServiceDto> {
     const updated = await this.ds.transaction(async (tx) => {
-      const service = await this.find(tx, orgId, id, true);
+      const service = await this.findForChange(tx, orgId, id);
       const listeners = dto.listeners ? checkListeners(dto.listeners) : service.listeners;
       const healthCheck = dto.health_check
         ? checkHealthCheck(dto.health_check, listeners, service.healthCheck)
@@ -99,50 +101,51 @@ export class ServicesService {
       });
       const saved = await this.saveUnique(tx, service);
       await this.audit.record(p, 'service.update', { type: 'service', id }, { ...dto }, tx);
+      await this.fleet.record(tx, { serviceIds: [id] });
       return saved;
     });
-    await this.fleet.changed({ serviceIds: [id] });
     return toServiceDto(updated, await this.addresses([id]));
   }
 
   /**
-   * Soft-deletes the service and quarantines its addresses for QUARANTINE_DAYS, so traffic still
-   * aimed at them (DNS caches, old clients) never reaches the next tenant that gets them.
+   * Marks the service deleting: the fleet leaves it out of every edge node's desired state, and once
+   * every node has applied a generation without it (finishServiceDeletions, checked here and on each
+   * agent status report) it is deleted and its addresses stay in quarantine for QUARANTINE_DAYS, so
+   * traffic still aimed at them (DNS caches, old clients) never reaches the next tenant that gets
+   * them. A service no edge node runs is deleted at once. A repeat while deleting answers the same.
    */
   async remove(orgId: string, id: string, p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      await this.find(tx, orgId, id, true);
-      const quarantined = await tx.query(
-        `WITH q AS (
-           UPDATE anycast_addresses
-              SET state = 'quarantined', quarantined_until = now() + $2::float8 * interval '1 day'
-            WHERE service_id = $1 AND state = 'assigned'
-            RETURNING host(address) AS address)
-         SELECT address FROM q`,
-        [id, this.config.quarantineDays],
-      );
-      await tx.query(
-        `UPDATE services SET status = 'deleted', status_reason = NULL, deleted_at = now(), updated_at = now() WHERE id = $1`,
-        [id],
-      );
-      await this.audit.record(
-        p,
-        'service.delete',
-        { type: 'service', id },
-        { quarantined_addresses: quarantined.map((r: { address: string }) => r.address), quarantine_days: this.config.quarantineDays },
-        tx,
-      );
+      const service = await this.find(tx, orgId, id, true);
+      if (service.status !== 'deleting') {
+        const addresses = await markServiceDeleting(tx, id);
+        await this.audit.record(p, 'service.delete', { type: 'service', id }, { addresses, quarantine_days: this.config.quarantineDays }, tx);
+      }
+      await finishServiceDeletions(tx, this.config.quarantineDays, [id]);
+      await this.fleet.record(tx, { serviceIds: [id] });
     });
-    await this.fleet.changed({ serviceIds: [id] });
   }
 
-  /** The caller's live service, or 404 (also for another organization's id). `lock` takes FOR UPDATE. */
+  /** The caller's live service locked for a change, or 404; 409 while it is being deleted. */
+  async findForChange(tx: EntityManager, orgId: string, id: string): Promise<Service> {
+    const service = await this.find(tx, orgId, id, true);
+    if (service.status === 'deleting') {
+      throw problems.conflict('The service is being deleted: the edges are dropping it, after which it is gone. Create a new service instead.', undefined, 'service-deleting');
+    }
+    return service;
+  }
+
+  /**
+   * The caller's live service, or 404 (also for another organization's id). `lock` takes FOR NO KEY
+   * UPDATE: it serialises writes to the service without blocking inserts that reference it (the
+   * fleet sync's per-service generations, slots, backends of other transactions' FK checks).
+   */
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<Service> {
     const qb = m
       .getRepository(Service)
       .createQueryBuilder('service')
       .where('service.id = :id AND service.organization_id = :orgId AND service.deleted_at IS NULL', { id, orgId });
-    if (lock) qb.setLock('pessimistic_write');
+    if (lock) qb.setLock('for_no_key_update');
     const service = await qb.getOne();
     if (!service) throw problems.notFound('service', id);
     return service;

@@ -407,6 +407,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/pools/{id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The slot map of a pool: every slot of each IPv4 /24 with its state and holder
+         * @description IPv6 pools (and IPv4 pools larger than a /20) list the taken slots only.
+         */
+        get: operations["OperatorViews_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/address-lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look up an address: its holder and holding history, pool and announcing PoPs, and which services use it as a backend
+         * @description Any address answers 200: one in no pool and used by no backend has empty fields.
+         */
+        get: operations["OperatorViews_lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List organizations (oldest first), with plan, billing standing and what they hold */
+        get: operations["OperatorViews_organizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What needs an operator: services waiting for capacity, failed deploys, organizations past due or suspended */
+        get: operations["OperatorViews_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/edge-nodes/{id}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What draining an edge node moves: its services, its last hour of traffic, the rest of its PoP; and its kernel capabilities */
+        get: operations["OperatorViews_impact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agent/register": {
         parameters: {
             query?: never;
@@ -1083,6 +1174,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/organizations/{id}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organization's billing standing */
+        get: operations["AdminBilling_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend an organization
+         * @description Its services are withdrawn from every edge node at once (their deploy status says why), its addresses stay reserved, and new services and backends are refused with 402. Stays suspended until an operator unsuspends it, whatever its invoices say. Audit-logged with the reason.
+         */
+        post: operations["AdminBilling_suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{id}/unsuspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift an operator's suspension
+         * @description The services are put back on the edge nodes, unless an invoice is still unpaid past its grace period (then the organization stays suspended until it is paid). Audit-logged with the reason.
+         */
+        post: operations["AdminBilling_unsuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1484,6 +1632,215 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+        };
+        PoolRefDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example 192.0.2.0/24 */
+            prefix: string;
+            /** @enum {number} */
+            family: 4 | 6;
+            /** @enum {string} */
+            state: "active" | "draining" | "disabled";
+            /**
+             * @example [
+             *       "ams",
+             *       "nyc"
+             *     ]
+             */
+            pop_codes: string[];
+        };
+        SlotHolderDto: {
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string;
+            /** Format: uuid */
+            service_id: string;
+            service_name: string;
+            /**
+             * Format: date-time
+             * @description Held since (the holding history): assigned then, or when it was last held before quarantine
+             */
+            since: string;
+        };
+        SlotDto: {
+            /** @description Last octet: the cell in the 16×16 grid (row = offset / 16) */
+            offset: number;
+            /** @example 192.0.2.37 */
+            address: string;
+            /** @description The pool's slot number; null for .0 and .255, which no pool hands out */
+            slot_index: number | null;
+            /** @enum {string} */
+            state: "free" | "assigned" | "quarantined" | "unusable";
+            /**
+             * Format: date-time
+             * @description Quarantined: when the slot becomes free again
+             */
+            quarantined_until: string | null;
+            holder: components["schemas"]["SlotHolderDto"] | null;
+        };
+        SlotGridDto: {
+            /** @example 192.0.2.0/24 */
+            prefix: string;
+            /** @description 256 cells, by last octet */
+            slots: components["schemas"]["SlotDto"][];
+        };
+        TakenSlotDto: {
+            slot_index: number;
+            address: string;
+            /** @enum {string} */
+            state: "assigned" | "quarantined";
+            /** Format: date-time */
+            quarantined_until: string | null;
+            holder: components["schemas"]["SlotHolderDto"] | null;
+        };
+        PoolSlotMapDto: {
+            pool: components["schemas"]["PoolRefDto"];
+            /** @description IPv4 pools up to a /20: one 256-slot grid per /24. null for IPv6 and larger pools (see `taken`). */
+            grids: components["schemas"]["SlotGridDto"][] | null;
+            /** @description The taken slots (assigned or quarantined) by slot number, at most 1,000 */
+            taken: components["schemas"]["TakenSlotDto"][];
+        };
+        AnycastHoldingDto: {
+            slot_index: number;
+            /** @enum {string} */
+            state: "assigned" | "quarantined";
+            /** Format: date-time */
+            quarantined_until: string | null;
+            holder: components["schemas"]["SlotHolderDto"] | null;
+        };
+        AnnouncingPopDto: {
+            /** Format: uuid */
+            pop_id: string;
+            pop_code: string;
+            pop_name: string;
+            edge_nodes: number;
+            /** @description Edge nodes announcing the pool now (registered, reporting announced, not drained) */
+            announcing: number;
+        };
+        HoldingDto: {
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string | null;
+            /** Format: uuid */
+            service_id: string;
+            /** @description null once the service is gone */
+            service_name: string | null;
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description null: still held
+             */
+            to: string | null;
+        };
+        BackendUseDto: {
+            /** Format: uuid */
+            backend_id: string;
+            /** Format: uuid */
+            service_id: string;
+            service_name: string;
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string;
+            enabled: boolean;
+        };
+        AddressLookupDto: {
+            /**
+             * @description The address in canonical form
+             * @example 192.0.2.37
+             */
+            address: string;
+            /** @enum {number} */
+            family: 4 | 6;
+            /** @description The pool whose prefix contains the address (even when the slot is free) */
+            pool: components["schemas"]["PoolRefDto"] | null;
+            /** @description The slot's state when assigned or quarantined; null when free or in no pool */
+            anycast: components["schemas"]["AnycastHoldingDto"] | null;
+            /** @description The PoPs of its pool and how many of their edge nodes announce it */
+            announcing_pops: components["schemas"]["AnnouncingPopDto"][];
+            /** @description Everyone who held the address, newest first (at most 100) */
+            history: components["schemas"]["HoldingDto"][];
+            /** @description Live services of any organization with a backend at this address */
+            backend_of: components["schemas"]["BackendUseDto"][];
+        };
+        OrganizationSummaryDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            plan: "free" | "standard" | "custom";
+            /** @enum {string} */
+            billing_status: "active" | "past_due" | "suspended";
+            /** @description Live services */
+            services: number;
+            /** @description IPv4 anycast addresses assigned now */
+            ipv4_addresses: number;
+            members: number;
+        };
+        WaitingServiceDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string;
+            /** Format: date-time */
+            since: string;
+            reason: string | null;
+        };
+        FailedDeployDto: {
+            /** Format: uuid */
+            service_id: string;
+            service_name: string;
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string;
+            /** Format: uuid */
+            edge_node_id: string;
+            edge_node_name: string;
+            pop_code: string;
+            /** @description Why the edge does not run it (left out at publish time, or refused by the agent) */
+            reason: string;
+            /** Format: date-time */
+            since: string | null;
+        };
+        OrganizationAttentionDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            billing_status: "past_due" | "suspended";
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            grace_until: string | null;
+        };
+        OperatorOverviewDto: {
+            /** @description Services waiting for a free slot, oldest first */
+            waiting_services: components["schemas"]["WaitingServiceDto"][];
+            /** @description Services some edge node does not run, and why */
+            failed_deploys: components["schemas"]["FailedDeployDto"][];
+            /** @description Organizations past due or suspended */
+            organizations_needing_attention: components["schemas"]["OrganizationAttentionDto"][];
+        };
+        EdgeNodeImpactDto: {
+            /** Format: uuid */
+            edge_node_id: string;
+            /** @description Services in the node's current desired state */
+            services: number;
+            /** @description Bytes it forwarded in the last hour (agent reports), as a decimal string */
+            bytes_last_hour: string;
+            /** @description Packets it forwarded in the last hour, as a decimal string */
+            packets_last_hour: string;
+            /** @description Other edge nodes of its PoP announcing now: where its traffic goes within the PoP (0: to other PoPs) */
+            other_announcing_in_pop: number;
+            /** @description Kernel capabilities as the agent last reported them */
+            capabilities: {
+                [key: string]: unknown;
+            } | null;
         };
         FleetNodeDto: {
             /** Format: uuid */
@@ -2052,6 +2409,18 @@ export interface components {
              * @description While past due: when the services will be withdrawn
              */
             grace_until: string | null;
+            /** @description While suspended by an operator: the operator's reason */
+            suspension_reason: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: since when the organization's services are withdrawn from the fleet (new services and backends are refused with 402)
+             */
+            suspended_at: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: until when the organization's anycast addresses stay reserved for it
+             */
+            addresses_reserved_until: string | null;
             has_payment_method: boolean;
             quotas: components["schemas"]["PlanQuotasDto"];
             /** @description The current billing period (calendar month, UTC) */
@@ -2156,6 +2525,43 @@ export interface components {
             type: string;
             /** @description false when this event id was received before: it is applied once */
             first_delivery: boolean;
+        };
+        OperatorHoldDto: {
+            reason: string;
+            /** Format: date-time */
+            at: string;
+        };
+        OrganizationStandingDto: {
+            /** Format: uuid */
+            organization_id: string;
+            /** @enum {string} */
+            status: "active" | "past_due" | "suspended";
+            /** @enum {string|null} */
+            status_reason: "payment_failed" | "grace_expired" | "operator" | null;
+            /** @description An operator's suspension; lifted only by an operator */
+            operator_hold: components["schemas"]["OperatorHoldDto"] | null;
+            /**
+             * Format: date-time
+             * @description While past due: when the services will be withdrawn
+             */
+            grace_until: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: since when the organization's services are withdrawn from the fleet
+             */
+            suspended_at: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: until when the organization's anycast addresses stay reserved for it
+             */
+            addresses_reserved_until: string | null;
+        };
+        OrganizationHoldRequestDto: {
+            /**
+             * @description Why; kept in the audit log and, for a suspension, shown to the organization
+             * @example Chargeback under investigation (ticket 4821)
+             */
+            reason: string;
         };
         AgentRegisterRequest: {
             bootstrap_token: string;
@@ -2341,6 +2747,23 @@ export type EdgeNodeFleetDto = components['schemas']['EdgeNodeFleetDto'];
 export type EdgeNodeDto = components['schemas']['EdgeNodeDto'];
 export type UpdateEdgeNodeDto = components['schemas']['UpdateEdgeNodeDto'];
 export type AuditLogEntryDto = components['schemas']['AuditLogEntryDto'];
+export type PoolRefDto = components['schemas']['PoolRefDto'];
+export type SlotHolderDto = components['schemas']['SlotHolderDto'];
+export type SlotDto = components['schemas']['SlotDto'];
+export type SlotGridDto = components['schemas']['SlotGridDto'];
+export type TakenSlotDto = components['schemas']['TakenSlotDto'];
+export type PoolSlotMapDto = components['schemas']['PoolSlotMapDto'];
+export type AnycastHoldingDto = components['schemas']['AnycastHoldingDto'];
+export type AnnouncingPopDto = components['schemas']['AnnouncingPopDto'];
+export type HoldingDto = components['schemas']['HoldingDto'];
+export type BackendUseDto = components['schemas']['BackendUseDto'];
+export type AddressLookupDto = components['schemas']['AddressLookupDto'];
+export type OrganizationSummaryDto = components['schemas']['OrganizationSummaryDto'];
+export type WaitingServiceDto = components['schemas']['WaitingServiceDto'];
+export type FailedDeployDto = components['schemas']['FailedDeployDto'];
+export type OrganizationAttentionDto = components['schemas']['OrganizationAttentionDto'];
+export type OperatorOverviewDto = components['schemas']['OperatorOverviewDto'];
+export type EdgeNodeImpactDto = components['schemas']['EdgeNodeImpactDto'];
 export type FleetNodeDto = components['schemas']['FleetNodeDto'];
 export type BootstrapTokenDto = components['schemas']['BootstrapTokenDto'];
 export type NodeCredentialDto = components['schemas']['NodeCredentialDto'];
@@ -2386,6 +2809,9 @@ export type BillingInvoicesDto = components['schemas']['BillingInvoicesDto'];
 export type CheckoutSessionRequestDto = components['schemas']['CheckoutSessionRequestDto'];
 export type SessionUrlDto = components['schemas']['SessionUrlDto'];
 export type WebhookReceiptDto = components['schemas']['WebhookReceiptDto'];
+export type OperatorHoldDto = components['schemas']['OperatorHoldDto'];
+export type OrganizationStandingDto = components['schemas']['OrganizationStandingDto'];
+export type OrganizationHoldRequestDto = components['schemas']['OrganizationHoldRequestDto'];
 export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest'];
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
@@ -4820,6 +5246,354 @@ export interface operations {
             };
         };
     };
+    OperatorViews_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolSlotMapDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OperatorViews_lookup: {
+        parameters: {
+            query: {
+                /** @description One IPv4 or IPv6 address */
+                address: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressLookupDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OperatorViews_organizations: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+                /** @description Only organizations whose name contains this (case-insensitive) */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["OrganizationSummaryDto"][];
+                        /** @description Cursor for the next page; null on the last page. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OperatorViews_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOverviewDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    OperatorViews_impact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EdgeNodeImpactDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     Agent_register: {
         parameters: {
             query?: never;
@@ -6713,6 +7487,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The organization is suspended for an unpaid invoice or by an operator: nothing new can be added until it is restored (see GET /v1/billing). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description The credential may not do this (role, or no organization). */
             403: {
                 headers: {
@@ -6837,7 +7620,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted. Its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse. */
+            /** @description Deletion accepted: the service is `deleting` (still listed, no longer changeable) until every edge node of its PoPs has applied a desired state without it, then it is gone and its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse. A service no edge runs is gone at once. Repeating the request while it is deleting answers the same. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7119,6 +7902,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The organization is suspended for an unpaid invoice or by an operator: nothing new can be added until it is restored (see GET /v1/billing). */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description The credential may not do this (role, or no organization). */
             403: {
                 headers: {
@@ -7283,6 +8075,15 @@ export interface operations {
             };
             /** @description No such resource (also for resources of another organization). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7931,6 +8732,254 @@ export interface operations {
             };
             /** @description Conflicts with the current state (e.g. a name or address already taken). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminBilling_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationStandingDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminBilling_suspend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationHoldRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationStandingDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    AdminBilling_unsuspend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationHoldRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationStandingDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

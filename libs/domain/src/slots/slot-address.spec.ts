@@ -29,7 +29,8 @@ describe('slot addresses', () => {
   });
 
   it('slotIndexOf inverts slotAddress and rejects non-slots', () => {
-    for (const [prefix, i] of [['203.0.113.0/24', 0], ['203.0.113.0/24', 200], ['198.51.100.0/23', 300], ['2001:db8:100::/48', 77]] as const) {
+    // A pool smaller than a /24 starts mid-/24: its first slot is its network address (.64 here).
+    for (const [prefix, i] of [['203.0.113.0/24', 0], ['203.0.113.0/24', 200], ['198.51.100.0/23', 300], ['203.0.113.64/26', 0], ['203.0.113.192/26', 62], ['2001:db8:100::/48', 77]] as const) {
       expect(slotIndexOf(prefix, slotAddress(prefix, i))).toBe(BigInt(i));
     }
     expect(slotIndexOf('203.0.113.0/24', '203.0.113.0')).toBeNull();

@@ -43,7 +43,8 @@ export function slotIndexOf(prefix: string, address: string): bigint | null {
   if (!cidrContains(cidr, addr)) return null;
   const offset = toBigInt(addr) - toBigInt(cidr.network);
   if (cidr.family === 4) {
-    const last = offset % 256n;
+    // The address's own last octet (a pool smaller than a /24 does not start at .0).
+    const last = toBigInt(addr) % 256n;
     if (last === 0n || last === 255n) return null;
     if (cidr.length > 24) {
       const idx = v4SmallSlots(cidr).indexOf(formatAddress(addr));
