@@ -128,7 +128,7 @@ describe('lab: backend set changes', () => {
   it('(§7) a new backend gets no flows until its health checks pass (rise)', async () => {
     await stopBackendServer('be3');
     // Same host under a new id: a backend the edges have never checked.
-    const fresh3 = { ...backends[2], id: 'be3-new' } as Backend;
+    const fresh3 = { ...backends[2], id: 'be3-new' };
     try {
       await pushToFleet({ list: [backends[0], backends[1], fresh3] });
       const r = await runLoad('client1', { kind: 'whoami', host: anycastV4[0], count: 90, concurrency: 15 });
