@@ -17,6 +17,9 @@ describe('loadWorkerConfig', () => {
       stripeSecretKey: null,
       billingGraceSeconds: 7 * 86_400,
       billingSweepIntervalSeconds: 60,
+      stripeApi: {},
+      billingExportDelaySeconds: 600,
+      billingExportIntervalSeconds: 300,
     });
   });
   it('reads overrides', () => {
