@@ -9,6 +9,7 @@ import { DEFAULT_GRACE_SECONDS, toEpochSeconds, type DunningConfig } from '@anyf
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { processStripeEvent, sweepDunning, unprocessedEventIds } from './dunning';
 import { measureMeterEvents, sendMeterEvents } from './meter-export';
+import { releaseReservedAddresses } from '@anyfront/db';
 import { closeStatements } from './statements';
 
 /**
@@ -70,7 +71,14 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
         // Events stored but never processed (the webhook's enqueue failed): process them now.
         const lost = await unprocessedEventIds(this.ds, 30);
         if (lost.length) await this.queue.addBulk(lost.map((id) => bulkJob(processStripeEventJob(id))));
-        return { suspended, requeued: lost.length };
+        // Suspended past the reserve period: addresses released through quarantine.
+        const released = await releaseReservedAddresses(this.ds, {
+          now,
+          reserveSeconds: this.config.billingAddressReserveSeconds ?? 30 * 86_400,
+          quarantineDays: this.config.quarantineDays,
+        });
+        for (const r of released) this.log.warn(`organization ${r.organizationId}: suspended longer than its reserve period; ${r.addresses.length} address(es) released into quarantine`);
+        return { suspended, requeued: lost.length, released: released.length };
       }
       case JobName.ExportMeterEvents: {
         if (!this.stripe) return { skipped: 'local-ledger mode' };

@@ -2421,6 +2421,11 @@ export interface components {
              * @description While suspended: until when the organization's anycast addresses stay reserved for it
              */
             addresses_reserved_until: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: when its addresses were released into quarantine (the reserve period was over); restoring the organization assigns new ones
+             */
+            addresses_released_at: string | null;
             has_payment_method: boolean;
             quotas: components["schemas"]["PlanQuotasDto"];
             /** @description The current billing period (calendar month, UTC) */
@@ -2555,6 +2560,11 @@ export interface components {
              * @description While suspended: until when the organization's anycast addresses stay reserved for it
              */
             addresses_reserved_until: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: when its addresses were released into quarantine (the reserve period was over); restoring the organization assigns new ones
+             */
+            addresses_released_at: string | null;
         };
         OrganizationHoldRequestDto: {
             /**
