@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { BullModule } from '@nestjs/bullmq';
 import { dataSourceOptions } from '@anyfront/db';
 import { LoggerModule } from 'nestjs-pino';
 import { createLogger, httpLogOptions, type LogLevel } from '@anyfront/logging';
@@ -33,10 +32,6 @@ import { QuotasModule } from './quotas/quotas.module';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl),
-    }),
-    BullModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ connection: { url: config.redisUrl }, prefix: config.queuePrefix }),
     }),
     RedisModule,
     CommonModule,

@@ -10,6 +10,8 @@ describe('loadWorkerConfig', () => {
       concurrency: 4,
       slotRetryIntervalSeconds: 30,
       databasePoolSize: 10,
+      outboxPollIntervalMs: 1000,
+      outboxBatchSize: 500,
       logLevel: 'info',
       nodeEnv: 'development',
       stripeSecretKey: null,

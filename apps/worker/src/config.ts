@@ -13,6 +13,10 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** How often services waiting for pool capacity (or stuck pending) are retried. */
   SLOT_RETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(30),
+  /** The outbox relay's poll when no LISTEN notification arrives (normally it is woken at each commit). */
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Outbox rows moved to BullMQ per transaction. */
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // Read only for the production guard: the worker shares the API's environment in a deployment,
@@ -37,6 +41,8 @@ export interface WorkerConfig {
   concurrency: number;
   slotRetryIntervalSeconds: number;
   databasePoolSize: number;
+  outboxPollIntervalMs: number;
+  outboxBatchSize: number;
   /** pino level of the worker's log (default info). */
   logLevel?: LogLevel;
   /** NODE_ENV; "production" makes main refuse to start while demo credentials are usable. */
@@ -73,6 +79,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     concurrency: e.WORKER_CONCURRENCY,
     slotRetryIntervalSeconds: e.SLOT_RETRY_INTERVAL_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    outboxPollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+    outboxBatchSize: e.OUTBOX_BATCH_SIZE,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     stripeSecretKey: e.STRIPE_SECRET_KEY || null,

@@ -9,6 +9,7 @@ import { AssignSlotsJob } from './slots/assign-slots.job';
 import { BillingJob } from './billing/billing.job';
 import { FleetWorkerModule } from './fleet/fleet-worker.module';
 import { SlotAssigner } from './slots/slot-assigner';
+import { OutboxRelayService } from './outbox/outbox-relay.service';
 
 /** Builds the worker's module; `config` defaults to the environment (tests and benchmarks pass their own). */
 export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
@@ -16,14 +17,16 @@ export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
     imports: [
       TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }) }),
       BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
-      BullModule.registerQueue({ name: QueueName.SlotAssignment }, { name: QueueName.FleetSync }, { name: QueueName.Billing }),
+      // Every queue: the outbox relay may publish to any of them.
+      BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
       FleetWorkerModule.register(),
     ],
     providers: [
       { provide: WORKER_CONFIG, useValue: config },
-      { provide: SlotAssigner, useFactory: (ds: DataSource) => new SlotAssigner(ds), inject: [getDataSourceToken()] },
+      { provide: SlotAssigner, useFactory: (ds: DataSource) => new SlotAssigner(ds, config.queuePrefix), inject: [getDataSourceToken()] },
       AssignSlotsJob,
       BillingJob,
+      OutboxRelayService,
     ],
   })
   class WorkerModule {}

@@ -9,4 +9,6 @@ export * from './fleet/sql';
 export * from './fleet/fleet-state.repository';
 export * from './fleet/maglev-table.repository';
 export * from './traffic/traffic-rollup.repository';
+export * from './outbox/outbox.repository';
+export * from './outbox/fleet-changes';
 export * from './operator/operator-views.repository';

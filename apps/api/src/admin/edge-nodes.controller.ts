@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { FleetNodeViews, type FleetNodeView } from '../fleet/fleet-node-views';
 import { pgError, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { IdParam } from '../common/id-param';
@@ -52,7 +52,7 @@ export class EdgeNodesController {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
     private readonly nodeViews: FleetNodeViews,
   ) {}
 
@@ -106,7 +106,7 @@ export class EdgeNodesController {
   @ApiOkResponse({ type: EdgeNodeDto })
   update(@IdParam('id', 'edge node') id: string, @Body() dto: UpdateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
     const addrs = tunnelSources(dto);
-    return this.fleet.after({ edgeNodeIds: [id] }, this.ds.transaction(async (tx) => {
+    return this.ds.transaction(async (tx) => {
       const node = await tx.findOne(EdgeNode, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!node) throw problems.notFound('edge node', id);
       if (dto.pop_id) await requirePop(tx, dto.pop_id);
@@ -116,8 +116,9 @@ export class EdgeNodesController {
       }
       await save(tx, node);
       await this.audit.record(p, 'edge_node.update', { type: 'edge_node', id, organizationId: null }, { ...dto }, tx);
+      await this.fleet.record(tx, { edgeNodeIds: [id] });
       return toDto((await tx.findOne(EdgeNode, { where: { id }, relations: { pop: true } }))!);
-    }));
+    });
   }
 
   @Delete(':id')

@@ -5,7 +5,7 @@ import { slotCapacity } from '@anyfront/domain';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { pgError, PG_EXCLUSION_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { Page, PageQueryDto, paginate } from '../common/pagination';
 import { FieldError, problems } from '../common/problem';
@@ -24,7 +24,7 @@ export class PoolsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
   ) {}
 
   async create(dto: CreatePoolDto, p: Principal): Promise<PoolDto> {
@@ -32,7 +32,7 @@ export class PoolsService {
     if (!parsed.ok) throw problems.validation([{ field: 'prefix', message: parsed.message }]);
     const region = dto.region ?? null;
     checkScope(dto.scope, region);
-    return this.fleet.after((pool: PoolDto) => ({ poolIds: [pool.id] }), this.ds.transaction(async (tx) => {
+    return this.ds.transaction(async (tx) => {
       const pops = await this.loadPops(tx, dto.pop_ids, dto.scope, region);
       const overlapping = await tx.query('SELECT prefix FROM pools WHERE prefix && $1::cidr LIMIT 1', [parsed.prefix]);
       if (overlapping[0]) throw overlap(parsed.prefix, overlapping[0].prefix);
@@ -46,8 +46,9 @@ export class PoolsService {
         throw err;
       }
       await this.audit.record(p, 'pool.create', { type: 'pool', id: pool.id, organizationId: null }, { ...dto, prefix: parsed.prefix }, tx);
+      await this.fleet.record(tx, { poolIds: [pool.id] });
       return this.toDto(pool, { assigned: 0, quarantined: 0 });
-    }));
+    });
   }
 
   async list(page: PageQueryDto): Promise<Page<PoolDto>> {
@@ -65,7 +66,7 @@ export class PoolsService {
   }
 
   async update(id: string, dto: UpdatePoolDto, p: Principal): Promise<PoolDto> {
-    return this.fleet.after({ poolIds: [id] }, this.ds.transaction(async (tx) => {
+    return this.ds.transaction(async (tx) => {
       const pool = await tx.findOne(Pool, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!pool) throw problems.notFound('pool', id);
       const currentIds = await popIdsOf(tx, id);
@@ -79,8 +80,9 @@ export class PoolsService {
       Object.assign(pool, { scope, region, state: dto.state ?? pool.state, pops });
       await tx.save(pool);
       await this.audit.record(p, 'pool.update', { type: 'pool', id, organizationId: null }, { ...dto }, tx);
+      await this.fleet.record(tx, { poolIds: [id] });
       return this.get(id, tx);
-    }));
+    });
   }
 
   async remove(id: string, p: Principal): Promise<void> {
@@ -96,8 +98,8 @@ export class PoolsService {
         throw err;
       }
       await this.audit.record(p, 'pool.delete', { type: 'pool', id, organizationId: null }, { prefix: pool.prefix }, tx);
+      await this.fleet.record(tx, { poolIds: [id] });
     });
-    await this.fleet.changed({ poolIds: [id] });
   }
 
   /**

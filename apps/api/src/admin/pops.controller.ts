@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { pgError, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { IdParam } from '../common/id-param';
 import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
@@ -26,7 +26,7 @@ export class PopsController {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditService,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
   ) {}
 
   @Post()
@@ -64,14 +64,15 @@ export class PopsController {
   @ApiProblems(400, 404, 409)
   @ApiOkResponse({ type: PopDto })
   update(@IdParam('id', 'PoP') id: string, @Body() dto: UpdatePopDto, @CurrentPrincipal() p: Principal): Promise<PopDto> {
-    return this.fleet.after({ popIds: [id] }, this.ds.transaction(async (tx) => {
+    return this.ds.transaction(async (tx) => {
       const pop = await tx.findOne(Pop, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!pop) throw problems.notFound('PoP', id);
       Object.assign(pop, { code: dto.code ?? pop.code, name: dto.name ?? pop.name, region: dto.region ?? pop.region });
       const saved = await save(tx, pop);
       await this.audit.record(p, 'pop.update', { type: 'pop', id, organizationId: null }, { ...dto }, tx);
+      await this.fleet.record(tx, { popIds: [id] });
       return popToDto(saved);
-    }));
+    });
   }
 
   @Delete(':id')

@@ -8,7 +8,7 @@ import { AuditService } from '../common/audit.service';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { refuseWhileSuspended } from '../billing/suspension';
 import { QuotasService } from '../quotas/quotas.service';
 import { ServicesService } from '../services/services.service';
@@ -22,7 +22,7 @@ export class BackendsService {
     private readonly services: ServicesService,
     private readonly policy: BackendAddressPolicy,
     private readonly audit: AuditService,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
     private readonly quotas: QuotasService,
   ) {}
 
@@ -44,9 +44,9 @@ export class BackendsService {
       });
       await this.audit.record(p, 'backend.create', { type: 'backend', id: saved.id }, { service_id: serviceId, address }, tx);
       await this.raiseMaglevTableSize(tx, serviceId);
+      await this.fleet.record(tx, { serviceIds: [serviceId] });
       return saved;
     });
-    await this.fleet.changed({ serviceIds: [serviceId] });
     return toDto(backend);
   }
 
@@ -71,9 +71,9 @@ export class BackendsService {
       if (dto.enabled !== undefined) backend.enabled = dto.enabled;
       const saved = await this.save(tx, backend);
       await this.audit.record(p, 'backend.update', { type: 'backend', id }, { service_id: serviceId, ...dto }, tx);
+      await this.fleet.record(tx, { serviceIds: [serviceId] });
       return saved;
     });
-    await this.fleet.changed({ serviceIds: [serviceId] });
     return toDto(backend);
   }
 
@@ -83,8 +83,8 @@ export class BackendsService {
       const backend = await this.find(tx, serviceId, id);
       await tx.delete(Backend, { id });
       await this.audit.record(p, 'backend.delete', { type: 'backend', id }, { service_id: serviceId, address: backend.address }, tx);
+      await this.fleet.record(tx, { serviceIds: [serviceId] });
     });
-    await this.fleet.changed({ serviceIds: [serviceId] });
   }
 
   /** Keeps the service's Maglev table size at its high-water mark (see the services entity). */

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
-import { QueueName } from '@anyfront/contracts';
 import { FleetModule } from '../fleet/fleet.module';
 import { AdminBillingController } from './admin-billing.controller';
 import { BillingController } from './billing.controller';
@@ -13,7 +11,7 @@ import { StripeWebhookService } from './stripe-webhook.service';
 
 /** Billing: the price book (operators); plan, usage, invoices, checkout and portal (tenants). libs/billing does the rating. */
 @Module({
-  imports: [BullModule.registerQueue({ name: QueueName.Billing }), FleetModule],
+  imports: [FleetModule],
   controllers: [PriceBookController, BillingController, StripeWebhookController, AdminBillingController],
   providers: [PriceBookService, BillingService, StripeGateway, StripeWebhookService],
   exports: [PriceBookService, BillingService, StripeGateway],

@@ -28,7 +28,7 @@ import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { ProblemException, problems } from '../common/problem';
 import { AppConfig } from '../config';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import type { BillingInvoicesDto, BillingOverviewDto, BillingUsageDto, InvoiceLineDto, InvoicePreviewDto, OrganizationStandingDto, PlanQuotasDto } from './billing.dto';
 import { StripeGateway } from './stripe-gateway';
 
@@ -42,7 +42,7 @@ export class BillingService {
     private readonly stripe: StripeGateway,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
   ) {}
 
   async overview(organizationId: string, now = new Date()): Promise<BillingOverviewDto> {
@@ -173,7 +173,7 @@ export class BillingService {
    */
   async operatorHold(organizationId: string, action: 'suspend' | 'unsuspend', reason: string, p: Principal): Promise<OrganizationStandingDto> {
     const now = toEpochSeconds(new Date());
-    const change = await this.ds.transaction(async (tx) => {
+    await this.ds.transaction(async (tx) => {
       await this.requireOrganization(organizationId);
       const result = await changeBillingAccount(tx, organizationId, (a) => (action === 'suspend' ? operatorSuspend(a, reason, now) : operatorUnsuspend(a)), {
         now,
@@ -182,9 +182,9 @@ export class BillingService {
         auditDetails: { reason },
       });
       await this.audit.record(p, `organization.${action}`, { type: 'organization', id: organizationId, organizationId }, { reason, status: result.row.status }, tx);
-      return result;
+      // The standing decides what the publish filter lets through: re-publish with the commit.
+      if (result.fleet) await this.fleet.record(tx, { serviceIds: await organizationServiceIds(tx, organizationId) });
     });
-    if (change.fleet) await this.fleet.changed({ serviceIds: await organizationServiceIds(this.ds, organizationId) });
     return this.standing(organizationId);
   }
 

@@ -1,10 +1,9 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Queue } from 'bullmq';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { processStripeEventJob, QueueName } from '@anyfront/contracts';
+import { processStripeEventJob } from '@anyfront/contracts';
+import { Outbox } from '../common/outbox';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config';
 
@@ -22,11 +21,9 @@ export interface WebhookReceipt {
  */
 @Injectable()
 export class StripeWebhookService {
-  private readonly log = new Logger(StripeWebhookService.name);
-
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @InjectQueue(QueueName.Billing) private readonly queue: Queue,
+    private readonly outbox: Outbox,
     private readonly config: AppConfig,
   ) {}
 
@@ -44,29 +41,20 @@ export class StripeWebhookService {
       // Forged, stale (older than the SDK's 5-minute tolerance) or signed with another secret.
       throw invalid(`signature verification failed: ${(err as Error).message}`, 'header.stripe-signature');
     }
-    const rows: Array<{ inserted: boolean; processed: boolean }> = await this.ds.query(
-      `INSERT INTO stripe_events (id, type, created, livemode, payload)
-       VALUES ($1, $2, to_timestamp($3), $4, $5)
-       ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
-       RETURNING (xmax = 0) AS inserted, processed_at IS NOT NULL AS processed`,
-      [event.id, event.type, event.created, event.livemode, rawBody.toString('utf8')],
-    );
-    const [row] = rows;
-    if (row && !row.processed) {
-      try {
-        await this.queue.add(...addArgs(event.id));
-      } catch (err) {
-        // Stored: the worker's dunning sweep picks up events nobody processed.
-        this.log.warn(`could not enqueue Stripe event ${event.id}: ${(err as Error).message}`);
-      }
-    }
+    const row = await this.ds.transaction(async (tx) => {
+      const rows: Array<{ inserted: boolean; processed: boolean }> = await tx.query(
+        `INSERT INTO stripe_events (id, type, created, livemode, payload)
+         VALUES ($1, $2, to_timestamp($3), $4, $5)
+         ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
+         RETURNING (xmax = 0) AS inserted, processed_at IS NOT NULL AS processed`,
+        [event.id, event.type, event.created, event.livemode, rawBody.toString('utf8')],
+      );
+      // The job commits with the stored event (transactional outbox); a redelivery adds the same job id.
+      if (rows[0] && !rows[0].processed) await this.outbox.enqueue(tx, processStripeEventJob(event.id));
+      return rows[0];
+    });
     return { id: event.id, type: event.type, first_delivery: row?.inserted ?? false };
   }
-}
-
-function addArgs(eventId: string) {
-  const job = processStripeEventJob(eventId);
-  return [job.name, job.data, job.opts] as const;
 }
 
 function invalid(message: string, field: string): ProblemException {

@@ -1,9 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueName } from '@anyfront/contracts';
-import { createDataSource } from '@anyfront/db';
-import { Queue } from 'bullmq';
-import { usableDemoCredentials } from '@anyfront/db';
+import { JobName, assignSlotsJobId } from '@anyfront/contracts';
+import { createDataSource, OutboxRepository, usableDemoCredentials } from '@anyfront/db';
 import { createScratchDatabase, startTsProcess, testRedisUrl } from '@anyfront/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -67,13 +65,9 @@ describe('demo seed', () => {
     expect(list.body.data.map((s: { name: string }) => s.name)).toEqual([DEMO_SERVICE.name]);
     const backends = await t.http().get(`/v1/services/${first.serviceId}/backends`).set(key);
     expect(backends.body.data.map((b: { address: string }) => b.address).sort()).toEqual([...DEMO_SERVICE.backends].sort());
-    // Slot assignment was enqueued like for an API-created service.
-    const queue = new Queue(QueueName.SlotAssignment, { connection: { url: t.config.redisUrl }, prefix: t.config.queuePrefix });
-    try {
-      expect(await queue.getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')).toBe(1);
-    } finally {
-      await queue.close();
-    }
+    // Slot assignment was queued (outbox) like for an API-created service.
+    const outbox = await new OutboxRepository(ds, t.config.queuePrefix).pending();
+    expect(outbox.filter((r) => r.name === JobName.AssignSlots).map((r) => r.jobId)).toEqual([assignSlotsJobId(first.serviceId)]);
   });
 
   /** Runs an app entry to its exit (these all refuse to start); its exit code and output. */

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AgentRegisterRequest, AgentRegisterResponse } from '@anyfront/contracts';
+import { type AgentRegisterRequest, type AgentRegisterResponse, syncEdgeNodeJob } from '@anyfront/contracts';
 import { rowsOf } from '@anyfront/db';
 import { type StateSigningKeys } from '@anyfront/state-signing';
+import { Outbox } from '../common/outbox';
 import { problems } from '../common/problem';
 import { hashAgentSecret, newNodeCredential, newPushToken } from './agent-tokens';
 import { BOOTSTRAP_TOKEN_TTL_MINUTES, issueBootstrapToken } from './bootstrap-tokens';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetChanges } from './fleet-changes';
 import { STATE_SIGNING_KEYS } from './state-signing.provider';
 
 /** Bootstrap tokens, registration, node credentials (issue, rotate, revoke). */
@@ -15,7 +16,8 @@ import { STATE_SIGNING_KEYS } from './state-signing.provider';
 export class AgentRegistrationService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
+    private readonly outbox: Outbox,
     @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
   ) {}
 
@@ -55,9 +57,9 @@ export class AgentRegistrationService {
         `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.register', 'edge_node', $1, $2)`,
         [nodeId, JSON.stringify({ push_url: req.push_url })],
       );
+      await this.fleet.record(tx, { edgeNodeIds: [nodeId] });
       return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken, state_signing_keys: this.keys.published };
     });
-    await this.fleet.changed({ edgeNodeIds: [res.node_id] });
     return res;
   }
 
@@ -84,11 +86,14 @@ export class AgentRegistrationService {
   }
 
   async setPushEndpoint(edgeNodeId: string, pushUrl: string, pushToken: string): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token) VALUES ($1, $2, $3)
-       ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token`,
-      [edgeNodeId, pushUrl, pushToken],
-    );
-    await this.fleet.enqueue([edgeNodeId]);
+    await this.ds.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token) VALUES ($1, $2, $3)
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token`,
+        [edgeNodeId, pushUrl, pushToken],
+      );
+      // Push the current state to the new endpoint (nothing changed in it: no stale mark).
+      await this.outbox.enqueue(tx, syncEdgeNodeJob(edgeNodeId));
+    });
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agentStatusSchema } from '@anyfront/contracts';
 import type { z } from 'zod';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetChanges } from './fleet-changes';
 
 type AgentStatus = z.infer<typeof agentStatusSchema>;
 
@@ -14,7 +14,7 @@ type AgentStatus = z.infer<typeof agentStatusSchema>;
  */
 @Injectable()
 export class AgentStatusService {
-  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly fleet: FleetChangeNotifier) {}
+  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly fleet: FleetChanges) {}
 
   async record(edgeNodeId: string, s: AgentStatus): Promise<{ desired_generation: number }> {
     const out = await this.ds.transaction(async (tx) => {
@@ -52,10 +52,11 @@ export class AgentStatusService {
           [edgeNodeId, backendIds, serviceIds, healthy],
         );
       }
+      // New kernel capabilities change what the publish filter lets through for this node.
+      if (rows[0]?.capabilities_changed === true) await this.fleet.record(tx, { edgeNodeIds: [edgeNodeId] });
       // An upsert with RETURNING always yields the node's row.
-      return { desired_generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
+      return { desired_generation: Number(rows[0]?.generation ?? 0) };
     });
-    if (out.capabilitiesChanged) await this.fleet.changed({ edgeNodeIds: [edgeNodeId] });
-    return { desired_generation: out.desired_generation };
+    return out;
   }
 }

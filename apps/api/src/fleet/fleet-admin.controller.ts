@@ -12,7 +12,7 @@ import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
 import { ApiPageResponse, type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { AgentRegistrationService } from './agent-registration.service';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetChanges } from './fleet-changes';
 import { BootstrapTokenDto, FleetNodeDto, NodeCredentialDto, PopDrainDto, RevokedCredentialsDto, SyncEnqueuedDto } from './fleet.dto';
 import { FleetNodeViews, type FleetNodeView } from './fleet-node-views';
 
@@ -27,7 +27,7 @@ export class FleetAdminController {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly registration: AgentRegistrationService,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
     private readonly audit: AuditService,
     private readonly nodeViews: FleetNodeViews,
   ) {}
@@ -114,7 +114,7 @@ export class FleetAdminController {
   @ApiProblems(404)
   @ApiAcceptedResponse({ type: SyncEnqueuedDto })
   async sync(@IdParam('id', 'edge node') id: string): Promise<SyncEnqueuedDto> {
-    const nodes = await this.fleet.changed({ edgeNodeIds: [id] });
+    const nodes = await this.ds.transaction((tx) => this.fleet.record(tx, { edgeNodeIds: [id] }));
     if (!nodes.length) throw problems.notFound('edge node', id);
     return { enqueued: true };
   }
@@ -146,13 +146,13 @@ export class FleetAdminController {
       );
       if (!r.length) throw problems.notFound('edge node', id);
       await this.audit.record(p, drained ? 'edge_node.drain' : 'edge_node.undrain', { type: 'edge_node', id, organizationId: null }, {}, tx);
+      await this.fleet.record(tx, { edgeNodeIds: [id] });
     });
-    await this.fleet.changed({ edgeNodeIds: [id] });
     return this.get(id);
   }
 
   private async setPopDrain(id: string, drained: boolean, p: Principal): Promise<{ pop_id: string; drained: boolean; edge_nodes: number }> {
-    await this.ds.transaction(async (tx) => {
+    const nodes = await this.ds.transaction(async (tx) => {
       const r = await tx.query(
         `INSERT INTO pop_fleet_states (pop_id, drained) SELECT id, $2 FROM pops WHERE id = $1
          ON CONFLICT (pop_id) DO UPDATE SET drained = EXCLUDED.drained, updated_at = now() RETURNING pop_id`,
@@ -160,8 +160,8 @@ export class FleetAdminController {
       );
       if (!r.length) throw problems.notFound('PoP', id);
       await this.audit.record(p, drained ? 'pop.drain' : 'pop.undrain', { type: 'pop', id, organizationId: null }, {}, tx);
+      return this.fleet.record(tx, { popIds: [id] });
     });
-    const nodes = await this.fleet.changed({ popIds: [id] });
     return { pop_id: id, drained, edge_nodes: nodes.length };
   }
 }

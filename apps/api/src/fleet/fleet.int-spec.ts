@@ -3,13 +3,13 @@ import { trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
 import { FleetFixtures, operator, randomPoolPrefix, signup, uniqueSuffix, type Agent } from '@anyfront/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../testing';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetChanges } from './fleet-changes';
 
 describe('fleet sync, control-plane side (agent API, generations, deploy status, health, drain)', () => {
   let t: TestApp;
   let op: Agent;
   let fx: FleetFixtures;
-  let notifier: FleetChangeNotifier;
+  let notifier: FleetChanges;
 
   const registerNode = async (nodeId: string, pushUrl = 'http://127.0.0.1:9/v1/desired-state') => {
     const tok = await op.post(`/v1/admin/fleet/edge-nodes/${nodeId}/bootstrap-tokens`);
@@ -24,7 +24,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     t = await createTestApp();
     op = (await operator(t)).session;
     fx = new FleetFixtures(t.dataSource);
-    notifier = t.app.get(FleetChangeNotifier);
+    notifier = t.app.get(FleetChanges);
   });
   afterAll(async () => {
     await fx.cleanup();
@@ -130,12 +130,12 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await a.get('/v1/agent/desired-state').set('If-None-Match', `"${g1}"`)).status).toBe(304);
 
     // Notified but nothing changed: same generation, even many times.
-    for (let i = 0; i < 3; i++) await notifier.changed({ serviceIds: [svc.id] });
+    for (let i = 0; i < 3; i++) await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     expect((await a.get('/v1/agent/desired-state')).body.generation).toBe(g1);
 
     // A real change bumps exactly once.
     await fx.backend(svc.id, '2001:db8::2');
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     const second = await a.get('/v1/agent/desired-state');
     expect(second.body.generation).toBe(g1 + 1);
     expect(second.body.services[0].backends).toHaveLength(2);
@@ -146,7 +146,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     await t.dataSource.query(`UPDATE services SET listeners = '[{"protocol":"tcp","ports":"0"}]' WHERE id = $1`, [broken.id]);
     const badHealthCheck = await fx.service(org, [pool]);
     await t.dataSource.query(`UPDATE services SET health_check = jsonb_set(health_check, '{interval_seconds}', '0') WHERE id = $1`, [badHealthCheck.id]);
-    await notifier.changed({ serviceIds: [broken.id, badHealthCheck.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [broken.id, badHealthCheck.id] }));
     const partial = await a.get('/v1/agent/desired-state');
     expect(partial.status).toBe(200);
     expect(partial.body.services.map((s: { id: string }) => s.id)).toEqual([svc.id]);
@@ -155,7 +155,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
 
     // Concurrent recomputes of one node never produce a duplicate or lower generation.
     await fx.backend(svc.id, '2001:db8::3');
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     const parallel = await Promise.all(Array.from({ length: 8 }, () => a.get('/v1/agent/desired-state')));
     expect(new Set(parallel.map((r) => r.body.generation))).toEqual(new Set([g1 + 2]));
   });
@@ -172,7 +172,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const c2 = asAgent((await registerNode(n2)).credential);
     const dep = async () => (await tenant.bearer.get(`/v1/services/${svc.id}/deployment`)).body;
 
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     expect((await dep()).status).toBe('deploying');
     const g1 = (await c1.get('/v1/agent/desired-state')).body.generation;
     const g2 = (await c2.get('/v1/agent/desired-state')).body.generation;
@@ -198,7 +198,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
 
     // A change goes back to deploying at once (before any worker ran), then deployed after both apply it.
     await fx.backend(svc.id, '2001:db8::9');
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     expect((await dep()).status).toBe('deploying');
     for (const c of [c1, c2]) {
       const s = (await c.get('/v1/agent/desired-state')).body;
@@ -237,7 +237,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const dep = async () => (await tenant.bearer.get(`/v1/services/${svc.id}/deployment`)).body;
     const pull = async () => (await c1.get('/v1/agent/desired-state')).body as { generation: number; services: { id: string }[] };
 
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     let s = await pull();
     expect(s.services.map((x) => x.id)).toContain(svc.id);
     await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab }).expect(200);
@@ -266,7 +266,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
 
     // Set behind the API's back (or before the node reported): the publish filter keeps it off the node, with the reason.
     await t.dataSource.query(`UPDATE services SET encapsulation = 'ip6ip6' WHERE id = $1`, [svc.id]);
-    await notifier.changed({ serviceIds: [svc.id] });
+    await t.dataSource.transaction((tx) => notifier.record(tx, { serviceIds: [svc.id] }));
     s = await pull();
     expect(s.services.map((x) => x.id)).not.toContain(svc.id);
     d = await dep();

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
-import { QueueName } from '@anyfront/contracts';
 import { AgentAuthGuard } from './agent-auth.guard';
 import { AgentController } from './agent.controller';
 import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
 import { FleetAdminController } from './fleet-admin.controller';
-import { FleetChangeNotifier } from './fleet-change-notifier';
+import { FleetChanges } from './fleet-changes';
 import { FleetNodeViews } from './fleet-node-views';
 import { ServiceFleetController } from './service-fleet.controller';
 import { stateSigningKeysProvider } from './state-signing.provider';
@@ -14,12 +12,11 @@ import { stateSigningKeysProvider } from './state-signing.provider';
 /**
  * Fleet sync, control-plane side: agent registration and credentials, desired-state pull, status
  * reports, operator fleet view and drain, service deploy status and health. Other modules call
- * FleetChangeNotifier after writes that change what edges run.
+ * FleetChanges inside writes that change what edges run (transactional outbox).
  */
 @Module({
-  imports: [BullModule.registerQueue({ name: QueueName.FleetSync })],
   controllers: [AgentController, FleetAdminController, ServiceFleetController],
-  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChangeNotifier, FleetNodeViews, stateSigningKeysProvider],
-  exports: [FleetChangeNotifier, AgentAuthGuard, FleetNodeViews],
+  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChanges, FleetNodeViews, stateSigningKeysProvider],
+  exports: [FleetChanges, AgentAuthGuard, FleetNodeViews],
 })
 export class FleetModule {}

@@ -66,7 +66,9 @@ export class QuotasService {
   }
 
   private async overrides(m: EntityManager, orgId: string, lock = false) {
-    const rows: Array<{ quota_overrides: unknown }> = await m.query(`SELECT quota_overrides FROM organizations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [orgId]);
+    // NO KEY UPDATE: serialises reservations of one organization without blocking inserts that
+    // reference it (a member's login session, an API key, an audit row) for the whole write.
+    const rows: Array<{ quota_overrides: unknown }> = await m.query(`SELECT quota_overrides FROM organizations WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [orgId]);
     if (!rows[0]) throw problems.notFound('organization', orgId);
     return parseQuotaLimits(rows[0].quota_overrides);
   }

@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
-import { QueueName, assignSlotsJobId } from '@anyfront/contracts';
+import { assignSlotsJob } from '@anyfront/contracts';
+import { OutboxRepository } from '@anyfront/db';
 import { randomPoolPrefix, signup, type TestAccount } from '@anyfront/testing';
 import { createTestApp, type TestApp } from '../testing';
 
@@ -14,20 +14,16 @@ describe('services API', () => {
   let t: TestApp;
   let a: TestAccount;
   let b: TestAccount;
-  let queue: Queue;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { QUARANTINE_DAYS: '3' } });
     [a, b] = await Promise.all([signup(t), signup(t)]);
-    queue = new Queue(QueueName.SlotAssignment, { connection: { url: t.config.redisUrl }, prefix: t.config.queuePrefix });
   });
   afterAll(async () => {
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
     await t?.close();
   });
 
-  it('creates a pending service with defaults and enqueues its slot assignment', async () => {
+  it('creates a pending service with defaults and queues its slot assignment in the outbox', async () => {
     const res = await a.bearer.post('/v1/services').send({ name: 'web', listeners: [{ protocol: 'udp', ports: '53' }, { protocol: 'tcp', ports: '8000-8100' }] });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -44,8 +40,11 @@ describe('services API', () => {
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
-    const job = await queue.getJob(assignSlotsJobId(res.body.id));
-    expect(job?.data).toEqual({ serviceId: res.body.id });
+    // Committed with the service; the worker's relay moves it to BullMQ.
+    const outbox = await new OutboxRepository(t.dataSource, t.config.queuePrefix).pending();
+    expect(outbox.filter((r) => r.name === assignSlotsJob(res.body.id).name && r.data.serviceId === res.body.id)).toEqual([
+      { id: expect.any(String), ...assignSlotsJob(res.body.id) },
+    ]);
 
     const got = await a.bearer.get(`/v1/services/${res.body.id}`);
     expect(got.status).toBe(200);

@@ -1,21 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
+import { assignSlotsJob, DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
 import { Service, loadServiceDeployment, serviceNodeCapabilities } from '@anyfront/db';
 import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
+import { Outbox } from '../common/outbox';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
 import { type Page, PageQueryDto, paginate } from '../common/pagination';
 import { problems } from '../common/problem';
 import { AppConfig } from '../config';
-import { FleetChangeNotifier } from '../fleet/fleet-change-notifier';
+import { FleetChanges } from '../fleet/fleet-changes';
 import { type AddressRow, toServiceDto } from './service-view';
 import { CreateServiceDto, ServiceDto, UpdateServiceDto } from './services.dto';
 import { refuseWhileSuspended } from '../billing/suspension';
 import { QuotasService } from '../quotas/quotas.service';
-import { SlotQueue } from './slot-queue';
 
 @Injectable()
 export class ServicesService {
@@ -23,8 +23,8 @@ export class ServicesService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
-    private readonly slots: SlotQueue,
-    private readonly fleet: FleetChangeNotifier,
+    private readonly fleet: FleetChanges,
+    private readonly outbox: Outbox,
     private readonly quotas: QuotasService,
   ) {}
 
@@ -49,9 +49,9 @@ export class ServicesService {
         statusReason: null,
       });
       await this.audit.record(p, 'service.create', { type: 'service', id: saved.id }, { name: saved.name }, tx);
+      await this.outbox.enqueue(tx, assignSlotsJob(saved.id));
       return saved;
     });
-    await this.slots.requestSlots(service.id);
     return toServiceDto(service, []);
   }
 
@@ -101,9 +101,9 @@ export class ServicesService {
       });
       const saved = await this.saveUnique(tx, service);
       await this.audit.record(p, 'service.update', { type: 'service', id }, { ...dto }, tx);
+      await this.fleet.record(tx, { serviceIds: [id] });
       return saved;
     });
-    await this.fleet.changed({ serviceIds: [id] });
     return toServiceDto(updated, await this.addresses([id]));
   }
 
@@ -134,17 +134,21 @@ export class ServicesService {
         { quarantined_addresses: quarantined.map((r: { address: string }) => r.address), quarantine_days: this.config.quarantineDays },
         tx,
       );
+      await this.fleet.record(tx, { serviceIds: [id] });
     });
-    await this.fleet.changed({ serviceIds: [id] });
   }
 
-  /** The caller's live service, or 404 (also for another organization's id). `lock` takes FOR UPDATE. */
+  /**
+   * The caller's live service, or 404 (also for another organization's id). `lock` takes FOR NO KEY
+   * UPDATE: it serialises writes to the service without blocking inserts that reference it (the
+   * fleet sync's per-service generations, slots, backends of other transactions' FK checks).
+   */
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<Service> {
     const qb = m
       .getRepository(Service)
       .createQueryBuilder('service')
       .where('service.id = :id AND service.organization_id = :orgId AND service.deleted_at IS NULL', { id, orgId });
-    if (lock) qb.setLock('pessimistic_write');
+    if (lock) qb.setLock('for_no_key_update');
     const service = await qb.getOne();
     if (!service) throw problems.notFound('service', id);
     return service;

@@ -3,7 +3,7 @@ import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullm
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { type JobPayload, JobName, processStripeEventJob, QueueName } from '@anyfront/contracts';
+import { bulkJob, type JobPayload, JobName, processStripeEventJob, QueueName } from '@anyfront/contracts';
 import { DEFAULT_GRACE_SECONDS, toEpochSeconds, type DunningConfig } from '@anyfront/billing';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { processStripeEvent, sweepDunning, unprocessedEventIds } from './dunning';
@@ -21,7 +21,6 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @InjectQueue(QueueName.Billing) private readonly queue: Queue,
-    @InjectQueue(QueueName.FleetSync) private readonly fleetQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {
     super();
@@ -49,17 +48,17 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
         return r;
       }
       case JobName.ProcessStripeEvent: {
-        const r = await processStripeEvent(this.ds, this.fleetQueue, payload.data.eventId, { now, dunning: this.dunning });
+        const r = await processStripeEvent(this.ds, this.config.queuePrefix, payload.data.eventId, { now, dunning: this.dunning });
         const transitions = r.change?.transitions.map((t) => t.type).join(', ');
         this.log.log(`stripe event ${r.eventId}: ${r.outcome}${r.organizationId ? ` (organization ${r.organizationId})` : ''}${transitions ? `: ${transitions}` : ''}${r.detail ? ` - ${r.detail}` : ''}`);
         return { outcome: r.outcome, organizationId: r.organizationId, transitions: r.change?.transitions ?? [] };
       }
       case JobName.DunningSweep: {
-        const suspended = await sweepDunning(this.ds, this.fleetQueue, { now, dunning: this.dunning });
+        const suspended = await sweepDunning(this.ds, this.config.queuePrefix, { now, dunning: this.dunning });
         for (const org of suspended) this.log.warn(`organization ${org} suspended: grace period after a failed payment is over; its services are withdrawn from the fleet`);
         // Events stored but never processed (the webhook's enqueue failed): process them now.
         const lost = await unprocessedEventIds(this.ds, 30);
-        if (lost.length) await this.queue.addBulk(lost.map(processStripeEventJob));
+        if (lost.length) await this.queue.addBulk(lost.map((id) => bulkJob(processStripeEventJob(id))));
         return { suspended, requeued: lost.length };
       }
       default:

@@ -1,8 +1,6 @@
-import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { handleStripeEvent, INITIAL_APPLIED_STATE, ORGANIZATION_METADATA_KEY, signalFromStripeEvent, type DunningConfig, type StripeEventLike } from '@anyfront/billing';
-import { changeBillingAccount, organizationServiceIds, pastDueOrganizationIds, type BillingChangeResult } from '@anyfront/db';
-import { notifyFleetChange } from '../fleet/enqueue-sync';
+import { changeBillingAccount, organizationServiceIds, pastDueOrganizationIds, recordFleetChange, type BillingChangeResult, type SqlRunner } from '@anyfront/db';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,9 +34,10 @@ async function organizationOf(tx: Pick<DataSource, 'query'>, event: StripeEventL
  * Applies one stored Stripe event, once: the event row is locked and marked processed in the same
  * transaction as the mirrors, the account and the audit entries, so a redelivery, a duplicate job or
  * a retry after a crash finds it processed and changes nothing. Order of arrival does not matter
- * (libs/billing merges snapshots). The fleet is told after the commit.
+ * (libs/billing merges snapshots). A change of standing re-publishes the organization's services in
+ * that same transaction (outbox of `queuePrefix`).
  */
-export async function processStripeEvent(ds: DataSource, fleetQueue: Queue, eventId: string, opts: { now: number; dunning: DunningConfig }): Promise<ProcessedEvent> {
+export async function processStripeEvent(ds: DataSource, queuePrefix: string, eventId: string, opts: { now: number; dunning: DunningConfig }): Promise<ProcessedEvent> {
   const result = await ds.transaction(async (tx): Promise<ProcessedEvent> => {
     const [row] = await tx.query(`SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE`, [eventId]);
     if (!row) return { eventId, outcome: 'missing', organizationId: null };
@@ -69,27 +68,28 @@ export async function processStripeEvent(ds: DataSource, fleetQueue: Queue, even
       { now: opts.now, dunning: opts.dunning, auditDetails: { stripe_event_id: event.id, stripe_event_type: event.type } },
     );
     await done(ignoredWhy ? 'ignored' : 'applied', organizationId, ignoredWhy ?? undefined);
+    if (change.fleet) await publishStanding(tx, queuePrefix, organizationId);
     return { eventId, outcome: ignoredWhy ? 'ignored' : 'applied', organizationId, change, ...(ignoredWhy ? { detail: ignoredWhy } : {}) };
   });
-  if (result.change?.fleet && result.organizationId) await publishStanding(ds, fleetQueue, result.organizationId);
   return result;
 }
 
 /** Re-publishes the organization's services: the publish filter withdraws or restores them by its standing. */
-export async function publishStanding(ds: DataSource, fleetQueue: Queue, organizationId: string): Promise<void> {
-  const serviceIds = await organizationServiceIds(ds, organizationId);
-  if (serviceIds.length) await notifyFleetChange(ds, fleetQueue, { serviceIds });
+export async function publishStanding(tx: SqlRunner, queuePrefix: string, organizationId: string): Promise<void> {
+  const serviceIds = await organizationServiceIds(tx, organizationId);
+  if (serviceIds.length) await recordFleetChange(tx, queuePrefix, { serviceIds });
 }
 
 /** The grace timer: past-due organizations whose grace has run out are suspended (withdrawn from the fleet). */
-export async function sweepDunning(ds: DataSource, fleetQueue: Queue, opts: { now: number; dunning: DunningConfig }): Promise<string[]> {
+export async function sweepDunning(ds: DataSource, queuePrefix: string, opts: { now: number; dunning: DunningConfig }): Promise<string[]> {
   const suspended: string[] = [];
   for (const organizationId of await pastDueOrganizationIds(ds, new Date(opts.now * 1000))) {
-    const change = await ds.transaction((tx) => changeBillingAccount(tx, organizationId, (a) => a, { now: opts.now, dunning: opts.dunning }));
-    if (change.fleet) {
-      await publishStanding(ds, fleetQueue, organizationId);
-      suspended.push(organizationId);
-    }
+    const change = await ds.transaction(async (tx) => {
+      const c = await changeBillingAccount(tx, organizationId, (a) => a, { now: opts.now, dunning: opts.dunning });
+      if (c.fleet) await publishStanding(tx, queuePrefix, organizationId);
+      return c;
+    });
+    if (change.fleet) suspended.push(organizationId);
   }
   return suspended;
 }

@@ -25,7 +25,7 @@ describe('address holding history', () => {
     db.on('error', () => undefined);
     ds = createDataSource(scratch.url, { poolSize: 4 });
     await ds.initialize();
-    assigner = new SlotAssigner(ds);
+    assigner = new SlotAssigner(ds, 'test-slot-assigner');
     fx = new FleetFixtures(db);
     await fx.seedPools([
       { prefix: '192.0.2.0/24', pops: ['ams'] },

@@ -1,20 +1,12 @@
 import type { Queue } from 'bullmq';
-import { syncEdgeNodeJob } from '@anyfront/contracts';
-import { type FleetChange } from '@anyfront/domain';
-import { affectedNodes, markNodesStale, type SqlRunner } from '@anyfront/db';
-
-/** One sync job per node, with the node's fixed job id (an id already queued absorbs the add). */
-export async function enqueueNodeSyncs(queue: Queue, nodeIds: string[]): Promise<void> {
-  if (!nodeIds.length) return;
-  await queue.addBulk(nodeIds.map(syncEdgeNodeJob));
-}
+import { bulkJob, syncEdgeNodeJob } from '@anyfront/contracts';
 
 /**
- * Worker-side twin of the API's FleetChangeNotifier (for jobs that change what edges run, e.g. slot
- * assignment): marks the affected nodes stale, then enqueues their sync. Returns the nodes.
+ * The sweep's direct enqueue (a repair read from Postgres inside a job, nothing to commit with it):
+ * one sync job per node, with the node's fixed job id (an id already queued absorbs the add).
+ * Writes never call this: they go through the outbox (`recordFleetChange`).
  */
-export async function notifyFleetChange(db: SqlRunner, queue: Queue, change: FleetChange): Promise<string[]> {
-  const nodes = await markNodesStale(db, await affectedNodes(db, change));
-  await enqueueNodeSyncs(queue, nodes);
-  return nodes;
+export async function enqueueNodeSyncs(queue: Queue, nodeIds: string[]): Promise<void> {
+  if (!nodeIds.length) return;
+  await queue.addBulk(nodeIds.map((id) => bulkJob(syncEdgeNodeJob(id))));
 }

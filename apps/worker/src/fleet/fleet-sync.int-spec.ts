@@ -4,12 +4,11 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { JobName, QueueName, signedDesiredStateSchema, type DesiredState } from '@anyfront/contracts';
+import { JobName, QueueName, signedDesiredStateSchema, syncEdgeNodeJobId, type DesiredState } from '@anyfront/contracts';
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
-import { createDataSource, loadServiceDeployment, markNodesStale } from '@anyfront/db';
+import { createDataSource, loadServiceDeployment, markNodesStale, OutboxRepository, recordFleetChange } from '@anyfront/db';
 import { loadStateSigningKeys, trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
 import { workerModule } from '../worker.module';
-import { notifyFleetChange } from './enqueue-sync';
 
 /** A stand-in agent on 127.0.0.1 that records every push and answers with scripted statuses. */
 class FakeAgent {
@@ -51,7 +50,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
     process.env.FLEET_FULL_RESYNC_SECONDS = '86400'; // the resync test adds its job itself
     worker = await NestFactory.createApplicationContext(
-      workerModule({ databaseUrl: testDatabaseUrl(), redisUrl: testRedisUrl(), queuePrefix: prefix, quarantineDays: 7, concurrency: 2, slotRetryIntervalSeconds: 3600, databasePoolSize: 5 }),
+      workerModule({ databaseUrl: testDatabaseUrl(), redisUrl: testRedisUrl(), queuePrefix: prefix, quarantineDays: 7, concurrency: 2, slotRetryIntervalSeconds: 3600, databasePoolSize: 5, outboxPollIntervalMs: 1000, outboxBatchSize: 500 }),
       { logger: ['error'] },
     );
   };
@@ -92,10 +91,12 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const svc = await fx.service(await fx.organization(), [pool], []);
     for (let i = 1; i <= 20; i++) {
       await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
-      await notifyFleetChange(ds, queue, { serviceIds: [svc.id] });
+      await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
     }
-    const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
-    expect(jobs.filter((j) => j.name === String(JobName.SyncEdgeNode)).map((j) => j.data)).toEqual([{ edgeNodeId: node }]);
+    // Twenty outbox rows (one per committed change), one job id: the relay adds them as one job.
+    const outbox = await new OutboxRepository(ds, prefix).pending();
+    expect(outbox).toHaveLength(20);
+    expect(new Set(outbox.map((r) => r.jobId))).toEqual(new Set([syncEdgeNodeJobId(node)]));
 
     await startWorker();
     const row = await waitFor('the push to be applied', async () => {
@@ -121,7 +122,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const node = await registeredNode(pop.id);
     await fx.service(await fx.organization(), [pool]);
     agent.script.push(503, 503);
-    await notifyFleetChange(ds, queue, { popIds: [pop.id] });
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { popIds: [pop.id] }));
     await startWorker();
     await waitFor('the third push to succeed', async () => (await fleetRow(node)).applied_generation > 0);
     const mine = agent.pushes.filter((p) => p.state.node.id === node);
@@ -131,7 +132,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     // 422 (the agent refuses the state): recorded and not retried.
     agent.script.push(422);
     await ds.query(`UPDATE edge_node_fleet_states SET drained = true WHERE edge_node_id = $1`, [node]);
-    await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { edgeNodeIds: [node] }));
     const refused = await waitFor('the refusal to be recorded', async () => {
       const r = await fleetRow(node);
       return r.last_push_error && r;
@@ -147,7 +148,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     const pool = await fx.pool([pop.id]);
     const node = await registeredNode(pop.id);
     const svc = await fx.service(await fx.organization(), [pool]);
-    await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { edgeNodeIds: [node] }));
     if (!worker) await startWorker();
     const first = await waitFor('the first state', async () => {
       const r = await fleetRow(node);
@@ -195,7 +196,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     // refuse the node's whole state (semanticProblems) if this service were published.
     const refused = await fx.service(org, [pool], ['192.0.2.50']);
     await ds.query(`UPDATE services SET encapsulation = 'ipip' WHERE id = $1`, [refused.id]);
-    await notifyFleetChange(ds, queue, { serviceIds: [fine.id, refused.id] });
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [fine.id, refused.id] }));
     if (!worker) await startWorker();
     await waitFor('the node to apply its state', async () => (await fleetRow(node)).applied_generation > 0);
     const pushed = signedDesiredStateSchema.parse(agent.pushes.filter((p) => p.state.node.id === node).at(-1)!.state);
@@ -211,7 +212,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
 
     // Fixed (the node gets an IPv4 tunnel source): the service is published and the reason is gone.
     await ds.query(`UPDATE edge_nodes SET tunnel_source_ipv4 = '192.0.2.200' WHERE id = $1`, [node]);
-    await notifyFleetChange(ds, queue, { edgeNodeIds: [node] });
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { edgeNodeIds: [node] }));
     const fixed = await waitFor('the refused service to deploy', async () => {
       const d = await loadServiceDeployment(ds, refused.id, true);
       return d.status === 'deployed' && d;

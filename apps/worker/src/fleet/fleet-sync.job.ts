@@ -3,11 +3,11 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
-import { staleNodes } from '@anyfront/db';
+import { DEFAULT_QUEUE_PREFIX, type JobPayload, JobName, QueueName } from '@anyfront/contracts';
+import { recordFleetChange, staleNodes } from '@anyfront/db';
 import { type StateSigningKeys } from '@anyfront/state-signing';
 import { FLEET_WORKER_CONFIG, STATE_SIGNING_KEYS, type FleetWorkerConfig } from './fleet-config';
-import { enqueueNodeSyncs, notifyFleetChange } from './enqueue-sync';
+import { enqueueNodeSyncs } from './enqueue-sync';
 import { syncAndPush } from './node-sync';
 
 /**
@@ -58,7 +58,9 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
         return { enqueued: nodes.length };
       }
       case JobName.ResyncFleet: {
-        const nodes = await notifyFleetChange(this.ds, this.queue, { all: true });
+        // Through the outbox of this queue's deployment, like any other change.
+        const prefix = this.queue.opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+        const nodes = await this.ds.transaction((tx) => recordFleetChange(tx, prefix, { all: true }));
         return { enqueued: nodes.length };
       }
       default:

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '@anyfront/db';
 import { QueueName, type DesiredState } from '@anyfront/contracts';
 import { type AppProcess, FleetFixtures, killProcess, migrateTestDatabase, startWorkerProcesses, stopProcesses, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
-import { notifyFleetChange } from './enqueue-sync';
+import { recordFleetChange } from '@anyfront/db';
 
 /**
  * Agents on 127.0.0.1. While `holding`, a push is received but not answered (it stays in flight);
@@ -91,7 +91,7 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
 
       for (let i = 1; i <= 10; i++) {
         await fx.backend(svc.id, `2001:db8::${i.toString(16)}`);
-        await notifyFleetChange(ds, queue, { serviceIds: [svc.id] });
+        await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
         if (i === 4) {
           // The agents hold every push unanswered: kill -9 while pushes are in flight, then keep
           // changing things with no worker; the agents answer from now on (after 150 ms).

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
-import { notifyFleetChange } from '../fleet/enqueue-sync';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { SlotAssigner } from './slot-assigner';
 import { enqueueWaitingServices } from './waiting-services';
@@ -18,7 +17,6 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
     private readonly assigner: SlotAssigner,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.SlotAssignment) private readonly queue: Queue,
-    @InjectQueue(QueueName.FleetSync) private readonly fleetQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {
     super();
@@ -40,7 +38,6 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
       case JobName.AssignSlots: {
         const result = await this.assigner.assign(payload.data.serviceId);
         if (result.outcome !== 'already_assigned') this.log.log(`service ${payload.data.serviceId}: ${JSON.stringify(result)}`);
-        if (result.outcome === 'assigned') await this.announce(payload.data.serviceId);
         return result;
       }
       case JobName.RetryWaitingServices: {
@@ -50,18 +47,6 @@ export class AssignSlotsJob extends WorkerHost implements OnApplicationBootstrap
       }
       default:
         throw new Error(`unknown job ${job.name} on ${QueueName.SlotAssignment}`);
-    }
-  }
-
-  /**
-   * New addresses change what edge nodes must announce and forward: mark the nodes out of date and
-   * enqueue their sync. Best effort: the fleet sweep repairs a failure here (the slots are committed).
-   */
-  private async announce(serviceId: string): Promise<void> {
-    try {
-      await notifyFleetChange(this.dataSource, this.fleetQueue, { serviceIds: [serviceId] });
-    } catch (err) {
-      this.log.warn(`service ${serviceId}: could not notify the fleet: ${(err as Error).message}`);
     }
   }
 }

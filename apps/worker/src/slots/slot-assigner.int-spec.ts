@@ -23,7 +23,7 @@ describe('SlotAssigner', () => {
     db.on('error', () => undefined);
     ds = createDataSource(scratch.url, { poolSize: 12 });
     await ds.initialize();
-    assigner = new SlotAssigner(ds);
+    assigner = new SlotAssigner(ds, 'test-slot-assigner');
     fx = new FleetFixtures(db);
     pools = await fx.seedPools([
       { prefix: '192.0.2.0/24', pops: ['ams', 'fra'] },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import { recordFleetChange } from '@anyfront/db';
 import { type PoolCandidate, choosePools, slotAddress, slotCapacity } from '@anyfront/domain';
 
 export type AssignOutcome =
@@ -31,14 +32,18 @@ interface PoolRow {
  * Gives a service its anycast addresses. Safe with any number of workers, retries and duplicate jobs:
  * - one transaction per service that first locks the service row, so duplicates run one after the
  *   other and the second finds the addresses already there;
- * - IPv4 pools are locked (FOR UPDATE, in id order) before a slot is picked, so pickers of one pool
+ * - IPv4 pools are locked (FOR NO KEY UPDATE, in id order) before a slot is picked, so pickers of one pool
  *   queue instead of racing; IPv6 slots come from a sequence (2^64 slots per pool, no lock needed);
  * - the UNIQUE constraints on anycast_addresses are the last guard: a violation rolls back and retries.
  */
 export class SlotAssigner {
   private readonly log = new Logger(SlotAssigner.name);
 
-  constructor(private readonly dataSource: DataSource) {}
+  /** `queuePrefix`: the deployment whose outbox gets the fleet syncs of new addresses. */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queuePrefix: string,
+  ) {}
 
   async assign(serviceId: string): Promise<AssignOutcome> {
     const excluded = new Set<string>();
@@ -62,7 +67,8 @@ export class SlotAssigner {
   }
 
   private async assignIn(tx: EntityManager, serviceId: string, excluded: ReadonlySet<string>): Promise<AssignOutcome> {
-    const [service] = await tx.query(`SELECT id, status FROM services WHERE id = $1 FOR UPDATE`, [serviceId]);
+    // NO KEY UPDATE: serialises assigners of this service without blocking inserts that reference it.
+    const [service] = await tx.query(`SELECT id, status FROM services WHERE id = $1 FOR NO KEY UPDATE`, [serviceId]);
     if (!service) return { outcome: 'skipped', reason: 'service does not exist' };
     if (!['pending', 'waiting_for_capacity', 'active'].includes(service.status)) {
       return { outcome: 'skipped', reason: `service is ${service.status}` };
@@ -100,7 +106,7 @@ export class SlotAssigner {
       // Lock in id order so two pickers needing the same two pools cannot deadlock.
       const ids = choice.ipv4.map((p) => p.id);
       const locked: { id: string }[] = await tx.query(
-        `SELECT id FROM pools WHERE id = ANY($1::uuid[]) AND state = 'active' ORDER BY id FOR UPDATE`,
+        `SELECT id FROM pools WHERE id = ANY($1::uuid[]) AND state = 'active' ORDER BY id FOR NO KEY UPDATE`,
         [ids],
       );
       for (const pool of choice.ipv4) {
@@ -108,6 +114,8 @@ export class SlotAssigner {
         v4.push(await this.takeIpv4Slot(tx, pool, serviceId));
       }
     }
+    // New addresses change what edge nodes announce and forward: their sync commits with the slots.
+    await recordFleetChange(tx, this.queuePrefix, { serviceIds: [serviceId] });
     return { outcome: 'assigned', addresses: [...v4, ...v6] };
   }
 

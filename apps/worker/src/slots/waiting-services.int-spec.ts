@@ -40,7 +40,7 @@ describe('enqueueWaitingServices', () => {
   };
 
   it('re-enqueues waiting and stale pending services, and active ones once an IPv6 pool appears', async () => {
-    const assigner = new SlotAssigner(ds);
+    const assigner = new SlotAssigner(ds, 'test-slot-assigner');
     const org = await fx.organization();
     await fx.seedPools([{ prefix: '192.0.2.0/24', pops: ['a'] }]);
     const waiting = await fx.pendingService(org, 'waiting');

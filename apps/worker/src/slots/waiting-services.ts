@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { JobName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
+import { assignSlotsJob, bulkJob } from '@anyfront/contracts';
 
 /**
  * Re-enqueues services that still lack addresses: waiting for pool capacity (an operator may have
@@ -21,12 +21,6 @@ export async function enqueueWaitingServices(dataSource: DataSource, queue: Queu
     [graceSeconds],
   );
   if (rows.length === 0) return 0;
-  await queue.addBulk(
-    rows.map((r) => ({
-      name: JobName.AssignSlots,
-      data: { serviceId: r.id },
-      opts: { ...SLOT_JOB_OPTIONS, jobId: assignSlotsJobId(r.id) },
-    })),
-  );
+  await queue.addBulk(rows.map((r) => bulkJob(assignSlotsJob(r.id))));
   return rows.length;
 }

@@ -23,7 +23,7 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(opts: { tag?: string; workerEnv?: Record<string, string> } = {}): Promise<Platform> {
+export async function startPlatform(opts: { tag?: string; workerEnv?: Record<string, string>; apiEnv?: Record<string, string> } = {}): Promise<Platform> {
   const tag = opts.tag ?? 'lab';
   const scratch = await createScratchDatabase(tag);
   const redisUrl = testRedisUrl();
@@ -44,7 +44,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
 
   try {
     // The portal's proxy runs on loopback: trust its X-Forwarded-Host/-Proto (the CSRF origin check).
-    api = await startApiProcess({ ...common, REDIS_KEY_PREFIX: `${prefix}:`, RATE_LIMIT_MAX: '1000000', TRUST_PROXY: 'loopback' });
+    api = await startApiProcess({ ...common, REDIS_KEY_PREFIX: `${prefix}:`, RATE_LIMIT_MAX: '1000000', TRUST_PROXY: 'loopback', ...opts.apiEnv });
     const { url: apiUrl, port: apiPort } = api;
     const email = `operator-${prefix}@example.com`;
     const password = `operator-${prefix}-password`;

@@ -240,7 +240,7 @@ export async function markNodesStale(db: SqlRunner, nodeIds: string[]): Promise<
   if (!nodeIds.length) return [];
   const rows: Array<{ edge_node_id: string }> = await db.query(
     `INSERT INTO edge_node_fleet_states (edge_node_id, requested_seq)
-     SELECT id, nextval('fleet_change_seq') FROM edge_nodes WHERE id = ANY($1::uuid[])
+     SELECT id, nextval('fleet_change_seq') FROM edge_nodes WHERE id = ANY($1::uuid[]) ORDER BY id
      ON CONFLICT (edge_node_id) DO UPDATE SET requested_seq = EXCLUDED.requested_seq
      RETURNING edge_node_id`,
     [nodeIds],
