@@ -34,7 +34,7 @@ export const useOrganizations = (search: string) => useQuery({
   queryKey: ['organizations', search],
   queryFn: () => listAll((cursor) => ok(api.GET('/v1/admin/organizations', { params: { query: { limit: 200, cursor, search: search || undefined } } }))),
 });
-export const useAuditLog = (filters: { organization_id?: string; action?: string }) => useQuery({
+export const useAuditLog = (filters: { organization_id?: string; action?: string; actor_user_id?: string; since?: string }) => useQuery({
   queryKey: ['audit-log', filters],
   queryFn: () => listAll((cursor) => ok(api.GET('/v1/admin/audit-log', { params: { query: { limit: 200, cursor, ...filters } } }))),
 });

@@ -1,6 +1,6 @@
 'use client';
-import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
-import { CopyField, EmptyState, ErrorState, LoadingRows, PageHeader, formatAgo, formatBytes, problemMessage } from '@anyfront/ui';
+import { Alert, Button, Card, Group, Modal, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { CopyField, EmptyState, ErrorState, LoadingRows, PageHeader, formatAgo, formatBytes, problemMessage, ToneBadge } from '@anyfront/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ok, problemOf, type Schemas } from '../lib/api';
@@ -39,7 +39,7 @@ function DrainDialog({ node, onClose }: { node: Node | null; onClose: () => void
         {act.isError && <Alert color="red" role="alert">{problemMessage(problemOf(act.error), 'Failed')}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>Cancel</Button>
-          <Button color={draining ? 'red' : 'brand'} loading={act.isPending} onClick={() => act.mutate()}>{draining ? 'Drain' : 'Undrain'}</Button>
+          <Button color={draining ? 'red.8' : 'brand'} loading={act.isPending} onClick={() => act.mutate()}>{draining ? 'Drain' : 'Undrain'}</Button>
         </Group>
       </Stack>
     </Modal>
@@ -93,8 +93,8 @@ export function EdgeNodesView() {
                   return (
                     <Table.Tr key={n.id} id={`node-${n.id}`} data-node={n.name}>
                       <Table.Td><Text fw={600} size="sm">{n.name}</Text></Table.Td>
-                      <Table.Td><Badge color={HEALTH_COLOUR[h]} variant="light" data-health={h}>{h}</Badge>{n.pop_drained && <Text size="xs" c="dimmed">PoP drained</Text>}</Table.Td>
-                      <Table.Td><Text size="sm" ff="monospace">{n.applied_generation} / {n.desired_generation}</Text>{n.lag > 0 && <Text size="xs" c="orange.9">{n.lag} behind{n.sync_pending ? ', sync pending' : ''}</Text>}</Table.Td>
+                      <Table.Td><ToneBadge tone={HEALTH_COLOUR[h]} data-health={h}>{h}</ToneBadge>{n.pop_drained && <Text size="xs" c="dimmed">PoP drained</Text>}</Table.Td>
+                      <Table.Td><Text size="sm" ff="monospace">{n.applied_generation} / {n.desired_generation}</Text>{n.lag > 0 && <Text size="xs" c="#a33f00">{n.lag} behind{n.sync_pending ? ', sync pending' : ''}</Text>}</Table.Td>
                       <Table.Td><Text size="sm">{n.announced === null ? '—' : n.announced ? 'announcing' : 'withdrawn'}</Text></Table.Td>
                       <Table.Td><Text size="sm">{formatAgo(n.last_heartbeat_at)}</Text></Table.Td>
                       <Table.Td maw={260}>{n.last_error || n.last_push_error ? <Tooltip label={n.last_error ?? n.last_push_error} multiline w={320}><Text size="xs" c="red.8" lineClamp={2}>{n.last_error ?? n.last_push_error}</Text></Tooltip> : <Text size="xs" c="dimmed">none</Text>}</Table.Td>

@@ -1,6 +1,6 @@
 'use client';
-import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { LoadingRows, PageHeader, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { LoadingRows, PageHeader, ToneBadge, problemFieldErrors, problemMessage } from '@anyfront/ui';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
@@ -26,7 +26,7 @@ export function LookupView() {
       <Card mb="lg">
         <form onSubmit={(e) => { e.preventDefault(); router.replace(`${pathname}?address=${encodeURIComponent(input.trim())}`); }}>
           <Group align="flex-end">
-            <TextInput label="Address" placeholder="192.0.2.37 or 2001:db8::1" ff="monospace" w={360} value={input} onChange={(e) => setInput(e.currentTarget.value)} error={fieldError} />
+            <TextInput label="Address" placeholder="192.0.2.37 or 2001:db8::1" styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} w={360} value={input} onChange={(e) => setInput(e.currentTarget.value)} error={fieldError} />
             <Button type="submit">Look up</Button>
           </Group>
         </form>
@@ -57,7 +57,7 @@ export function LookupView() {
                 <Stack gap={4} mt={4}>
                   {r.announcing_pops.map((p) => (
                     <Group key={p.pop_id} gap="xs" data-announcing-pop={p.pop_code}>
-                      <Badge color={p.announcing > 0 ? 'teal' : 'red'} variant="light">{p.pop_code}</Badge>
+                      <ToneBadge tone={p.announcing > 0 ? 'teal' : 'red'}>{p.pop_code}</ToneBadge>
                       <Text size="sm">{p.announcing} of {p.edge_nodes} edge node{p.edge_nodes === 1 ? '' : 's'} announcing</Text>
                     </Group>
                   ))}
@@ -76,7 +76,7 @@ export function LookupView() {
                       <Table.Td>{h.organization_name ?? h.organization_id}</Table.Td>
                       <Table.Td>{h.service_name ?? <Text span c="dimmed" size="sm">deleted service</Text>}</Table.Td>
                       <Table.Td>{when(h.from)}</Table.Td>
-                      <Table.Td>{h.to ? when(h.to) : <Badge variant="light" color="teal">holding</Badge>}</Table.Td>
+                      <Table.Td>{h.to ? when(h.to) : <ToneBadge tone="teal">holding</ToneBadge>}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

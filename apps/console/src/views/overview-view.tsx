@@ -1,6 +1,6 @@
 'use client';
-import { Anchor, Badge, Card, Group, Progress, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { EmptyState, ErrorState, LoadingRows, PageHeader, StatusBadge, formatAgo } from '@anyfront/ui';
+import { Anchor, Card, Group, Progress, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { EmptyState, ErrorState, LoadingRows, PageHeader, StatusBadge, ToneBadge, formatAgo } from '@anyfront/ui';
 import Link from 'next/link';
 import { useFleetNodes, useOverview, usePools } from '../lib/queries';
 import { fleetByPop, HEALTH_COLOUR, type NodeHealth } from './fleet-health';
@@ -32,7 +32,7 @@ export function OverviewView() {
                       <Text size="xs" c="dimmed">{p.nodes.length} node{p.nodes.length === 1 ? '' : 's'}</Text>
                     </Group>
                     <Group gap={6}>
-                      {WORDS.filter((w) => p.counts[w] > 0).map((w) => <Badge key={w} color={HEALTH_COLOUR[w]} variant="light" data-health={w}>{p.counts[w]} {w}</Badge>)}
+                      {WORDS.filter((w) => p.counts[w] > 0).map((w) => <ToneBadge key={w} tone={HEALTH_COLOUR[w]} data-health={w}>{`${p.counts[w]} ${w}`}</ToneBadge>)}
                     </Group>
                   </Card>
                 ))}
@@ -53,11 +53,11 @@ export function OverviewView() {
                   return (
                     <Group key={p.id} wrap="nowrap" gap="md">
                       <Anchor component={Link} href={`/pools/${p.id}`} ff="monospace" w={200}>{p.prefix}</Anchor>
-                      <Progress.Root size="lg" style={{ flex: 1 }} aria-label={`${p.prefix} utilization`}>
-                        <Progress.Section value={u.capacity > 0 ? (100 * u.assigned) / u.capacity : 0} color="brand" />
-                        <Progress.Section value={u.capacity > 0 ? (100 * u.quarantined) / u.capacity : 0} color="yellow" />
+                      <Progress.Root size="lg" style={{ flex: 1 }}>
+                        <Progress.Section value={u.capacity > 0 ? (100 * u.assigned) / u.capacity : 0} color="brand" aria-label={`${p.prefix}: assigned`} />
+                        <Progress.Section value={u.capacity > 0 ? (100 * u.quarantined) / u.capacity : 0} color="yellow" aria-label={`${p.prefix}: quarantined`} />
                       </Progress.Root>
-                      <Text size="sm" w={220} ta="right">{p.family === 4 ? `${u.assigned} assigned, ${u.quarantined} quarantined, ${u.free} free` : `${u.assigned} assigned (IPv6)`}</Text>
+                      <Text size="sm" w={300} ta="right">{p.family === 4 ? `${u.assigned} assigned, ${u.quarantined} quarantined, ${u.free} free` : `${u.assigned} assigned (IPv6)`}</Text>
                       <Text size="sm" fw={600} w={48} ta="right">{p.family === 4 ? `${Math.round(used)}%` : ''}</Text>
                     </Group>
                   );

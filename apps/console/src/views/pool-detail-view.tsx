@@ -1,6 +1,6 @@
 'use client';
-import { Anchor, Badge, Card, Grid, Group, Stack, Table, Text, Title } from '@mantine/core';
-import { EmptyState, ErrorState, LoadingRows, PageHeader, StatusBadge } from '@anyfront/ui';
+import { Anchor, Card, Grid, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { EmptyState, ErrorState, LoadingRows, PageHeader, StatusBadge, ToneBadge } from '@anyfront/ui';
 import Link from 'next/link';
 import { useState } from 'react';
 import type { Schemas } from '../lib/api';
@@ -58,7 +58,7 @@ export function PoolDetailView({ poolId }: { poolId: string }) {
                     {m.taken.map((t) => (
                       <Table.Tr key={t.slot_index}>
                         <Table.Td><Anchor component={Link} href={`/lookup?address=${encodeURIComponent(t.address)}`} ff="monospace" size="sm">{t.address}</Anchor></Table.Td>
-                        <Table.Td><Badge variant="light" color={t.state === 'assigned' ? 'brand' : 'yellow'}>{t.state}</Badge></Table.Td>
+                        <Table.Td><ToneBadge tone={t.state === 'assigned' ? 'blue' : 'yellow'}>{t.state}</ToneBadge></Table.Td>
                         <Table.Td><Text size="sm">{t.holder ? `${t.holder.organization_name} / ${t.holder.service_name}` : '—'}</Text></Table.Td>
                       </Table.Tr>
                     ))}

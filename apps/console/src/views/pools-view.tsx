@@ -33,7 +33,7 @@ function CreatePoolDialog({ opened, onClose }: { opened: boolean; onClose: () =>
   });
   return (
     <FormModal title="Create a pool" opened={opened} onClose={close} onSubmit={submit} submitLabel="Create pool" submitting={form.submitting} error={error}>
-      <TextInput label="Prefix" placeholder="192.0.2.0/24" description="An IPv4 /24 or IPv6 /48, as its network address" ff="monospace" {...form.getInputProps('prefix')} />
+      <TextInput label="Prefix" placeholder="192.0.2.0/24" description="An IPv4 /24 or IPv6 /48, as its network address" styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} {...form.getInputProps('prefix')} />
       <div>
         <Text size="sm" fw={500} mb={4} id="scope-label">Scope</Text>
         <SegmentedControl aria-labelledby="scope-label" data={[{ value: 'global', label: 'Global' }, { value: 'regional', label: 'Regional' }]} {...form.getInputProps('scope')} />

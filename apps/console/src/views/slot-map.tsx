@@ -32,11 +32,10 @@ export const SlotGrid = memo(function SlotGrid({ prefix, slots, selected, onSele
   return (
     <Box>
       <Text ff="monospace" fw={600} mb={6}>{prefix}</Text>
-      <Box role="grid" aria-label={`Slots of ${prefix}`} data-slot-grid={prefix} style={{ display: 'grid', gridTemplateColumns: 'repeat(16, 26px)', gap: 3 }}>
+      <Box role="group" aria-label={`Slots of ${prefix}`} data-slot-grid={prefix} style={{ display: 'grid', gridTemplateColumns: 'repeat(16, 26px)', gap: 3 }}>
         {slots.map((s) => (
           <UnstyledButton
             key={s.offset}
-            role="gridcell"
             aria-label={slotDescription(s)}
             title={slotDescription(s)}
             data-address={s.address}
