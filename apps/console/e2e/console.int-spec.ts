@@ -109,7 +109,7 @@ describe('operator console in Chromium', () => {
     await page.getByRole('button', { name: `Drain ${edge1}` }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByTestId('drain-impact').getByText(/service/).waitFor();
-    await dialog.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished))); // the modal's fade-in
+    await dialog.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a: { finished: Promise<unknown> }) => a.finished))); // the modal's fade-in
     await checkPage('edge-node-drain-confirm');
     await dialog.getByRole('button', { name: 'Drain' }).click();
     await page.locator(`tr[data-node="${edge1}"] [data-health="drained"]`).waitFor({ timeout: 30_000 });
