@@ -38,6 +38,45 @@ const tests = [
 // harness edges are ignored (each import on the cycle reports the path without its own edge);
 // production code has no cycle.
 const boundaries = (depConstraints) => ({ allow: [], depConstraints, ignoredCircularDependencies: [['dataplane', 'lab'], ['testing', 'db']] });
+// Entity classes of libs/db (value imports mean TypeORM access outside the repositories).
+const ENTITY_NAMES = ['Organization', 'User', 'Membership', 'Session', 'ApiKey', 'Pop', 'Pool', 'EdgeNode', 'AuditLog', 'Service', 'Backend'];
+// Production files that still speak SQL or TypeORM outside libs/db (issue 7 §1): move them, then delete the line.
+const SQL_NOT_YET_IN_LIBS_DB = [
+  'apps/api/src/admin/audit-log.controller.ts',
+  'apps/api/src/admin/pools.service.ts',
+  'apps/api/src/auth/accounts.ts',
+  'apps/api/src/auth/api-keys.controller.ts',
+  'apps/api/src/auth/auth.service.ts',
+  'apps/api/src/auth/credentials.service.ts',
+  'apps/api/src/auth/members.controller.ts',
+  'apps/api/src/auth/passwords.service.ts',
+  'apps/api/src/backends/backend-address.policy.ts',
+  'apps/api/src/backends/backends.service.ts',
+  'apps/api/src/billing/billing.service.ts',
+  'apps/api/src/billing/stripe-webhook.service.ts',
+  'apps/api/src/cli/demo-data.ts',
+  'apps/api/src/cli/demo-service.ts',
+  'apps/api/src/common/audit.service.ts',
+  'apps/api/src/common/idempotency.interceptor.ts',
+  'apps/api/src/common/maintenance.service.ts',
+  'apps/api/src/fleet/agent-auth.guard.ts',
+  'apps/api/src/fleet/agent-registration.service.ts',
+  'apps/api/src/fleet/agent-status.service.ts',
+  'apps/api/src/fleet/agent.controller.ts',
+  'apps/api/src/fleet/bootstrap-tokens.ts',
+  'apps/api/src/fleet/service-fleet.controller.ts',
+  'apps/api/src/health/health.controller.ts',
+  'apps/api/src/quotas/quotas.service.ts',
+  'apps/api/src/services/services.service.ts',
+  'apps/api/src/traffic/traffic-ingest.service.ts',
+  'apps/api/src/traffic/traffic.controller.ts',
+  'apps/worker/src/billing/dunning.ts',
+  'apps/worker/src/billing/meter-export.ts',
+  'apps/worker/src/fleet/node-sync.ts',
+  'apps/worker/src/outbox/outbox-relay.ts',
+  'apps/worker/src/slots/slot-assigner.ts',
+  'apps/worker/src/slots/waiting-services.ts',
+];
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.lab-spec.ts', '**/*.spec-helpers.ts', '**/bench/**/*.ts', '**/src/testing/**/*.ts'];
 
 export default tseslint.config(
@@ -84,6 +123,25 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': ['error', boundaries(tests)],
       // Fakes implement async interfaces without awaiting anything.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // Data access in one place (issue 7 §1): SQL and TypeORM entity access live in libs/db's
+    // repositories. Production code elsewhere may not run a query, build one, or import an entity as
+    // a value (types are fine). SQL_NOT_YET_IN_LIBS_DB lists the files still to move; it only shrinks.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/db/**', 'libs/testing/**', 'libs/billing/**', 'apps/portal/**', 'libs/ui/**', ...testFiles, ...SQL_NOT_YET_IN_LIBS_DB],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: 'CallExpression[callee.property.name=/^(query|createQueryBuilder|getRepository)$/]',
+        message: 'SQL lives in libs/db: add a repository method and call it',
+      }],
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          { name: 'pg', message: 'SQL lives in libs/db' },
+          { name: '@anyfront/db', importNames: ENTITY_NAMES, allowTypeImports: true, message: 'entities are read and written by libs/db repositories; import the type only' },
+        ],
+      }],
     },
   },
   {

@@ -17,6 +17,10 @@ describe('loadWorkerConfig', () => {
       stripeSecretKey: null,
       billingGraceSeconds: 7 * 86_400,
       billingSweepIntervalSeconds: 60,
+      billingAddressReserveSeconds: 30 * 86_400,
+      stripeApi: {},
+      billingExportDelaySeconds: 600,
+      billingExportIntervalSeconds: 300,
     });
   });
   it('reads overrides', () => {

@@ -31,6 +31,16 @@ const schema = z.object({
   BILLING_GRACE_DAYS: z.coerce.number().min(0).max(365).default(7),
   /** How often past-due organizations are checked for the end of their grace period. */
   BILLING_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  /** Days a suspended organization's addresses stay reserved; then they are released through quarantine. */
+  BILLING_ADDRESS_RESERVE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  /** Point the SDK elsewhere than api.stripe.com (tests: the Stripe test server). */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** An hour's usage is exported to Stripe this long after it closed (traffic roll-up lag). */
+  BILLING_EXPORT_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
+  /** How often closed hours are measured into meter events and the export outbox is drained. */
+  BILLING_EXPORT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
 });
 
 export interface WorkerConfig {
@@ -52,6 +62,10 @@ export interface WorkerConfig {
   /** Grace period after a failed payment, in seconds (default 7 days). */
   billingGraceSeconds?: number;
   billingSweepIntervalSeconds?: number;
+  billingAddressReserveSeconds?: number;
+  stripeApi?: { host?: string; port?: number; protocol?: 'http' | 'https' };
+  billingExportDelaySeconds?: number;
+  billingExportIntervalSeconds?: number;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -86,5 +100,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     stripeSecretKey: e.STRIPE_SECRET_KEY || null,
     billingGraceSeconds: Math.round(e.BILLING_GRACE_DAYS * 86_400),
     billingSweepIntervalSeconds: e.BILLING_SWEEP_INTERVAL_SECONDS,
+    billingAddressReserveSeconds: Math.round(e.BILLING_ADDRESS_RESERVE_DAYS * 86_400),
+    stripeApi: {
+      ...(e.STRIPE_API_HOST ? { host: e.STRIPE_API_HOST } : {}),
+      ...(e.STRIPE_API_PORT ? { port: e.STRIPE_API_PORT } : {}),
+      ...(e.STRIPE_API_PROTOCOL ? { protocol: e.STRIPE_API_PROTOCOL } : {}),
+    },
+    billingExportDelaySeconds: e.BILLING_EXPORT_DELAY_MINUTES * 60,
+    billingExportIntervalSeconds: e.BILLING_EXPORT_INTERVAL_SECONDS,
   };
 }

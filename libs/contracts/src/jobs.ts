@@ -18,7 +18,9 @@ export type JobPayload =
   | { name: JobName.PruneTraffic; data: Record<string, never> }
   | { name: JobName.CloseStatements; data: Record<string, never> }
   | { name: JobName.ProcessStripeEvent; data: ProcessStripeEventJobData }
-  | { name: JobName.DunningSweep; data: Record<string, never> };
+  | { name: JobName.DunningSweep; data: Record<string, never> }
+  | { name: JobName.ExportMeterEvents; data: Record<string, never> }
+  | { name: JobName.SendMeterEvents; data: Record<string, never> };
 
 export interface ProcessStripeEventJobData {
   eventId: string;
@@ -75,6 +77,11 @@ export function syncEdgeNodeJob(edgeNodeId: string): JobRequest<JobName.SyncEdge
 /** The job that applies one stored Stripe event, as the webhook endpoint and the sweep ask for it. */
 export function processStripeEventJob(eventId: string): JobRequest<JobName.ProcessStripeEvent> & { jobId: string } {
   return { queue: QueueName.Billing, name: JobName.ProcessStripeEvent, data: { eventId }, jobId: processStripeEventJobId(eventId) };
+}
+
+/** One send job at a time: a measurement that commits while one waits is sent by it. */
+export function sendMeterEventsJob(): JobRequest<JobName.SendMeterEvents> & { jobId: string } {
+  return { queue: QueueName.Billing, name: JobName.SendMeterEvents, data: {}, jobId: JobName.SendMeterEvents };
 }
 
 /** Stripe events: retried with backoff (a transient Stripe or database error), no residue. */

@@ -30,6 +30,10 @@ export enum JobName {
   ProcessStripeEvent = 'process-stripe-event',
   /** Repeatable: past-due organizations whose grace ran out are suspended; stored events nobody processed are. */
   DunningSweep = 'dunning-sweep',
+  /** Repeatable (Stripe mode): measure closed hours into meter events (export outbox), then send them. */
+  ExportMeterEvents = 'export-meter-events',
+  /** Send due meter events to Stripe (after a measurement committed new ones). */
+  SendMeterEvents = 'send-meter-events',
 }
 
 /** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */

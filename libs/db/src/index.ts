@@ -12,3 +12,6 @@ export * from './traffic/traffic-rollup.repository';
 export * from './outbox/outbox.repository';
 export * from './outbox/fleet-changes';
 export * from './operator/operator-views.repository';
+export * from './services/service-deletion.repository';
+export * from './pagination';
+export * from './pops/pops.repository';

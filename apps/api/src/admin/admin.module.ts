@@ -2,17 +2,19 @@ import { Module } from '@nestjs/common';
 import { FleetModule } from '../fleet/fleet.module';
 import { AuditLogController } from './audit-log.controller';
 import { EdgeNodesController } from './edge-nodes.controller';
+import { EdgeNodesService } from './edge-nodes.service';
 import { PoolsController } from './pools.controller';
 import { PoolsService } from './pools.service';
 import { OperatorViewsController } from './operator-views.controller';
 import { OperatorViewsService } from './operator-views.service';
 import { PopsController } from './pops.controller';
+import { PopsService } from './pops.service';
 
 /** Operator resources under /v1/admin (operator role only; others get 403). */
 @Module({
   imports: [FleetModule],
   controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController, OperatorViewsController],
-  providers: [PoolsService, OperatorViewsService],
+  providers: [PoolsService, OperatorViewsService, PopsService, EdgeNodesService],
   exports: [PoolsService],
 })
 export class AdminModule {}

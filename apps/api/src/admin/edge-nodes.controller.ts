@@ -1,103 +1,42 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { EdgeNode, Pop } from '@anyfront/db';
-import { DataSource, EntityManager } from 'typeorm';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
-import { AuditService } from '../common/audit.service';
-import { FleetChanges } from '../fleet/fleet-changes';
-import { FleetNodeViews, type FleetNodeView } from '../fleet/fleet-node-views';
-import { pgError, PG_UNIQUE_VIOLATION } from '../common/db-errors';
 import { IdParam } from '../common/id-param';
 import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
-import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
-import { FieldError, problems } from '../common/problem';
-import { CreateEdgeNodeDto, EdgeNodeDto, EdgeNodeFleetDto, UpdateEdgeNodeDto } from './admin.dto';
-import { parseHostAddress } from './pool-prefix';
-
-function fleetOf(v: FleetNodeView | undefined): EdgeNodeFleetDto {
-  return {
-    registered: v?.registered ?? false,
-    desired_generation: v?.desired_generation ?? 0,
-    applied_generation: v?.applied_generation ?? 0,
-    lag: v?.lag ?? 0,
-    sync_pending: v?.sync_pending ?? false,
-    drained: (v?.drained ?? false) || (v?.pop_drained ?? false),
-    announced: v?.announced ?? null,
-    last_heartbeat_at: v?.last_heartbeat_at ?? null,
-    last_error: v?.last_error ?? null,
-  };
-}
-
-function toDto(n: EdgeNode): EdgeNodeDto {
-  return {
-    id: n.id,
-    pop_id: n.popId,
-    pop_code: n.pop?.code ?? '',
-    name: n.name,
-    tunnel_source_ipv4: n.tunnelSourceIpv4,
-    tunnel_source_ipv6: n.tunnelSourceIpv6,
-    state: n.state,
-    created_at: n.createdAt.toISOString(),
-    updated_at: n.updatedAt.toISOString(),
-  };
-}
+import { ApiPageResponse, Page, PageQueryDto } from '../common/pagination';
+import { CreateEdgeNodeDto, EdgeNodeDto, UpdateEdgeNodeDto } from './admin.dto';
+import { EdgeNodesService } from './edge-nodes.service';
 
 @ApiTags('admin')
 @ApiOperatorAuth()
 @Roles('operator')
 @Controller('v1/admin/edge-nodes')
 export class EdgeNodesController {
-  constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly audit: AuditService,
-    private readonly fleet: FleetChanges,
-    private readonly nodeViews: FleetNodeViews,
-  ) {}
-
-  /** Adds each node's fleet sync state (applied generation, lag, announce state, heartbeat). */
-  private async withFleet(nodes: EdgeNodeDto[]): Promise<EdgeNodeDto[]> {
-    const views = new Map((await this.nodeViews.views(nodes.map((n) => n.id))).map((v) => [v.id, v]));
-    return nodes.map((n) => ({ ...n, fleet: fleetOf(views.get(n.id)) }));
-  }
+  constructor(private readonly nodes: EdgeNodesService) {}
 
   @Post()
   @ApiSummary('Create an edge node in a PoP', 'Then issue a bootstrap token for its agent: POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens.')
   @ApiProblems(400, 409)
   @ApiCreatedResponse({ type: EdgeNodeDto })
   create(@Body() dto: CreateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
-    const addrs = tunnelSources(dto);
-    if (!addrs.tunnelSourceIpv4 && !addrs.tunnelSourceIpv6) {
-      throw problems.validation([{ field: 'tunnel_source_ipv6', message: 'an edge node needs at least one tunnel source address (tunnel_source_ipv4 or tunnel_source_ipv6)' }]);
-    }
-    return this.ds.transaction(async (tx) => {
-      await requirePop(tx, dto.pop_id);
-      const node = await save(tx, tx.create(EdgeNode, { popId: dto.pop_id, name: dto.name, state: dto.state ?? 'active', ...addrs }));
-      await this.audit.record(p, 'edge_node.create', { type: 'edge_node', id: node.id, organizationId: null }, { ...dto }, tx);
-      return toDto((await tx.findOne(EdgeNode, { where: { id: node.id }, relations: { pop: true } }))!);
-    });
+    return this.nodes.create(dto, p);
   }
 
   @Get()
   @ApiSummary('List edge nodes with their fleet sync state')
   @ApiProblems(400)
   @ApiPageResponse(EdgeNodeDto)
-  async list(@Query() page: PageQueryDto): Promise<Page<EdgeNodeDto>> {
-    const p = await paginate(this.ds.getRepository(EdgeNode).createQueryBuilder('node').leftJoinAndSelect('node.pop', 'pop'), page, toDto);
-    return { data: await this.withFleet(p.data), next_cursor: p.next_cursor };
+  list(@Query() page: PageQueryDto): Promise<Page<EdgeNodeDto>> {
+    return this.nodes.list(page);
   }
 
   @Get(':id')
   @ApiSummary('Get an edge node with its fleet sync state')
   @ApiProblems(404)
   @ApiOkResponse({ type: EdgeNodeDto })
-  async get(@IdParam('id', 'edge node') id: string): Promise<EdgeNodeDto> {
-    const node = await this.ds.getRepository(EdgeNode).findOne({ where: { id }, relations: { pop: true } });
-    if (!node) throw problems.notFound('edge node', id);
-    const [withFleet] = await this.withFleet([toDto(node)]);
-    if (!withFleet) throw new Error(`edge node ${id}: no fleet view`); // withFleet maps one to one
-    return withFleet;
+  get(@IdParam('id', 'edge node') id: string): Promise<EdgeNodeDto> {
+    return this.nodes.get(id);
   }
 
   @Patch(':id')
@@ -105,20 +44,7 @@ export class EdgeNodesController {
   @ApiProblems(400, 404, 409)
   @ApiOkResponse({ type: EdgeNodeDto })
   update(@IdParam('id', 'edge node') id: string, @Body() dto: UpdateEdgeNodeDto, @CurrentPrincipal() p: Principal): Promise<EdgeNodeDto> {
-    const addrs = tunnelSources(dto);
-    return this.ds.transaction(async (tx) => {
-      const node = await tx.findOne(EdgeNode, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!node) throw problems.notFound('edge node', id);
-      if (dto.pop_id) await requirePop(tx, dto.pop_id);
-      Object.assign(node, { popId: dto.pop_id ?? node.popId, name: dto.name ?? node.name, state: dto.state ?? node.state, ...addrs });
-      if (!node.tunnelSourceIpv4 && !node.tunnelSourceIpv6) {
-        throw problems.validation([{ field: 'tunnel_source_ipv6', message: 'an edge node needs at least one tunnel source address' }]);
-      }
-      await save(tx, node);
-      await this.audit.record(p, 'edge_node.update', { type: 'edge_node', id, organizationId: null }, { ...dto }, tx);
-      await this.fleet.record(tx, { edgeNodeIds: [id] });
-      return toDto((await tx.findOne(EdgeNode, { where: { id }, relations: { pop: true } }))!);
-    });
+    return this.nodes.update(id, dto, p);
   }
 
   @Delete(':id')
@@ -126,50 +52,7 @@ export class EdgeNodesController {
   @ApiSummary('Delete an edge node')
   @ApiProblems(404)
   @ApiNoContentResponse({ description: 'Deleted; its agent credentials stop working.' })
-  async remove(@IdParam('id', 'edge node') id: string, @CurrentPrincipal() p: Principal): Promise<void> {
-    await this.ds.transaction(async (tx) => {
-      const node = await tx.findOne(EdgeNode, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!node) throw problems.notFound('edge node', id);
-      await tx.delete(EdgeNode, { id });
-      await this.audit.record(p, 'edge_node.delete', { type: 'edge_node', id, organizationId: null }, { name: node.name }, tx);
-    });
-  }
-}
-
-/** Parsed tunnel source fields: undefined = not given, null = cleared. */
-function tunnelSources(dto: UpdateEdgeNodeDto): Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>> {
-  const out: Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>> = {};
-  const errors: FieldError[] = [];
-  for (const [field, family, key] of [
-    ['tunnel_source_ipv4', 4, 'tunnelSourceIpv4'],
-    ['tunnel_source_ipv6', 6, 'tunnelSourceIpv6'],
-  ] as const) {
-    const value = dto[field];
-    if (value === undefined) continue;
-    if (value === null) {
-      out[key] = null;
-      continue;
-    }
-    const r = parseHostAddress(value, family);
-    if (r.ok) out[key] = r.address;
-    else errors.push({ field, message: r.message });
-  }
-  if (errors.length) throw problems.validation(errors);
-  return out;
-}
-
-async function requirePop(tx: EntityManager, popId: string): Promise<void> {
-  if (!(await tx.exists(Pop, { where: { id: popId } }))) throw problems.validation([{ field: 'pop_id', message: `no PoP with id ${popId} exists` }]);
-}
-
-async function save(tx: EntityManager, node: EdgeNode): Promise<EdgeNode> {
-  try {
-    return await tx.save(node);
-  } catch (err) {
-    const e = pgError(err);
-    if (e?.code !== PG_UNIQUE_VIOLATION) throw err;
-    if (e.constraint?.includes('ipv4')) throw problems.conflict(`Another edge node already uses ${node.tunnelSourceIpv4} as its tunnel source.`, 'tunnel_source_ipv4');
-    if (e.constraint?.includes('ipv6')) throw problems.conflict(`Another edge node already uses ${node.tunnelSourceIpv6} as its tunnel source.`, 'tunnel_source_ipv6');
-    throw problems.conflict(`An edge node named "${node.name}" already exists.`, 'name', 'edge-node-name-taken');
+  remove(@IdParam('id', 'edge node') id: string, @CurrentPrincipal() p: Principal): Promise<void> {
+    return this.nodes.remove(id, p);
   }
 }

@@ -61,7 +61,7 @@ export class BackendsController {
   @Delete(':backend_id')
   @HttpCode(204)
   @ApiSummary('Remove a backend')
-  @ApiProblems(404)
+  @ApiProblems(404, 409)
   @ApiNoContentResponse({ description: 'Removed; edges stop sending new flows to it.' })
   remove(
     @OrganizationId() orgId: string,

@@ -29,7 +29,7 @@ export class BackendsService {
   async create(orgId: string, serviceId: string, dto: CreateBackendDto, p: Principal): Promise<BackendDto> {
     const backend = await this.ds.transaction(async (tx) => {
       // Locking the service serialises backend writes with encapsulation changes.
-      const service = await this.services.find(tx, orgId, serviceId, true);
+      const service = await this.services.findForChange(tx, orgId, serviceId);
       await refuseWhileSuspended(tx, orgId, 'backends');
       const { address, family } = await this.policy.check(dto.address, service.encapsulation, tx);
       await this.quotas.reserve(tx, orgId, 'backends_per_service', 1, serviceId);
@@ -63,7 +63,7 @@ export class BackendsService {
 
   async update(orgId: string, serviceId: string, id: string, dto: UpdateBackendDto, p: Principal): Promise<BackendDto> {
     const backend = await this.ds.transaction(async (tx) => {
-      const service = await this.services.find(tx, orgId, serviceId, true);
+      const service = await this.services.findForChange(tx, orgId, serviceId);
       const backend = await this.find(tx, serviceId, id);
       if (dto.address !== undefined) Object.assign(backend, await this.policy.check(dto.address, service.encapsulation, tx));
       if (dto.weight !== undefined) backend.weight = dto.weight;
@@ -79,7 +79,7 @@ export class BackendsService {
 
   async remove(orgId: string, serviceId: string, id: string, p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      await this.services.find(tx, orgId, serviceId, true);
+      await this.services.findForChange(tx, orgId, serviceId);
       const backend = await this.find(tx, serviceId, id);
       await tx.delete(Backend, { id });
       await this.audit.record(p, 'backend.delete', { type: 'backend', id }, { service_id: serviceId, address: backend.address }, tx);

@@ -53,6 +53,7 @@ export class BillingOverviewDto {
   @ApiProperty({ type: String, nullable: true, description: "While suspended by an operator: the operator's reason" }) suspension_reason!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: since when the organization's services are withdrawn from the fleet (new services and backends are refused with 402)" }) suspended_at!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: until when the organization's anycast addresses stay reserved for it" }) addresses_reserved_until!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: when its addresses were released into quarantine (the reserve period was over); restoring the organization assigns new ones" }) addresses_released_at!: string | null;
   @ApiProperty() has_payment_method!: boolean;
   @ApiProperty({ type: PlanQuotasDto }) quotas!: PlanQuotasDto;
   @ApiProperty({ type: BillingPeriodDto, description: 'The current billing period (calendar month, UTC)' }) current_period!: BillingPeriodDto;
@@ -136,4 +137,5 @@ export class OrganizationStandingDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While past due: when the services will be withdrawn' }) grace_until!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: since when the organization's services are withdrawn from the fleet" }) suspended_at!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: until when the organization's anycast addresses stay reserved for it" }) addresses_reserved_until!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "While suspended: when its addresses were released into quarantine (the reserve period was over); restoring the organization assigns new ones" }) addresses_released_at!: string | null;
 }

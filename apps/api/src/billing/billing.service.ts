@@ -22,7 +22,7 @@ import {
   operatorSuspend,
   operatorUnsuspend,
 } from '@anyfront/billing';
-import { BillingAccountsRepository, BillingRepository, changeBillingAccount, invoiceMirrors, organizationServiceIds, type BillingAccountRow } from '@anyfront/db';
+import { BillingAccountsRepository, BillingRepository, changeBillingAccount, invoiceMirrors, organizationServiceIds, requestSlotsAfterRestore, type BillingAccountRow } from '@anyfront/db';
 import { parseTimeRange } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -60,6 +60,7 @@ export class BillingService {
       suspension_reason: account.status === 'suspended' ? (account.operatorHold?.reason ?? null) : null,
       suspended_at: account.status === 'suspended' ? (account.suspendedAt?.toISOString() ?? null) : null,
       addresses_reserved_until: this.reservedUntil(account),
+      addresses_released_at: account.status === 'suspended' ? (account.addressesReleasedAt?.toISOString() ?? null) : null,
       has_payment_method: account.hasPaymentMethod,
       quotas: quotasDto(account),
       current_period: { from: isoInstant(month.from), to: isoInstant(month.to) },
@@ -184,6 +185,8 @@ export class BillingService {
       await this.audit.record(p, `organization.${action}`, { type: 'organization', id: organizationId, organizationId }, { reason, status: result.row.status }, tx);
       // The standing decides what the publish filter lets through: re-publish with the commit.
       if (result.fleet) await this.fleet.record(tx, { serviceIds: await organizationServiceIds(tx, organizationId) });
+      // Restored after its addresses were released: its services get new ones.
+      if (result.fleet === 'restore') await requestSlotsAfterRestore(tx, this.config.queuePrefix, organizationId);
     });
     return this.standing(organizationId);
   }
@@ -203,6 +206,7 @@ export class BillingService {
       grace_until: a.status === 'past_due' ? (a.graceUntil?.toISOString() ?? null) : null,
       suspended_at: a.status === 'suspended' ? (a.suspendedAt?.toISOString() ?? null) : null,
       addresses_reserved_until: this.reservedUntil(a),
+      addresses_released_at: a.status === 'suspended' ? (a.addressesReleasedAt?.toISOString() ?? null) : null,
     };
   }
 

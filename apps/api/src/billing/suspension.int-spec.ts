@@ -50,6 +50,7 @@ describe('suspension: fleet withdrawal, 402, operator hold, grace expiry', () =>
       QUEUE_PREFIX: t.config.queuePrefix,
       BILLING_SWEEP_INTERVAL_SECONDS: '1',
       FLEET_SWEEP_INTERVAL_SECONDS: '1',
+      SLOT_RETRY_INTERVAL_SECONDS: '1',
       ...stripeEnv,
     });
     stripe.webhookUrl = `${t.url}/v1/billing/webhooks/stripe`;
@@ -143,6 +144,54 @@ describe('suspension: fleet withdrawal, 402, operator hold, grace expiry', () =>
       { action: 'organization.unsuspend', actor_user_id: op.userId, reason: 'resolved' },
     ]);
     expect((await op.session.post(`/v1/admin/organizations/00000000-0000-4000-8000-000000000000/suspend`).send({ reason })).status).toBe(404);
+  });
+
+  it('suspended longer than the reserve period: addresses released into quarantine, the service waits (no new addresses while suspended); restored: new addresses', async () => {
+    await fx.seedPools([
+      { prefix: '192.0.2.0/24', pops: ['rsv-a'] },
+      { prefix: '198.51.100.0/24', pops: ['rsv-b'] },
+      { prefix: '2a0e:77::/48', pops: ['rsv-a'] },
+    ]);
+    const a = await signup(t);
+    const org = a.organizationId;
+    const created = (await a.bearer.post('/v1/services').send({ name: 'kept', listeners: [{ protocol: 'tcp', ports: '80' }] })).body;
+    const serviceWith = (n: number) =>
+      waitFor(() => `service ${created.id} active with ${n} addresses\n${worker?.output().slice(-2000)}`, async () => {
+        const s = (await a.bearer.get(`/v1/services/${created.id}`)).body;
+        return s.status === 'active' && s.addresses.length === n && s;
+      }, 60_000, 100);
+    const before = ((await serviceWith(3)).addresses as Array<{ address: string }>).map((x) => x.address).sort();
+
+    expect((await op.session.post(`/v1/admin/organizations/${org}/suspend`).send({ reason: 'fraud review' })).status).toBe(200);
+    // Reserved: nothing released yet.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await a.bearer.get('/v1/billing')).body.addresses_released_at).toBeNull();
+    // The reserve period (30 days) is over.
+    await t.dataSource.query(`UPDATE billing_accounts SET suspended_at = now() - interval '31 days' WHERE organization_id = $1`, [org]);
+    const released = await waitFor('addresses released', async () => {
+      const b = (await a.bearer.get('/v1/billing')).body;
+      return b.addresses_released_at && b;
+    }, 30_000, 100);
+    expect(released.status).toBe('suspended');
+    expect(await t.dataSource.query(`SELECT host(address) AS address, state FROM anycast_addresses WHERE service_id = $1 ORDER BY 1`, [created.id])).toEqual(
+      before.map((address) => ({ address, state: 'quarantined' })).sort((x, y) => (x.address < y.address ? -1 : 1)),
+    );
+    const waiting = (await a.bearer.get(`/v1/services/${created.id}`)).body;
+    expect(waiting).toMatchObject({ status: 'pending', addresses: [] });
+    expect(waiting.status_reason).toMatch(/suspended longer than its addresses are reserved/);
+    const [audit] = await t.dataSource.query(`SELECT details FROM audit_log WHERE organization_id = $1 AND action = 'billing.addresses_released'`, [org]);
+    expect(audit.details.addresses).toEqual(before);
+    // While suspended the slot assigner gives it nothing, though the retry of waiting services (every
+    // second here) would pick up a pending service this old.
+    await t.dataSource.query(`UPDATE services SET created_at = now() - interval '1 hour' WHERE id = $1`, [created.id]);
+    await new Promise((r) => setTimeout(r, 4000));
+    expect((await a.bearer.get(`/v1/services/${created.id}`)).body).toMatchObject({ status: 'pending', addresses: [] });
+
+    expect((await op.session.post(`/v1/admin/organizations/${org}/unsuspend`).send({ reason: 'review passed' })).body.status).toBe('active');
+    const after = ((await serviceWith(3)).addresses as Array<{ address: string }>).map((x) => x.address);
+    // New addresses: the released ones are in quarantine.
+    expect(after.filter((x) => before.includes(x))).toEqual([]);
+    expect((await a.bearer.get('/v1/billing')).body).toMatchObject({ status: 'active', addresses_released_at: null });
   });
 
   it('a failed payment makes the organization past due; the grace timer suspends it (withdrawn); paying restores it and re-publishes', async () => {

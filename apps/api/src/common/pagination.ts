@@ -3,6 +3,7 @@ import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } fro
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { keysetPage, type PageRequest, type PageRows } from '@anyfront/db';
 import { problems } from './problem';
 
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -60,35 +61,25 @@ export function decodeCursor(cursor: string): CursorPosition {
   throw problems.validation([{ field: 'cursor', message: 'is not a cursor this API issued; use next_cursor from the previous page or omit it' }]);
 }
 
-/**
- * Keyset pagination in creation order over any query whose root entity has `id` and `createdAt`.
- * The cursor names the last row; its exact created_at (microseconds, which a JS Date cannot
- * hold) is read back from the table, falling back to the millisecond copy in the cursor if
- * that row has been deleted meanwhile.
- */
+/** The repository's page request for `?limit=&cursor=` (400 for a cursor this API did not issue). */
+export function pageRequest(page: PageQueryDto): PageRequest {
+  const pos = page.cursor ? decodeCursor(page.cursor) : null;
+  return { limit: page.limit ?? DEFAULT_PAGE_LIMIT, after: pos ? { createdAt: pos.t, id: pos.i } : null };
+}
+
+/** A repository's page as the API answers it, with the cursor of its last row. */
+export function toPage<T extends { id: string; createdAt: Date }, R>(page: PageRows<T>, map: (row: T) => R): Page<R> {
+  const last = page.rows[page.rows.length - 1];
+  return { data: page.rows.map(map), next_cursor: page.more && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null };
+}
+
+/** Keyset pagination (libs/db keysetPage) of a query, mapped to the API's page. */
 export async function paginate<T extends ObjectLiteral & { id: string; createdAt: Date }, R>(
   qb: SelectQueryBuilder<T>,
   page: PageQueryDto,
   map: (row: T) => R,
 ): Promise<Page<R>> {
-  const a = qb.alias;
-  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
-  if (page.cursor) {
-    const pos = decodeCursor(page.cursor);
-    const table = qb.expressionMap.mainAlias!.metadata.tablePath;
-    qb.andWhere(
-      `(${a}.created_at, ${a}.id) > (COALESCE((SELECT c.created_at FROM ${table} c WHERE c.id = :__cursorI::uuid), :__cursorT::timestamptz), :__cursorI::uuid)`,
-      { __cursorT: pos.t, __cursorI: pos.i },
-    );
-  }
-  const rows = await qb.orderBy(`${a}.createdAt`, 'ASC').addOrderBy(`${a}.id`, 'ASC').take(limit + 1).getMany();
-  const more = rows.length > limit;
-  const items = more ? rows.slice(0, limit) : rows;
-  const last = items[items.length - 1];
-  return {
-    data: items.map(map),
-    next_cursor: more && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null,
-  };
+  return toPage(await keysetPage(qb, pageRequest(page)), map);
 }
 
 /** OpenAPI: documents a `{ data: Item[], next_cursor }` response. */

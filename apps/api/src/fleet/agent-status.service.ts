@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agentStatusSchema } from '@anyfront/contracts';
+import { anyServiceDeleting, finishServiceDeletions } from '@anyfront/db';
 import type { z } from 'zod';
+import { AppConfig } from '../config';
 import { FleetChanges } from './fleet-changes';
 
 type AgentStatus = z.infer<typeof agentStatusSchema>;
@@ -11,10 +13,16 @@ type AgentStatus = z.infer<typeof agentStatusSchema>;
  * Stores an agent's status report: applied generation, announce/drain state, heartbeat, backend
  * health, kernel capabilities and the services it had to skip (deploy status `failed`). New
  * capabilities re-run the node's publish filter (a sync), so it is never sent a service it cannot program.
+ * Each report may be the last confirmation a deleting service waits for, so it finishes the
+ * deletions no edge node holds back any more.
  */
 @Injectable()
 export class AgentStatusService {
-  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly fleet: FleetChanges) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly fleet: FleetChanges,
+    private readonly config: AppConfig,
+  ) {}
 
   async record(edgeNodeId: string, s: AgentStatus): Promise<{ desired_generation: number }> {
     const out = await this.ds.transaction(async (tx) => {
@@ -57,6 +65,16 @@ export class AgentStatusService {
       // An upsert with RETURNING always yields the node's row.
       return { desired_generation: Number(rows[0]?.generation ?? 0) };
     });
+    await this.finishDeletions();
     return out;
+  }
+
+  /** Deletions this report may have unblocked; no node's state has those services any more, the change only repairs a sync that raced the deletion. */
+  private async finishDeletions(): Promise<void> {
+    if (!(await anyServiceDeleting(this.ds))) return;
+    await this.ds.transaction(async (tx) => {
+      const finished = await finishServiceDeletions(tx, this.config.quarantineDays);
+      if (finished.length) await this.fleet.record(tx, { serviceIds: finished.map((f) => f.serviceId) });
+    });
   }
 }

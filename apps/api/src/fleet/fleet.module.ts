@@ -4,6 +4,7 @@ import { AgentController } from './agent.controller';
 import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
 import { FleetAdminController } from './fleet-admin.controller';
+import { FleetAdminService } from './fleet-admin.service';
 import { FleetChanges } from './fleet-changes';
 import { FleetNodeViews } from './fleet-node-views';
 import { ServiceFleetController } from './service-fleet.controller';
@@ -16,7 +17,7 @@ import { stateSigningKeysProvider } from './state-signing.provider';
  */
 @Module({
   controllers: [AgentController, FleetAdminController, ServiceFleetController],
-  providers: [AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChanges, FleetNodeViews, stateSigningKeysProvider],
+  providers: [FleetAdminService, AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChanges, FleetNodeViews, stateSigningKeysProvider],
   exports: [FleetChanges, AgentAuthGuard, FleetNodeViews],
 })
 export class FleetModule {}

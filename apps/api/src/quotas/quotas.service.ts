@@ -77,7 +77,8 @@ export class QuotasService {
     const one = async (sql: string, params: unknown[]) => (await m.query<Array<{ n: number }>>(sql, params))[0]?.n ?? 0;
     switch (quota) {
       case 'services':
-        return one('SELECT count(*)::int AS n FROM services WHERE organization_id = $1 AND deleted_at IS NULL', [orgId]);
+        // A deleting service is on its way out: it frees its place (and its name) at once.
+        return one(`SELECT count(*)::int AS n FROM services WHERE organization_id = $1 AND deleted_at IS NULL AND status <> 'deleting'`, [orgId]);
       case 'ipv4_addresses':
         // Every live service holds (or is about to get) its IPv4 addresses; a deleted service's stay
         // the organization's while quarantined, so deleting and re-creating cannot drain a pool.
@@ -93,11 +94,14 @@ export class QuotasService {
           ? one('SELECT count(*)::int AS n FROM backends WHERE service_id = $1', [serviceId])
           : one(
               `SELECT coalesce(max(c), 0)::int AS n FROM (SELECT count(*) AS c FROM backends b JOIN services s ON s.id = b.service_id
-                WHERE s.organization_id = $1 AND s.deleted_at IS NULL GROUP BY b.service_id) x`,
+                WHERE s.organization_id = $1 AND s.deleted_at IS NULL AND s.status <> 'deleting' GROUP BY b.service_id) x`,
               [orgId],
             );
       case 'backends_per_organization':
-        return one('SELECT count(*)::int AS n FROM backends b JOIN services s ON s.id = b.service_id WHERE s.organization_id = $1 AND s.deleted_at IS NULL', [orgId]);
+        return one(
+          `SELECT count(*)::int AS n FROM backends b JOIN services s ON s.id = b.service_id WHERE s.organization_id = $1 AND s.deleted_at IS NULL AND s.status <> 'deleting'`,
+          [orgId],
+        );
       case 'api_keys':
         return one('SELECT count(*)::int AS n FROM api_keys WHERE organization_id = $1 AND revoked_at IS NULL', [orgId]);
     }

@@ -55,7 +55,12 @@ export class ServicesController {
   @HttpCode(204)
   @ApiSummary('Delete a service')
   @ApiProblems(404)
-  @ApiNoContentResponse({ description: 'Deleted. Its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse.' })
+  @ApiNoContentResponse({
+    description:
+      'Deletion accepted: the service is `deleting` (still listed, no longer changeable) until every edge node of its PoPs has ' +
+      'applied a desired state without it, then it is gone and its anycast addresses stay in quarantine (QUARANTINE_DAYS, ' +
+      'default 7) before reuse. A service no edge runs is gone at once. Repeating the request while it is deleting answers the same.',
+  })
   remove(@OrganizationId() orgId: string, @IdParam('id', 'service') id: string, @CurrentPrincipal() p: Principal): Promise<void> {
     return this.services.remove(orgId, id, p);
   }

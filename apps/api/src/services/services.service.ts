@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { assignSlotsJob, DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
-import { Service, loadServiceDeployment, serviceNodeCapabilities } from '@anyfront/db';
+import { Service, finishServiceDeletions, loadServiceDeployment, markServiceDeleting, serviceNodeCapabilities } from '@anyfront/db';
 import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -73,7 +73,7 @@ export class ServicesService {
 
   async update(orgId: string, id: string, dto: UpdateServiceDto, p: Principal): Promise<ServiceDto> {
     const updated = await this.ds.transaction(async (tx) => {
-      const service = await this.find(tx, orgId, id, true);
+      const service = await this.findForChange(tx, orgId, id);
       const listeners = dto.listeners ? checkListeners(dto.listeners) : service.listeners;
       const healthCheck = dto.health_check
         ? checkHealthCheck(dto.health_check, listeners, service.healthCheck)
@@ -108,34 +108,31 @@ export class ServicesService {
   }
 
   /**
-   * Soft-deletes the service and quarantines its addresses for QUARANTINE_DAYS, so traffic still
-   * aimed at them (DNS caches, old clients) never reaches the next tenant that gets them.
+   * Marks the service deleting: the fleet leaves it out of every edge node's desired state, and once
+   * every node has applied a generation without it (finishServiceDeletions, checked here and on each
+   * agent status report) it is deleted and its addresses stay in quarantine for QUARANTINE_DAYS, so
+   * traffic still aimed at them (DNS caches, old clients) never reaches the next tenant that gets
+   * them. A service no edge node runs is deleted at once. A repeat while deleting answers the same.
    */
   async remove(orgId: string, id: string, p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      await this.find(tx, orgId, id, true);
-      const quarantined = await tx.query(
-        `WITH q AS (
-           UPDATE anycast_addresses
-              SET state = 'quarantined', quarantined_until = now() + $2::float8 * interval '1 day'
-            WHERE service_id = $1 AND state = 'assigned'
-            RETURNING host(address) AS address)
-         SELECT address FROM q`,
-        [id, this.config.quarantineDays],
-      );
-      await tx.query(
-        `UPDATE services SET status = 'deleted', status_reason = NULL, deleted_at = now(), updated_at = now() WHERE id = $1`,
-        [id],
-      );
-      await this.audit.record(
-        p,
-        'service.delete',
-        { type: 'service', id },
-        { quarantined_addresses: quarantined.map((r: { address: string }) => r.address), quarantine_days: this.config.quarantineDays },
-        tx,
-      );
+      const service = await this.find(tx, orgId, id, true);
+      if (service.status !== 'deleting') {
+        const addresses = await markServiceDeleting(tx, id);
+        await this.audit.record(p, 'service.delete', { type: 'service', id }, { addresses, quarantine_days: this.config.quarantineDays }, tx);
+      }
+      await finishServiceDeletions(tx, this.config.quarantineDays, [id]);
       await this.fleet.record(tx, { serviceIds: [id] });
     });
+  }
+
+  /** The caller's live service locked for a change, or 404; 409 while it is being deleted. */
+  async findForChange(tx: EntityManager, orgId: string, id: string): Promise<Service> {
+    const service = await this.find(tx, orgId, id, true);
+    if (service.status === 'deleting') {
+      throw problems.conflict('The service is being deleted: the edges are dropping it, after which it is gone. Create a new service instead.', undefined, 'service-deleting');
+    }
+    return service;
   }
 
   /**

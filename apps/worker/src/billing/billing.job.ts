@@ -2,11 +2,14 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bullmq';
+import Stripe from 'stripe';
 import type { DataSource } from 'typeorm';
 import { bulkJob, type JobPayload, JobName, processStripeEventJob, QueueName } from '@anyfront/contracts';
 import { DEFAULT_GRACE_SECONDS, toEpochSeconds, type DunningConfig } from '@anyfront/billing';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { processStripeEvent, sweepDunning, unprocessedEventIds } from './dunning';
+import { measureMeterEvents, sendMeterEvents } from './meter-export';
+import { releaseReservedAddresses } from '@anyfront/db';
 import { closeStatements } from './statements';
 
 /**
@@ -17,6 +20,10 @@ import { closeStatements } from './statements';
 export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(BillingJob.name);
   private readonly dunning: DunningConfig;
+  /** Stripe mode only. */
+  private readonly stripe: Stripe | null;
+  /** Meter event names known to exist at Stripe (this process). */
+  private readonly meters = new Set<string>();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -25,14 +32,19 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   ) {
     super();
     this.dunning = { graceSeconds: config.billingGraceSeconds ?? DEFAULT_GRACE_SECONDS };
+    // Our own backoff (the export outbox) retries; the SDK retries a little, with short timeouts.
+    this.stripe = config.stripeSecretKey ? new Stripe(config.stripeSecretKey, { maxNetworkRetries: 1, timeout: 5_000, ...config.stripeApi }) : null;
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const opts = { removeOnComplete: true, removeOnFail: 100 };
     if (!this.config.stripeSecretKey) {
       await this.queue.upsertJobScheduler(JobName.CloseStatements, { every: 3600_000, immediately: true }, { name: JobName.CloseStatements, data: {}, opts });
+      await this.queue.removeJobScheduler(JobName.ExportMeterEvents);
     } else {
       await this.queue.removeJobScheduler(JobName.CloseStatements);
+      const exportEvery = (this.config.billingExportIntervalSeconds ?? 300) * 1000;
+      await this.queue.upsertJobScheduler(JobName.ExportMeterEvents, { every: exportEvery, immediately: true }, { name: JobName.ExportMeterEvents, data: {}, opts });
     }
     const every = (this.config.billingSweepIntervalSeconds ?? 60) * 1000;
     await this.queue.upsertJobScheduler(JobName.DunningSweep, { every, immediately: true }, { name: JobName.DunningSweep, data: {}, opts });
@@ -59,11 +71,40 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
         // Events stored but never processed (the webhook's enqueue failed): process them now.
         const lost = await unprocessedEventIds(this.ds, 30);
         if (lost.length) await this.queue.addBulk(lost.map((id) => bulkJob(processStripeEventJob(id))));
-        return { suspended, requeued: lost.length };
+        // Suspended past the reserve period: addresses released through quarantine.
+        const released = await releaseReservedAddresses(this.ds, {
+          now,
+          reserveSeconds: this.config.billingAddressReserveSeconds ?? 30 * 86_400,
+          quarantineDays: this.config.quarantineDays,
+        });
+        for (const r of released) this.log.warn(`organization ${r.organizationId}: suspended longer than its reserve period; ${r.addresses.length} address(es) released into quarantine`);
+        return { suspended, requeued: lost.length, released: released.length };
       }
+      case JobName.ExportMeterEvents: {
+        if (!this.stripe) return { skipped: 'local-ledger mode' };
+        const measured = await measureMeterEvents(this.ds, {
+          now,
+          delaySeconds: this.config.billingExportDelaySeconds ?? 600,
+          lookbackHours: 24,
+          maxHoursPerRun: 24 * 40,
+          queuePrefix: this.config.queuePrefix,
+        });
+        for (const s of measured.skipped) this.log.error(`meter export: ${s}`);
+        const sent = await this.send(now);
+        return { measured, sent };
+      }
+      case JobName.SendMeterEvents:
+        return this.stripe ? this.send(now) : { skipped: 'local-ledger mode' };
       default:
         throw new Error(`unknown job ${job.name} on ${QueueName.Billing}`);
     }
+  }
+
+  private async send(now: number) {
+    if (!this.stripe) throw new Error('no Stripe client');
+    const r = await sendMeterEvents(this.ds, this.stripe, { now, batchSize: 2000, concurrency: 8, meters: this.meters });
+    if (r.failed) this.log.warn(`meter export: ${r.failed} Stripe call(s) failed; ${r.pending} event(s) wait for their next attempt`);
+    return r;
   }
 
   @OnWorkerEvent('failed')

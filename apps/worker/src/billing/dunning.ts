@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { handleStripeEvent, INITIAL_APPLIED_STATE, ORGANIZATION_METADATA_KEY, signalFromStripeEvent, type DunningConfig, type StripeEventLike } from '@anyfront/billing';
-import { changeBillingAccount, organizationServiceIds, pastDueOrganizationIds, recordFleetChange, type BillingChangeResult, type SqlRunner } from '@anyfront/db';
+import { changeBillingAccount, organizationServiceIds, pastDueOrganizationIds, recordFleetChange, requestSlotsAfterRestore, type BillingChangeResult, type SqlRunner } from '@anyfront/db';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -78,6 +78,8 @@ export async function processStripeEvent(ds: DataSource, queuePrefix: string, ev
 export async function publishStanding(tx: SqlRunner, queuePrefix: string, organizationId: string): Promise<void> {
   const serviceIds = await organizationServiceIds(tx, organizationId);
   if (serviceIds.length) await recordFleetChange(tx, queuePrefix, { serviceIds });
+  // Restored after its addresses were released: its services get new ones (a no-op otherwise).
+  await requestSlotsAfterRestore(tx, queuePrefix, organizationId);
 }
 
 /** The grace timer: past-due organizations whose grace has run out are suspended (withdrawn from the fleet). */

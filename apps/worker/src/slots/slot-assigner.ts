@@ -73,6 +73,12 @@ export class SlotAssigner {
     if (!['pending', 'waiting_for_capacity', 'active'].includes(service.status)) {
       return { outcome: 'skipped', reason: `service is ${service.status}` };
     }
+    // Billing: a suspended organization gets no addresses (its services wait; restoring it requests them).
+    const suspended: unknown[] = await tx.query(
+      `SELECT 1 FROM services s JOIN billing_accounts b ON b.organization_id = s.organization_id WHERE s.id = $1 AND b.status = 'suspended'`,
+      [serviceId],
+    );
+    if (suspended.length) return { outcome: 'skipped', reason: 'the organization is suspended' };
 
     const held: { pool_id: string; family: number }[] = await tx.query(
       `SELECT pool_id, family FROM anycast_addresses WHERE service_id = $1 AND state = 'assigned'`,

@@ -12,6 +12,7 @@ export async function enqueueWaitingServices(dataSource: DataSource, queue: Queu
   const rows: { id: string }[] = await dataSource.query(
     `SELECT id FROM services
       WHERE deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM billing_accounts b WHERE b.organization_id = services.organization_id AND b.status = 'suspended')
         AND (status = 'waiting_for_capacity'
              OR (status = 'pending' AND created_at < now() - make_interval(secs => $1))
              OR (status = 'active'

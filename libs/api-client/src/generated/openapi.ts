@@ -2421,6 +2421,11 @@ export interface components {
              * @description While suspended: until when the organization's anycast addresses stay reserved for it
              */
             addresses_reserved_until: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: when its addresses were released into quarantine (the reserve period was over); restoring the organization assigns new ones
+             */
+            addresses_released_at: string | null;
             has_payment_method: boolean;
             quotas: components["schemas"]["PlanQuotasDto"];
             /** @description The current billing period (calendar month, UTC) */
@@ -2555,6 +2560,11 @@ export interface components {
              * @description While suspended: until when the organization's anycast addresses stay reserved for it
              */
             addresses_reserved_until: string | null;
+            /**
+             * Format: date-time
+             * @description While suspended: when its addresses were released into quarantine (the reserve period was over); restoring the organization assigns new ones
+             */
+            addresses_released_at: string | null;
         };
         OrganizationHoldRequestDto: {
             /**
@@ -7629,7 +7639,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted. Its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse. */
+            /** @description Deletion accepted: the service is `deleting` (still listed, no longer changeable) until every edge node of its PoPs has applied a desired state without it, then it is gone and its anycast addresses stay in quarantine (QUARANTINE_DAYS, default 7) before reuse. A service no edge runs is gone at once. Repeating the request while it is deleting answers the same. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8084,6 +8094,15 @@ export interface operations {
             };
             /** @description No such resource (also for resources of another organization). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

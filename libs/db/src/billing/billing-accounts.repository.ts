@@ -16,6 +16,8 @@ export interface BillingAccountRow {
   statusChangedAt: Date | null;
   /** When the services were withdrawn (status suspended); addresses stay reserved from then. */
   suspendedAt: Date | null;
+  /** While suspended: when the addresses were released (after the reserve period). */
+  addressesReleasedAt: Date | null;
 }
 
 export interface StatementRow {
@@ -45,6 +47,7 @@ interface AccountSqlRow {
   grace_until: Date | null;
   status_changed_at: Date | null;
   suspended_at: Date | null;
+  addresses_released_at: Date | null;
 }
 
 export function defaultAccountRow(organizationId: string): BillingAccountRow {
@@ -61,6 +64,7 @@ export function defaultAccountRow(organizationId: string): BillingAccountRow {
     graceUntil: null,
     statusChangedAt: null,
     suspendedAt: null,
+    addressesReleasedAt: null,
   };
 }
 
@@ -78,6 +82,7 @@ function toRow(r: AccountSqlRow): BillingAccountRow {
     graceUntil: r.grace_until,
     statusChangedAt: r.status_changed_at,
     suspendedAt: r.suspended_at,
+    addressesReleasedAt: r.addresses_released_at,
   };
 }
 
@@ -99,7 +104,7 @@ export class BillingAccountsRepository {
       `UPDATE billing_accounts
           SET stripe_customer_id = $2, stripe_subscription_id = $3, has_payment_method = $4, operator_plan = $5, quota_overrides = $6,
               operator_hold_reason = $7, operator_hold_at = $8, plan = $9, grace_until = $10,
-              status_changed_at = CASE WHEN status <> $11 THEN now() ELSE status_changed_at END, status = $11, suspended_at = $12, updated_at = now()
+              status_changed_at = CASE WHEN status <> $11 THEN now() ELSE status_changed_at END, status = $11, suspended_at = $12, addresses_released_at = $13, updated_at = now()
         WHERE organization_id = $1`,
       [
         a.organizationId,
@@ -114,6 +119,7 @@ export class BillingAccountsRepository {
         a.graceUntil,
         a.status,
         a.suspendedAt,
+        a.addressesReleasedAt,
       ],
     );
   }

@@ -11,6 +11,8 @@ import {
   type InvoiceStatus,
   type SubscriptionMirror,
 } from '@anyfront/billing';
+import { assignSlotsJob } from '@anyfront/contracts';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { BillingAccountsRepository, type BillingAccountRow } from './billing-accounts.repository';
 import type { Queryable } from './billing.repository';
 
@@ -192,6 +194,7 @@ export async function changeBillingAccount(
     plan: r.applied.plan,
     graceUntil: r.standing.graceUntil === null ? null : new Date(r.standing.graceUntil * 1000),
     suspendedAt: r.applied.status === 'suspended' ? (row.status === 'suspended' ? row.suspendedAt : new Date(opts.now * 1000)) : null,
+    addressesReleasedAt: r.applied.status === 'suspended' ? row.addressesReleasedAt : null,
   };
   await accounts.save(next);
   const actor = opts.actor ?? SYSTEM_ACTOR;
@@ -250,4 +253,70 @@ export async function invoiceMirrors(db: Queryable, organizationId: string): Pro
     hostedInvoiceUrl: i.hosted_invoice_url,
     firstFailedAt: num(i.first_failed_at),
   }));
+}
+
+/** Why a released service waits: shown as its status reason until the organization is restored. */
+export const RELEASED_STATUS_REASON = 'the organization was suspended longer than its addresses are reserved: they were released; new ones are assigned when it is restored';
+
+/**
+ * Suspended organizations whose addresses have been reserved for `reserveSeconds`: their services'
+ * addresses go into quarantine (the holding history closes, nothing more is billed for them) and the
+ * services wait as `pending` (the slot assigner skips suspended organizations). Once per suspension
+ * (`addresses_released_at`). Returns the organizations and addresses released.
+ */
+export async function releaseReservedAddresses(
+  db: Queryable & { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
+  opts: { now: number; reserveSeconds: number; quarantineDays: number },
+): Promise<Array<{ organizationId: string; addresses: string[] }>> {
+  const due: Array<{ organization_id: string }> = await db.query(
+    `SELECT organization_id FROM billing_accounts
+      WHERE status = 'suspended' AND addresses_released_at IS NULL AND suspended_at <= to_timestamp($1) ORDER BY 1`,
+    [opts.now - opts.reserveSeconds],
+  );
+  const out: Array<{ organizationId: string; addresses: string[] }> = [];
+  for (const { organization_id: org } of due) {
+    const released = await db.transaction(async (tx) => {
+      const row = await new BillingAccountsRepository(tx).get(org, true);
+      if (row.status !== 'suspended' || row.addressesReleasedAt || !row.suspendedAt || row.suspendedAt.getTime() / 1000 > opts.now - opts.reserveSeconds) return null;
+      const addresses: Array<{ address: string }> = rowsOfResult(
+        await tx.query(
+          `UPDATE anycast_addresses SET state = 'quarantined', quarantined_until = now() + $2::float8 * interval '1 day'
+            WHERE state = 'assigned' AND service_id IN (SELECT id FROM services WHERE organization_id = $1 AND deleted_at IS NULL)
+            RETURNING host(address) AS address`,
+          [org, opts.quarantineDays],
+        ),
+      );
+      await tx.query(
+        `UPDATE services SET status = 'pending', status_reason = $2, updated_at = now()
+          WHERE organization_id = $1 AND deleted_at IS NULL AND status IN ('pending', 'waiting_for_capacity', 'active')`,
+        [org, RELEASED_STATUS_REASON],
+      );
+      await tx.query(`UPDATE billing_accounts SET addresses_released_at = to_timestamp($2), updated_at = now() WHERE organization_id = $1`, [org, opts.now]);
+      const list = addresses.map((a) => a.address).sort();
+      await tx.query(
+        `INSERT INTO audit_log (actor_credential, organization_id, action, target_type, target_id, details)
+         VALUES ('system', $1, 'billing.addresses_released', 'organization', $2, $3)`,
+        [org, org, JSON.stringify({ addresses: list, quarantine_days: opts.quarantineDays })],
+      );
+      return list;
+    });
+    if (released) out.push({ organizationId: org, addresses: released });
+  }
+  return out;
+}
+
+/** On restore: the organization's services that wait for addresses (released while suspended) get slot assignment through the outbox. */
+export async function requestSlotsAfterRestore(tx: Queryable, queuePrefix: string, organizationId: string): Promise<number> {
+  const rows: Array<{ id: string }> = await tx.query(
+    `SELECT id FROM services WHERE organization_id = $1 AND deleted_at IS NULL AND status IN ('pending', 'waiting_for_capacity')`,
+    [organizationId],
+  );
+  await new OutboxRepository(tx, queuePrefix).add(rows.map((r) => assignSlotsJob(r.id)));
+  return rows.length;
+}
+
+/** Rows of an UPDATE ... RETURNING through TypeORM (`[rows, count]`) or pg (`rows`). */
+function rowsOfResult<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
 }
