@@ -31,7 +31,7 @@ import { QuotasModule } from './quotas/quotas.module';
     }),
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl),
+      useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }),
     }),
     RedisModule,
     CommonModule,

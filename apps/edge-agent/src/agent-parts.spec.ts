@@ -36,15 +36,19 @@ describe('health thresholds', () => {
     expect([false, false, false].map((x) => h.record(x, check))).toEqual([undefined, undefined, false]);
     expect(h.healthy).toBe(false);
   });
-  it('probes every backend from per-mark source ports through an address of a family the edge can source', () => {
+  it('probes every backend from per-mark source ports over each family of the service the edge can source (issue 9 §7)', () => {
     const hc: HealthCheck = { protocol: 'http', port: 8080, path: '/h', interval_seconds: 1, timeout_seconds: 1, healthy_threshold: 1, unhealthy_threshold: 1 };
     const state = desiredStateSchema.parse({ version: 1, generation: 1, node: { id: 'e', pop: 'p' }, hash_seed: 1, pools: [], services: [{
       id: 'web', addresses: [{ address: 'fd00:aa::1', family: 6 }, { address: '198.51.100.10', family: 4 }], listeners: [{ protocol: 'tcp', port_from: 8080, port_to: 8080 }], hash_mode: 'five_tuple', encapsulation: 'srv6', maglev_table_size: 251,
       backends: [{ id: 'b1', address: 'fd00:b::1', weight: 1, enabled: true }, { id: 'b2', address: 'fd00:b::2', weight: 1, enabled: false }], health_check: hc }] });
     const plan = buildPlan(state, allocateMarks(emptyAllocation(0x100000, 100), wantedMarkKeys(state)), () => undefined, { table: 'anyfront', flowTimeoutSeconds: 1, flowTableSize: 1024, probePortBase: 20000 });
     expect(probeTargets(plan, new Map([['web', hc]]), { ipv4: '192.0.2.2' })).toEqual([
-      { serviceId: 'web', backendId: 'b1', address: '198.51.100.10', localAddress: '192.0.2.2', ports: [20000, 20001], check: hc },
-      { serviceId: 'web', backendId: 'b2', address: '198.51.100.10', localAddress: '192.0.2.2', ports: [20002, 20003], check: hc },
+      { serviceId: 'web', backendId: 'b1', address: '198.51.100.10', family: 4, localAddress: '192.0.2.2', ports: [20000, 20001], check: hc },
+      { serviceId: 'web', backendId: 'b2', address: '198.51.100.10', family: 4, localAddress: '192.0.2.2', ports: [20002, 20003], check: hc },
+    ]);
+    expect(probeTargets(plan, new Map([['web', hc]]), { ipv4: '192.0.2.2', ipv6: 'fd00:1::2' }).filter((t) => t.backendId === 'b1')).toEqual([
+      { serviceId: 'web', backendId: 'b1', address: '198.51.100.10', family: 4, localAddress: '192.0.2.2', ports: [20000, 20001], check: hc },
+      { serviceId: 'web', backendId: 'b1', address: 'fd00:aa::1', family: 6, localAddress: 'fd00:1::2', ports: [20000, 20001], check: hc },
     ]);
     expect(probeTargets(plan, new Map([['web', hc]]), {})).toEqual([]);
   });

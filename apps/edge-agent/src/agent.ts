@@ -57,7 +57,8 @@ export class Agent {
       new StateStore(config.state_dir),
       {
         nodeId: config.node_id,
-        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base },
+        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base, requireRise: config.health.enabled && !config.dry_run },
+        backendDrainSeconds: config.backend_drain_seconds,
         markBase: config.mark_base,
         markCount: config.mark_count,
         uplink: config.uplink_device,
@@ -110,7 +111,7 @@ export class Agent {
         {
           generation: () => r.generation,
           submit: (raw) => this.submit(raw),
-          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices }),
+          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushToken: this.config.push_token },
@@ -206,7 +207,7 @@ export class Agent {
         encapsulation: s.encapsulation,
         maglev_table_size: s.m,
         usable_buckets: s.buckets.size,
-        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null })),
+        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null, ...(b.draining ? { draining: true } : {}) })),
       })),
     };
   }

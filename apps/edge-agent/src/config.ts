@@ -99,6 +99,8 @@ export const agentConfigSchema = z.object({
   flow_timeout_seconds: z.number().int().min(1).max(86400).default(300),
   flow_table_size: z.number().int().min(1024).max(16777216).default(262144),
   /** Idle timeout of a flow entry that has seen only its first non-SYN packet (issue 9 §3). */
+  /** A backend removed from the desired state keeps its running flows (no new ones) this long before its route goes. 0 = cut at once. */
+  backend_drain_seconds: z.number().min(0).max(3600).default(30),
   flow_handshake_timeout_seconds: z.number().int().min(1).max(3600).default(10),
   /** New flows per second above which the edge is under flood: no new flow entries (counted). */
   flood_new_flows_per_second: z.number().int().min(1).max(100_000_000).default(100_000),

@@ -11,7 +11,7 @@ import { statusReport, trafficDeltas } from './reports';
 export interface SyncHooks {
   generation(): number;
   submit(raw: unknown): Promise<SignedSubmitOutcome>;
-  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string> };
+  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>; uncheckedHealthy?: boolean };
   readCounters(): Promise<Map<string, CounterValue>>;
 }
 

@@ -47,4 +47,21 @@ describe('HealthChecker', () => {
     expect(hc.healthOf('web', 'b2')).toBeUndefined();
     hc.stop();
   });
+
+  it('a backend probed over both families is healthy only when both pass, unhealthy when either fails (issue 9 §7)', async () => {
+    const up = { 4: true, 6: false };
+    const changes: boolean[] = [];
+    const hc = new HealthChecker((_s, _b, h) => changes.push(h), async (t) => up[t.family ?? 4]);
+    const both = (family: 4 | 6): ProbeTarget => ({ ...target('b1'), family, address: family === 4 ? '198.51.100.10' : 'fd00:aa::10', localAddress: family === 4 ? '192.0.2.2' : 'fd00:1::2' });
+    hc.update([both(4), both(6)]);
+    jest.advanceTimersByTime(0);
+    for (let i = 0; i < 3; i++) { jest.advanceTimersByTime(2000); await flush(); }
+    // IPv4 passes, IPv6 fails: unhealthy (a probe over IPv4 alone would call it healthy).
+    expect(changes).toEqual([false]);
+    up[6] = true;
+    for (let i = 0; i < 2; i++) { jest.advanceTimersByTime(2000); await flush(); }
+    expect(changes).toEqual([false, true]);
+    expect(hc.healthOf('web', 'b1')).toBe(true);
+    hc.stop();
+  });
 });

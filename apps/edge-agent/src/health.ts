@@ -8,6 +8,8 @@ export interface ProbeTarget {
   backendId: string;
   /** Anycast address the probe connects to (the backend serves it once decapsulated). */
   address: string;
+  /** Its family: a service with both is probed over both (a backend is healthy when every family passes). */
+  family?: 4 | 6;
   /** Edge address the probe leaves from. */
   localAddress: string;
   /** Two source ports: nft marks probes from them with the backend's mark, so they take its tunnel. */
@@ -74,34 +76,47 @@ export class HealthState {
   }
 }
 
-/** Probe targets of a plan: one per backend, through the first address of the service we have a source for. */
+/**
+ * Probe targets of a plan: per backend, one per address family of the service the edge has a
+ * source for (through the service's first address of that family): IPv4 and IPv6 clients take
+ * different paths through the tunnel and the backend (its decapsulation, its listener per family).
+ */
 export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCheck>, sources: { ipv4?: string; ipv6?: string }): ProbeTarget[] {
   const out: ProbeTarget[] = [];
   for (const svc of plan.services) {
     const check = services.get(svc.id);
-    const addr = pickAddress(svc, sources);
-    if (!check || !addr) continue;
+    const addrs = pickAddresses(svc, sources);
+    if (!check || !addrs.length) continue;
     for (const b of svc.backends) {
+      if (b.draining) continue; // removed from the service: nothing new goes there
       const ports = probePorts(plan, b.mark);
       if (ports[1] > 65535) continue;
-      out.push({ serviceId: svc.id, backendId: b.id, address: addr.address, localAddress: addr.local, ports, check });
+      for (const a of addrs) out.push({ serviceId: svc.id, backendId: b.id, address: a.address, family: a.family, localAddress: a.local, ports, check });
     }
   }
   return out;
 }
 
-function pickAddress(svc: ServicePlan, sources: { ipv4?: string; ipv6?: string }): { address: string; local: string } | null {
-  for (const a of svc.addresses) {
-    const local = a.family === 4 ? sources.ipv4 : sources.ipv6;
-    if (local) return { address: a.address, local };
+function pickAddresses(svc: ServicePlan, sources: { ipv4?: string; ipv6?: string }): { address: string; family: 4 | 6; local: string }[] {
+  const out: { address: string; family: 4 | 6; local: string }[] = [];
+  for (const fam of [4, 6] as const) {
+    const a = svc.addresses.find((x) => x.family === fam);
+    const local = fam === 4 ? sources.ipv4 : sources.ipv6;
+    if (a && local) out.push({ address: a.address, family: fam, local });
   }
-  return null;
+  return out;
 }
 
-/** Runs every target on its own interval (serially per backend, so its two source ports never collide). */
+/**
+ * Runs every target on its own interval (serially per backend and family, so its two source ports
+ * never collide within a family; the IPv4 and IPv6 sockets of one port do not collide). A backend
+ * probed over both families is healthy when both are, unhealthy when either is.
+ */
 export class HealthChecker {
   private readonly states = new Map<string, HealthState>();
   private readonly timers = new Map<string, { target: ProbeTarget; timer: NodeJS.Timeout; turn: number; busy: boolean }>();
+  /** Combined health last reported per "service/backend". */
+  private readonly reported = new Map<string, boolean>();
   private stopped = false;
 
   constructor(private readonly onChange: (serviceId: string, backendId: string, healthy: boolean) => void, private readonly probe: ProbeFn = tcpProbe) {}
@@ -110,7 +125,7 @@ export class HealthChecker {
   update(targets: ProbeTarget[]): void {
     const keep = new Set<string>();
     for (const t of targets) {
-      const key = `${t.serviceId}/${t.backendId}`;
+      const key = `${t.serviceId}/${t.backendId}/${t.family ?? ''}`;
       keep.add(key);
       const cur = this.timers.get(key);
       if (cur && JSON.stringify(cur.target) === JSON.stringify(t)) continue;
@@ -126,10 +141,17 @@ export class HealthChecker {
         this.states.delete(key);
       }
     }
+    const backends = new Set(targets.map((t) => `${t.serviceId}/${t.backendId}`));
+    for (const k of [...this.reported.keys()]) if (!backends.has(k)) this.reported.delete(k);
   }
 
+  /** Combined over the backend's probed families: false if any failed, true if all passed, else undefined. */
   healthOf(serviceId: string, backendId: string): boolean | undefined {
-    return this.states.get(`${serviceId}/${backendId}`)?.healthy;
+    const prefix = `${serviceId}/${backendId}/`;
+    const all = [...this.timers.keys()].filter((k) => k.startsWith(prefix)).map((k) => this.states.get(k)?.healthy);
+    if (!all.length) return undefined;
+    if (all.includes(false)) return false;
+    return all.every((h) => h === true) ? true : undefined;
   }
 
   stop(): void {
@@ -148,7 +170,13 @@ export class HealthChecker {
     if (this.stopped || this.timers.get(key) !== e) return;
     let st = this.states.get(key);
     if (!st) this.states.set(key, (st = new HealthState()));
-    const changed = st.record(ok, e.target.check);
-    if (changed !== undefined) this.onChange(e.target.serviceId, e.target.backendId, changed);
+    st.record(ok, e.target.check);
+    const { serviceId, backendId } = e.target;
+    const combined = this.healthOf(serviceId, backendId);
+    const id = `${serviceId}/${backendId}`;
+    if (combined !== undefined && combined !== this.reported.get(id)) {
+      this.reported.set(id, combined);
+      this.onChange(serviceId, backendId, combined);
+    }
   }
 }

@@ -344,3 +344,84 @@ describe('Reconciler', () => {
     expect(store.saves).toBe(0);
   });
 });
+
+describe('Reconciler: rise and drain (issue 9 §7)', () => {
+  function setupWith(opts: Partial<ReconcilerOptions>) {
+    const nft = new FakeNft();
+    const routes = new FakeRoutes();
+    const bird = new FakeBird();
+    const r = new Reconciler(nft, routes, bird, new MemStore(), { ...OPTS, ...opts, plan: { ...OPTS.plan, ...opts.plan } }, silent);
+    return { nft, routes, bird, r };
+  }
+  const web = (backends: string[]) => desired(1, [svc('web', '198.51.100.10', backends)]);
+
+  it('with rise required, announces and gives buckets only once a backend passed its checks (control: without rise it announces at once)', async () => {
+    const without = setupWith({});
+    await without.r.submit(web(['b1', 'b2']));
+    expect(without.bird.announce).toBe(true);
+
+    const { r, bird } = setupWith({ plan: { ...OPTS.plan, requireRise: true } });
+    await r.submit(web(['b1', 'b2']));
+    expect(r.programmed).toBe(true);
+    expect(bird.announce).toBe(false);
+    expect(r.lastPlan!.services[0].buckets.size).toBe(0);
+    await r.setHealth('web', 'b1', true);
+    expect(bird.announce).toBe(true);
+    expect(new Set(r.lastPlan!.services[0].buckets.values()).size).toBe(1);
+  });
+
+  it('a removed backend drains: route and live mark stay, no buckets, removed after backendDrainSeconds (control: 0 removes it at once)', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const cut = setupWith({ backendDrainSeconds: 0 });
+      await cut.r.submit(desired(1, [svc('web', '198.51.100.10', ['b1', 'b2'])]));
+      await cut.r.submit(desired(2, [svc('web', '198.51.100.10', ['b1'])]));
+      expect(cut.routes.rules.size).toBe(1);
+
+      const { r, routes } = setupWith({ backendDrainSeconds: 30 });
+      await r.submit(desired(1, [svc('web', '198.51.100.10', ['b1', 'b2'])]));
+      const b2 = r.lastPlan!.services[0].backends.find((b) => b.id === 'b2')!.mark;
+      await r.submit(desired(2, [svc('web', '198.51.100.10', ['b1'])]));
+      const p = r.lastPlan!.services[0];
+      expect(p.backends.find((b) => b.id === 'b2')).toMatchObject({ draining: true, mark: b2 });
+      expect(p.liveMarks).toContain(b2);
+      expect([...p.buckets.values()]).not.toContain(b2);
+      expect(routes.rules.size).toBe(2);
+      expect(r.drainingBackends.map((d) => d.id)).toEqual(['b2']);
+
+      await jest.advanceTimersByTimeAsync(29_000);
+      expect(routes.rules.size).toBe(2);
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(routes.rules.size).toBe(1);
+      expect(r.lastPlan!.services[0].backends.map((b) => b.id)).toEqual(['b1']);
+      expect(r.drainingBackends).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a backend added back while draining is a normal backend again', async () => {
+    const { r } = setupWith({ backendDrainSeconds: 30 });
+    await r.submit(desired(1, [svc('web', '198.51.100.10', ['b1', 'b2'])]));
+    await r.submit(desired(2, [svc('web', '198.51.100.10', ['b1'])]));
+    await r.submit(desired(3, [svc('web', '198.51.100.10', ['b1', 'b2'])]));
+    expect(r.drainingBackends).toEqual([]);
+    expect(r.lastPlan!.services[0].backends.every((b) => !b.draining)).toBe(true);
+    await r.shutdown();
+  });
+});
+
+describe('Reconciler: health-check paths (issue 9 §7)', () => {
+  it('refuses (422) a state whose HTTP health-check path holds CR/LF or spaces; changes nothing', async () => {
+    const { r, nft } = setup();
+    for (const path of ['/x\r\nHost: evil', '/a b', '/x\n']) {
+      const s = svc('web', '198.51.100.10');
+      const out = await r.submit(desired(1, [{ ...s, health_check: { ...s.health_check, protocol: 'http', path } }]));
+      expect(out).toMatchObject({ status: 422 });
+      expect(JSON.stringify(out)).toContain('health_check');
+    }
+    expect(nft.scripts).toEqual([]);
+    const s = svc('web', '198.51.100.10');
+    await expect(r.submit(desired(1, [{ ...s, health_check: { ...s.health_check, protocol: 'http', path: '/healthz?full=1' } }]))).resolves.toMatchObject({ status: 200 });
+  });
+});

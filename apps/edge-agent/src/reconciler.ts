@@ -4,7 +4,7 @@ import { DesiredState, desiredStateSchema, KernelCapabilities, PoolState } from 
 import {
   ALL_CAPABILITIES, allocateMarks, AppliedSummary, buildGuards, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
   NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
-  renderGuardChange, routingChangeIsEmpty, semanticProblems, summarize, TunnelSources, unsupportedReason, wantedMarkKeys, withGuards,
+  renderGuardChange, routingChangeIsEmpty, drainingMarkKeys, semanticProblems, summarize, TunnelSources, unsupportedReason, wantedMarkKeys, withGuards,
 } from '@anyfront/dataplane';
 import type { PersistedState } from './io/state-store';
 
@@ -43,6 +43,8 @@ export interface ReconcilerOptions {
   devicePrefix: string;
   /** Config fallbacks for the node's tunnel sources. */
   sources: TunnelSources;
+  /** How long a backend removed from the desired state keeps its running flows (no new ones) before its routes go. */
+  backendDrainSeconds?: number;
   bird?: { routerId: string; localAs: number; neighbors: { address: string; as: number; name?: string; source_address?: string; multihop?: number }[]; bfd: boolean; holdTime: number; keepaliveTime: number };
   dryRun: boolean;
 }
@@ -93,6 +95,9 @@ export class Reconciler {
   capabilities: KernelCapabilities | null = null;
   /** Services of the applied state skipped on this edge, with the reason (re-evaluated on every apply and resync). */
   failedServices = new Map<string, string>();
+  /** Backends removed from the desired state, still draining: "service/backend" -> address and end of the drain (ms). */
+  private readonly draining = new Map<string, { serviceId: string; id: string; address: string; until: number }>();
+  private drainTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly nft: NftPort,
@@ -235,6 +240,7 @@ export class Reconciler {
   shutdown(): Promise<void> {
     return this.serial(async () => {
       this.stopping = true;
+      if (this.drainTimer) clearTimeout(this.drainTimer);
       await this.syncBird();
     });
   }
@@ -243,8 +249,48 @@ export class Reconciler {
     if (this.stopping || !this.programmed || this.drained || !this.applied) return false;
     const services = this.applied.state.services;
     if (services.length === 0) return true;
+    // With health checks, a backend counts once it passed them (rise); without, unless it failed.
+    const up = (s: string, b: string) => (this.opts.plan.requireRise ? this.healthOf(s, b) === true : this.healthOf(s, b) !== false);
     // A service skipped on this edge has nothing to forward to; it neither keeps nor stops the announcement alone.
-    return services.some((s) => !this.failedServices.has(s.id) && s.backends.some((b) => b.enabled && b.weight > 0 && this.healthOf(s.id, b.id) !== false));
+    return services.some((s) => !this.failedServices.has(s.id) && s.backends.some((b) => b.enabled && b.weight > 0 && up(s.id, b.id)));
+  }
+
+  /**
+   * Backends the next state removes from a service that stays start draining: they keep their mark,
+   * route and place in the live set (running flows continue) but get no new flows, until
+   * `backendDrainSeconds` have passed; then a re-apply removes them.
+   */
+  private updateDraining(next: DesiredState): void {
+    const now = Date.now();
+    const drainMs = (this.opts.backendDrainSeconds ?? 0) * 1000;
+    const nextServices = new Map(next.services.map((s) => [s.id, new Set(s.backends.map((b) => b.id))]));
+    if (drainMs > 0) {
+      for (const s of this.applied?.state.services ?? []) {
+        const keep = nextServices.get(s.id);
+        if (!keep || this.failedServices.has(s.id)) continue;
+        for (const b of s.backends) {
+          const key = markKey(s.id, b.id);
+          if (!keep.has(b.id) && !this.draining.has(key)) this.draining.set(key, { serviceId: s.id, id: b.id, address: b.address, until: now + drainMs });
+        }
+      }
+    }
+    for (const [key, d] of this.draining) {
+      if (d.until <= now || !nextServices.has(d.serviceId) || nextServices.get(d.serviceId)!.has(d.id)) this.draining.delete(key);
+    }
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    if (this.draining.size && !this.stopping) {
+      const next = Math.min(...[...this.draining.values()].map((d) => d.until));
+      this.drainTimer = setTimeout(() => void this.resync(), Math.max(0, next - now) + 50);
+      this.drainTimer.unref();
+    }
+  }
+
+  private drainingOf = (serviceId: string) => [...this.draining.values()].filter((d) => d.serviceId === serviceId);
+
+  /** Backends removed from the desired state and still draining here (status). */
+  get drainingBackends(): { serviceId: string; id: string; until: number }[] {
+    return [...this.draining.values()].map((d) => ({ serviceId: d.serviceId, id: d.id, until: d.until }));
   }
 
   private sources(state: DesiredState): TunnelSources {
@@ -253,8 +299,8 @@ export class Reconciler {
 
   /** Pure part of an apply: everything it would do, nothing done. */
   async render(state: DesiredState): Promise<{ plan: DataplanePlan; marks: MarkAllocation; nft: ReturnType<typeof renderNftChange>; routing: RoutingChange }> {
-    const marks = allocateMarks(this.marks, wantedMarkKeys(state));
-    const plan = buildPlan(state, marks, (s, b) => this.healthOf(s, b), this.opts.plan);
+    const marks = allocateMarks(this.marks, [...wantedMarkKeys(state), ...drainingMarkKeys(state, this.drainingOf)]);
+    const plan = buildPlan(state, marks, (s, b) => this.healthOf(s, b), this.opts.plan, this.drainingOf);
     // A dry run does not even read the kernel (it may run unprivileged): it renders against an empty node.
     const [inv, rinv] = this.opts.dryRun
       ? [EMPTY_INVENTORY, { rules: [], routes: [], links: [] }]
@@ -284,6 +330,7 @@ export class Reconciler {
       const why = unsupportedReason(svc, caps);
       if (why) failed.set(svc.id, why);
     }
+    this.updateDraining(state);
     let rendered = await this.render(skipServices(state, failed));
     if (this.opts.dryRun) {
       this.log.info({ generation: state.generation, nft: rendered.nft.script, routing: rendered.routing }, 'dry run: rendered, nothing applied');

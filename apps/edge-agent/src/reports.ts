@@ -45,7 +45,10 @@ export function trafficDeltas(prev: Record<string, CounterValue>, now: Map<strin
 export function statusReport(s: {
   generation: number; announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null;
   capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>;
+  /** The edge runs no health checks: a backend it has not checked forwards, so it is reported healthy. */
+  uncheckedHealthy?: boolean;
 }): AgentStatusReport {
+  const health = (h: boolean | undefined) => h ?? (s.uncheckedHealthy ? true : undefined);
   return {
     ...(s.capabilities ? { capabilities: s.capabilities } : {}),
     failed_services: [...(s.failedServices ?? new Map<string, string>())].filter(([id]) => UUID.test(id)).map(([id, reason]) => ({ id, reason: reason.slice(0, 1000) })),
@@ -56,6 +59,6 @@ export function statusReport(s: {
     last_error: s.lastError ? s.lastError.slice(0, 4000) : null,
     services: (s.plan?.services ?? [])
       .filter((svc) => UUID.test(svc.id))
-      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && b.healthy !== undefined).map((b) => ({ id: b.id, healthy: b.healthy as boolean })) })),
+      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && health(b.healthy) !== undefined && !b.draining).map((b) => ({ id: b.id, healthy: health(b.healthy) as boolean })) })),
   };
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { Pool as PgPool } from 'pg';
-import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
+import { QueueName, assignSlotsJob, bulkJob } from '@anyfront/contracts';
 import { createScratchDatabase, deleteQueuePrefix, FleetFixtures, startWorkerProcesses, stopProcesses, WaitAborted, waitFor } from '@anyfront/testing';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -117,7 +117,7 @@ async function assignAll(fx: FleetFixtures, db: PgPool, queue: Queue, org: strin
 }
 
 async function enqueueAndWait(db: PgPool, queue: Queue, ids: string[]): Promise<void> {
-  await queue.addBulk(ids.map((serviceId) => ({ name: JobName.AssignSlots, data: { serviceId }, opts: { ...SLOT_JOB_OPTIONS, jobId: assignSlotsJobId(serviceId) } })));
+  await queue.addBulk(ids.map((serviceId) => bulkJob(assignSlotsJob(serviceId))));
   await waitFor('every service active', async () => {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM services WHERE id = ANY($1::uuid[]) AND status = 'active'`, [ids]);
     if (rows[0].n === ids.length) return true;

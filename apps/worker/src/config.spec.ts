@@ -17,6 +17,14 @@ describe('loadWorkerConfig', () => {
       stripeSecretKey: null,
       billingGraceSeconds: 7 * 86_400,
       billingSweepIntervalSeconds: 60,
+      syncConcurrency: 16,
+      sweepIntervalSeconds: 10,
+      fullResyncSeconds: 300,
+      pushTimeoutMs: 10_000,
+      repushAfterSeconds: 60,
+      rollupIntervalSeconds: 60,
+      pruneIntervalSeconds: 3600,
+      rawRetentionDays: 7,
       billingAddressReserveSeconds: 30 * 86_400,
       stripeApi: {},
       billingExportDelaySeconds: 600,
@@ -38,7 +46,17 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig({ ...prod, SESSION_SECRET: 'anyfront-development-session-secret' })).toThrow(/SESSION_SECRET/);
     expect(loadWorkerConfig({ DATABASE_URL: 'postgres://x/y', ANYFRONT_MODE: 'local', ALLOW_DOCUMENTATION_ADDRESSES: 'true' }).nodeEnv).toBe('development');
   });
-  it('lists every bad setting', () => {
-    expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/DATABASE_URL[\s\S]*WORKER_CONCURRENCY/);
+  it('lists every bad setting, fleet and traffic ones included (one loader for the whole worker)', () => {
+    expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0', FLEET_SYNC_CONCURRENCY: 'many', TRAFFIC_RAW_RETENTION_DAYS: '0' })).toThrow(
+      /DATABASE_URL[\s\S]*WORKER_CONCURRENCY[\s\S]*FLEET_SYNC_CONCURRENCY[\s\S]*TRAFFIC_RAW_RETENTION_DAYS/,
+    );
+  });
+  it('treats an empty string as unset for every setting', () => {
+    expect(loadWorkerConfig({ DATABASE_URL: 'postgres://x/y', WORKER_CONCURRENCY: '', FLEET_SYNC_CONCURRENCY: '', TRAFFIC_RAW_RETENTION_DAYS: '', OUTBOX_POLL_INTERVAL_MS: '' })).toMatchObject({
+      concurrency: 4,
+      syncConcurrency: 16,
+      rawRetentionDays: 7,
+      outboxPollIntervalMs: 1000,
+    });
   });
 });

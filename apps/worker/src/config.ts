@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX } from '@anyfront/contracts';
-import { LOCAL_MODE, productionRefusals } from '@anyfront/domain';
+import { DEFAULT_TRAFFIC_RAW_RETENTION_DAYS, LOCAL_MODE, productionRefusals } from '@anyfront/domain';
 import { LOG_LEVELS, type LogLevel } from '@anyfront/logging';
 
 const schema = z.object({
@@ -31,6 +31,20 @@ const schema = z.object({
   BILLING_GRACE_DAYS: z.coerce.number().min(0).max(365).default(7),
   /** How often past-due organizations are checked for the end of their grace period. */
   BILLING_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  /** Parallel fleet-sync jobs per worker process (pushes are I/O bound). */
+  FLEET_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** How often nodes whose state is out of date are re-enqueued (repairs lost jobs, e.g. a killed worker). */
+  FLEET_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** How often every node's state is recomputed regardless of notifications (identical states change nothing). */
+  FLEET_FULL_RESYNC_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
+  /** A node whose agent has not confirmed its newest generation is pushed again after this long without a push attempt. */
+  FLEET_REPUSH_AFTER_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  /** Timeout of one push to an agent. */
+  FLEET_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  TRAFFIC_ROLLUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  TRAFFIC_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+  /** Raw traffic samples older than this are pruned (the API refuses older reports with the same setting). */
+  TRAFFIC_RAW_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_TRAFFIC_RAW_RETENTION_DAYS),
   /** Days a suspended organization's addresses stay reserved; then they are released through quarantine. */
   BILLING_ADDRESS_RESERVE_DAYS: z.coerce.number().min(0).max(3650).default(30),
   /** Point the SDK elsewhere than api.stripe.com (tests: the Stripe test server). */
@@ -62,6 +76,14 @@ export interface WorkerConfig {
   /** Grace period after a failed payment, in seconds (default 7 days). */
   billingGraceSeconds?: number;
   billingSweepIntervalSeconds?: number;
+  syncConcurrency: number;
+  sweepIntervalSeconds: number;
+  fullResyncSeconds: number;
+  pushTimeoutMs: number;
+  repushAfterSeconds: number;
+  rollupIntervalSeconds: number;
+  pruneIntervalSeconds: number;
+  rawRetentionDays: number;
   billingAddressReserveSeconds?: number;
   stripeApi?: { host?: string; port?: number; protocol?: 'http' | 'https' };
   billingExportDelaySeconds?: number;
@@ -69,9 +91,15 @@ export interface WorkerConfig {
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+/** The control plane's desired-state signing key (StateSigningKeys from @anyfront/state-signing); the API loads the same one. */
+export const STATE_SIGNING_KEYS = Symbol('STATE_SIGNING_KEYS');
+
+/**
+ * The worker's one configuration, read once at start (main) from the environment and validated as
+ * a whole: every bad setting is listed. An empty string means unset (e.g. `FOO= npm start`).
+ */
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  // Empty strings mean "unset" (e.g. `FOO= npm start`).
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
@@ -100,6 +128,14 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     stripeSecretKey: e.STRIPE_SECRET_KEY || null,
     billingGraceSeconds: Math.round(e.BILLING_GRACE_DAYS * 86_400),
     billingSweepIntervalSeconds: e.BILLING_SWEEP_INTERVAL_SECONDS,
+    syncConcurrency: e.FLEET_SYNC_CONCURRENCY,
+    sweepIntervalSeconds: e.FLEET_SWEEP_INTERVAL_SECONDS,
+    fullResyncSeconds: e.FLEET_FULL_RESYNC_SECONDS,
+    pushTimeoutMs: e.FLEET_PUSH_TIMEOUT_MS,
+    repushAfterSeconds: e.FLEET_REPUSH_AFTER_SECONDS,
+    rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,
+    pruneIntervalSeconds: e.TRAFFIC_PRUNE_INTERVAL_SECONDS,
+    rawRetentionDays: e.TRAFFIC_RAW_RETENTION_DAYS,
     billingAddressReserveSeconds: Math.round(e.BILLING_ADDRESS_RESERVE_DAYS * 86_400),
     stripeApi: {
       ...(e.STRIPE_API_HOST ? { host: e.STRIPE_API_HOST } : {}),

@@ -4,28 +4,37 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@anyfront/db';
 import { QueueName } from '@anyfront/contracts';
-import { WORKER_CONFIG, type WorkerConfig, loadWorkerConfig } from './config';
+import { loadStateSigningKeys } from '@anyfront/state-signing';
+import { STATE_SIGNING_KEYS, WORKER_CONFIG, type WorkerConfig } from './config';
 import { AssignSlotsJob } from './slots/assign-slots.job';
 import { BillingJob } from './billing/billing.job';
-import { FleetWorkerModule } from './fleet/fleet-worker.module';
-import { SlotAssigner } from './slots/slot-assigner';
+import { FleetSyncJob } from './fleet/fleet-sync.job';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { assertEveryQueueHandled } from './queues';
+import { SlotAssigner } from './slots/slot-assigner';
+import { TrafficRollupJob } from './traffic/traffic-rollup.job';
 
-/** Builds the worker's module; `config` defaults to the environment (tests and benchmarks pass their own). */
-export function workerModule(config: WorkerConfig = loadWorkerConfig()) {
+/** One processor per queue (QueueName); `workerModule` refuses to build without one for each. */
+export const WORKER_PROCESSORS = [AssignSlotsJob, FleetSyncJob, TrafficRollupJob, BillingJob];
+
+/**
+ * Builds the worker's module from its one validated configuration (`loadWorkerConfig`, read once in
+ * main; tests and benchmarks pass their own). Throws before anything starts when a queue has no processor.
+ */
+export function workerModule(config: WorkerConfig, processors: readonly (typeof WORKER_PROCESSORS)[number][] = WORKER_PROCESSORS) {
+  assertEveryQueueHandled(processors);
   @Module({
     imports: [
-      TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }) }),
+      TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize })),
       BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
       // Every queue: the outbox relay may publish to any of them.
       BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
-      FleetWorkerModule.register(),
     ],
     providers: [
       { provide: WORKER_CONFIG, useValue: config },
+      { provide: STATE_SIGNING_KEYS, useFactory: () => loadStateSigningKeys(process.env) },
       { provide: SlotAssigner, useFactory: (ds: DataSource) => new SlotAssigner(ds, config.queuePrefix), inject: [getDataSourceToken()] },
-      AssignSlotsJob,
-      BillingJob,
+      ...processors,
       OutboxRelayService,
     ],
   })

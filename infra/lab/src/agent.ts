@@ -81,7 +81,7 @@ export async function agentHttp(edge: Edge, method: 'GET' | 'POST', path: string
 
 export interface AgentStatus {
   node_id: string; applied_generation: number | null; programmed: boolean; announced: boolean; drained: boolean; last_error: string | null;
-  services: { id: string; backends: { id: string; healthy: boolean; enabled: boolean }[] }[];
+  services: { id: string; backends: { id: string; healthy: boolean; enabled: boolean; draining?: boolean }[] }[];
 }
 
 export async function agentStatus(edge: Edge): Promise<AgentStatus> {

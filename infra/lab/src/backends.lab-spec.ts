@@ -1,7 +1,7 @@
 /**
  * Lab: backend removal (c) and backend failure (d).
  */
-import { anycastV4, backends, edges } from './topology';
+import { anycastV4, Backend, backends, edges } from './topology';
 import { byBackend, FlowResult, runLoad, startLoad } from './loadgen-client';
 import { agentStatus } from './agent';
 import { nextGeneration, pushDesiredState, setRouterPath, startBackendServer, stopBackendServer } from './lab';
@@ -13,10 +13,10 @@ jest.setTimeout(180_000);
 useLab();
 
 /** Pushes the same desired state to every edge and waits until all applied it. */
-async function pushToFleet(opts: { without?: string[] } = {}): Promise<void> {
+async function pushToFleet(opts: { without?: string[]; list?: Backend[] } = {}): Promise<void> {
   const generation = nextGeneration();
   for (const e of edges) {
-    const r = await pushDesiredState(e.name, composeDesiredState({ edge: e, generation, backends, ...opts }));
+    const r = await pushDesiredState(e.name, composeDesiredState({ edge: e, generation, backends: opts.list ?? backends, without: opts.without }));
     expect(r.status).toBe(200);
   }
   for (const e of edges) await waitFor(`${e.name} applied ${generation}`, async () => (await agentStatus(e)).applied_generation === generation);
@@ -98,6 +98,45 @@ describe('lab: backend set changes', () => {
       expect(onOthers.filter((r) => !r.ok || r.bytes !== 1_500_000)).toEqual([]);
     } finally {
       await startBackendServer('be3');
+      for (const e of edges) {
+        await waitFor(`${e.name} marks be3 healthy again`, async () => (await agentStatus(e)).services[0].backends.find((b) => b.id === 'be3')?.healthy === true, 20_000);
+      }
+    }
+  });
+
+  // Issue 9 §7. Control (run once by hand): with backend_drain_seconds 0 the downloads on be3 are
+  // reset when it leaves the state (its route goes, its flows are re-hashed onto other backends).
+  it('(§7) deleting a backend drains it: downloads running on it finish byte-exact, new flows avoid it', async () => {
+    const long = startLoad('client2', { kind: 'download', host: anycastV4[1], bytes: 1_500_000, rate: 300_000, count: 12, timeoutMs: 30_000 });
+    await long.started;
+    await pushToFleet({ without: ['be3'] });
+    try {
+      for (const e of edges) expect((await agentStatus(e)).services[0].backends.find((b) => b.id === 'be3')).toMatchObject({ draining: true });
+      const fresh = await runLoad('client1', { kind: 'whoami', host: anycastV4[1], count: 60, concurrency: 10 });
+      expect(fresh.filter((r) => !r.ok)).toEqual([]);
+      expect(byBackend(fresh).be3 ?? 0).toBe(0);
+      const running = await long.done;
+      expect(running.filter((r) => r.backend === 'be3').length).toBeGreaterThan(0);
+      expect(running.filter((r) => !r.ok || r.bytes !== 1_500_000)).toEqual([]);
+    } finally {
+      await pushToFleet();
+    }
+  });
+
+  // Issue 9 §7. Control (run once by hand, agents without rise): about a third of the requests went to
+  // the new backend before its first checks failed, and were refused.
+  it('(§7) a new backend gets no flows until its health checks pass (rise)', async () => {
+    await stopBackendServer('be3');
+    // Same host under a new id: a backend the edges have never checked.
+    const fresh3 = { ...backends[2], id: 'be3-new' };
+    try {
+      await pushToFleet({ list: [backends[0], backends[1], fresh3] });
+      const r = await runLoad('client1', { kind: 'whoami', host: anycastV4[0], count: 90, concurrency: 15 });
+      expect(r.filter((x) => !x.ok)).toEqual([]);
+      expect(byBackend(r).be3 ?? 0).toBe(0);
+    } finally {
+      await startBackendServer('be3');
+      await pushToFleet();
       for (const e of edges) {
         await waitFor(`${e.name} marks be3 healthy again`, async () => (await agentStatus(e)).services[0].backends.find((b) => b.id === 'be3')?.healthy === true, 20_000);
       }

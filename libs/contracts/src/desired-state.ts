@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import * as ipaddr from 'ipaddr.js';
-import { ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, HASH_MODES, HEALTH_CHECK_PROTOCOLS, LISTENER_PROTOCOLS } from './vocabulary';
+import { ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, HASH_MODES, HEALTH_CHECK_PATH_PATTERN, HEALTH_CHECK_PROTOCOLS, LISTENER_PROTOCOLS } from './vocabulary';
 
 /**
  * Desired state of one edge node: what the control plane (worker) pushes and the edge agent applies.
@@ -28,7 +28,8 @@ export const listenerSchema = z.object({
 export const healthCheckSchema = z.object({
   protocol: z.enum(HEALTH_CHECK_PROTOCOLS),
   port,
-  path: z.string().startsWith('/').max(1024).default('/'),
+  // Written into the probe's request line: CR/LF or spaces would inject headers (refused, 422).
+  path: z.string().max(1024).regex(HEALTH_CHECK_PATH_PATTERN, 'must be an absolute URL path (RFC 3986 characters only: no spaces, CR or LF)').default('/'),
   interval_seconds: z.number().min(1).max(300),
   timeout_seconds: z.number().min(0.1).max(60),
   healthy_threshold: z.number().int().min(1).max(10),

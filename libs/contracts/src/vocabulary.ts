@@ -57,6 +57,13 @@ export type ListenerProtocol = (typeof LISTENER_PROTOCOLS)[number];
 export const HEALTH_CHECK_PROTOCOLS = ['tcp', 'http'] as const;
 export type HealthCheckProtocol = (typeof HEALTH_CHECK_PROTOCOLS)[number];
 
+/**
+ * A health-check HTTP path: absolute URL path with an optional query, RFC 3986 pchar, "/" and "?"
+ * only (no spaces, CR, LF: the agent writes it into its request line). The API and the agent's
+ * desired-state schema both check it.
+ */
+export const HEALTH_CHECK_PATH_PATTERN = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/;
+
 /** A listener as the API takes and the database stores it (the desired state splits the range). */
 export interface ServiceListener {
   protocol: ListenerProtocol;
@@ -87,11 +94,12 @@ export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
 // ---- deploy status (services on the edge fleet)
 
 /**
- * Per edge node and per PoP: deploying until the node applied the service's latest change, then
- * deployed; failed when the publish-time filter left the service out of the node's state because
- * the node cannot run it (the reason is reported with it).
+ * Per edge node and per PoP: deploying until the node applied the service's latest change;
+ * waiting_for_healthy_backend while none of the service's backends has passed the node's health
+ * checks (its requests would fail); then deployed; failed when the publish-time filter left the
+ * service out of the node's state because the node cannot run it (the reason is reported with it).
  */
-export const NODE_DEPLOY_STATUSES = ['deploying', 'deployed', 'failed'] as const;
+export const NODE_DEPLOY_STATUSES = ['deploying', 'waiting_for_healthy_backend', 'deployed', 'failed'] as const;
 export type NodeDeployStatus = (typeof NODE_DEPLOY_STATUSES)[number];
 
 /** A service's overall deploy status: pending (not active yet), no_edge_nodes (nothing serves it), or the worst of its PoPs. */

@@ -79,6 +79,42 @@ describe('Maglev buckets across edges', () => {
     expect(p.liveMarks).toHaveLength(3);
   });
 
+  it('with rise required, a backend not checked yet gets no new flows until it passed (issue 9 §7)', () => {
+    const rise = (health: HealthLookup) => buildPlan(s, allocateMarks(emptyAllocation(0x100000, 1000), wantedMarkKeys(s)), health, { ...OPTS, requireRise: true }).services[0];
+    // Control: without rise, unknown counts as healthy.
+    expect(new Set(plan(s, (_s, b) => (b === 'b5' ? undefined : true)).services[0].buckets.values()).size).toBe(5);
+    const p = rise((_s, b) => (b === 'b5' ? undefined : true));
+    const b5 = p.backends.find((b) => b.id === 'b5')!.mark;
+    expect(new Set(p.buckets.values()).size).toBe(4);
+    expect([...p.buckets.values()]).not.toContain(b5);
+    expect(p.liveMarks).toContain(b5);
+    expect(p.udpLiveMarks).not.toContain(b5);
+    expect(rise(() => undefined).buckets.size).toBe(0);
+    expect(rise(() => true).buckets.size).toBe(509);
+  });
+
+  it('keeps a removed backend draining: its mark stays live, it gets no bucket, the shipped table still decodes', () => {
+    const four = state([service('web', { backends: five.slice(0, 4), maglev_table_size: 509 })]);
+    const draining = (id: string) => (id === 'web' ? [{ id: 'b5', address: 'fd00:b::5' }] : []);
+    const alloc = allocateMarks(emptyAllocation(0x100000, 1000), wantedMarkKeys(s));
+    const before = buildPlan(s, alloc, healthy, OPTS).services[0];
+    const p = buildPlan(four, alloc, healthy, OPTS, draining).services[0];
+    const b5 = p.backends.find((b) => b.id === 'b5')!;
+    expect(b5).toMatchObject({ draining: true, enabled: false, weight: 0, mark: before.backends[4].mark });
+    expect([...p.buckets.values()]).not.toContain(b5.mark);
+    expect(p.liveMarks).toContain(b5.mark);
+    // Same buckets as without the draining backend: draining never changes the table.
+    expect([...p.buckets]).toEqual([...buildPlan(four, alloc, healthy, OPTS).services[0].buckets]);
+  });
+
+  it('keeps UDP flows only on backends that are not unhealthy', () => {
+    const p = plan(s, (_s, b) => b !== 'b2').services[0];
+    const b2 = p.backends.find((b) => b.id === 'b2')!.mark;
+    expect(p.liveMarks).toContain(b2);
+    expect(p.udpLiveMarks).not.toContain(b2);
+    expect(p.udpLiveMarks).toHaveLength(4);
+  });
+
   it('maps buckets straight from the primary table when everything is healthy', () => {
     const p = plan(s).services[0];
     expect(maglevBuckets(p.backends, 509)).toEqual(p.buckets);
@@ -105,6 +141,7 @@ describe('nft renderer', () => {
       'meta mark set 0',
       'meta nfproto ipv4 meta mark set ip saddr . th sport . ip daddr . th dport map @flows4',
       'tcp flags & (syn | ack) == syn meta mark set 0 jump flow_syn',
+      `meta l4proto udp meta mark != @ulive_${key} meta mark set 0`,
       `meta mark @live_${key} meta nfproto ipv4 jump flow_seen4`,
       `meta mark @live_${key} goto fwd_${key}`,
       `meta nfproto ipv4 meta mark set jhash ip saddr . th sport . ip daddr . th dport mod 251 seed 0x1234 map @mg_${key}_251`,

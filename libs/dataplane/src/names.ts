@@ -20,6 +20,7 @@ export const names = {
   fwdChain: (key: string) => `fwd_${key}`,
   maglevMap: (key: string, m: number) => `mg_${key}_${m}`,
   liveSet: (key: string) => `live_${key}`,
+  udpLiveSet: (key: string) => `ulive_${key}`,
   backendCounterMap: (key: string) => `bc_${key}`,
   rejectCounter: (key: string) => `rej_${key}`,
   addressCounter: (address: string) => `addr${addressToken(address)}`,

@@ -79,10 +79,10 @@ const GLOBAL_SETS = ['flows4', 'flows6', 'vip4', 'vip6', 'probe_ports'];
 
 function serviceObjectsPresent(svc: ServicePlan, inv: NftInventory): boolean {
   return [names.svcChain(svc.key), names.fwdChain(svc.key)].every((c) => inv.chains.has(c))
-    && [names.maglevMap(svc.key, svc.m), names.liveSet(svc.key), names.backendCounterMap(svc.key)].every((m) => inv.sets.has(m));
+    && [names.maglevMap(svc.key, svc.m), names.liveSet(svc.key), names.udpLiveSet(svc.key), names.backendCounterMap(svc.key)].every((m) => inv.sets.has(m));
 }
 
-const OWN_PREFIXES = ['svc_', 'fwd_', 'mg_', 'live_', 'bc_', 'rej_', 'addr4_', 'addr6_', 'drop4_', 'drop6_', 'bk_'];
+const OWN_PREFIXES = ['svc_', 'fwd_', 'mg_', 'live_', 'ulive_', 'bc_', 'rej_', 'addr4_', 'addr6_', 'drop4_', 'drop6_', 'bk_'];
 const isOwn = (name: string) => OWN_PREFIXES.some((p) => name.startsWith(p));
 const ELEMENT_CHUNK = 2048;
 
@@ -113,7 +113,7 @@ export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan
   out.push(...renderVipChanges(t, known, next));
 
   for (const c of staleChains) out.push(`delete chain ${t} ${c}`);
-  for (const s of [...inv.sets].filter((n) => isOwn(n) && !desired.sets.has(n))) out.push(`delete ${s.startsWith('live_') ? 'set' : 'map'} ${t} ${s}`);
+  for (const s of [...inv.sets].filter((n) => isOwn(n) && !desired.sets.has(n))) out.push(`delete ${s.startsWith('live_') || s.startsWith('ulive_') ? 'set' : 'map'} ${t} ${s}`);
   const counters = inv.counters ?? (known ? countersOf(known) : new Set<string>());
   for (const c of [...counters].filter((n) => isOwn(n) && !desired.counters.has(n))) out.push(`delete counter ${t} ${c}`);
 
@@ -225,6 +225,10 @@ export function renderService(t: string, svc: ServicePlan, inv: NftInventory): s
   out.push(`add set ${t} ${live} { typeof meta mark; }`);
   if (inv.sets.has(live)) out.push(`flush set ${t} ${live}`);
   if (svc.liveMarks.length) out.push(`add element ${t} ${live} { ${svc.liveMarks.map(hex).join(', ')} }`);
+  const ulive = names.udpLiveSet(svc.key);
+  out.push(`add set ${t} ${ulive} { typeof meta mark; }`);
+  if (inv.sets.has(ulive)) out.push(`flush set ${t} ${ulive}`);
+  if (svc.udpLiveMarks.length) out.push(`add element ${t} ${ulive} { ${svc.udpLiveMarks.map(hex).join(', ')} }`);
 
   out.push(`add map ${t} ${bc} { type mark : counter; }`);
   if (inv.sets.has(bc)) out.push(`flush map ${t} ${bc}`);
@@ -246,6 +250,9 @@ export function renderService(t: string, svc: ServicePlan, inv: NftInventory): s
   for (const fam of fams) r(`meta nfproto ipv${fam} meta mark set ${flowKey(fam)} map @flows${fam}`);
   // A TCP SYN starts a new connection: it never follows a stale entry of a reused 5-tuple.
   r('tcp flags & (syn | ack) == syn meta mark set 0 jump flow_syn');
+  // A UDP flow leaves an unhealthy backend (no connection to keep): the hash re-places every packet
+  // (the kernel cannot delete from a map in the data path; the stale entry expires or, once the backend is healthy again, applies again).
+  r(`meta l4proto udp meta mark != @${ulive} meta mark set 0`);
   // Flow entry of a backend still configured: keep the flow there (drains disabled/unhealthy ones
   // gracefully) and promote the entry to the long timeout.
   for (const fam of fams) r(`meta mark @${live} meta nfproto ipv${fam} jump flow_seen${fam}`);
@@ -303,7 +310,7 @@ export function desiredObjects(plan: DataplanePlan): { chains: Set<string>; sets
   const counters = new Set<string>(Object.values(FLOW_COUNTERS));
   for (const s of plan.services) {
     chains.add(names.svcChain(s.key)).add(names.fwdChain(s.key));
-    sets.add(names.maglevMap(s.key, s.m)).add(names.liveSet(s.key)).add(names.backendCounterMap(s.key));
+    sets.add(names.maglevMap(s.key, s.m)).add(names.liveSet(s.key)).add(names.udpLiveSet(s.key)).add(names.backendCounterMap(s.key));
     counters.add(names.rejectCounter(s.key));
     for (const a of s.addresses) counters.add(names.addressCounter(a.address)).add(names.dropCounter(a.address));
     for (const b of s.backends) counters.add(names.backendCounter(b.mark));

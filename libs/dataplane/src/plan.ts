@@ -26,9 +26,11 @@ export interface BackendPlan {
   family: 4 | 6;
   weight: number;
   enabled: boolean;
-  /** Local health; undefined = not checked yet, counts as healthy. */
+  /** Local health; undefined = not checked yet (usable only when the plan does not require `rise`). */
   healthy: boolean | undefined;
   mark: number;
+  /** Removed from the desired state, kept for its running flows until its drain time is over (never gets new flows). */
+  draining?: boolean;
 }
 
 export interface AddressPlan {
@@ -50,8 +52,13 @@ export interface ServicePlan {
   backends: BackendPlan[];
   /** bucket -> mark, buckets without a usable backend are absent. */
   buckets: Map<number, number>;
-  /** Marks whose existing flows keep forwarding (every configured backend: disabled or unhealthy ones drain). */
+  /** Marks whose existing flows keep forwarding (every configured backend: disabled, unhealthy and removed-but-draining ones drain). */
   liveMarks: number[];
+  /**
+   * Marks whose existing UDP flows keep forwarding: live and not unhealthy. UDP has no connection to
+   * break, so a flow on an unhealthy backend is better re-placed by the hash than kept on it.
+   */
+  udpLiveMarks: number[];
   /** Digest of everything this service renders to; equal digest = nothing to change. */
   digest: string;
 }
@@ -69,6 +76,11 @@ export interface PlanOptions {
    * new flow entries are then not created (the hash alone places those flows) and counted (default 100000).
    */
   floodNewFlowsPerSecond?: number;
+  /**
+   * A backend not checked yet gets no new flows until its health checks pass `healthy_threshold`
+   * times (rise). Set when the agent runs health checks; without them unknown counts as healthy.
+   */
+  requireRise?: boolean;
 }
 
 export const FLOW_HANDSHAKE_TIMEOUT_SECONDS = 10;
@@ -89,7 +101,15 @@ export function wantedMarkKeys(state: DesiredState): string[] {
   return state.services.flatMap((s) => s.backends.map((b) => markKey(s.id, b.id)));
 }
 
-export function buildPlan(state: DesiredState, marks: MarkAllocation, health: HealthLookup, options: PlanOptions): DataplanePlan {
+/** Backends removed from the desired state that still drain on this edge, per service id. */
+export type DrainingLookup = (serviceId: string) => readonly { id: string; address: string }[];
+
+/** Keys of the draining backends' marks (they keep theirs until the drain is over). */
+export function drainingMarkKeys(state: DesiredState, draining: DrainingLookup): string[] {
+  return state.services.flatMap((s) => draining(s.id).map((b) => markKey(s.id, b.id)));
+}
+
+export function buildPlan(state: DesiredState, marks: MarkAllocation, health: HealthLookup, options: PlanOptions, draining: DrainingLookup = () => []): DataplanePlan {
   const services = [...state.services]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((svc): ServicePlan => {
@@ -104,7 +124,13 @@ export function buildPlan(state: DesiredState, marks: MarkAllocation, health: He
           healthy: health(svc.id, b.id),
           mark: markOf(marks, markKey(svc.id, b.id)),
         }));
-      const buckets = maglevBuckets(backends, svc.maglev_table_size, svc.maglev_table);
+      const buckets = maglevBuckets(backends, svc.maglev_table_size, svc.maglev_table, options.requireRise);
+      const listed = new Set(backends.map((b) => b.id));
+      // Appended after the Maglev inputs (the shipped table indexes the listed backends only).
+      for (const d of [...draining(svc.id)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+        if (listed.has(d.id)) continue;
+        backends.push({ id: d.id, address: d.address, family: familyOf(d.address), weight: 0, enabled: false, healthy: health(svc.id, d.id), mark: markOf(marks, markKey(svc.id, d.id)), draining: true });
+      }
       const plan: Omit<ServicePlan, 'digest'> = {
         id: svc.id,
         key: serviceKey(svc.id),
@@ -118,6 +144,7 @@ export function buildPlan(state: DesiredState, marks: MarkAllocation, health: He
         backends,
         buckets,
         liveMarks: backends.map((b) => b.mark).sort((a, b) => a - b),
+        udpLiveMarks: backends.filter((b) => b.healthy !== false && !(options.requireRise && b.healthy === undefined)).map((b) => b.mark).sort((a, b) => a - b),
       };
       return { ...plan, digest: digestOf(plan) };
     });
@@ -137,15 +164,16 @@ export function primaryTable(backends: readonly BackendPlan[], m: number, shippe
 }
 
 /** bucket -> mark with the primary/fallback rule described above. */
-export function maglevBuckets(backends: readonly BackendPlan[], m: number, shipped?: string): Map<number, number> {
+export function maglevBuckets(backends: readonly BackendPlan[], m: number, shipped?: string, requireRise = false): Map<number, number> {
   const primary = primaryTable(backends, m, shipped);
-  const usable = (b: BackendPlan | undefined): b is BackendPlan => b !== undefined && b.enabled && b.weight > 0 && b.healthy !== false;
+  const healthy = (b: BackendPlan) => (requireRise ? b.healthy === true : b.healthy !== false);
+  const usable = (b: BackendPlan | undefined): b is BackendPlan => b !== undefined && b.enabled && b.weight > 0 && healthy(b);
   const ids = backends.map((b) => b.id);
   let table = primary;
-  if (backends.some((b) => b.enabled && b.weight > 0 && b.healthy === false)) {
-    const healthy = backends.filter(usable);
-    table = healthy.length
-      ? remapTable(buildMinimalDisruptionTable({ ids, table: primary }, healthy.map((b) => ({ id: b.id, weight: b.weight })), m), healthy, ids)
+  if (backends.some((b) => b.enabled && b.weight > 0 && !healthy(b))) {
+    const up = backends.filter(usable);
+    table = up.length
+      ? remapTable(buildMinimalDisruptionTable({ ids, table: primary }, up.map((b) => ({ id: b.id, weight: b.weight })), m), up, ids)
       : new Int32Array(m).fill(MAGLEV_NO_BACKEND);
   }
   const out = new Map<number, number>();

@@ -29,8 +29,17 @@ export function loadMigrations(dir = MIGRATIONS_DIR): MigrationClass[] {
   return classes;
 }
 
-export function dataSourceOptions(url = process.env.DATABASE_URL, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
-  if (!url) throw new Error('DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/anyfront).');
+/**
+ * The database URL of a CLI's environment (apps read theirs through their validated config and
+ * pass it in: this library reads no environment itself).
+ */
+export function databaseUrlFrom(env: Record<string, string | undefined>): string {
+  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/anyfront).');
+  return env.DATABASE_URL;
+}
+
+/** TypeORM options for `url`; `overrides` e.g. `{ poolSize }` (default 10 connections). */
+export function dataSourceOptions(url: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -41,12 +50,12 @@ export function dataSourceOptions(url = process.env.DATABASE_URL, overrides: Par
     synchronize: false,
     migrationsRun: false,
     namingStrategy: new SnakeNamingStrategy(),
-    poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    poolSize: 10,
     ...overrides,
   } as DataSourceOptions;
 }
 
-export function createDataSource(url = process.env.DATABASE_URL, overrides: Partial<DataSourceOptions> = {}): DataSource {
+export function createDataSource(url: string, overrides: Partial<DataSourceOptions> = {}): DataSource {
   return new DataSource(dataSourceOptions(url, overrides));
 }
 
@@ -54,7 +63,7 @@ export function createDataSource(url = process.env.DATABASE_URL, overrides: Part
 const MIGRATION_LOCK = 7_464_021_001;
 
 /** Runs pending migrations under a Postgres advisory lock; returns the names that ran. */
-export async function migrate(url = process.env.DATABASE_URL): Promise<string[]> {
+export async function migrate(url: string): Promise<string[]> {
   const ds = createDataSource(url, { poolSize: 2 });
   await ds.initialize();
   const runner = ds.createQueryRunner();

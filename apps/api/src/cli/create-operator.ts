@@ -3,7 +3,7 @@
 // Without --password (or OPERATOR_PASSWORD) a random password is generated and printed.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createDataSource } from '@anyfront/db';
+import { createDataSource, databaseUrlFrom } from '@anyfront/db';
 import { upsertOperator } from '../auth/accounts';
 import { PASSWORD_MIN_LENGTH } from '../auth/passwords';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error('usage: create-operator --email <address> [--password <at least 10 characters>]');
   const password = values.password ?? process.env.OPERATOR_PASSWORD ?? randomBytes(12).toString('base64url');
   if (password.length < PASSWORD_MIN_LENGTH) throw new Error(`the password must be at least ${PASSWORD_MIN_LENGTH} characters`);
-  const ds = createDataSource();
+  const ds = createDataSource(databaseUrlFrom(process.env));
   await ds.initialize();
   try {
     const user = await upsertOperator(ds, email, password);

@@ -21,6 +21,12 @@ describe('loadConfig', () => {
     const c = loadConfig({ ...base, API_PORT: '8080', QUARANTINE_DAYS: '0', ALLOW_DOCUMENTATION_ADDRESSES: 'true', SESSION_COOKIE_SECURE: '1', RATE_LIMIT_MAX: '' });
     expect(c).toMatchObject({ apiPort: 8080, quarantineDays: 0, allowDocumentationAddresses: true, sessionCookieSecure: true, rateLimitMax: 600 });
   });
+  it('database pool and raw traffic retention come from the one config (defaults, bounds)', () => {
+    expect(loadConfig(base)).toMatchObject({ databasePoolSize: 10, trafficRawRetentionDays: 7 });
+    expect(loadConfig({ ...base, DATABASE_POOL_SIZE: '3', TRAFFIC_RAW_RETENTION_DAYS: '30' })).toMatchObject({ databasePoolSize: 3, trafficRawRetentionDays: 30 });
+    const message = thrownBy(() => loadConfig({ ...base, DATABASE_POOL_SIZE: '0', TRAFFIC_RAW_RETENTION_DAYS: 'forever' }));
+    for (const k of ['DATABASE_POOL_SIZE', 'TRAFFIC_RAW_RETENTION_DAYS']) expect(message).toContain(k);
+  });
   it('lists every bad or missing setting in one error', () => {
     const message = thrownBy(() => loadConfig({ API_PORT: 'eighty', ALLOW_DOCUMENTATION_ADDRESSES: 'maybe' }));
     expect(message).toMatch(/^Invalid API configuration:/);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LOCAL_MODE, MAX_QUOTA, productionRefusals, type Quotas } from '@anyfront/domain';
+import { DEFAULT_TRAFFIC_RAW_RETENTION_DAYS, LOCAL_MODE, MAX_QUOTA, productionRefusals, type Quotas } from '@anyfront/domain';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
@@ -37,6 +37,10 @@ const schema = z.object({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.string({ error: 'is required, e.g. postgres://postgres@127.0.0.1:5432/anyfront' }).regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   REDIS_URL: z.string({ error: 'is required, e.g. redis://127.0.0.1:6379' }).regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** Postgres connections of this API process. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Days raw traffic samples are kept; older agent reports are refused (422). The worker prunes with the same setting. */
+  TRAFFIC_RAW_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_TRAFFIC_RAW_RETENTION_DAYS),
   /** Prefix for every Redis key the API writes (rate limits); lets several deployments share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('anyfront:'),
   /** BullMQ queue prefix; the worker must use the same value. */
@@ -125,6 +129,8 @@ export class AppConfig {
   readonly mode!: string | null;
   readonly apiPort!: number;
   readonly databaseUrl!: string;
+  readonly databasePoolSize!: number;
+  readonly trafficRawRetentionDays!: number;
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
   readonly queuePrefix!: string;
@@ -189,6 +195,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mode: e.ANYFRONT_MODE ?? null,
     apiPort: e.API_PORT,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    trafficRawRetentionDays: e.TRAFFIC_RAW_RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     queuePrefix: e.QUEUE_PREFIX,

@@ -176,7 +176,13 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await dep()).status).toBe('deploying');
     const g1 = (await c1.get('/v1/agent/desired-state')).body.generation;
     const g2 = (await c2.get('/v1/agent/desired-state')).body.generation;
+    const up = { services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true })) }] };
     await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false }).expect(200);
+    // Applied, but no backend has passed the node's checks yet: a request would fail (issue 9 §7).
+    expect((await dep()).pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('waiting_for_healthy_backend');
+    await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false, services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: false })) }] }).expect(200);
+    expect((await dep()).pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('waiting_for_healthy_backend');
+    await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false, ...up }).expect(200);
     // Operators see the node's applied generation, lag, announce state and heartbeat on the node itself.
     const node1 = (await op.get(`/v1/admin/edge-nodes/${n1}`)).body;
     expect(node1.fleet).toMatchObject({ registered: true, applied_generation: g1, desired_generation: g1, lag: 0, announced: true, drained: false });
@@ -193,7 +199,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect(d).toMatchObject({ status: 'deploying', edge_nodes: 2, edge_nodes_deployed: 1 });
     expect(d.pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('deployed');
     expect(d.pops.find((p: { pop_code: string }) => p.pop_code === fra.code).status).toBe('deploying');
-    await c2.post('/v1/agent/status').send({ applied_generation: g2, announced: true, drained: false }).expect(200);
+    await c2.post('/v1/agent/status').send({ applied_generation: g2, announced: true, drained: false, ...up }).expect(200);
     expect((await dep()).status).toBe('deployed');
 
     // A change goes back to deploying at once (before any worker ran), then deployed after both apply it.
@@ -202,7 +208,7 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await dep()).status).toBe('deploying');
     for (const c of [c1, c2]) {
       const s = (await c.get('/v1/agent/desired-state')).body;
-      await c.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false }).expect(200);
+      await c.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, ...up }).expect(200);
     }
     d = await dep();
     expect(d.status).toBe('deployed');
@@ -247,14 +253,15 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await dep()).status).toBe('deploying');
     s = await pull();
     expect(s.services.map((x) => x.id)).toContain(svc.id); // srv6: this kernel can
-    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab }).expect(200);
+    const up = { services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true })) }] };
+    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab, ...up }).expect(200);
     expect((await dep()).status).toBe('deployed');
 
     // The agent could not program it (e.g. a route the kernel refused): failed on that node and PoP, with the agent's reason.
     await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab, failed_services: [{ id: svc.id, reason: 'the kernel refused its tunnel routes: RTNETLINK answers: No such device' }] }).expect(200);
     let d = await dep();
     expect(d).toMatchObject({ status: 'failed', pops: [{ pop_code: pop.code, status: 'failed', nodes: [{ node_id: n1, status: 'failed', reason: expect.stringContaining('RTNETLINK answers: No such device') }] }] });
-    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false }).expect(200);
+    await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, ...up }).expect(200);
     expect((await dep()).status).toBe('deployed');
 
     // The API refuses an encapsulation no edge of the service's PoPs can program, and changes nothing.

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { trafficReportSchema } from '@anyfront/contracts';
-import { hourOf, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey, trafficRawRetentionDays } from '@anyfront/domain';
+import { hourOf, TRAFFIC_HOUR_LOCK_CLASS, trafficHourLockKey } from '@anyfront/domain';
 import type { z } from 'zod';
 import { problems } from '../common/problem';
+import { AppConfig } from '../config';
 
 type Report = z.infer<typeof trafficReportSchema>;
 
@@ -25,9 +26,14 @@ export interface IngestResult {
  */
 @Injectable()
 export class TrafficIngestService {
-  readonly retentionDays = trafficRawRetentionDays(process.env.TRAFFIC_RAW_RETENTION_DAYS);
+  readonly retentionDays: number;
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    config: AppConfig,
+  ) {
+    this.retentionDays = config.trafficRawRetentionDays;
+  }
 
   async ingest(edgeNodeId: string, r: Report, now = new Date()): Promise<IngestResult> {
     const start = new Date(r.interval_start);

@@ -1,12 +1,12 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Job, Queue } from 'bullmq';
 import Stripe from 'stripe';
 import type { DataSource } from 'typeorm';
-import { bulkJob, type JobPayload, JobName, processStripeEventJob, QueueName } from '@anyfront/contracts';
+import { bulkJob, JobName, processStripeEventJob, QueueName } from '@anyfront/contracts';
 import { DEFAULT_GRACE_SECONDS, toEpochSeconds, type DunningConfig } from '@anyfront/billing';
 import { WORKER_CONFIG, type WorkerConfig } from '../config';
+import { type Job, type Queue, QueueProcessor, schedule, unhandled } from '../queues';
 import { processStripeEvent, sweepDunning, unprocessedEventIds } from './dunning';
 import { measureMeterEvents, sendMeterEvents } from './meter-export';
 import { releaseReservedAddresses } from '@anyfront/db';
@@ -16,7 +16,7 @@ import { closeStatements } from './statements';
  * The billing queue: Stripe webhook events (one job per stored event), the dunning sweep (grace
  * timer, repeatable) and, in local-ledger mode, the hourly close of last month's statements.
  */
-@Processor(QueueName.Billing)
+@QueueProcessor(QueueName.Billing)
 export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(BillingJob.name);
   private readonly dunning: DunningConfig;
@@ -27,7 +27,7 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @InjectQueue(QueueName.Billing) private readonly queue: Queue,
+    @InjectQueue(QueueName.Billing) private readonly queue: Queue<QueueName.Billing>,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {
     super();
@@ -37,30 +37,28 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const opts = { removeOnComplete: true, removeOnFail: 100 };
     if (!this.config.stripeSecretKey) {
-      await this.queue.upsertJobScheduler(JobName.CloseStatements, { every: 3600_000, immediately: true }, { name: JobName.CloseStatements, data: {}, opts });
+      await schedule(this.queue, JobName.CloseStatements, { every: 3600_000, immediately: true });
       await this.queue.removeJobScheduler(JobName.ExportMeterEvents);
     } else {
       await this.queue.removeJobScheduler(JobName.CloseStatements);
       const exportEvery = (this.config.billingExportIntervalSeconds ?? 300) * 1000;
-      await this.queue.upsertJobScheduler(JobName.ExportMeterEvents, { every: exportEvery, immediately: true }, { name: JobName.ExportMeterEvents, data: {}, opts });
+      await schedule(this.queue, JobName.ExportMeterEvents, { every: exportEvery, immediately: true });
     }
     const every = (this.config.billingSweepIntervalSeconds ?? 60) * 1000;
-    await this.queue.upsertJobScheduler(JobName.DunningSweep, { every, immediately: true }, { name: JobName.DunningSweep, data: {}, opts });
+    await schedule(this.queue, JobName.DunningSweep, { every, immediately: true });
   }
 
-  async process(job: Job): Promise<unknown> {
-    const payload = { name: job.name, data: job.data } as JobPayload;
+  async process(job: Job<QueueName.Billing>): Promise<unknown> {
     const now = toEpochSeconds(new Date());
-    switch (payload.name) {
+    switch (job.name) {
       case JobName.CloseStatements: {
         const r = await closeStatements(this.ds, new Date());
         if (r.created) this.log.log(`closed ${r.created} local statement(s) for ${new Date(r.period.from * 1000).toISOString().slice(0, 7)}`);
         return r;
       }
       case JobName.ProcessStripeEvent: {
-        const r = await processStripeEvent(this.ds, this.config.queuePrefix, payload.data.eventId, { now, dunning: this.dunning });
+        const r = await processStripeEvent(this.ds, this.config.queuePrefix, job.data.eventId, { now, dunning: this.dunning });
         const transitions = r.change?.transitions.map((t) => t.type).join(', ');
         this.log.log(`stripe event ${r.eventId}: ${r.outcome}${r.organizationId ? ` (organization ${r.organizationId})` : ''}${transitions ? `: ${transitions}` : ''}${r.detail ? ` - ${r.detail}` : ''}`);
         return { outcome: r.outcome, organizationId: r.organizationId, transitions: r.change?.transitions ?? [] };
@@ -96,7 +94,7 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
       case JobName.SendMeterEvents:
         return this.stripe ? this.send(now) : { skipped: 'local-ledger mode' };
       default:
-        throw new Error(`unknown job ${job.name} on ${QueueName.Billing}`);
+        return unhandled(job);
     }
   }
 
@@ -108,7 +106,7 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   }
 
   @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, err: Error): void {
+  onFailed(job: Job<QueueName.Billing> | undefined, err: Error): void {
     this.log.error(`billing job ${job?.name ?? '?'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? '?'}): ${err.message}`);
   }
 }

@@ -1,6 +1,6 @@
 import { classifyPushResponse } from './agent-push';
 import { retentionCutoff } from '@anyfront/domain';
-import { loadFleetWorkerConfig } from './fleet-config';
+import { loadWorkerConfig } from '../config';
 
 describe('classifyPushResponse', () => {
   it('treats 2xx as applied (also the no-op answer for a generation the agent already runs)', () => {
@@ -26,9 +26,10 @@ describe('traffic retention', () => {
   });
 
   it('reads the worker settings and refuses bad ones', () => {
-    expect(loadFleetWorkerConfig({}).rawRetentionDays).toBe(7);
-    expect(loadFleetWorkerConfig({ TRAFFIC_RAW_RETENTION_DAYS: '30', FLEET_SWEEP_INTERVAL_SECONDS: '5' })).toMatchObject({ rawRetentionDays: 30, sweepIntervalSeconds: 5 });
-    expect(() => loadFleetWorkerConfig({ TRAFFIC_RAW_RETENTION_DAYS: '0' })).toThrow(/TRAFFIC_RAW_RETENTION_DAYS/);
-    expect(() => loadFleetWorkerConfig({ FLEET_SYNC_CONCURRENCY: 'many' })).toThrow(/FLEET_SYNC_CONCURRENCY/);
+    const db = { DATABASE_URL: 'postgres://x/y' };
+    expect(loadWorkerConfig(db).rawRetentionDays).toBe(7);
+    expect(loadWorkerConfig({ ...db, TRAFFIC_RAW_RETENTION_DAYS: '30', FLEET_SWEEP_INTERVAL_SECONDS: '5' })).toMatchObject({ rawRetentionDays: 30, sweepIntervalSeconds: 5 });
+    expect(() => loadWorkerConfig({ ...db, TRAFFIC_RAW_RETENTION_DAYS: '0' })).toThrow(/TRAFFIC_RAW_RETENTION_DAYS/);
+    expect(() => loadWorkerConfig({ ...db, FLEET_SYNC_CONCURRENCY: 'many' })).toThrow(/FLEET_SYNC_CONCURRENCY/);
   });
 });

@@ -1,4 +1,5 @@
-import type { Queue } from 'bullmq';
+import type { QueueName } from '@anyfront/contracts';
+import type { Queue } from '../queues';
 import { bulkJob, syncEdgeNodeJob } from '@anyfront/contracts';
 
 /**
@@ -6,7 +7,7 @@ import { bulkJob, syncEdgeNodeJob } from '@anyfront/contracts';
  * one sync job per node, with the node's fixed job id (an id already queued absorbs the add).
  * Writes never call this: they go through the outbox (`recordFleetChange`).
  */
-export async function enqueueNodeSyncs(queue: Queue, nodeIds: string[]): Promise<void> {
+export async function enqueueNodeSyncs(queue: Queue<QueueName.FleetSync>, nodeIds: string[]): Promise<void> {
   if (!nodeIds.length) return;
   await queue.addBulk(nodeIds.map((id) => bulkJob(syncEdgeNodeJob(id))));
 }

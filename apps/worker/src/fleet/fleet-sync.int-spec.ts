@@ -8,6 +8,7 @@ import { JobName, QueueName, signedDesiredStateSchema, syncEdgeNodeJobId, type D
 import { FleetFixtures, migrateTestDatabase, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { createDataSource, loadServiceDeployment, markNodesStale, OutboxRepository, recordFleetChange } from '@anyfront/db';
 import { loadStateSigningKeys, trustedStateKeys, verifySignedState } from '@anyfront/state-signing';
+import { loadWorkerConfig } from '../config';
 import { workerModule } from '../worker.module';
 
 /** A stand-in agent on 127.0.0.1 that records every push and answers with scripted statuses. */
@@ -50,7 +51,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
     process.env.FLEET_FULL_RESYNC_SECONDS = '86400'; // the resync test adds its job itself
     worker = await NestFactory.createApplicationContext(
-      workerModule({ databaseUrl: testDatabaseUrl(), redisUrl: testRedisUrl(), queuePrefix: prefix, quarantineDays: 7, concurrency: 2, slotRetryIntervalSeconds: 3600, databasePoolSize: 5, outboxPollIntervalMs: 1000, outboxBatchSize: 500 }),
+      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5' })),
       { logger: ['error'] },
     );
   };
@@ -208,6 +209,15 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     expect(deployment.pops[0]?.nodes).toEqual([
       expect.objectContaining({ node_id: node, status: 'failed', reason: `backend ${refused.backendIds[0]} needs an IPv4 tunnel source, but the node has none` }),
     ]);
+    // Applied, but no health report yet: not deployed until a backend passed the node's checks (issue 9 §7).
+    expect((await loadServiceDeployment(ds, fine.id, true)).status).toBe('waiting_for_healthy_backend');
+    // What the agent's status report stores (apps/api agent-status.service.ts).
+    const healthy = (serviceId: string) => ds.query(
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy) SELECT $1, b.id, b.service_id, true FROM backends b WHERE b.service_id = $2 ON CONFLICT DO NOTHING`,
+      [node, serviceId],
+    );
+    await healthy(fine.id);
+    await healthy(refused.id);
     expect((await loadServiceDeployment(ds, fine.id, true)).status).toBe('deployed');
 
     // Fixed (the node gets an IPv4 tunnel source): the service is published and the reason is gone.

@@ -1,14 +1,14 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_QUEUE_PREFIX, type JobPayload, JobName, QueueName } from '@anyfront/contracts';
+import { JobName, QueueName } from '@anyfront/contracts';
 import { recordFleetChange, staleNodes } from '@anyfront/db';
 import { type StateSigningKeys } from '@anyfront/state-signing';
-import { FLEET_WORKER_CONFIG, STATE_SIGNING_KEYS, type FleetWorkerConfig } from './fleet-config';
+import { STATE_SIGNING_KEYS, WORKER_CONFIG, type WorkerConfig } from '../config';
 import { enqueueNodeSyncs } from './enqueue-sync';
 import { syncAndPush } from './node-sync';
+import { type Job, type Queue, QueueProcessor, schedule, unhandled } from '../queues';
 
 /**
  * The fleet-sync queue: `sync-edge-node` computes one node's desired state and pushes it to its
@@ -17,14 +17,14 @@ import { syncAndPush } from './node-sync';
  * and `resync-fleet` recomputes every node now and then (a write path that forgot to notify).
  */
 // A short lock: a job of a killed worker is picked up again within ~20 s (a sync takes well under a second).
-@Processor(QueueName.FleetSync, { lockDuration: 15_000, stalledInterval: 5_000 })
+@QueueProcessor(QueueName.FleetSync, { lockDuration: 15_000, stalledInterval: 5_000 })
 export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(FleetSyncJob.name);
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @InjectQueue(QueueName.FleetSync) private readonly queue: Queue,
-    @Inject(FLEET_WORKER_CONFIG) private readonly config: FleetWorkerConfig,
+    @InjectQueue(QueueName.FleetSync) private readonly queue: Queue<QueueName.FleetSync>,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
   ) {
     super();
@@ -32,23 +32,14 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     this.worker.concurrency = this.config.syncConcurrency;
-    await this.queue.upsertJobScheduler(
-      JobName.SweepFleet,
-      { every: this.config.sweepIntervalSeconds * 1000 },
-      { name: JobName.SweepFleet, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
-    await this.queue.upsertJobScheduler(
-      JobName.ResyncFleet,
-      { every: this.config.fullResyncSeconds * 1000 },
-      { name: JobName.ResyncFleet, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
+    await schedule(this.queue, JobName.SweepFleet, { every: this.config.sweepIntervalSeconds * 1000 });
+    await schedule(this.queue, JobName.ResyncFleet, { every: this.config.fullResyncSeconds * 1000 });
   }
 
-  async process(job: Job): Promise<unknown> {
-    const payload = { name: job.name, data: job.data } as JobPayload;
-    switch (payload.name) {
+  async process(job: Job<QueueName.FleetSync>): Promise<unknown> {
+    switch (job.name) {
       case JobName.SyncEdgeNode: {
-        const r = await syncAndPush(this.ds, payload.data.edgeNodeId, this.config.pushTimeoutMs, this.keys.signer);
+        const r = await syncAndPush(this.ds, job.data.edgeNodeId, this.config.pushTimeoutMs, this.keys.signer);
         if (r.changed) this.log.log(`edge node ${r.edgeNodeId}: generation ${r.generation}, push ${r.push}`);
         return r;
       }
@@ -58,13 +49,12 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
         return { enqueued: nodes.length };
       }
       case JobName.ResyncFleet: {
-        // Through the outbox of this queue's deployment, like any other change.
-        const prefix = this.queue.opts.prefix ?? DEFAULT_QUEUE_PREFIX;
-        const nodes = await this.ds.transaction((tx) => recordFleetChange(tx, prefix, { all: true }));
+        // Through the outbox, like any other change.
+        const nodes = await this.ds.transaction((tx) => recordFleetChange(tx, this.config.queuePrefix, { all: true }));
         return { enqueued: nodes.length };
       }
       default:
-        throw new Error(`unknown job ${job.name} on ${QueueName.FleetSync}`);
+        return unhandled(job);
     }
   }
 }

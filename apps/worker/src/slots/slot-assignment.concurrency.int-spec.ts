@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Pool as PgPool } from 'pg';
-import { JobName, QueueName, SLOT_JOB_OPTIONS, assignSlotsJobId } from '@anyfront/contracts';
+import { QueueName, assignSlotsJob, bulkJob } from '@anyfront/contracts';
 import { slotIndexOf } from '@anyfront/domain';
 import { type AppProcess, createScratchDatabase, deleteQueuePrefix, FleetFixtures, startWorkerProcesses, stopProcesses, waitFor } from '@anyfront/testing';
 
@@ -63,11 +63,11 @@ describe(`slot assignment: ${SERVICES} services, ${WORKERS} worker processes, du
       Array.from({ length: SERVICES }, async (_, i) => {
         const id = await fx.pendingService(org, `svc-${i}`);
         const q = producers[i % producers.length];
-        const job = { name: JobName.AssignSlots, data: { serviceId: id } };
+        const job = bulkJob(assignSlotsJob(id));
         await Promise.all([
-          q.add(job.name, job.data, { ...SLOT_JOB_OPTIONS, jobId: assignSlotsJobId(id) }),
-          producers[(i + 1) % producers.length].add(job.name, job.data, { ...SLOT_JOB_OPTIONS, jobId: assignSlotsJobId(id) }),
-          producers[(i + 2) % producers.length].add(job.name, job.data, { ...SLOT_JOB_OPTIONS, jobId: `dup.${randomUUID()}` }),
+          q.add(job.name, job.data, job.opts),
+          producers[(i + 1) % producers.length].add(job.name, job.data, job.opts),
+          producers[(i + 2) % producers.length].add(job.name, job.data, { ...job.opts, jobId: `dup.${randomUUID()}` }),
         ]);
         return id;
       }),

@@ -1,5 +1,6 @@
 import { Pool as PgPool } from 'pg';
-import type { Queue } from 'bullmq';
+import type { QueueName } from '@anyfront/contracts';
+import type { Queue } from '../queues';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@anyfront/db';
 import { assignSlotsJobId } from '@anyfront/contracts';
@@ -17,7 +18,7 @@ describe('enqueueWaitingServices', () => {
   let fx: FleetFixtures;
   const added: string[][] = [];
   // Records what would be enqueued (job ids); BullMQ itself is exercised by the worker-process tests.
-  const queue = { addBulk: async (jobs: { opts: { jobId: string } }[]) => void added.push(jobs.map((j) => j.opts.jobId)) } as unknown as Queue;
+  const queue = { addBulk: async (jobs: { opts: { jobId: string } }[]) => void added.push(jobs.map((j) => j.opts.jobId)) } as unknown as Queue<QueueName.SlotAssignment>;
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('waiting');

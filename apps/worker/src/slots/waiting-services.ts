@@ -1,6 +1,6 @@
-import type { Queue } from 'bullmq';
+import type { Queue } from '../queues';
 import type { DataSource } from 'typeorm';
-import { assignSlotsJob, bulkJob } from '@anyfront/contracts';
+import { assignSlotsJob, bulkJob, type QueueName } from '@anyfront/contracts';
 
 /**
  * Re-enqueues services that still lack addresses: waiting for pool capacity (an operator may have
@@ -8,7 +8,7 @@ import { assignSlotsJob, bulkJob } from '@anyfront/contracts';
  * failed for good), or active without IPv6 while an IPv6 pool now exists. Deterministic job ids make
  * this safe to run from every worker at once.
  */
-export async function enqueueWaitingServices(dataSource: DataSource, queue: Queue, graceSeconds = 10): Promise<number> {
+export async function enqueueWaitingServices(dataSource: DataSource, queue: Queue<QueueName.SlotAssignment>, graceSeconds = 10): Promise<number> {
   const rows: { id: string }[] = await dataSource.query(
     `SELECT id FROM services
       WHERE deleted_at IS NULL

@@ -1,34 +1,32 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Job, Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { type JobPayload, JobName, QueueName } from '@anyfront/contracts';
+import { JobName, QueueName } from '@anyfront/contracts';
 import { pruneRawTraffic, rollupDirtyHours } from '@anyfront/db';
-import { FLEET_WORKER_CONFIG, type FleetWorkerConfig } from '../fleet/fleet-config';
+import { WORKER_CONFIG, type WorkerConfig } from '../config';
+import { type Job, type Queue, QueueProcessor, schedule, unhandled } from '../queues';
 
 /** The traffic-rollup queue: repeatable hourly roll-ups of new samples and pruning of old raw samples. */
-@Processor(QueueName.TrafficRollup)
+@QueueProcessor(QueueName.TrafficRollup)
 export class TrafficRollupJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(TrafficRollupJob.name);
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @InjectQueue(QueueName.TrafficRollup) private readonly queue: Queue,
-    @Inject(FLEET_WORKER_CONFIG) private readonly config: FleetWorkerConfig,
+    @InjectQueue(QueueName.TrafficRollup) private readonly queue: Queue<QueueName.TrafficRollup>,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {
     super();
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const opts = { removeOnComplete: true, removeOnFail: 100 };
-    await this.queue.upsertJobScheduler(JobName.RollupTraffic, { every: this.config.rollupIntervalSeconds * 1000 }, { name: JobName.RollupTraffic, data: {}, opts });
-    await this.queue.upsertJobScheduler(JobName.PruneTraffic, { every: this.config.pruneIntervalSeconds * 1000 }, { name: JobName.PruneTraffic, data: {}, opts });
+    await schedule(this.queue, JobName.RollupTraffic, { every: this.config.rollupIntervalSeconds * 1000 });
+    await schedule(this.queue, JobName.PruneTraffic, { every: this.config.pruneIntervalSeconds * 1000 });
   }
 
-  async process(job: Job): Promise<unknown> {
-    const payload = { name: job.name, data: job.data } as JobPayload;
-    switch (payload.name) {
+  async process(job: Job<QueueName.TrafficRollup>): Promise<unknown> {
+    switch (job.name) {
       case JobName.RollupTraffic:
         return { hours: await rollupDirtyHours(this.ds, new Date(), this.config.rawRetentionDays) };
       case JobName.PruneTraffic: {
@@ -37,7 +35,7 @@ export class TrafficRollupJob extends WorkerHost implements OnApplicationBootstr
         return { deleted };
       }
       default:
-        throw new Error(`unknown job ${job.name} on ${QueueName.TrafficRollup}`);
+        return unhandled(job);
     }
   }
 }

@@ -1914,10 +1914,10 @@ export interface components {
             node_id: string;
             node_name: string;
             /**
-             * @description deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
+             * @description deploying until the edge node applied the service's latest change; waiting_for_healthy_backend until one of the service's backends passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
-            status: "deploying" | "deployed" | "failed";
+            status: "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
             /** @description Generation that carries the latest change of the service */
             required_generation: number | null;
             applied_generation: number;
@@ -1937,15 +1937,15 @@ export interface components {
              * @description The worst status of its edge nodes
              * @enum {string}
              */
-            status: "deploying" | "deployed" | "failed";
+            status: "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
             nodes: components["schemas"]["NodeDeploymentDto"][];
         };
         ServiceDeploymentStatusDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change; waiting_for_healthy_backend until one of the service's backends passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
-            status: "pending" | "no_edge_nodes" | "deploying" | "deployed" | "failed";
+            status: "pending" | "no_edge_nodes" | "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
             edge_nodes: number;
             edge_nodes_deployed: number;
             pops: components["schemas"]["PopDeploymentDto"][];
@@ -2136,10 +2136,10 @@ export interface components {
         };
         ServiceDeploymentDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change, then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change; waiting_for_healthy_backend until one of the service's backends passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
-            status: "pending" | "no_edge_nodes" | "deploying" | "deployed" | "failed";
+            status: "pending" | "no_edge_nodes" | "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
             edge_nodes: number;
             edge_nodes_deployed: number;
             pops: components["schemas"]["PopDeploymentDto"][];
@@ -2646,10 +2646,7 @@ export interface components {
                     /** @enum {string} */
                     protocol: "tcp" | "http";
                     port: number;
-                    /**
-                     * Format: starts_with
-                     * @default /
-                     */
+                    /** @default / */
                     path: string;
                     interval_seconds: number;
                     timeout_seconds: number;

@@ -1,7 +1,8 @@
 // Runs pending migrations against DATABASE_URL. Used by `npm start`, `npm run migrate` and tests.
-import { migrate } from '../data-source';
+import { databaseUrlFrom, migrate } from '../data-source';
 
-migrate()
+Promise.resolve()
+  .then(() => migrate(databaseUrlFrom(process.env)))
   .then((ran) => {
     console.log(ran.length ? `[migrate] applied: ${ran.join(', ')}` : '[migrate] schema is up to date');
   })

@@ -269,7 +269,9 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
   const rows: Array<Record<string, unknown>> = await db.query(
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
             f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason,
-            (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason
+            (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason,
+            (SELECT count(*) FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
+              WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.healthy AND b.enabled AND b.weight > 0) AS healthy_backends
        FROM edge_nodes n
        JOIN pops p ON p.id = n.pop_id
        JOIN edge_node_fleet_states f ON f.edge_node_id = n.id AND f.registered_at IS NOT NULL
@@ -293,6 +295,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     lastHeartbeatAt: (r.last_heartbeat_at as Date | null) ?? null,
     excludedReason: (r.excluded_reason as string | null) ?? null,
     agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
+    healthyBackends: Number(r.healthy_backends),
   }));
 }
 

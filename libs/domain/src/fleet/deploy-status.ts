@@ -16,6 +16,8 @@ export interface ServiceNodeProgress {
   excludedReason?: string | null;
   /** The node's agent reported (with its applied generation) that it skipped the service, and why; or null. */
   agentFailedReason?: string | null;
+  /** Backends of the service that passed this node's health checks (its last status report); undefined: not known. */
+  healthyBackends?: number;
 }
 
 export interface NodeDeployment {
@@ -48,7 +50,7 @@ export function nodeHasLatest(n: ServiceNodeProgress): boolean {
   return !n.pending && n.serviceGeneration !== null && n.appliedGeneration >= n.serviceGeneration;
 }
 
-const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, deploying: 1, failed: 2 };
+const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, waiting_for_healthy_backend: 1, deploying: 2, failed: 3 };
 
 /**
  * Where one node stands: a pending change is deploying (it may fix an exclusion), then excluded is
@@ -59,12 +61,15 @@ function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
   if (n.pending) return 'deploying';
   if (n.excludedReason) return 'failed';
   if (!nodeHasLatest(n)) return 'deploying';
-  return n.agentFailedReason ? 'failed' : 'deployed';
+  if (n.agentFailedReason) return 'failed';
+  // "deployed" means a request works: the node forwards and a backend passed its checks there.
+  return n.healthyBackends === 0 ? 'waiting_for_healthy_backend' : 'deployed';
 }
 
 /**
  * `deploying` until every edge node that should serve the service has applied a generation that
- * includes its latest change, then `deployed`; `failed` on a node (and so its PoP and the service)
+ * includes its latest change, then `waiting_for_healthy_backend` until each has a backend that
+ * passed its health checks, then `deployed`; `failed` on a node (and so its PoP and the service)
  * that the publish filter left the service out of, with the reason. A service that is not active yet is `pending`; one
  * that no registered edge node serves is `no_edge_nodes` (nothing to wait for, nothing announced).
  */

@@ -50,12 +50,5 @@ export function bucketStart(t: Date, stepSeconds: number): Date {
   return new Date(Math.floor(t.getTime() / ms) * ms);
 }
 
+/** Default of TRAFFIC_RAW_RETENTION_DAYS (API and worker config): days raw traffic samples are kept (hourly roll-ups are kept indefinitely). */
 export const DEFAULT_TRAFFIC_RAW_RETENTION_DAYS = 7;
-
-/** TRAFFIC_RAW_RETENTION_DAYS: days raw traffic samples are kept (hourly roll-ups are kept indefinitely). */
-export function trafficRawRetentionDays(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_TRAFFIC_RAW_RETENTION_DAYS;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 1 || n > 3650) throw new Error(`TRAFFIC_RAW_RETENTION_DAYS must be a number of days from 1 to 3650, got "${value}"`);
-  return n;
-}

@@ -1,10 +1,10 @@
+import { HEALTH_CHECK_PATH_PATTERN } from '@anyfront/contracts';
 import type { HealthCheckProtocol, ServiceHealthCheck } from '@anyfront/contracts';
 import type { FieldError, Listener } from './listeners';
 
 export type HealthCheck = ServiceHealthCheck;
 
-/** An absolute URL path with an optional query: RFC 3986 pchar, "/" and "?" only (no spaces, CR, LF). */
-export const HEALTH_CHECK_PATH_PATTERN = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$/;
+export { HEALTH_CHECK_PATH_PATTERN };
 
 export const HEALTH_CHECK_DEFAULTS = {
   protocol: 'tcp' as HealthCheckProtocol,

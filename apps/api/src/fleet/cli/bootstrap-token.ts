@@ -3,7 +3,7 @@
 //   node -r ./scripts/register.js apps/api/src/fleet/cli/bootstrap-token.ts --node <edge node id or name> [--ttl-minutes 60]
 // Prints one JSON line {edge_node_id, token, expires_at}. Needs DATABASE_URL.
 import { parseArgs } from 'node:util';
-import { createDataSource } from '@anyfront/db';
+import { createDataSource, databaseUrlFrom } from '@anyfront/db';
 import { BOOTSTRAP_TOKEN_TTL_MINUTES, issueBootstrapToken } from '../bootstrap-tokens';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   if (!node) throw new Error('usage: bootstrap-token --node <edge node id or name> [--ttl-minutes 60]');
   const ttl = Number(values['ttl-minutes'] ?? BOOTSTRAP_TOKEN_TTL_MINUTES);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 24 * 60) throw new Error('--ttl-minutes must be a whole number from 1 to 10080');
-  const ds = createDataSource(undefined, { poolSize: 1 });
+  const ds = createDataSource(databaseUrlFrom(process.env), { poolSize: 1 });
   await ds.initialize();
   try {
     console.log(JSON.stringify(await issueBootstrapToken(ds, UUID.test(node) ? { id: node } : { name: node }, null, ttl)));
