@@ -96,9 +96,9 @@ export default tseslint.config(
     },
   },
   {
-    // The portal and libs/ui: TSX and DOM code, typed by apps/portal/tsconfig.json.
-    files: ['apps/portal/src/**/*.ts', 'apps/portal/src/**/*.tsx', 'libs/ui/src/**/*.ts', 'libs/ui/src/**/*.tsx'],
-    languageOptions: { parserOptions: { project: ['./apps/portal/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+    // The web apps and libs/ui: TSX and DOM code, typed by their tsconfig.json (tsconfig.web.json).
+    files: ['apps/portal/src/**/*.ts', 'apps/portal/src/**/*.tsx', 'apps/console/src/**/*.ts', 'apps/console/src/**/*.tsx', 'libs/ui/src/**/*.ts', 'libs/ui/src/**/*.tsx'],
+    languageOptions: { parserOptions: { project: ['./apps/portal/tsconfig.json', './apps/console/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
