@@ -61,15 +61,10 @@ const SQL_NOT_YET_IN_LIBS_DB = [
   'apps/api/src/common/maintenance.service.ts',
   'apps/api/src/fleet/agent-auth.guard.ts',
   'apps/api/src/fleet/agent-registration.service.ts',
-  'apps/api/src/fleet/agent-status.service.ts',
-  'apps/api/src/fleet/agent.controller.ts',
   'apps/api/src/fleet/bootstrap-tokens.ts',
-  'apps/api/src/fleet/service-fleet.controller.ts',
-  'apps/api/src/health/health.controller.ts',
   'apps/api/src/quotas/quotas.service.ts',
   'apps/api/src/services/services.service.ts',
   'apps/api/src/traffic/traffic-ingest.service.ts',
-  'apps/api/src/traffic/traffic.controller.ts',
   'apps/worker/src/billing/dunning.ts',
   'apps/worker/src/billing/meter-export.ts',
   'apps/worker/src/fleet/node-sync.ts',
@@ -101,9 +96,9 @@ export default tseslint.config(
     },
   },
   {
-    // The portal and libs/ui: TSX and DOM code, typed by apps/portal/tsconfig.json.
-    files: ['apps/portal/src/**/*.ts', 'apps/portal/src/**/*.tsx', 'libs/ui/src/**/*.ts', 'libs/ui/src/**/*.tsx'],
-    languageOptions: { parserOptions: { project: ['./apps/portal/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+    // The web apps and libs/ui: TSX and DOM code, typed by their tsconfig.json (tsconfig.web.json).
+    files: ['apps/portal/src/**/*.ts', 'apps/portal/src/**/*.tsx', 'apps/console/src/**/*.ts', 'apps/console/src/**/*.tsx', 'libs/ui/src/**/*.ts', 'libs/ui/src/**/*.tsx'],
+    languageOptions: { parserOptions: { project: ['./apps/portal/tsconfig.json', './apps/console/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],

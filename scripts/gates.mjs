@@ -43,13 +43,13 @@ function lintInputsHash() {
 
 /**
  * tsconfig.json: the whole tree; tsconfig.src.json: production sources with noUncheckedIndexedAccess;
- * apps/portal/tsconfig.json: the portal and libs/ui (JSX, DOM, bundler resolution; `next build` skips
+ * apps/portal/tsconfig.json, apps/console/tsconfig.json: the web apps and libs/ui (JSX, DOM, bundler resolution; `next build` skips
  * its own type check because this one runs).
  */
 async function typecheck() {
   mkdirSync(cacheDir, { recursive: true });
   const results = [];
-  for (const project of ['tsconfig.json', 'tsconfig.src.json', 'apps/portal/tsconfig.json']) {
+  for (const project of ['tsconfig.json', 'tsconfig.src.json', 'apps/portal/tsconfig.json', 'apps/console/tsconfig.json']) {
     results.push(await run(bin('tsc'), ['-p', project, '--noEmit', '--incremental', '--tsBuildInfoFile', path.join(cacheDir, `${project.replace(/\//g, '_')}.tsbuildinfo`)]));
   }
   return { ok: results.every((r) => r.ok), out: results.map((r) => r.out).join(''), seconds: results.reduce((t, r) => t + r.seconds, 0) };

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'apps', 'portal', '.next');
 if (!existsSync(path.join(dist, 'BUILD_ID'))) {
-  console.error('no portal build: run node scripts/portal-build.mjs first');
+  console.error('no portal build: run node scripts/web-build.mjs portal first');
   process.exit(1);
 }
 

@@ -5,16 +5,20 @@
 // lab with real agents registered with this API, elsewhere dry-run agents. ANYFRONT_LOCAL_FLEET=0 skips it.
 // Every process logs pino JSON; the full logs go to .data/logs/<app>.log, the terminal shows a
 // readable view (scripts/log-view.mjs) and, once everything is ready, the banner comes last.
-// The customer portal (apps/portal) is built in parallel (scripts/portal-build.mjs, cached between
-// starts) and served by `next start` on PORTAL_PORT (3000); ANYFRONT_PORTAL=0 skips it.
+// The customer portal (apps/portal) and the operator console (apps/console) are built in parallel
+// with the rest, one after the other (scripts/web-build.mjs, cached between starts), and served by
+// `next start` on PORTAL_PORT (3000) and CONSOLE_PORT (3001); ANYFRONT_PORTAL=0 / ANYFRONT_CONSOLE=0 skip them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 
+/** Where the web apps (scripts/web-build.mjs) are served. */
+const WEB_PORTS = { portal: process.env.PORTAL_PORT ?? '3000', console: process.env.CONSOLE_PORT ?? '3001' };
+
 ensureInstalled();
-const { ensurePortalBuilt, nextBin, portalDir } = await import('./portal-build.mjs');
+const { ensureWebAppBuilt, nextBin, appDir, WEB_APPS } = await import('./web-build.mjs');
 const { createLogView } = await import('./log-view.mjs'); // pino-pretty: present once installed
 
 const logDir = path.join(root, '.data', 'logs');
@@ -24,7 +28,7 @@ const started = Date.now();
 const stops = [];
 const children = [];
 let fleet = null;
-let portalBuild = null;
+const webBuilds = {};
 let stopping = false;
 
 const exited = (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', r)));
@@ -62,11 +66,17 @@ function step(name, file, env, show = () => true) {
 }
 
 async function main() {
-  // The portal builds while Postgres, Redis, migrations and the seed get ready.
-  portalBuild = process.env.ANYFRONT_PORTAL === '0' ? null : ensurePortalBuilt({ log: (m) => say(m) }).then((r) => {
-    say(r.built ? `portal built in ${Math.round(r.seconds)} s` : 'portal build is up to date (cached)');
-    return r;
-  }, (error) => ({ error }));
+  // The web apps build while Postgres, Redis, migrations and the seed get ready; one `next build`
+  // at a time (two at once only thrash a small machine).
+  let previous = Promise.resolve();
+  for (const app of WEB_APPS) {
+    if (process.env[`ANYFRONT_${app.toUpperCase()}`] === '0') continue;
+    webBuilds[app] = previous.then(() => ensureWebAppBuilt(app, { log: (m) => say(m) })).then((r) => {
+      say(r.built ? `${app} built in ${Math.round(r.seconds)} s` : `${app} build is up to date (cached)`);
+      return r;
+    }, (error) => ({ error }));
+    previous = webBuilds[app];
+  }
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     say('DATABASE_URL not set: starting embedded Postgres (data in .data/postgres) ...');
@@ -118,12 +128,12 @@ async function main() {
     return shutdown(1);
   }
   const port = env.API_PORT ?? '4000';
-  const ready = { api: false, worker: false, portal: portalBuild ? null : 'skipped (ANYFRONT_PORTAL=0)', fleet: process.env.ANYFRONT_LOCAL_FLEET === '0' ? 'skipped (ANYFRONT_LOCAL_FLEET=0)' : null };
+  const ready = { api: false, worker: false, portal: webBuilds.portal ? null : 'skipped (ANYFRONT_PORTAL=0)', console: webBuilds.console ? null : 'skipped (ANYFRONT_CONSOLE=0)', fleet: process.env.ANYFRONT_LOCAL_FLEET === '0' ? 'skipped (ANYFRONT_LOCAL_FLEET=0)' : null };
   let bannerShown = false;
   const maybeBanner = () => {
-    if (bannerShown || stopping || !ready.api || !ready.worker || ready.fleet === null || ready.portal === null) return;
+    if (bannerShown || stopping || !ready.api || !ready.worker || ready.fleet === null || ready.portal === null || ready.console === null) return;
     bannerShown = true;
-    process.stdout.write(banner({ port, databaseUrl, redisUrl, seedOut, fleet: ready.fleet, portal: ready.portal, seconds: Math.round((Date.now() - started) / 1000) }));
+    process.stdout.write(banner({ port, databaseUrl, redisUrl, seedOut, fleet: ready.fleet, portal: ready.portal, console: ready.console, seconds: Math.round((Date.now() - started) / 1000) }));
   };
   for (const [name, file, isReady] of [
     ['api', 'apps/api/src/main.ts', (l) => /^API listening on/.test(l.msg ?? '')],
@@ -155,27 +165,27 @@ async function main() {
       if (ready.fleet === null) { ready.fleet = `not running (exited with code ${code}; see ${path.join(logDir, 'fleet.log')})`; maybeBanner(); }
     });
   }
-  if (portalBuild) {
-    portalBuild.then((r) => {
+  for (const [app, build] of Object.entries(webBuilds)) {
+    build.then((r) => {
       if (stopping) return;
       if (r.error) {
-        say(`the portal did not build; the API and worker keep running:\n${r.error.message.slice(-3000)}`);
-        ready.portal = 'not running (the build failed; output above)';
+        say(`the ${app} did not build; the API and worker keep running:\n${r.error.message.slice(-3000)}`);
+        ready[app] = 'not running (the build failed; output above)';
         return maybeBanner();
       }
-      const portalPort = process.env.PORTAL_PORT ?? '3000';
-      const portal = spawn(process.execPath, [nextBin, 'start', portalDir, '-p', portalPort], {
+      const webPort = WEB_PORTS[app];
+      const child = spawn(process.execPath, [nextBin, 'start', appDir(app), '-p', webPort], {
         cwd: root,
         env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ANYFRONT_API_URL: `http://127.0.0.1:${port}` },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      view.attach('portal', portal, () => {});
-      children.push(portal);
-      portal.once('exit', (code) => { if (!stopping) say(`the portal exited with code ${code}; the API and worker keep running (its log: ${path.join(logDir, 'portal.log')}).`); });
-      waitForHttp(`http://127.0.0.1:${portalPort}/login`).then(() => { ready.portal = `http://localhost:${portalPort}`; maybeBanner(); });
+      view.attach(app, child, () => {});
+      children.push(child);
+      child.once('exit', (code) => { if (!stopping) say(`the ${app} exited with code ${code}; the API and worker keep running (its log: ${path.join(logDir, `${app}.log`)}).`); });
+      waitForHttp(`http://127.0.0.1:${webPort}/login`).then(() => { ready[app] = `http://localhost:${webPort}`; maybeBanner(); });
     });
   }
-  say(`starting the API, the worker${fleet ? ', the local fleet' : ''}${portalBuild ? ' and the portal' : ''}; the URLs, logins and commands to try follow once everything is up.`);
+  say(`starting the API, the worker${fleet ? ', the local fleet' : ''}${Object.keys(webBuilds).length ? ` and the ${Object.keys(webBuilds).join(' and ')}` : ''}; the URLs, logins and commands to try follow once everything is up.`);
 }
 
 /** Resolves once GET url answers (any status below 500). */
@@ -203,7 +213,7 @@ function billingMode() {
 }
 
 /** The last thing on screen once everything is ready: where things are and what to try. */
-function banner({ port, databaseUrl, redisUrl, seedOut, fleet, portal, seconds }) {
+function banner({ port, databaseUrl, redisUrl, seedOut, fleet, portal, console: consoleUrl, seconds }) {
   const logins = seedOut.split('\n').filter((l) => /^\s+(operator login|demo owner login|demo API key|pools|demo service):/.test(l));
   const rule = '─'.repeat(100);
   return `
@@ -211,6 +221,7 @@ ${rule}
  Anyfront is running (ready in ${seconds} s). Stop with Ctrl-C.
 
    Portal       ${portal}${portal.startsWith('http') ? '   <- open this; sign in with the demo owner login below, or create an account' : ''}
+   Console      ${consoleUrl}${consoleUrl.startsWith('http') ? '   operators: the slot map, the fleet, organizations (operator login below)' : ''}
    API          http://localhost:${port}/v1
    API docs     http://localhost:${port}/docs   (OpenAPI: http://localhost:${port}/v1/openapi.json)
    Postgres     ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}

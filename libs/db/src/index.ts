@@ -15,3 +15,5 @@ export * from './operator/operator-views.repository';
 export * from './services/service-deletion.repository';
 export * from './pagination';
 export * from './pops/pops.repository';
+export * from './traffic/traffic.repository';
+export * from './services/services.repository';

@@ -11,3 +11,8 @@ export * from './charts';
 export * from './pop-map';
 export * from './form-modal';
 export * from './password-field';
+export * from './logo';
+export * from './auth-shell';
+export * from './page-header';
+export * from './query';
+export * from './providers';

@@ -1,5 +1,6 @@
 'use client';
 import { Badge, type MantineColor } from '@mantine/core';
+import type { ReactNode } from 'react';
 
 // Every status word of the API (service, deploy, health) to one colour, so a status reads the same
 // on every page of the portal and the console.
@@ -20,9 +21,14 @@ export function statusLabel(status: string): string {
 }
 
 export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
+  return <ToneBadge tone={colours[status] ?? 'gray'} size={size} data-status={status}>{statusLabel(status)}</ToneBadge>;
+}
+
+/** A light badge in one of the status tones, its text dark enough to read (WCAG AA). */
+export function ToneBadge({ tone, size = 'sm', children, ...data }: { tone: MantineColor; size?: 'xs' | 'sm' | 'md' | 'lg'; children: ReactNode } & Record<`data-${string}`, string>) {
   return (
-    <Badge color={colours[status] ?? 'gray'} variant="light" size={size} radius="sm" data-status={status} style={{ '--badge-color': ink[colours[status] ?? 'gray'] ?? ink.gray }}>
-      {statusLabel(status)}
+    <Badge color={tone} variant="light" size={size} radius="sm" {...data} style={{ '--badge-color': ink[tone] ?? ink.gray }}>
+      {children}
     </Badge>
   );
 }

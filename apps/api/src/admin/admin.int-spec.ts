@@ -223,5 +223,14 @@ describe('operator resources under /v1/admin', () => {
     expect(viaApi.status).toBe(200);
     expect(viaApi.body.data).toEqual([expect.objectContaining({ action: 'pop.create', target_id: pop.id, details: expect.objectContaining({ code: pop.code }) })]);
     expect((await op.get('/v1/admin/audit-log?organization_id=nope')).status).toBe(400);
+    // Filters by actor and time (the console's audit view).
+    const actor = rows[0].actor_user_id as string;
+    const byActor = await op.get('/v1/admin/audit-log').query({ actor_user_id: actor, target_id: pop.id });
+    expect(byActor.body.data).toHaveLength(1);
+    expect((await op.get('/v1/admin/audit-log').query({ actor_user_id: crypto.randomUUID(), target_id: pop.id })).body.data).toEqual([]);
+    const at = Date.parse(viaApi.body.data[0].created_at);
+    expect((await op.get('/v1/admin/audit-log').query({ target_id: pop.id, since: new Date(at - 60_000).toISOString(), until: new Date(at + 60_000).toISOString() })).body.data).toHaveLength(1);
+    expect((await op.get('/v1/admin/audit-log').query({ target_id: pop.id, since: new Date(at + 60_000).toISOString() })).body.data).toEqual([]);
+    expect((await op.get('/v1/admin/audit-log').query({ since: 'yesterday' })).status).toBe(400);
   });
 });

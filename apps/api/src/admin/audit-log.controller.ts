@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AUDIT_ACTOR_CREDENTIALS, type AuditActorCredential } from '@anyfront/contracts';
 import { AuditLog } from '@anyfront/db';
-import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Roles } from '../auth/decorators';
 import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
@@ -32,6 +32,21 @@ export class AuditLogQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(100)
   target_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only what this user did' })
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a user id (UUID)' })
+  actor_user_id?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only entries at or after this instant' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only entries before this instant' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
+  until?: string;
 }
 
 export class AuditLogEntryDto {
@@ -80,6 +95,9 @@ export class AuditLogController {
     if (q.action) qb.andWhere('e.action = :action', { action: q.action });
     if (q.target_type) qb.andWhere('e.target_type = :tt', { tt: q.target_type });
     if (q.target_id) qb.andWhere('e.target_id = :tid', { tid: q.target_id });
+    if (q.actor_user_id) qb.andWhere('e.actor_user_id = :actor', { actor: q.actor_user_id });
+    if (q.since) qb.andWhere('e.created_at >= :since', { since: q.since });
+    if (q.until) qb.andWhere('e.created_at < :until', { until: q.until });
     return paginate(qb, q, toDto);
   }
 }

@@ -1,9 +1,7 @@
 import { SkipRateLimit } from '../common/rate-limit.guard';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { ApiNoContentResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import {
   agentCredentialResponseSchema,
   agentPushEndpointSchema,
@@ -15,10 +13,8 @@ import {
   type AgentCredentialResponse,
   type AgentRegisterResponse,
   type AgentStatusResponse,
-  type DesiredState,
   type SignedDesiredState,
 } from '@anyfront/contracts';
-import { syncNodeState } from '@anyfront/db';
 import { signDesiredState, type StateSigningKeys } from '@anyfront/state-signing';
 import { Public } from '../auth/decorators';
 import { ApiNodeAuth, ApiNodeIdParam, ApiProblems, ApiPublic, ApiSummary, ZodApiBody, ZodApiResponse } from '../common/openapi';
@@ -38,7 +34,6 @@ import { parseWith } from './zod-body';
 @Controller('v1/agent')
 export class AgentController {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly registration: AgentRegistrationService,
     private readonly status: AgentStatusService,
     @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
@@ -99,16 +94,8 @@ export class AgentController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SignedDesiredState | undefined> {
-    const rows: Array<{ desired_state: DesiredState | null; stale: boolean }> = await this.ds.query(
-      `SELECT desired_state, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`,
-      [agent.edgeNodeId],
-    );
-    let state = rows[0]?.desired_state ?? null;
-    if (!state || rows[0]?.stale) {
-      const synced = await syncNodeState(this.ds, agent.edgeNodeId);
-      if (!synced) throw problems.notFound('edge node', agent.edgeNodeId);
-      state = synced.state;
-    }
+    const state = await this.status.currentDesiredState(agent.edgeNodeId);
+    if (!state) throw problems.notFound('edge node', agent.edgeNodeId);
     const etag = `"${state.generation}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'no-store');

@@ -5,6 +5,7 @@ import { AgentRegistrationService } from './agent-registration.service';
 import { AgentStatusService } from './agent-status.service';
 import { FleetAdminController } from './fleet-admin.controller';
 import { FleetAdminService } from './fleet-admin.service';
+import { ServiceFleetService } from './service-fleet.service';
 import { FleetChanges } from './fleet-changes';
 import { FleetNodeViews } from './fleet-node-views';
 import { ServiceFleetController } from './service-fleet.controller';
@@ -17,7 +18,7 @@ import { stateSigningKeysProvider } from './state-signing.provider';
  */
 @Module({
   controllers: [AgentController, FleetAdminController, ServiceFleetController],
-  providers: [FleetAdminService, AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChanges, FleetNodeViews, stateSigningKeysProvider],
+  providers: [FleetAdminService, ServiceFleetService, AgentAuthGuard, AgentRegistrationService, AgentStatusService, FleetChanges, FleetNodeViews, stateSigningKeysProvider],
   exports: [FleetChanges, AgentAuthGuard, FleetNodeViews],
 })
 export class FleetModule {}

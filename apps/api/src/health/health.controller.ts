@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { databaseAnswers } from '@anyfront/db';
 import { Public } from '../auth/decorators';
 import { ApiProblems, ApiPublic, ApiSummary } from '../common/openapi';
 import { ProblemException } from '../common/problem';
@@ -28,7 +29,7 @@ export class HealthController {
   @ApiProblems(503)
   @ApiOkResponse({ type: HealthDto, description: 'Postgres and Redis answer.' })
   async health(): Promise<HealthDto> {
-    const [db, redis] = await Promise.allSettled([this.ds.query('SELECT 1'), this.redis.ping()]);
+    const [db, redis] = await Promise.allSettled([databaseAnswers(this.ds), this.redis.ping()]);
     const down = [db.status === 'rejected' && 'Postgres', redis.status === 'rejected' && 'Redis'].filter(Boolean);
     if (down.length) throw new ProblemException(503, `${down.join(' and ')} not reachable from the API; check the API logs and DATABASE_URL / REDIS_URL.`);
     return { status: 'ok' };

@@ -8,7 +8,7 @@ import '@mantine/notifications/styles.css';
 import { ColorSchemeScript, mantineHtmlProps } from '@mantine/core';
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
-import { Providers } from './providers';
+import { WebProviders } from '@anyfront/ui';
 
 export const metadata: Metadata = {
   title: { template: '%s · Anyfront', default: 'Anyfront' },
@@ -22,7 +22,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <ColorSchemeScript defaultColorScheme="light" />
       </head>
       <body>
-        <Providers>{children}</Providers>
+        <WebProviders>{children}</WebProviders>
       </body>
     </html>
   );

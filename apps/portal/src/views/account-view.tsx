@@ -1,11 +1,10 @@
 'use client';
 import { Alert, Button, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
+import { problemFieldErrors, problemMessage, PasswordField, PageHeader } from '@anyfront/ui';
 import { useState } from 'react';
 import { api } from '../lib/api';
 import { useMe } from '../lib/queries';
-import { PageHeader } from './page-header';
 
 /** The signed-in account: who and where, and a password change (other sessions end). */
 export function AccountView() {

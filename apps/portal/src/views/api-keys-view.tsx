@@ -1,12 +1,11 @@
 'use client';
 import { Alert, Badge, Button, Card, Select, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ConfirmButton, CopyField, FormModal, EmptyState, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { ConfirmButton, CopyField, FormModal, EmptyState, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage, PageHeader } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, idempotency, ok, type Schemas } from '../lib/api';
 import { keys, useApiKeys, useMe } from '../lib/queries';
-import { PageHeader } from './page-header';
 
 type Created = Schemas['CreatedApiKeyDto'];
 

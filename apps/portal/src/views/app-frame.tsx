@@ -5,9 +5,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import type { ReactNode } from 'react';
+import { Logo } from '@anyfront/ui';
 import { api } from '../lib/api';
 import { useMe } from '../lib/queries';
-import { Logo } from './logo';
 
 const nav = [
   { href: '/services', label: 'Services', icon: 'M4 6h16M4 12h16M4 18h10' },

@@ -1,11 +1,10 @@
 'use client';
 import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { EmptyState, ErrorState, LoadingRows, StatusBadge, formatMoney, formatUnitPrice, problemMessage } from '@anyfront/ui';
+import { EmptyState, ErrorState, LoadingRows, StatusBadge, formatMoney, formatUnitPrice, problemMessage, PageHeader } from '@anyfront/ui';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, idempotency, problemOf, type Schemas } from '../lib/api';
 import { useBilling, useInvoices, useMe } from '../lib/queries';
-import { PageHeader } from './page-header';
 
 type Line = Schemas['InvoiceLineDto'];
 type Invoice = Schemas['BillingInvoiceDto'];

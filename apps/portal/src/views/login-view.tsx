@@ -1,17 +1,11 @@
 'use client';
 import { Alert, Anchor, Button, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
+import { problemFieldErrors, problemMessage, PasswordField, AuthShell, safeNext } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../lib/api';
-import { AuthShell } from './auth-shell';
-
-/** Only same-site paths after login (never an open redirect). */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/services';
-}
 
 export function LoginView() {
   const router = useRouter();
@@ -35,7 +29,7 @@ export function LoginView() {
       return;
     }
     qc.setQueryData(['me'], data);
-    router.replace(safeNext(params.get('next')));
+    router.replace(safeNext(params.get('next'), '/services'));
   });
   return (
     <AuthShell title="Sign in" subtitle="Welcome back. Your services are where you left them." footer={<>No account yet? <Anchor href="/signup" c="white" fw={600} underline="always">Create one</Anchor></>}>

@@ -1,12 +1,11 @@
 'use client';
 import { Alert, Badge, Button, Card, Select, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ConfirmButton, EmptyState, FormModal, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
+import { ConfirmButton, EmptyState, FormModal, ErrorState, LoadingRows, formatAgo, problemFieldErrors, problemMessage, PasswordField, PageHeader } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, idempotency, ok } from '../lib/api';
 import { keys, useMe, useMembers } from '../lib/queries';
-import { PageHeader } from './page-header';
 
 function InviteModal({ opened, onClose, onDone }: { opened: boolean; onClose: () => void; onDone: (email: string) => void }) {
   const [error, setError] = useState<string | null>(null);

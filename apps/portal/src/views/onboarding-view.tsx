@@ -1,7 +1,7 @@
 'use client';
 import { ActionIcon, Alert, Button, Card, Group, Select, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { CopyField, LoadingRows, StatusBadge, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { CopyField, LoadingRows, StatusBadge, problemFieldErrors, problemMessage, PageHeader } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
@@ -9,7 +9,6 @@ import { useState } from 'react';
 import { api, idempotency, type Schemas } from '../lib/api';
 import { keys, useBackends, useDeployment, useHealth, useService } from '../lib/queries';
 import { BackendKitInstructions } from './backend-kit';
-import { PageHeader } from './page-header';
 import { BackendsCard, DeploymentCard } from './service-detail-view';
 
 type Encap = Schemas['ServiceDto']['encapsulation'];

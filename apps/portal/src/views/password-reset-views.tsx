@@ -1,11 +1,10 @@
 'use client';
 import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
+import { problemFieldErrors, problemMessage, PasswordField, AuthShell } from '@anyfront/ui';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../lib/api';
-import { AuthShell } from './auth-shell';
 
 const backToLogin = <>Remembered it? <Anchor href="/login" c="white" fw={600} underline="always">Sign in</Anchor></>;
 

@@ -1,11 +1,10 @@
 'use client';
 import { Anchor, Button, Card, Group, Stack, Table, Text } from '@mantine/core';
-import { EmptyState, ErrorState, LoadingRows, StatusBadge, TrafficSparkline, formatBytes } from '@anyfront/ui';
+import { EmptyState, ErrorState, LoadingRows, StatusBadge, TrafficSparkline, formatBytes, PageHeader } from '@anyfront/ui';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { api, ok, type Schemas } from '../lib/api';
 import { useServices } from '../lib/queries';
-import { PageHeader } from './page-header';
 
 type Service = Schemas['ServiceDto'];
 

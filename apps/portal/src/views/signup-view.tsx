@@ -1,12 +1,11 @@
 'use client';
 import { Alert, Anchor, Button, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage, PasswordField } from '@anyfront/ui';
+import { problemFieldErrors, problemMessage, PasswordField, AuthShell } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../lib/api';
-import { AuthShell } from './auth-shell';
 
 export function SignupView() {
   const router = useRouter();

@@ -2,9 +2,8 @@
 import { BarChart } from '@mantine/charts';
 import { Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import Link from 'next/link';
-import { EmptyState, ErrorState, LoadingRows, formatBytes, formatCount } from '@anyfront/ui';
+import { EmptyState, ErrorState, LoadingRows, formatBytes, formatCount, PageHeader } from '@anyfront/ui';
 import { useUsage } from '../lib/queries';
-import { PageHeader } from './page-header';
 
 export function UsageView() {
   const usage = useUsage();

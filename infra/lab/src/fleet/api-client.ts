@@ -30,11 +30,12 @@ export function tenantClient(apiUrl: string, apiKey: string): TenantClient {
 }
 
 /** Signs up a new organization and returns its owner API key and a tenant client using it. */
-export async function signupTenant(apiUrl: string, tag = 'lab'): Promise<{ api: TenantClient; apiKey: string; organizationId: string }> {
+export async function signupTenant(apiUrl: string, tag = 'lab'): Promise<{ api: TenantClient; apiKey: string; organizationId: string; email: string; password: string }> {
   const email = `${tag}-${Math.random().toString(36).slice(2, 10)}@example.com`;
-  const { cookie, me } = await signup({ baseUrl: apiUrl, timeoutMs: LAB_API_TIMEOUT_MS }, { email, password: `${tag}-password-123`, organization_name: `Lab ${email}` });
+  const password = `${tag}-password-123`;
+  const { cookie, me } = await signup({ baseUrl: apiUrl, timeoutMs: LAB_API_TIMEOUT_MS }, { email, password, organization_name: `Lab ${email}` });
   const session = createTenantClient({ baseUrl: apiUrl, cookie, timeoutMs: LAB_API_TIMEOUT_MS });
   const key = await ok(session.POST('/v1/api-keys', { body: { name: tag, role: 'owner' } }));
   if (!key.secret || !me.organization) throw new Error('signup answered without an organization or API key secret');
-  return { api: tenantClient(apiUrl, key.secret), apiKey: key.secret, organizationId: me.organization.id };
+  return { api: tenantClient(apiUrl, key.secret), apiKey: key.secret, organizationId: me.organization.id, email, password };
 }

@@ -14,8 +14,10 @@ export interface Platform {
   db: Pool;
   /** An operator's session: the operator part of the typed API client. */
   operator: AdminClient;
+  /** That operator's sign-in (the console's browser tests log in with it). */
+  operatorLogin: { email: string; password: string };
   /** Signs up an organization through the API and returns a tenant client with an owner API key. */
-  tenant(): Promise<{ api: TenantClient; apiKey: string; organizationId: string }>;
+  tenant(): Promise<{ api: TenantClient; apiKey: string; organizationId: string; email: string; password: string }>;
   startWorker(): Promise<AppProcess>;
   /** SIGKILL by PID, no grace: a crash, not a shutdown. */
   killWorker(): Promise<void>;
@@ -58,7 +60,7 @@ export async function startPlatform(opts: { tag?: string; workerEnv?: Record<str
     };
     await startWorker();
     return {
-      apiUrl, apiPort, db, operator,
+      apiUrl, apiPort, db, operator, operatorLogin: { email, password },
       startWorker,
       workerPid: () => worker?.child.pid,
       killWorker: async () => {

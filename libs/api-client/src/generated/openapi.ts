@@ -5189,6 +5189,12 @@ export interface operations {
                 action?: string;
                 target_type?: string;
                 target_id?: string;
+                /** @description Only what this user did */
+                actor_user_id?: string;
+                /** @description Only entries at or after this instant */
+                since?: string;
+                /** @description Only entries before this instant */
+                until?: string;
             };
             header?: never;
             path?: never;

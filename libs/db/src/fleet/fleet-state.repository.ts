@@ -1,4 +1,5 @@
-import { type DesiredState, type KernelCapabilities } from '@anyfront/contracts';
+import { type agentStatusSchema, type DesiredState, type KernelCapabilities } from '@anyfront/contracts';
+import type { z } from 'zod';
 import {
   desiredStateHash, type ExcludedService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
   serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
@@ -402,4 +403,83 @@ export async function setPopDrained(db: SqlRunner, popId: string, drained: boole
     [popId, drained],
   );
   return rows.length > 0;
+}
+
+/** One edge node's latest health report of one backend of the service (enabled nodes only). */
+export interface BackendHealthReportRow {
+  backend_id: string;
+  edge_node_id: string;
+  pop_id: string;
+  pop_code: string;
+  healthy: boolean;
+  reported_at: Date;
+}
+
+export function backendHealthReports(db: SqlRunner, serviceId: string): Promise<BackendHealthReportRow[]> {
+  return db.query(
+    `SELECT h.backend_id, h.edge_node_id, n.pop_id, p.code AS pop_code, h.healthy, h.reported_at
+       FROM edge_node_backend_health h JOIN edge_nodes n ON n.id = h.edge_node_id JOIN pops p ON p.id = n.pop_id
+      WHERE h.service_id = $1 AND n.state <> 'disabled'`,
+    [serviceId],
+  ) as Promise<BackendHealthReportRow[]>;
+}
+
+/** The node's stored desired state and whether a change is pending for it (null: no fleet row yet). */
+export async function storedDesiredState(db: SqlRunner, nodeId: string): Promise<{ state: DesiredState | null; stale: boolean } | null> {
+  const rows: Array<{ desired_state: DesiredState | null; stale: boolean }> = await db.query(
+    `SELECT desired_state, requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    [nodeId],
+  );
+  const [row] = rows;
+  return row ? { state: row.desired_state, stale: row.stale } : null;
+}
+
+/** Whether the database answers (readiness). */
+export async function databaseAnswers(db: SqlRunner): Promise<void> {
+  await db.query('SELECT 1');
+}
+
+/**
+ * Stores an agent's status report: applied generation, announce/drain state, heartbeat, kernel
+ * capabilities, skipped services, and the node's backend health set (replaced; unknown or
+ * mismatched (service, backend) pairs are ignored). Answers the node's desired generation and
+ * whether its capabilities changed (the publish filter must run again).
+ */
+export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infer<typeof agentStatusSchema>): Promise<{ generation: number; capabilitiesChanged: boolean }> {
+  const rows: Array<{ generation: string; capabilities_changed: boolean }> = await db.query(
+    `WITH old AS (SELECT capabilities FROM edge_node_fleet_states WHERE edge_node_id = $1)
+     INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at, capabilities, failed_services)
+     VALUES ($1, $2, now(), $3, $4, $5, $6, now(), $7::jsonb, $8::jsonb)
+     ON CONFLICT (edge_node_id) DO UPDATE SET
+       applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation THEN edge_node_fleet_states.applied_at ELSE now() END,
+       applied_generation = EXCLUDED.applied_generation, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
+       programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now(),
+       capabilities = coalesce(EXCLUDED.capabilities, edge_node_fleet_states.capabilities), failed_services = EXCLUDED.failed_services
+     RETURNING generation, edge_node_fleet_states.capabilities IS DISTINCT FROM (SELECT capabilities FROM old) AS capabilities_changed`,
+    [nodeId, s.applied_generation, s.announced, s.drained, s.programmed ?? null, s.last_error, s.capabilities ? JSON.stringify(s.capabilities) : null, JSON.stringify(s.failed_services)],
+  );
+  const backendIds: string[] = [];
+  const serviceIds: string[] = [];
+  const healthy: boolean[] = [];
+  for (const svc of s.services) {
+    for (const b of svc.backends) {
+      backendIds.push(b.id);
+      serviceIds.push(svc.id);
+      healthy.push(b.healthy);
+    }
+  }
+  // The report replaces the node's health set. Unknown or mismatched (service, backend) pairs are ignored.
+  await db.query(`DELETE FROM edge_node_backend_health WHERE edge_node_id = $1 AND NOT (backend_id = ANY($2::uuid[]))`, [nodeId, backendIds]);
+  if (backendIds.length) {
+    await db.query(
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at)
+       SELECT $1, b.id, b.service_id, x.healthy, now()
+         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[]) AS x(backend_id, service_id, healthy)
+         JOIN backends b ON b.id = x.backend_id AND b.service_id = x.service_id
+       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now()`,
+      [nodeId, backendIds, serviceIds, healthy],
+    );
+  }
+  // An upsert with RETURNING always yields the node's row.
+  return { generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
 }

@@ -1,7 +1,7 @@
 import { portalConfig } from '../../../server/config';
-import { proxyToApi } from '../../../server/proxy';
+import { proxyToApi } from '@anyfront/api-client/server';
 
-// /v1/* is the API, proxied (src/server/proxy.ts): one origin for the browser.
+// /v1/* is the API, proxied (libs/api-client/src/same-origin-proxy.ts): one origin for the browser.
 export const dynamic = 'force-dynamic';
 
 type Ctx = { params: Promise<{ path: string[] }> };

@@ -1,7 +1,8 @@
+'use client';
 import { Group, Text } from '@mantine/core';
 
 /** The Anyfront mark: one address, many points of presence. */
-export function Logo({ inverted = false }: { inverted?: boolean }) {
+export function Logo({ inverted = false, product }: { inverted?: boolean; product?: string }) {
   const c = inverted ? '#fff' : 'var(--mantine-color-brand-7)';
   return (
     <Group gap={8} wrap="nowrap">
@@ -14,6 +15,7 @@ export function Logo({ inverted = false }: { inverted?: boolean }) {
         })}
       </svg>
       <Text fw={700} size="xl" c={inverted ? 'white' : 'brand.8'} style={{ letterSpacing: -0.3 }}>Anyfront</Text>
+      {product && <Text fw={500} size="sm" c={inverted ? 'white' : 'dimmed'} mt={3}>{product}</Text>}
     </Group>
   );
 }

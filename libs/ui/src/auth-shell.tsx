@@ -4,12 +4,12 @@ import type { ReactNode } from 'react';
 import { Logo } from './logo';
 
 /** The frame of the signed-out pages: brand, a card, a line under it. */
-export function AuthShell({ title, subtitle, children, footer }: { title: string; subtitle: string; children: ReactNode; footer: ReactNode }) {
+export function AuthShell({ title, subtitle, children, footer, product }: { title: string; subtitle: string; children: ReactNode; footer?: ReactNode; product?: string }) {
   return (
     <Box mih="100vh" style={{ background: 'linear-gradient(160deg, #0b2a5b 0%, #0f5dca 55%, #5b9bf0 100%)' }}>
       <Center mih="100vh" p="md">
         <Stack w={420} gap="lg">
-          <Group justify="center"><Logo inverted /></Group>
+          <Group justify="center"><Logo inverted product={product} /></Group>
           <Paper radius="lg" p="xl" shadow="xl" component="main">
             <Stack gap={4} mb="lg">
               <Title order={1} size="h2">{title}</Title>
@@ -17,7 +17,7 @@ export function AuthShell({ title, subtitle, children, footer }: { title: string
             </Stack>
             {children}
           </Paper>
-          <Text ta="center" size="sm" c="white">{footer}</Text>
+          {footer && <Text ta="center" size="sm" c="white">{footer}</Text>}
         </Stack>
       </Center>
     </Box>

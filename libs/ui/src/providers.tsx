@@ -1,12 +1,13 @@
 'use client';
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
-import { anyfrontCssVariables, anyfrontTheme } from '@anyfront/ui';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { makeQueryClient } from '../lib/api';
+import { makeQueryClient } from './query';
+import { anyfrontCssVariables, anyfrontTheme } from './theme';
 
-export function Providers({ children }: { children: ReactNode }) {
+/** Theme, notifications and the query client: the root of both web apps. */
+export function WebProviders({ children }: { children: ReactNode }) {
   const [client] = useState(makeQueryClient);
   return (
     <MantineProvider theme={anyfrontTheme} cssVariablesResolver={anyfrontCssVariables} defaultColorScheme="light">

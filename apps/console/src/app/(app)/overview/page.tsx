@@ -1,0 +1,8 @@
+import type { Metadata } from 'next';
+import { OverviewView } from '../../../views/overview-view';
+
+export const metadata: Metadata = { title: 'Overview' };
+
+export default function OverviewPage() {
+  return <OverviewView />;
+}
