@@ -192,6 +192,26 @@ describe('customer portal in Chromium', () => {
     await checkPage(page, 'service-settings');
   });
 
+  it('edits the service settings: the API refusal on its field, then a saved change', async () => {
+    await page.goto(`/services/${serviceId}`);
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const timeout = page.getByRole('textbox', { name: 'Timeout (s)' });
+    // The API's rule (timeout shorter than the interval) comes back on the timeout field.
+    await timeout.fill('20');
+    await page.getByRole('textbox', { name: 'Every (s)' }).fill('15');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await until('the timeout field marked invalid', () => timeout.getAttribute('aria-invalid'), (v) => v === 'true');
+    await checkPage(page, 'service-settings-error');
+    await timeout.fill('4');
+    await page.getByRole('combobox', { name: 'Load balancing' }).click();
+    await page.getByRole('option', { name: /Client IP affinity/ }).click();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+    const saved = await ok(session.GET('/v1/services/{id}', { params: { path: { id: serviceId } } }));
+    expect(saved.hash_mode).toBe('client_ip');
+    expect(saved.health_check).toMatchObject({ interval_seconds: 15, timeout_seconds: 4 });
+  });
+
   it('lists the service with traffic', async () => {
     await page.goto('/services');
     const row = page.locator('tr[data-service="web"]');

@@ -1,36 +1,18 @@
 'use client';
-import { ActionIcon, Alert, Button, Card, Group, Select, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Select, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { CopyField, LoadingRows, StatusBadge, problemFieldErrors, problemMessage, PageHeader } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
-import { api, idempotency, type Schemas } from '../lib/api';
+import { api, idempotency } from '../lib/api';
 import { keys, useBackends, useDeployment, useHealth, useService } from '../lib/queries';
 import { BackendKitInstructions } from './backend-kit';
+import { encapsulations, ListenerFields, portsError, type Encap, type ListenerValue } from './service-fields';
 import { BackendsCard, DeploymentCard } from './service-detail-view';
 
-type Encap = Schemas['ServiceDto']['encapsulation'];
-const encapsulations: { value: Encap; label: string }[] = [
-  { value: 'srv6', label: 'SRv6: IPv6 backends (default)' },
-  { value: 'gue', label: 'GUE (UDP): IPv4 or IPv6 backends, passes most clouds' },
-  { value: 'ipip', label: 'IPIP: IPv4 backends' },
-  { value: 'ip6ip6', label: 'IPv6-in-IPv6: IPv6 backends' },
-];
-
-/** The same port rule as the API (libs/domain listeners): "443" or "8000-8100", 1-65535, no leading zeros. */
-function portsError(text: string): string | null {
-  const m = /^([1-9]\d{0,4})(?:-([1-9]\d{0,4}))?$/.exec(text.trim());
-  if (!m) return 'Use a port or a range, e.g. "443" or "8000-8100"';
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
-  if (from > 65535 || to > 65535) return 'Ports go from 1 to 65535';
-  if (from > to) return 'Write the lower port first';
-  return null;
-}
-
-interface CreateValues { name: string; encapsulation: Encap; listeners: { protocol: 'tcp' | 'udp'; ports: string }[] }
+interface CreateValues { name: string; encapsulation: Encap; listeners: ListenerValue[] }
 
 function CreateStep({ onCreated }: { onCreated: (id: string) => void }) {
   const [error, setError] = useState<string | null>(null);
@@ -57,18 +39,7 @@ function CreateStep({ onCreated }: { onCreated: (id: string) => void }) {
       <Stack maw={620}>
         {error && <Alert color="red" role="alert">{error}</Alert>}
         <TextInput label="Service name" placeholder="web" description="Unique in your organization" required {...form.getInputProps('name')} />
-        <Stack gap={6}>
-          <Text size="sm" fw={500}>Listeners: what clients connect to</Text>
-          {form.values.listeners.map((_, i) => (
-            <Group key={i} align="flex-start" gap="sm">
-              <Select aria-label={`Protocol of listener ${i + 1}`} data={['tcp', 'udp']} allowDeselect={false} w={100} {...form.getInputProps(`listeners.${i}.protocol`)} />
-              <TextInput aria-label={`Ports of listener ${i + 1}`} placeholder="443 or 8000-8100" w={220} {...form.getInputProps(`listeners.${i}.ports`)} />
-              {form.values.listeners.length > 1 && <ActionIcon variant="subtle" color="gray" size="lg" mt={2} aria-label={`Remove listener ${i + 1}`} onClick={() => form.removeListItem('listeners', i)}>×</ActionIcon>}
-            </Group>
-          ))}
-          {form.errors.listeners && <Text size="xs" c="red.8">{form.errors.listeners}</Text>}
-          <Button variant="subtle" size="xs" w="fit-content" onClick={() => form.insertListItem('listeners', { protocol: 'tcp', ports: '' })}>+ Add a listener</Button>
-        </Stack>
+        <ListenerFields form={form} />
         <Select label="Encapsulation" description="How edges tunnel client packets to your backends; it decides their address family" data={encapsulations} allowDeselect={false} {...form.getInputProps('encapsulation')} />
         <Group><Button type="submit" loading={form.submitting}>Create service</Button></Group>
       </Stack>

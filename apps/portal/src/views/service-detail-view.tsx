@@ -1,5 +1,5 @@
 'use client';
-import { Alert, Anchor, Badge, Button, Card, Grid, Group, NumberInput, SegmentedControl, SimpleGrid, Slider, Stack, Switch, Table, Tabs, Text, TextInput, Title, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Grid, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Slider, Stack, Switch, Table, Tabs, Text, TextInput, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { ConfirmButton, CopyField, EmptyState, ErrorState, LoadingRows, PopMap, StatusBadge, TrafficChart, formatAgo, formatBytes, formatCount, problemFieldErrors, problemMessage, seriesColour } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
@@ -9,6 +9,7 @@ import { useMemo, useState } from 'react';
 import { api, idempotency, ok, type Schemas } from '../lib/api';
 import { keys, useBackends, useDeployment, useHealth, useService, useTraffic, type TrafficStep } from '../lib/queries';
 import { BackendKitInstructions } from './backend-kit';
+import { encapsulations, ListenerFields, portsError, type ListenerValue } from './service-fields';
 
 type Service = Schemas['ServiceDto'];
 type Backend = Schemas['BackendDto'];
@@ -69,22 +70,103 @@ function AddressesCard({ service, popCodes }: { service: Service; popCodes: stri
   );
 }
 
+interface SettingsValues {
+  name: string;
+  listeners: ListenerValue[];
+  hash_mode: Service['hash_mode'];
+  encapsulation: Service['encapsulation'];
+  gue_port: number | '';
+  hc_protocol: 'tcp' | 'http';
+  hc_port: number | '';
+  hc_path: string;
+  interval_seconds: number;
+  timeout_seconds: number;
+  healthy_threshold: number;
+  unhealthy_threshold: number;
+}
+
+// The API names health-check fields health_check.<name>; the form keeps them flat.
+const HC_FIELD: Record<string, keyof SettingsValues> = { 'health_check.protocol': 'hc_protocol', 'health_check.port': 'hc_port', 'health_check.path': 'hc_path', 'health_check.interval_seconds': 'interval_seconds', 'health_check.timeout_seconds': 'timeout_seconds', 'health_check.healthy_threshold': 'healthy_threshold', 'health_check.unhealthy_threshold': 'unhealthy_threshold' };
+
+function settingsOf(s: Service): SettingsValues {
+  const hc = s.health_check;
+  return {
+    name: s.name, listeners: s.listeners.map((l) => ({ protocol: l.protocol, ports: l.ports })), hash_mode: s.hash_mode, encapsulation: s.encapsulation,
+    gue_port: s.gue_port ?? '', hc_protocol: hc.protocol, hc_port: hc.port ?? '', hc_path: hc.path ?? '/', interval_seconds: hc.interval_seconds,
+    timeout_seconds: hc.timeout_seconds, healthy_threshold: hc.healthy_threshold, unhealthy_threshold: hc.unhealthy_threshold,
+  };
+}
+
+/** The service's settings, editable; a change reaches the edges like any other (deploy status follows). */
 function SettingsCard({ service }: { service: Service }) {
-  const hc = service.health_check;
-  const rows: [string, string][] = [
-    ['Listeners', service.listeners.map((l) => `${l.protocol}/${l.ports}`).join(', ')],
-    ['Load balancing', service.hash_mode === 'client_ip' ? 'client IP affinity (a client stays on one backend)' : '5-tuple (each connection chooses)'],
-    ['Encapsulation', service.encapsulation + (service.encapsulation === 'gue' ? `, UDP port ${service.gue_port}` : '')],
-    ['Health check', `${hc.protocol}${hc.protocol === 'http' ? ` GET ${hc.path ?? '/'}` : ''} port ${hc.port ?? 'listener'}, every ${hc.interval_seconds} s, timeout ${hc.timeout_seconds} s, ${hc.healthy_threshold} up / ${hc.unhealthy_threshold} down`],
-  ];
+  const qc = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const form = useForm<SettingsValues>({
+    initialValues: settingsOf(service),
+    validate: {
+      name: (v) => (/^\S/.test(v) && v.length <= 100 ? null : 'Name the service, e.g. "web"'),
+      listeners: { ports: (v) => portsError(v) },
+      hc_path: (v, all) => (all.hc_protocol !== 'http' || /^\/[^\r\n]*$/.test(v) ? null : 'A path starting with /, on one line'),
+    },
+  });
+  const submit = form.onSubmit(async (v) => {
+    setError(null);
+    setSaved(false);
+    const body = {
+      name: v.name.trim(), listeners: v.listeners.map((l) => ({ protocol: l.protocol, ports: l.ports.trim() })), hash_mode: v.hash_mode, encapsulation: v.encapsulation,
+      ...(v.encapsulation === 'gue' && v.gue_port !== '' ? { gue_port: v.gue_port } : {}),
+      health_check: {
+        protocol: v.hc_protocol, ...(v.hc_port !== '' ? { port: v.hc_port } : {}), ...(v.hc_protocol === 'http' ? { path: v.hc_path } : {}),
+        interval_seconds: v.interval_seconds, timeout_seconds: v.timeout_seconds, healthy_threshold: v.healthy_threshold, unhealthy_threshold: v.unhealthy_threshold,
+      },
+    };
+    const { data, error: problem } = await api.PATCH('/v1/services/{id}', { params: { path: { id: service.id } }, body });
+    if (problem || !data) {
+      const errors: Record<string, string> = {};
+      const rest: string[] = [];
+      for (const e of problem?.errors ?? []) {
+        const key = HC_FIELD[e.field] ?? e.field.replace(/\[(\d+)\]/g, '.$1');
+        if (key in form.values || key.startsWith('listeners.')) errors[key] = e.message; else rest.push(`${e.field}: ${e.message}`);
+      }
+      form.setErrors(errors);
+      if (!Object.keys(errors).length || rest.length) setError(problemMessage(problem, 'Could not save the settings'));
+      return;
+    }
+    qc.setQueryData(keys.service(service.id), data);
+    form.resetDirty(settingsOf(data));
+    setSaved(true);
+  });
   return (
     <Card>
-      <Title order={2} size="h4" mb="sm">Settings</Title>
-      <Table>
-        <Table.Tbody>
-          {rows.map(([k, v]) => <Table.Tr key={k}><Table.Th w={170}>{k}</Table.Th><Table.Td>{v}</Table.Td></Table.Tr>)}
-        </Table.Tbody>
-      </Table>
+      <Title order={2} size="h4" mb={4}>Settings</Title>
+      <Text size="sm" c="dimmed" mb="md">Saved changes reach every edge of the service's PoPs; the deploy status on the overview follows them.</Text>
+      <form onSubmit={submit} noValidate>
+        <Stack maw={720}>
+          {error && <Alert color="red" role="alert">{error}</Alert>}
+          {saved && <Alert color="teal" variant="light" role="status">Settings saved.</Alert>}
+          <TextInput label="Service name" required {...form.getInputProps('name')} />
+          <ListenerFields form={form} />
+          <Select label="Load balancing" data={[{ value: 'five_tuple', label: '5-tuple: each connection chooses a backend' }, { value: 'client_ip', label: 'Client IP affinity: a client stays on one backend' }]} allowDeselect={false} {...form.getInputProps('hash_mode')} />
+          <Group grow align="flex-start">
+            <Select label="Encapsulation" data={encapsulations} allowDeselect={false} {...form.getInputProps('encapsulation')} />
+            {form.values.encapsulation === 'gue' && <NumberInput label="GUE UDP port" description="1024-65535, on the backends" min={1024} max={65535} allowDecimal={false} {...form.getInputProps('gue_port')} />}
+          </Group>
+          <Text size="sm" fw={600} mt="sm">Health check</Text>
+          <Group grow align="flex-start">
+            <Select label="Probe" data={[{ value: 'tcp', label: 'TCP connect' }, { value: 'http', label: 'HTTP GET' }]} allowDeselect={false} {...form.getInputProps('hc_protocol')} />
+            <NumberInput label="Port" description="Empty: the first TCP listener's" min={1} max={65535} allowDecimal={false} {...form.getInputProps('hc_port')} />
+            {form.values.hc_protocol === 'http' && <TextInput label="Path" {...form.getInputProps('hc_path')} />}
+          </Group>
+          <Group grow align="flex-start">
+            <NumberInput label="Every (s)" min={2} max={300} allowDecimal={false} {...form.getInputProps('interval_seconds')} />
+            <NumberInput label="Timeout (s)" min={1} max={60} allowDecimal={false} {...form.getInputProps('timeout_seconds')} />
+            <NumberInput label="Healthy after" min={1} max={10} allowDecimal={false} {...form.getInputProps('healthy_threshold')} />
+            <NumberInput label="Unhealthy after" min={1} max={10} allowDecimal={false} {...form.getInputProps('unhealthy_threshold')} />
+          </Group>
+          <Group><Button type="submit" loading={form.submitting} disabled={!form.isDirty()}>Save settings</Button>{form.isDirty() && <Button variant="default" onClick={() => form.setValues(settingsOf(service))}>Discard changes</Button>}</Group>
+        </Stack>
+      </form>
     </Card>
   );
 }

@@ -99,6 +99,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
 
 /** A full-page screenshot under apps/<app>/.screenshots (gitignored), named after the page. */
 export async function screenshot(app: WebApp, page: Page, name: string): Promise<void> {
+  // From the top: a full-page shot of a scrolled page draws the fixed header mid-page.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(screenshotDir(app), `${name}.png`), fullPage: true });
 }
 
