@@ -16,3 +16,5 @@ export * from './auth-shell';
 export * from './page-header';
 export * from './query';
 export * from './providers';
+export * from './sign-in-form';
+export * from './app-frame-shell';

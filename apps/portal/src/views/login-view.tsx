@@ -1,49 +1,17 @@
 'use client';
-import { Alert, Anchor, Button, Stack, TextInput } from '@mantine/core';
-import { useForm } from '@mantine/form';
-import { problemFieldErrors, problemMessage, PasswordField, AuthShell, safeNext } from '@anyfront/ui';
-import { useQueryClient } from '@tanstack/react-query';
-import { useRouter, useSearchParams } from 'next/navigation';
-import { useState } from 'react';
+import { Anchor } from '@mantine/core';
+import { AuthShell, SignInForm } from '@anyfront/ui';
 import { api } from '../lib/api';
 
 export function LoginView() {
-  const router = useRouter();
-  const params = useSearchParams();
-  const qc = useQueryClient();
-  const [error, setError] = useState<string | null>(null);
-  const form = useForm({
-    initialValues: { email: '', password: '' },
-    validate: {
-      email: (v) => (/^\S+@\S+\.\S+$/.test(v) ? null : 'Enter the email address you signed up with'),
-      password: (v) => (v.length > 0 ? null : 'Enter your password'),
-    },
-  });
-  const submit = form.onSubmit(async (values) => {
-    setError(null);
-    const { data, error: problem } = await api.POST('/v1/auth/login', { body: values });
-    if (problem || !data) {
-      const { fields } = problemFieldErrors(problem, ['email', 'password']);
-      form.setErrors(fields);
-      if (!Object.keys(fields).length) setError(problemMessage(problem, 'Could not sign in'));
-      return;
-    }
-    qc.setQueryData(['me'], data);
-    router.replace(safeNext(params.get('next'), '/services'));
-  });
   return (
     <AuthShell title="Sign in" subtitle="Welcome back. Your services are where you left them." footer={<>No account yet? <Anchor href="/signup" c="white" fw={600} underline="always">Create one</Anchor></>}>
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          {params.get('expired') && !error && <Alert color="yellow" variant="light">Your session ended. Sign in again to continue where you were.</Alert>}
-          {params.get('reset') && !error && <Alert color="teal" variant="light" role="status">Password changed. Sign in with your new password.</Alert>}
-          {error && <Alert color="red" variant="light" role="alert">{error}</Alert>}
-          <TextInput label="Email" type="email" autoComplete="email" required {...form.getInputProps('email')} />
-          <PasswordField label="Password" autoComplete="current-password" required {...form.getInputProps('password')} />
-          <Anchor href="/forgot-password" size="sm" ta="right" mt={-8}>Forgot password?</Anchor>
-          <Button type="submit" loading={form.submitting} fullWidth size="md">Sign in</Button>
-        </Stack>
-      </form>
+      <SignInForm
+        login={(body) => api.POST('/v1/auth/login', { body })}
+        home="/services"
+        emailHint="Enter the email address you signed up with"
+        below={<Anchor href="/forgot-password" size="sm" ta="right" mt={-8}>Forgot password?</Anchor>}
+      />
     </AuthShell>
   );
 }
