@@ -1,7 +1,7 @@
 import { Pool as PgPool } from 'pg';
 import Stripe from 'stripe';
 import type { DataSource } from 'typeorm';
-import { defaultPriceBook, measureUsage, meterEventName, type Holding, type TrafficHour } from '@anyfront/billing';
+import { defaultPriceBook, measureUsage, meterEventName, previewInvoice, stripeCatalog, type Holding, type TrafficHour } from '@anyfront/billing';
 import { createDataSource, OutboxRepository } from '@anyfront/db';
 import { createScratchDatabase, FleetFixtures, StripeTestServer } from '@anyfront/testing';
 import { measureMeterEvents, sendMeterEvents } from './meter-export';
@@ -139,6 +139,28 @@ describe('Stripe meter export (export outbox)', () => {
     const replay = await send(now + 10 * H);
     expect(replay).toMatchObject({ sent: 0, pending: 0 });
     for (const u of expected) expect(server.meterTotal(meterEventName(u.metric, u.priceVersion), customer.id, monthStart, until)).toBe(u.quantity);
+
+    // Exported quantities × the catalog's prices = the preview: Stripe's invoice preview of a
+    // subscription on the metered prices equals libs/billing's preview of the same hours, to the cent.
+    const book = defaultPriceBook();
+    const meterIds = new Map((await stripe.billing.meters.list({ limit: 100 })).data.map((m) => [m.event_name, m.id]));
+    const product = await stripe.products.create({ name: 'Anyfront usage' });
+    const prices: string[] = [];
+    for (const item of stripeCatalog(book)) {
+      const meter = meterIds.get(item.eventName) ?? (await stripe.billing.meters.create(item.meter)).id;
+      prices.push((await stripe.prices.create({ ...item.price, product: product.id, unit_amount_decimal: Stripe.Decimal.from(item.price.unit_amount_decimal), recurring: { ...item.price.recurring, meter } })).id);
+    }
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: prices.map((price) => ({ price })),
+      backdate_start_date: monthStart,
+      billing_cycle_anchor_config: { day_of_month: 1, hour: 0, minute: 0, second: 0 },
+    });
+    const theirs = await stripe.invoices.createPreview({ subscription: sub.id });
+    const ours = previewInvoice({ organizationId: org, plan: 'standard', book, period: { from: monthStart, to: until }, holdings, traffic });
+    expect(ours.subtotal > 0n).toBe(true);
+    expect(theirs.subtotal).toBe(parseInt(ours.subtotal.toString(), 10));
+    expect(ours.lines.filter((l) => l.kind === 'usage').reduce((a, l) => a + l.amount, 0n)).toBe(ours.subtotal);
   });
 });
 
