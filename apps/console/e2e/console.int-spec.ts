@@ -115,6 +115,7 @@ describe('operator console in Chromium', () => {
     await page.locator(`tr[data-node="${edge1}"] [data-health="drained"]`).waitFor({ timeout: 30_000 });
     const nodes = await ok(env.platform.operator.GET('/v1/admin/fleet/edge-nodes'));
     expect(nodes.data.find((n) => n.name === edge1)?.drained).toBe(true);
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     await checkPage('edge-nodes');
     await page.getByRole('button', { name: `Undrain ${edge1}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Undrain' }).click();

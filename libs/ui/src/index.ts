@@ -18,3 +18,4 @@ export * from './query';
 export * from './providers';
 export * from './sign-in-form';
 export * from './app-frame-shell';
+export * from './use-held';

@@ -32,7 +32,7 @@ export function ErrorState({ title = 'Could not load this', error, onRetry }: { 
 /** Placeholder rows while a list loads (the layout does not jump when data arrives). */
 export function LoadingRows({ rows = 3, height = 44 }: { rows?: number; height?: number }) {
   return (
-    <Stack gap="xs" aria-busy="true" aria-label="Loading">
+    <Stack gap="xs" role="status" aria-busy="true" aria-label="Loading">
       {Array.from({ length: rows }, (_, i) => <Skeleton key={i} height={height} radius="sm" />)}
     </Stack>
   );

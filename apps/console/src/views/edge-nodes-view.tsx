@@ -1,6 +1,6 @@
 'use client';
 import { Alert, Button, Card, Group, Modal, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
-import { CopyField, EmptyState, ErrorState, LoadingRows, PageHeader, formatAgo, formatBytes, problemMessage, ToneBadge } from '@anyfront/ui';
+import { CopyField, EmptyState, ErrorState, LoadingRows, PageHeader, formatAgo, formatBytes, problemMessage, ToneBadge, useHeld } from '@anyfront/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ok, problemOf, type Schemas } from '../lib/api';
@@ -10,8 +10,9 @@ import { fleetByPop, HEALTH_COLOUR, nodeHealth } from './fleet-health';
 type Node = Schemas['FleetNodeDto'];
 
 /** Drain or undrain, after a confirmation that says what moves (services, last hour of traffic, where it goes). */
-function DrainDialog({ node, onClose }: { node: Node | null; onClose: () => void }) {
+function DrainDialog({ node: opened, onClose }: { node: Node | null; onClose: () => void }) {
   const qc = useQueryClient();
+  const node = useHeld(opened);
   const draining = node ? !node.drained : true;
   const impact = useQuery({
     queryKey: ['impact', node?.id],
@@ -27,7 +28,7 @@ function DrainDialog({ node, onClose }: { node: Node | null; onClose: () => void
   });
   const i = impact.data;
   return (
-    <Modal opened={Boolean(node)} onClose={onClose} title={node ? `${draining ? 'Drain' : 'Undrain'} ${node.name}?` : ''} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal opened={Boolean(opened)} onClose={onClose} title={node ? `${draining ? 'Drain' : 'Undrain'} ${node.name}?` : ''} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack>
         {impact.isPending && <LoadingRows rows={2} height={20} />}
         {i && (draining ? (
@@ -47,9 +48,10 @@ function DrainDialog({ node, onClose }: { node: Node | null; onClose: () => void
 }
 
 /** A secret shown once: a bootstrap token or a rotated node credential. */
-function SecretDialog({ secret, onClose }: { secret: { title: string; value: string; note: string } | null; onClose: () => void }) {
+function SecretDialog({ secret: opened, onClose }: { secret: { title: string; value: string; note: string } | null; onClose: () => void }) {
+  const secret = useHeld(opened);
   return (
-    <Modal opened={Boolean(secret)} onClose={onClose} title={secret?.title ?? ''} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal opened={Boolean(opened)} onClose={onClose} title={secret?.title ?? ''} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       {secret && <Stack><Alert color="yellow" variant="light">{secret.note}</Alert><CopyField value={secret.value} label={secret.title} block /><Group justify="flex-end"><Button onClick={onClose}>Done</Button></Group></Stack>}
     </Modal>
   );

@@ -1,7 +1,7 @@
 'use client';
 import { Alert, Badge, Button, Card, Group, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { EmptyState, ErrorState, LoadingRows, PageHeader, StatusBadge, problemFieldErrors, problemMessage } from '@anyfront/ui';
+import { EmptyState, ErrorState, LoadingRows, PageHeader, StatusBadge, problemFieldErrors, problemMessage, useHeld } from '@anyfront/ui';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
@@ -14,8 +14,9 @@ type QuotaKey = (typeof QUOTA_KEYS)[number];
 const QUOTA_LABEL: Record<QuotaKey, string> = { services: 'Services', ipv4_addresses: 'IPv4 addresses', backends_per_service: 'Backends per service', backends_per_organization: 'Backends per organization', api_keys: 'API keys' };
 
 /** Suspend (withdraws every service of the organization from the fleet) or restore, with a reason for the audit log. */
-function HoldDialog({ org, onClose }: { org: Org | null; onClose: () => void }) {
+function HoldDialog({ org: opened, onClose }: { org: Org | null; onClose: () => void }) {
   const qc = useQueryClient();
+  const org = useHeld(opened);
   const suspending = org?.billing_status !== 'suspended';
   const [error, setError] = useState<string | null>(null);
   const form = useForm({ initialValues: { reason: '' }, validate: { reason: (v) => (v.trim().length >= 3 ? null : 'Say why (at least 3 characters); it goes to the audit log') } });
@@ -36,7 +37,7 @@ function HoldDialog({ org, onClose }: { org: Org | null; onClose: () => void }) 
     close();
   });
   return (
-    <Modal opened={Boolean(org)} onClose={close} title={org ? `${suspending ? 'Suspend' : 'Restore'} ${org.name}?` : ''} centered closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal opened={Boolean(opened)} onClose={close} title={org ? `${suspending ? 'Suspend' : 'Restore'} ${org.name}?` : ''} centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">{suspending
@@ -55,7 +56,8 @@ function HoldDialog({ org, onClose }: { org: Org | null; onClose: () => void }) 
 }
 
 /** Quotas: what the organization holds against each limit, and the operator's overrides (empty = back to the default). */
-function QuotasDialog({ org, onClose }: { org: Org | null; onClose: () => void }) {
+function QuotasDialog({ org: opened, onClose }: { org: Org | null; onClose: () => void }) {
+  const org = useHeld(opened);
   const quotas = useQuery({ queryKey: ['quotas', org?.id], queryFn: () => ok(api.GET('/v1/admin/organizations/{id}/quotas', { params: { path: { id: org?.id ?? '' } } })), enabled: Boolean(org) });
   const [values, setValues] = useState<Partial<Record<QuotaKey, number | ''>>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -76,7 +78,7 @@ function QuotasDialog({ org, onClose }: { org: Org | null; onClose: () => void }
     onClose();
   };
   return (
-    <Modal opened={Boolean(org)} onClose={onClose} title={org ? `Quotas of ${org.name}` : ''} centered size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal opened={Boolean(opened)} onClose={onClose} title={org ? `Quotas of ${org.name}` : ''} centered size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
       {quotas.isPending && <LoadingRows rows={5} height={30} />}
       {quotas.data && (
         <Stack>
