@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
@@ -19,6 +21,7 @@ import { createAgentServer } from './http';
 import { ControlPlaneClient } from './io/control-plane-client';
 import { ControlPlaneSync } from './control-plane-sync';
 import { SignedSubmitOutcome, StateVerifier } from './control-plane/signature';
+import { pidAlive, takeWithdrawnMarker, writeHeartbeat } from './watchdog';
 import { LocalPolicy, localPolicyProblems } from './control-plane/local-policy';
 import { desiredStateSchema } from '@anyfront/contracts';
 import type { SubmitOutcome } from './reconciler';
@@ -37,6 +40,10 @@ export class Agent {
   private resyncTimer: NodeJS.Timeout | null = null;
   private sync: ControlPlaneSync | null = null;
   private stopped = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private watchdog: ChildProcess | null = null;
+  /** Where the agent proves it is alive to the BIRD watchdog; null = no watchdog. */
+  private readonly heartbeatFile: string | null;
 
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
     this.nft = new NftClient(exec, config.nft_table);
@@ -49,6 +56,7 @@ export class Agent {
     if (!config.allowed_prefixes) log.warn({}, 'no allowed_prefixes configured: this edge announces whatever pools a signed desired state names');
     const routes = new RouteClient(exec, { base: config.mark_base, count: config.mark_count, rulePriority: config.rule_priority }, config.tunnel_device_prefix);
     const b = config.bird && config.bird.enabled ? config.bird : null;
+    this.heartbeatFile = b && b.watchdog.enabled && !config.dry_run ? b.watchdog.heartbeat_file ?? join(config.state_dir, 'heartbeat.json') : null;
     this.bird = b ? new BirdClient(exec, { configPath: b.config_path, controlSocket: b.control_socket, pidFile: b.pid_file, binary: b.binary, birdc: b.birdc }) : null;
     this.reconciler = new Reconciler(
       this.nft,
@@ -88,12 +96,20 @@ export class Agent {
       this.reconciler.capabilities = await probeCapabilities(this.exec);
       this.log.info({ capabilities: this.reconciler.capabilities }, 'kernel capabilities');
     }
-    if (this.bird && this.config.bird?.spawn && !this.config.dry_run) {
+    if (this.heartbeatFile) await this.startHeartbeat(this.heartbeatFile);
+    const b = this.config.bird;
+    const withdrawnConfig = () => b && renderBirdConfig({ routerId: b.router_id, localAs: b.local_as, neighbors: b.neighbors, bfd: b.bfd, holdTime: b.hold_time, keepaliveTime: b.keepalive_time, pools: [], announce: false });
+    if (this.bird && b && !b.spawn && !this.config.dry_run && !existsSync(b.config_path)) {
+      // BIRD under systemd waits for this file (infra/systemd); the first one announces nothing.
+      await this.bird.writeConfig(withdrawnConfig()!);
+    }
+    if (this.bird && b?.spawn && !this.config.dry_run) {
       // Start BIRD with every static disabled: nothing is announced before the data plane is programmed.
-      const b = this.config.bird;
-      await this.bird.writeConfig(renderBirdConfig({ routerId: b.router_id, localAs: b.local_as, neighbors: b.neighbors, bfd: b.bfd, holdTime: b.hold_time, keepaliveTime: b.keepalive_time, pools: [], announce: false }));
+      await this.stopOrphanBird();
+      await this.bird.writeConfig(withdrawnConfig()!);
       await this.bird.spawn();
       this.bird.spawned?.once('exit', (code) => { if (!this.stopped) this.log.error({ code }, 'bird exited'); });
+      if (this.heartbeatFile && this.bird.spawned?.pid) this.spawnWatchdog(this.heartbeatFile, this.bird.spawned.pid);
     }
     const restored = await this.reconciler.restore();
     if (restored) this.log.info({ generation: this.reconciler.generation, programmed: this.reconciler.programmed }, 'restored last good state');
@@ -119,7 +135,10 @@ export class Agent {
       );
       await this.sync.start();
     }
-    this.retryTimer = setInterval(() => { if (this.reconciler.needsRetry) void this.reconciler.retry(); }, 5000);
+    this.retryTimer = setInterval(() => {
+      if (this.reconciler.needsRetry) void this.reconciler.retry();
+      else if (this.reconciler.birdOutOfSync) void this.reconciler.reassertBird(); // BIRD was down (restarting under systemd)
+    }, 5000);
     if (this.config.resync_interval_seconds > 0 && !this.config.dry_run) {
       this.resyncTimer = setInterval(() => void this.reconciler.resync(), this.config.resync_interval_seconds * 1000);
     }
@@ -131,6 +150,50 @@ export class Agent {
     const port = (this.server.address() as AddressInfo).port;
     this.log.info({ node_id: this.config.node_id, host: this.config.listen.host, port, generation: this.reconciler.generation, announced: this.reconciler.announced }, 'agent ready');
     return port;
+  }
+
+  /**
+   * Heartbeat for the BIRD watchdog (watchdog.ts), from the event loop so a hung loop stops it too.
+   * The watchdog leaves a marker when it withdrew: this agent is evidently running again, so the
+   * announcements are put back to what the reconciler wants.
+   */
+  private async startHeartbeat(file: string): Promise<void> {
+    await mkdir(dirname(file), { recursive: true });
+    await writeHeartbeat(file);
+    await takeWithdrawnMarker(file);
+    this.heartbeatTimer = setInterval(() => {
+      void (async () => {
+        await writeHeartbeat(file);
+        if (await takeWithdrawnMarker(file)) {
+          this.log.warn({}, 'the BIRD watchdog had withdrawn the pools (this agent was not running): announcing again');
+          await this.reconciler.reassertBird();
+        }
+      })().catch((e) => this.log.error({ err: (e as Error).message }, 'heartbeat failed'));
+    }, 1000);
+  }
+
+  /** The watchdog runs as its own process, so it outlives this one (kill -9) and runs while this one is frozen. */
+  private spawnWatchdog(heartbeatFile: string, birdPid: number): void {
+    const b = this.config.bird!;
+    const args = [...process.execArgv, process.argv[1] ?? '', 'watchdog', '--heartbeat', heartbeatFile, '--timeout', String(b.watchdog.timeout_seconds), '--birdc', b.birdc, '--socket', b.control_socket, '--bird-pid', String(birdPid), '--log-level', this.config.log_level];
+    this.watchdog = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.watchdog.once('exit', (code) => { if (!this.stopped) this.log.error({ code }, 'BIRD watchdog exited'); });
+  }
+
+  /** A BIRD left running by a previous agent that was killed (its pid file names a live bird): stopped before ours starts. */
+  private async stopOrphanBird(): Promise<void> {
+    const pidFile = this.config.bird?.pid_file;
+    if (!pidFile) return;
+    let pid = 0;
+    try { pid = Number(readFileSync(pidFile, 'utf8').trim()); } catch { return; }
+    if (!(pid > 0) || !pidAlive(pid)) return;
+    let comm = '';
+    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return; }
+    if (comm !== 'bird') return;
+    this.log.warn({ pid }, 'stopping the BIRD a previous agent left running');
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 
   /** Re-reads desired_state_file (start, file change, SIGHUP). */
@@ -223,6 +286,9 @@ export class Agent {
     if (this.config.desired_state_file) unwatchFile(this.config.desired_state_file);
     if (this.retryTimer) clearInterval(this.retryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    // This agent withdraws itself; the watchdog would only race it.
+    if (this.watchdog && this.watchdog.exitCode === null) this.watchdog.kill('SIGTERM');
     this.sync?.stop();
     this.health.stop();
     await this.reconciler.shutdown().catch((e) => this.log.error({ err: (e as Error).message }, 'withdraw failed'));

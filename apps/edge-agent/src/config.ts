@@ -39,8 +39,17 @@ export const birdConfigSchema = z.object({
   local_as: asn,
   neighbors: z.array(birdNeighborSchema).default([]),
   bfd: z.boolean().default(false),
-  hold_time: z.number().int().min(3).max(65535).default(3),
-  keepalive_time: z.number().int().min(1).max(65535).default(1),
+  /** >= 9 s: a short hold time flaps sessions on a busy edge; BFD (`bfd`) is the fast failure detector. */
+  hold_time: z.number().int().min(9).max(65535).default(9),
+  keepalive_time: z.number().int().min(1).max(65535).default(3),
+  /** Ties the announcements to the agent's liveness (issue 9 §6, watchdog.ts). */
+  watchdog: z.object({
+    enabled: z.boolean().default(true),
+    /** The pools are withdrawn when the agent's heartbeat (written every second) is older than this, or its process is gone. */
+    timeout_seconds: z.number().min(1).max(300).default(5),
+    /** Default: <state_dir>/heartbeat.json */
+    heartbeat_file: z.string().min(1).optional(),
+  }).strict().default({ enabled: true, timeout_seconds: 5 }),
 }).strict();
 
 export const healthConfigSchema = z.object({

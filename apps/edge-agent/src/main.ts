@@ -5,12 +5,15 @@ import { createLogger } from '@anyfront/logging';
 import { allocateMarks, buildPlan, buildRouting, emptyAllocation, EMPTY_INVENTORY, renderBirdConfig, renderNftChange, renderRoutingChange, wantedMarkKeys } from '@anyfront/dataplane';
 import { ConfigError, loadAgentConfig } from './config';
 import { Agent } from './agent';
+import { ProcessExecutor } from './io/exec';
+import { BirdWatchdog } from './watchdog';
 
 /**
  * CLI: `main.ts [--config <path>] [--dry-run] [--desired-state <path>]` runs the daemon;
  * `main.ts render --config <path> --desired-state <path>` prints what a state renders to.
  */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'watchdog') return watchdog(process.argv.slice(3));
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { config: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'desired-state': { type: 'string' } },
@@ -36,6 +39,29 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => void agent.loadFile('SIGHUP'));
   await agent.start();
+}
+
+/**
+ * `main.ts watchdog --heartbeat <file> --socket <birdc socket> [--timeout 5] [--birdc birdc] [--bird-pid <pid>]`:
+ * withdraws the pools when the agent stops heartbeating (watchdog.ts). The agent spawns it next to
+ * a BIRD it spawns; with systemd it is the anyfront-bird-watchdog unit (infra/systemd).
+ */
+function watchdog(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: { heartbeat: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string', default: '5' }, birdc: { type: 'string', default: 'birdc' }, 'bird-pid': { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
+  });
+  const timeout = Number(values.timeout);
+  const birdPid = values['bird-pid'] === undefined ? undefined : Number(values['bird-pid']);
+  if (!values.heartbeat || !values.socket || !(timeout > 0) || (birdPid !== undefined && !(birdPid > 0))) {
+    throw new ConfigError('usage: main.ts watchdog --heartbeat <file> --socket <birdc socket> [--timeout <seconds>] [--birdc <path>] [--bird-pid <pid>]');
+  }
+  const level = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(values['log-level']) ? (values['log-level'] as 'info') : 'info';
+  const log = createLogger({ app: 'bird-watchdog', level });
+  const dog = new BirdWatchdog(new ProcessExecutor(), { heartbeatFile: values.heartbeat, controlSocket: values.socket, timeoutMs: timeout * 1000, birdc: values.birdc, birdPid }, log, () => process.exit(0));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { dog.stop(); process.exit(0); });
+  log.info({ heartbeat: values.heartbeat, timeout_seconds: timeout, bird_pid: birdPid }, 'BIRD watchdog running');
+  dog.start();
 }
 
 /** Pure rendering of a desired state against an empty node, for operators and debugging. */

@@ -229,6 +229,11 @@ export class Reconciler {
     });
   }
 
+  /** Puts BIRD's statics back to what this reconciler wants (after the watchdog withdrew them). */
+  reassertBird(): Promise<void> {
+    return this.serial(() => this.syncBird().catch(() => undefined));
+  }
+
   setOperatorDrain(on: boolean): Promise<void> {
     return this.serial(async () => {
       this.operatorDrain = on;
@@ -415,6 +420,8 @@ export class Reconciler {
   }
 
   private lastBirdConfig: string | null = null;
+  /** The last BIRD update failed (BIRD down or restarting): the agent retries it. */
+  birdOutOfSync = false;
 
   /** Writes the BIRD config when it changed and enables/disables the pool statics. */
   private async syncBird(): Promise<void> {
@@ -436,7 +443,10 @@ export class Reconciler {
       if (announce) await this.bird.setAnnounce(true);
       if (announce !== this.announced) this.log.info({ announce }, announce ? 'announcing pools' : 'withdrew pools');
       this.announced = announce;
+      if (this.birdOutOfSync && this.lastError?.startsWith('BIRD:')) this.lastError = null;
+      this.birdOutOfSync = false;
     } catch (e) {
+      this.birdOutOfSync = true;
       this.lastError = `BIRD: ${(e as Error).message}`;
       this.log.error({ err: this.lastError }, 'BIRD update failed');
       throw e;

@@ -52,8 +52,12 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
         { name: 'upstream4', address: edge.link.routerV4, as: ROUTER_AS, source_address: edge.link.peerV4 },
         { name: 'upstream6', address: edge.link.routerV6, as: ROUTER_AS, source_address: edge.link.peerV6 },
       ],
-      hold_time: 3,
-      keepalive_time: 1,
+      // BFD notices a dead edge in 300 ms; the hold time (>= 9 s, issue 9 §6) is only the fallback.
+      bfd: true,
+      hold_time: 9,
+      keepalive_time: 3,
+      // The watchdog withdraws 3 s after the agent stops heartbeating (production default 5 s).
+      watchdog: { timeout_seconds: 3 },
     },
   };
 }

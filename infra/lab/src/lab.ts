@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DesiredState } from '@anyfront/contracts';
@@ -8,7 +8,7 @@ import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
 import { readPidFile, readTracked, spawnTracked, stopPid } from './processes';
 import { bgpStates, kernelNextHops, RouterBirdPaths, setRouterPrefs, startRouterBird } from './router-bird';
 import { allNamespaces, anycastAll, Backend, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT, UNCONFIGURED_PORT, urlHost } from './topology';
-import { agentHttp, AgentReply, agentStatus, edgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
+import { agentHttp, AgentReply, agentStatus, edgeFiles, EdgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
 import { composeDesiredState } from './desired';
 import { signForLab } from './state-signing';
 import { prepareBackend } from './backend-prep';
@@ -93,7 +93,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
     const token = randomBytes(16).toString('hex');
     writeFileSync(files.config, JSON.stringify({ ...(renderAgentConfig(e, files, token) as object), ...options.agentConfig }, null, 2));
     writeDesiredStateFile(files, composeDesiredState({ edge: e, generation, backends, hashSeed: options.hashSeeds?.[e.name] }));
-    const p = spawnTracked(`agent-${e.name}`, e.ns, process.execPath, ['-r', REGISTER, join(REPO_ROOT, 'apps/edge-agent/src/main.ts'), '--config', files.config], files.log);
+    const p = spawnLabAgent(e, files);
     edgeOut.push({
       name: e.name, ns: e.ns, node_id: e.nodeId, ipv4: e.link.peerV4, ipv6: e.link.peerV6, uplink: e.link.peerIf,
       agent: { pid: p.pid, url: `http://127.0.0.1:9180 (inside ${e.ns})`, token, config: files.config, desired_state_file: files.desiredState, log: files.log },
@@ -139,6 +139,40 @@ export async function startLab(options: LabOptions = {}): Promise<LabDescription
   };
   writeFileSync(labJsonPath(), JSON.stringify(desc, null, 2));
   return desc;
+}
+
+function spawnLabAgent(e: Edge, files: EdgeFiles) {
+  return spawnTracked(`agent-${e.name}`, e.ns, process.execPath, ['-r', REGISTER, join(REPO_ROOT, 'apps/edge-agent/src/main.ts'), '--config', files.config], files.log);
+}
+
+/** Starts one edge's agent again with its config (after a test killed it) and waits until it announces. */
+export async function restartLabAgent(name: string): Promise<number> {
+  const lab = readLab();
+  const entry = lab.edges.find((x) => x.name === name);
+  if (!entry) throw new Error(`no lab edge named ${name}`);
+  if (isAlive(entry.agent.pid)) await stopPid(entry.agent.pid);
+  const edge = edgeByName(name);
+  const p = spawnLabAgent(edge, edgeFiles(lab.dir, edge));
+  entry.agent.pid = p.pid;
+  writeFileSync(labJsonPath(), JSON.stringify(lab, null, 2));
+  await waitFor(`${name} agent announcing again`, async () => {
+    if (!isAlive(p.pid)) throw new WaitAborted(`${name} agent exited; see ${entry.agent.log}`);
+    const st = await agentStatus(edge).catch(() => null);
+    return st?.programmed === true && st.announced;
+  }, 60_000, 250);
+  return p.pid;
+}
+
+/** The pid of the BIRD watchdog an edge's agent spawned (found by its heartbeat file in /proc). */
+export function watchdogPid(name: string): number | undefined {
+  const heartbeat = join(edgeFiles(labDir(), edgeByName(name)).stateDir, 'heartbeat.json');
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let argv: string[] = [];
+    try { argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0'); } catch { continue; }
+    if (argv.includes('watchdog') && argv.includes(heartbeat) && isAlive(Number(d))) return Number(d);
+  }
+  return undefined;
 }
 
 /**
@@ -220,11 +254,14 @@ export async function backendUdpDatagrams(): Promise<Record<string, number>> {
 
 /** Waits until the router's kernel routes for every pool go via exactly these edges. */
 export async function waitForRouterPath(edgeNames: string[], timeoutMs = 20_000): Promise<void> {
+  await waitFor(`router routes via ${edgeNames.join('+')}`, () => routerPathIs(edgeNames), timeoutMs, 50);
+}
+
+/** True when the router's kernel routes every pool via exactly these edges. */
+export async function routerPathIs(edgeNames: string[]): Promise<boolean> {
   const want = (family: 4 | 6): string => edgeNames.map((n) => (family === 4 ? edgeByName(n).link.peerV4 : edgeByName(n).link.peerV6)).sort().join(',');
-  await waitFor(`router routes via ${edgeNames.join('+')}`, async () => {
-    for (const p of pools) if ((await kernelNextHops(p.prefix)).join(',') !== want(p.family)) return false;
-    return true;
-  }, timeoutMs, 50);
+  for (const p of pools) if ((await kernelNextHops(p.prefix)).join(',') !== want(p.family)) return false;
+  return true;
 }
 
 /**

@@ -11,7 +11,7 @@ export function renderRouterPrefs(edges: Edge[], prefs: EdgePrefs): string {
   return edges.map((e) => `define PREF_${e.name.toUpperCase()} = ${prefs[e.name] ?? 100};\n`).join('');
 }
 
-/** Router BIRD: eBGP to every edge with short timers, accepts only anycast pool prefixes, ECMP into the kernel. */
+/** Router BIRD: eBGP to every edge with BFD, accepts only anycast pool prefixes, ECMP into the kernel. */
 export function renderRouterConfig(edges: Edge[], paths: RouterBirdPaths): string {
   const sessions = edges.map((e) => `
 protocol bgp ${e.name} from edges {
@@ -32,6 +32,11 @@ include "${paths.prefs}";
 
 protocol device { scan time 5; }
 
+# BFD with every edge (issue 9 §6): a silent edge is dropped in 300 ms, not after the 9 s hold time.
+protocol bfd {
+  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+}
+
 protocol kernel k4 {
   ipv4 { import none; export where source = RTS_BGP; };
   merge paths on;
@@ -46,8 +51,9 @@ protocol kernel k6 {
 
 template bgp edges {
   local as ${ROUTER_AS};
-  hold time 3;
-  keepalive time 1;
+  hold time 9;
+  keepalive time 3;
+  bfd on;
   connect retry time 1;
   error wait time 1, 5;
   # an edge that dies must lose its routes at once, not after a graceful-restart wait

@@ -134,13 +134,29 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
       const up = await runLoad('client1', { kind: 'upload', host, bytes: 300_000 });
       expect(up.every((f) => f.ok)).toBe(true);
     }
-    const after = await linkCounters(client.ns, client.link.peerIf);
+    // The connections' last packets (the client's ACK of the backend's FIN) may leave after the load
+    // generator returned: read the client's counters once they are quiet, else the edges count a
+    // packet the client's counters did not (the one-packet, 60-byte difference seen when the lab was busier).
+    let after = await linkCounters(client.ns, client.link.peerIf);
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const again = await linkCounters(client.ns, client.link.peerIf);
+      if (again.txPackets === after.txPackets) break;
+      after = again;
+    }
     const sentIp = ipBytes(after.txBytes, after.txPackets);
     const from = new Date(startedAt.getTime() - 3_600_000).toISOString();
     const traffic = async () => (await ok(tenant.GET('/v1/services/{id}/traffic', { params: { path: { id: serviceId }, query: { from, step: '1h' } } }))).total;
     // Control-plane frames (ARP, neighbour discovery) are all the client sent besides the flows.
     const slackBytes = 4_000;
-    const got = await waitFor('traffic reported', async () => { const t = await traffic(); return t.bytes >= sentIp - slackBytes ? t : undefined; }, 60_000, 500);
+    // Reported, and unchanged over more than one report interval (1 s): every counted packet is in.
+    let last = -1;
+    const got = await waitFor('traffic reported', async () => {
+      const t = await traffic();
+      const done = t.bytes >= sentIp - slackBytes && t.bytes === last;
+      last = t.bytes;
+      return done ? t : undefined;
+    }, 60_000, 1500);
     await new Promise((r) => setTimeout(r, 3_000)); // a few more report intervals: nothing may be counted twice
     const settled = await traffic();
     if (process.env.ANYFRONT_LAB_VERBOSE) console.log(`[lab] client sent ${sentIp} IP bytes in ${after.txPackets} frames; API counted ${settled.bytes} bytes, ${settled.packets} packets`);
