@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ import { BirdClient } from './io/bird-client';
 import { probeCapabilities } from './io/capability-probe';
 import { StateStore } from './io/state-store';
 import { Reconciler } from './reconciler';
-import { HealthChecker, probeTargets, ProbeFn, tcpProbe } from './health';
+import { HealthChecker, probeTargets, ProbeFn, ProbeWorker } from './health';
 import { AgentMetrics } from './metrics';
 import { createAgentServer } from './http';
 import { ControlPlaneClient } from './io/control-plane-client';
@@ -45,7 +45,15 @@ export class Agent {
   /** Where the agent proves it is alive to the BIRD watchdog; null = no watchdog. */
   private readonly heartbeatFile: string | null;
 
-  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
+  private readonly probeWorker: ProbeWorker | null = null;
+
+  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe?: ProbeFn) {
+    if (!probe) {
+      // Probes under their own uid (only its sockets are marked into tunnels), in a child process.
+      const h = config.health;
+      this.probeWorker = new ProbeWorker(() => fork(require.resolve('./probe-worker'), [], { execArgv: process.execArgv, uid: h.probe_uid, gid: h.probe_gid, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      probe = this.probeWorker.probe;
+    }
     this.nft = new NftClient(exec, config.nft_table);
     this.verifier = new StateVerifier(config.state_keys, config.state_dir);
     this.policy = {
@@ -65,7 +73,7 @@ export class Agent {
       new StateStore(config.state_dir),
       {
         nodeId: config.node_id,
-        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base, requireRise: config.health.enabled && !config.dry_run },
+        plan: { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base, probeUid: config.health.probe_uid, requireRise: config.health.enabled && !config.dry_run },
         backendDrainSeconds: config.backend_drain_seconds,
         markBase: config.mark_base,
         markCount: config.mark_count,
@@ -111,6 +119,7 @@ export class Agent {
       this.bird.spawned?.once('exit', (code) => { if (!this.stopped) this.log.error({ code }, 'bird exited'); });
       if (this.heartbeatFile && this.bird.spawned?.pid) this.spawnWatchdog(this.heartbeatFile, this.bird.spawned.pid);
     }
+    if (this.config.health.enabled && !this.config.dry_run) this.probeWorker?.warm();
     const restored = await this.reconciler.restore();
     if (restored) this.log.info({ generation: this.reconciler.generation, programmed: this.reconciler.programmed }, 'restored last good state');
     if (this.config.desired_state_file) {
@@ -258,6 +267,7 @@ export class Agent {
       applied_generation: r.generation,
       programmed: r.programmed,
       announced: r.announced,
+      announced_families: { ipv4: r.announcedFamilies[4], ipv6: r.announcedFamilies[6] },
       drained: r.drained,
       dry_run: this.config.dry_run,
       last_error: r.lastError,
@@ -291,6 +301,7 @@ export class Agent {
     if (this.watchdog && this.watchdog.exitCode === null) this.watchdog.kill('SIGTERM');
     this.sync?.stop();
     this.health.stop();
+    this.probeWorker?.stop();
     await this.reconciler.shutdown().catch((e) => this.log.error({ err: (e as Error).message }, 'withdraw failed'));
     await this.sync?.reportStatus(); // tell the control plane we no longer announce
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -56,6 +56,12 @@ export const healthConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** Probes of backend k leave from source ports base + 2k and base + 2k + 1; keep them out of the ephemeral range. */
   source_port_base: z.number().int().min(1024).max(65000).default(10000),
+  /**
+   * Uid/gid the probes run as (a child process): only this uid's sockets are marked into a tunnel.
+   * Give it a dedicated system user (no service of the host may run as it); default nobody.
+   */
+  probe_uid: z.number().int().min(1).max(4294967294).default(65534),
+  probe_gid: z.number().int().min(1).max(4294967294).default(65534),
 }).strict();
 
 export const controlPlaneConfigSchema = z.object({
@@ -118,7 +124,7 @@ export const agentConfigSchema = z.object({
   /** Render and log, touch nothing (no nft, ip, BIRD). */
   dry_run: z.boolean().default(false),
   bird: birdConfigSchema.optional(),
-  health: healthConfigSchema.default({ enabled: true, source_port_base: 10000 }),
+  health: healthConfigSchema.default({ enabled: true, source_port_base: 10000, probe_uid: 65534, probe_gid: 65534 }),
   /** Optional: pull desired state from, and report status and traffic to, the Anyfront API. */
   control_plane: controlPlaneConfigSchema.optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

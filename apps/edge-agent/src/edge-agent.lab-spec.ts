@@ -129,9 +129,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({
     node_id: 'afd-edge', state_dir: join(dir, 'state'), desired_state_file: stateFile, listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN, state_keys: [describeKey(signer.publicKey).public_key], uplink_device: NET.edge.uplink,
     allowed_prefixes: [NET.anycastPrefix, NET.anycastPrefix6], allow_documentation_addresses: true,
-    bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }] },
+    bird: { config_path: join(dir, 'bird.conf'), control_socket: join(dir, 'bird.ctl'), pid_file: join(dir, 'bird.pid'), spawn: true, router_id: NET.edge.v4, local_as: 65011, neighbors: [{ address: '192.0.2.1', as: 65000 }],
+      // These tests freeze the agent on purpose (withAgentFrozen): the watchdog must not withdraw meanwhile.
+      watchdog: { timeout_seconds: 30 } },
     log_level: 'info',
     resync_interval_seconds: 1,
+    health: { probe_uid: 65534, probe_gid: 65534 },
   }));
   // "dead": its health check port has no server, so both backends turn unhealthy and the service has none.
   writeFileSync(stateFile, JSON.stringify(desired(1, [service('web', WEB, 8080), service('dead', DEAD, 8999)])));
@@ -271,6 +274,48 @@ describe('edge agent on a real kernel', () => {
     await waitFor('b1 unhealthy', () => healthOf('web', 'b1') === false);
     for (let i = 0; i < 8; i++) expect(get(WEB).out).toContain('backend=b2 ');
     expect(metric('anyfront_agent_backend_healthy', 'service="web",backend="b1"')).toBe(0);
+  });
+
+  describe('probe marking (issue 9 §7): only the probe sockets are marked into tunnels', () => {
+    const LOCAL = '192.0.2.3'; // a second address of the edge's uplink, reachable from the client
+    let port = 0;
+    let server: ChildProcess | null = null;
+    const ask = (max = 3) => curl(NET.client.ns, ['-m', String(max), `http://${LOCAL}:${port}/`]);
+    beforeAll(async () => {
+      // A port the probe map marks: the first port of the first backend's probe range.
+      const map = JSON.parse(inNs(NET.edge.ns, 'nft', '-j', 'list', 'map', 'inet', 'anyfront', 'probe_ports')).nftables[1].map as { elem: [{ range: [number, number] } | number, unknown][] };
+      const first = map.elem[0][0];
+      port = typeof first === 'number' ? first : first.range[0];
+      inNs(NET.edge.ns, 'ip', 'addr', 'add', `${LOCAL}/26`, 'dev', NET.edge.uplink);
+      server = spawn('ip', ['netns', 'exec', NET.edge.ns, process.execPath, '-e', `require('http').createServer((q, r) => r.end('local service\\n')).listen(${port}, '${LOCAL}')`], { stdio: 'ignore' });
+      children.push(server);
+      await waitFor('local service listening', () => ask().code === 0, 15_000);
+    });
+    afterAll(() => {
+      server?.kill('SIGKILL');
+      try { inNs(NET.edge.ns, 'ip', 'addr', 'del', `${LOCAL}/26`, 'dev', NET.edge.uplink); } catch { /* lab torn down anyway */ }
+    });
+
+    it('a local service listening on a port in the probe range answers its clients (the rule matches the probe uid only)', () => {
+      expect(port).toBeGreaterThanOrEqual(10000);
+      expect(inNs(NET.edge.ns, 'nft', 'list', 'chain', 'inet', 'anyfront', 'probe_out')).toMatch(/meta skuid 65534 .*tcp sport map @probe_ports/);
+      for (let i = 0; i < 3; i++) expect(ask()).toEqual({ code: 0, out: 'local service\n' });
+      // The probes themselves are still marked: the backends are checked through their tunnels.
+      expect(healthOf('web', 'b2')).toBe(true);
+    });
+
+    it('NEGATIVE CONTROL: with the source-port-only rule (before the fix) the service\'s answers go into a backend\'s tunnel and its clients time out', async () => {
+      await withAgentFrozen(async () => {
+        inNs(NET.edge.ns, 'nft', 'insert', 'rule', 'inet', 'anyfront', 'probe_out', 'meta', 'l4proto', 'tcp', 'meta', 'mark', 'set', 'tcp', 'sport', 'map', '@probe_ports');
+        try {
+          expect(ask(2).code).toBe(28); // frozen for less than the watchdog's 5 s
+        } finally {
+          const rules = JSON.parse(inNs(NET.edge.ns, 'nft', '-j', '-a', 'list', 'chain', 'inet', 'anyfront', 'probe_out')).nftables as { rule?: { handle: number; expr: unknown[] } }[];
+          for (const r of rules) if (r.rule && !JSON.stringify(r.rule.expr).includes('skuid')) inNs(NET.edge.ns, 'nft', 'delete', 'rule', 'inet', 'anyfront', 'probe_out', 'handle', String(r.rule.handle));
+        }
+      });
+      expect(ask().code).toBe(0);
+    });
   });
 
   describe('loop guards (issue 9 §2): a packet nobody serves crosses the router<->edge link once', () => {

@@ -1,59 +1,58 @@
-import { Socket } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { ProbeFn, ProbeTarget, tcpProbe } from './probe';
 import type { DataplanePlan, ServicePlan } from '@anyfront/dataplane';
 import { probePorts } from '@anyfront/dataplane';
 import type { HealthCheck } from '@anyfront/contracts';
 
-export interface ProbeTarget {
-  serviceId: string;
-  backendId: string;
-  /** Anycast address the probe connects to (the backend serves it once decapsulated). */
-  address: string;
-  /** Its family: a service with both is probed over both (a backend is healthy when every family passes). */
-  family?: 4 | 6;
-  /** Edge address the probe leaves from. */
-  localAddress: string;
-  /** Two source ports: nft marks probes from them with the backend's mark, so they take its tunnel. */
-  ports: [number, number];
-  check: HealthCheck;
-}
-
-export type ProbeFn = (t: ProbeTarget, port: number) => Promise<boolean>;
+export type { ProbeFn, ProbeTarget } from './probe';
+export { tcpProbe } from './probe';
 
 /**
- * A probe through the tunnel: TCP connect (and for http a GET expecting 2xx/3xx) from the edge's
- * own address and a per-backend source port to the anycast address. The nft output chain marks it
- * with the backend's mark, so it is encapsulated exactly like client traffic: a backend that cannot
- * decapsulate (or whose server is down) fails it. Closed with RST so the fixed source port is
- * immediately reusable (no TIME_WAIT).
+ * Probes run in a child process under their own uid (`health.probe_uid`): the nft rule that marks
+ * probes into a backend's tunnel matches that uid's sockets only (`meta skuid`), so a local service
+ * whose port falls in the probe range is never routed into a tunnel (issue 9 §7). The child is
+ * started on the first probe and again after it died; a probe without an answer counts as failed.
  */
-export const tcpProbe: ProbeFn = (t, port) =>
-  new Promise((resolve) => {
-    const sock = new Socket();
-    let done = false;
-    const finish = (ok: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.removeAllListeners('data');
-      if (!sock.destroyed) sock.resetAndDestroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => finish(false), t.check.timeout_seconds * 1000);
-    sock.on('error', () => finish(false));
-    sock.on('close', () => finish(false));
-    sock.connect({ host: t.address, port: t.check.port, localAddress: t.localAddress, localPort: port }, () => {
-      if (t.check.protocol === 'tcp') return finish(true);
-      const host = t.address.includes(':') ? `[${t.address}]` : t.address;
-      sock.write(`GET ${t.check.path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: anyfront-edge-agent\r\nConnection: close\r\n\r\n`);
-      let head = '';
-      sock.on('data', (d: Buffer) => {
-        head += d.toString('latin1');
-        const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-        if (m) finish(Number(m[1]) >= 200 && Number(m[1]) < 400);
-        else if (head.length > 64 || head.includes('\n')) finish(false);
-      });
+export class ProbeWorker {
+  private child: ChildProcess | null = null;
+  private seq = 0;
+  private readonly pending = new Map<number, (ok: boolean) => void>();
+
+  constructor(private readonly start: () => ChildProcess) {}
+
+  /** Starts the child ahead of the first probe (its start-up must not count against a probe's timeout). */
+  warm(): void {
+    this.ensure();
+  }
+
+  readonly probe: ProbeFn = (t, port) =>
+    new Promise((resolve) => {
+      const child = this.ensure();
+      const id = ++this.seq;
+      const timer = setTimeout(() => settle(false), t.check.timeout_seconds * 1000 + 2000);
+      const settle = (ok: boolean) => { clearTimeout(timer); this.pending.delete(id); resolve(ok); };
+      this.pending.set(id, settle);
+      child.send({ id, target: t, port }, (err) => { if (err) settle(false); });
     });
-  });
+
+  stop(): void {
+    const c = this.child;
+    this.child = null;
+    if (c && c.exitCode === null) c.kill('SIGTERM');
+  }
+
+  private ensure(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.connected) return this.child;
+    const c = this.start();
+    this.child = c;
+    c.on('message', (m: { id?: number; ok?: boolean }) => { if (typeof m?.id === 'number') this.pending.get(m.id)?.(m.ok === true); });
+    c.once('exit', () => {
+      if (this.child === c) this.child = null;
+      for (const settle of [...this.pending.values()]) settle(false);
+    });
+    return c;
+  }
+}
 
 /** Consecutive-result counter per backend with the service's thresholds. */
 export class HealthState {

@@ -71,7 +71,7 @@ function render(config: ReturnType<typeof loadAgentConfig>): void {
   const { signature: _signature, ...unsigned } = JSON.parse(readFileSync(config.desired_state_file, 'utf8')) as Record<string, unknown>;
   const state = desiredStateSchema.parse(unsigned);
   const marks = allocateMarks(emptyAllocation(config.mark_base, config.mark_count), wantedMarkKeys(state));
-  const plan = buildPlan(state, marks, () => undefined, { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base });
+  const plan = buildPlan(state, marks, () => undefined, { table: config.nft_table, flowTimeoutSeconds: config.flow_timeout_seconds, flowTableSize: config.flow_table_size, flowHandshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second, probePortBase: config.health.source_port_base, probeUid: config.health.probe_uid });
   const sources = { ipv4: state.node.tunnel_source_ipv4 ?? config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? config.tunnel_source_ipv6 };
   const routing = renderRoutingChange(buildRouting(plan, { uplink: config.uplink_device, rulePriority: config.rule_priority, devicePrefix: config.tunnel_device_prefix, sources }), { rules: [], routes: [], links: [] }, { devicePrefix: config.tunnel_device_prefix });
   process.stdout.write(`# nft -f -\n${renderNftChange(null, plan, EMPTY_INVENTORY).script}\n`);

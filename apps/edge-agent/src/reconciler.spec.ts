@@ -1,4 +1,4 @@
-import type { GuardInventory, NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
+import type { Families, GuardInventory, NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
 import { serviceKey } from '@anyfront/dataplane';
 import type { DesiredState } from '@anyfront/contracts';
 import { BirdPort, NftPort, Reconciler, ReconcilerOptions, RoutePort, StorePort } from './reconciler';
@@ -47,7 +47,7 @@ class FakeRoutes implements RoutePort {
     const guards: GuardInventory = { rules: [...this.guardLines.values()].map(({ family, line }) => ({ family, priority: Number(/priority (\d+)$/.exec(line)?.[1]), spec: line })) };
     return { rules: [...this.rules.values()], routes: [...this.routes.values()], links: [], srTunsrc: this.tunsrc, guards };
   }
-  private play(family: 4 | 6, lines: string[]) {
+  protected play(family: 4 | 6, lines: string[]) {
     for (const l of lines) {
       const g = /^rule (add|del) (.*(?:blackhole|lookup main|goto|nop).*)$/.exec(l);
       if (g) {
@@ -89,10 +89,62 @@ class FakeRoutes implements RoutePort {
 class FakeBird implements BirdPort {
   config = '';
   announce: boolean | null = null;
+  families: Families | null = null;
   calls: string[] = [];
   async writeConfig(text: string) { this.config = text; this.calls.push('write'); }
   async configure() { this.calls.push('configure'); }
-  async setAnnounce(on: boolean) { this.announce = on; this.calls.push(on ? 'enable' : 'disable'); }
+  async setAnnounce(on: Families) { this.families = on; this.announce = on[4] || on[6]; this.calls.push(this.announce ? 'enable' : 'disable'); }
+}
+
+/**
+ * Kernel model for the ordering test (issue 9 §8): every `ip` line is applied on its own (batches
+ * are not atomic), the nft transaction at once, and after each step every mark nft forwards to (a
+ * live set) must have its rule and its table's default route: else its packets are black-holed
+ * (the loop guard drops them) or, without guards, routed back out.
+ */
+class SteppedKernel extends FakeRoutes {
+  readonly nft = new FakeNft();
+  private readonly live = new Map<string, Set<number>>();
+  violations: string[] = [];
+  constructor(private readonly order: 'agent' | 'reversed' = 'agent') {
+    super();
+    const apply = this.nft.apply.bind(this.nft);
+    this.nft.apply = async (script) => {
+      await apply(script);
+      for (const line of script.split('\n')) {
+        const m = /^(add element|flush set|delete set) inet anyfront (live_\S+)(?: \{ (.*) \})?/.exec(line);
+        if (!m) continue;
+        if (m[1] !== 'add element') this.live.delete(m[2]);
+        else this.live.set(m[2], new Set([...(this.live.get(m[2]) ?? []), ...m[3].split(', ').map(Number)]));
+      }
+      this.check('nft transaction');
+      if (this.order === 'reversed') for (const c of this.deferred.splice(0)) this.stepped(c.v4, c.v6);
+    };
+  }
+  private deferred: RoutingChange[] = [];
+  private stepped(v4: string[], v6: string[]) {
+    for (const [fam, lines] of [[4, v4], [6, v6]] as const) for (const l of lines) { this.play(fam, [l]); this.check(l); }
+  }
+  private check(after: string) {
+    for (const m of new Set([...this.live.values()].flatMap((x) => [...x]))) {
+      const fams = ([4, 6] as const).filter((f) => this.rules.has(`${f}|${m}`));
+      if (!fams.length) this.violations.push(`after "${after}": mark 0x${m.toString(16)} is forwarded to but has no rule`);
+      for (const f of fams) if (!this.routes.has(`${f}|${m}`)) this.violations.push(`after "${after}": mark 0x${m.toString(16)} has a rule but an empty IPv${f} table`);
+    }
+  }
+  override async applyAdds(c: RoutingChange): Promise<void> {
+    this.applied.push(c);
+    if (this.order === 'reversed') {
+      // The wrong order: old tables go before nft stops using them, new ones come after nft uses them.
+      this.stepped(c.v4Del, c.v6Del);
+      this.deferred.push(c);
+      return;
+    }
+    this.stepped(c.v4, c.v6);
+  }
+  override async applyRemovals(c: RoutingChange): Promise<void> {
+    if (this.order === 'agent') this.stepped(c.v4Del, c.v6Del);
+  }
 }
 
 class MemStore implements StorePort {
@@ -154,6 +206,54 @@ describe('Reconciler', () => {
     expect(routes.applied.length).toBe(1);
     expect(r.generation).toBe(1);
     expect(bird.announce).toBe(true);
+  });
+
+  it('withdraws per address family (issue 9 §8): IPv6 services all broken, IPv4 keeps being announced (and the reverse)', async () => {
+    const { r, bird } = setup();
+    const six = { ...svc('six', 'fd00:a0::10'), addresses: [{ address: 'fd00:a0::10', family: 6 }] };
+    const pools = [{ id: 'p', prefix: '198.51.100.0/24', family: 4 }, { id: 'p6', prefix: 'fd00:a0::/48', family: 6 }];
+    expect(await r.submit(desired(1, [svc('web', '198.51.100.10'), six], { pools }))).toMatchObject({ status: 200 });
+    expect(bird.families).toEqual({ 4: true, 6: true });
+    await r.setHealth('six', 'b1', false);
+    await r.setHealth('six', 'b2', false);
+    expect(bird.families).toEqual({ 4: true, 6: false });
+    expect(r.announced).toBe(true);
+    expect(bird.config).toMatch(/protocol static anyfront_pools4 \{\n  ipv4;\n  disabled no;/);
+    expect(bird.config).toMatch(/protocol static anyfront_pools6 \{\n  ipv6;\n  disabled yes;/);
+    await r.setHealth('six', 'b1', true);
+    await r.setHealth('web', 'b1', false);
+    await r.setHealth('web', 'b2', false);
+    expect(bird.families).toEqual({ 4: false, 6: true });
+    await r.setHealth('six', 'b1', false);
+    expect(bird.families).toEqual({ 4: false, 6: false });
+    expect(r.announced).toBe(false);
+  });
+
+  describe('route changes are ordered (issue 9 §8): no intermediate state black-holes a mark nft forwards to', () => {
+    const run = async (kernel: SteppedKernel) => {
+      const r = new Reconciler(kernel.nft, kernel, new FakeBird(), new MemStore(), OPTS, silent);
+      const steps = [['b1', 'b2'], ['b1', 'b2', 'b3'], ['b2', 'b3'], ['b3', 'b4'], ['b4']];
+      for (const [i, b] of steps.entries()) expect(await r.submit(desired(i + 1, [{ ...svc('web', '198.51.100.10', b), addresses: [{ address: '198.51.100.10', family: 4 }, { address: 'fd00:a0::10', family: 6 }] }], { pools: [{ id: 'p', prefix: '198.51.100.0/24', family: 4 }, { id: 'p6', prefix: 'fd00:a0::/48', family: 6 }] }))).toMatchObject({ status: 200 });
+      expect(await r.submit(desired(steps.length + 1, []))).toMatchObject({ status: 200 });
+      return kernel.violations;
+    };
+    it('backends added, removed and replaced, then the service removed: every step keeps the forwarded marks routed', async () => {
+      expect(await run(new SteppedKernel('agent'))).toEqual([]);
+    });
+    it('NEGATIVE CONTROL: the same changes with routes after nft and removals before it break marks in use', async () => {
+      const v = await run(new SteppedKernel('reversed'));
+      expect(v.some((x) => x.includes('has no rule'))).toBe(true);
+    });
+  });
+
+  it('coalesces resyncs: ten requests while one waits make one apply (no backlog delays a shutdown on a loaded node)', async () => {
+    const { r, nft } = setup();
+    await r.submit(desired(1));
+    let inventories = 0;
+    const inventory = nft.inventory.bind(nft);
+    nft.inventory = () => { inventories++; return inventory(); };
+    await Promise.all(Array.from({ length: 10 }, () => r.resync()));
+    expect(inventories).toBe(1);
   });
 
   it('orders generations: older 409, same content no-op, same generation with other content 409', async () => {

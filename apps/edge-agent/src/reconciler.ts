@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { DesiredState, desiredStateSchema, KernelCapabilities, PoolState } from '@anyfront/contracts';
 import {
-  ALL_CAPABILITIES, allocateMarks, AppliedSummary, buildGuards, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
+  ALL_CAPABILITIES, allocateMarks, Families, AppliedSummary, buildGuards, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
   NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
   renderGuardChange, routingChangeIsEmpty, drainingMarkKeys, semanticProblems, summarize, TunnelSources, unsupportedReason, wantedMarkKeys, withGuards,
 } from '@anyfront/dataplane';
@@ -21,7 +21,7 @@ export interface RoutePort {
 export interface BirdPort {
   writeConfig(text: string): Promise<void>;
   configure(): Promise<void>;
-  setAnnounce(on: boolean): Promise<void>;
+  setAnnounce(on: Families): Promise<void>;
 }
 export interface StorePort {
   load(): Promise<PersistedState | null>;
@@ -85,7 +85,9 @@ export class Reconciler {
   private operatorDrain = false;
   private stopping = false;
   programmed = false;
+  /** True while the pools of either family are announced. */
   announced = false;
+  announcedFamilies: Families = { 4: false, 6: false };
   lastError: string | null = null;
   lastApplyMs: number | null = null;
   lastPlan: DataplanePlan | null = null;
@@ -206,7 +208,11 @@ export class Reconciler {
    * hand, a reboot of BIRD) and writes nothing when the kernel still matches.
    */
   resync(): Promise<void> {
-    return this.serial(async () => {
+    // One waiting resync is enough: on a loaded node a resync can take longer than its interval,
+    // and a growing backlog would delay every later operation (a shutdown's withdrawal included).
+    if (this.resyncWaiting) return this.resyncWaiting;
+    const run = this.serial(async () => {
+      this.resyncWaiting = null;
       if (!this.applied || this.pending || this.stopping) return;
       try {
         await this.apply(this.applied.state);
@@ -214,7 +220,10 @@ export class Reconciler {
         await this.fail(e);
       }
     });
+    this.resyncWaiting = run;
+    return run;
   }
+  private resyncWaiting: Promise<void> | null = null;
 
   /** Retry of a state whose routes failed. */
   retry(): Promise<void> {
@@ -251,13 +260,28 @@ export class Reconciler {
   }
 
   shouldAnnounce(): boolean {
-    if (this.stopping || !this.programmed || this.drained || !this.applied) return false;
+    const f = this.shouldAnnounceFamilies();
+    return f[4] || f[6];
+  }
+
+  /**
+   * Per address family (issue 9 §8): a family's pools are announced while a service with an address
+   * of that family can forward, so an edge whose IPv6 services are all broken keeps its IPv4 pools
+   * (and the reverse). Pools of a family no service has an address in follow the edge as a whole.
+   */
+  shouldAnnounceFamilies(): Families {
+    if (this.stopping || !this.programmed || this.drained || !this.applied) return { 4: false, 6: false };
     const services = this.applied.state.services;
-    if (services.length === 0) return true;
+    if (services.length === 0) return { 4: true, 6: true };
     // With health checks, a backend counts once it passed them (rise); without, unless it failed.
     const up = (s: string, b: string) => (this.opts.plan.requireRise ? this.healthOf(s, b) === true : this.healthOf(s, b) !== false);
     // A service skipped on this edge has nothing to forward to; it neither keeps nor stops the announcement alone.
-    return services.some((s) => !this.failedServices.has(s.id) && s.backends.some((b) => b.enabled && b.weight > 0 && up(s.id, b.id)));
+    const serving = services.filter((s) => !this.failedServices.has(s.id) && s.backends.some((b) => b.enabled && b.weight > 0 && up(s.id, b.id)));
+    const family = (f: 4 | 6) => {
+      const has = (s: (typeof services)[number]) => s.addresses.some((a) => a.family === f);
+      return services.some(has) ? serving.some(has) : serving.length > 0;
+    };
+    return { 4: family(4), 6: family(6) };
   }
 
   /**
@@ -425,24 +449,27 @@ export class Reconciler {
 
   /** Writes the BIRD config when it changed and enables/disables the pool statics. */
   private async syncBird(): Promise<void> {
-    const announce = this.shouldAnnounce();
+    const fams = this.shouldAnnounceFamilies();
+    const announce = fams[4] || fams[6];
     if (!this.bird || !this.opts.bird || this.opts.dryRun) {
       this.announced = announce;
+      this.announcedFamilies = fams;
       return;
     }
     const pools: PoolState[] = this.applied?.state.pools ?? [];
-    const config = renderBirdConfig({ ...this.opts.bird, pools, announce });
+    const config = renderBirdConfig({ ...this.opts.bird, pools, announce: fams });
     try {
       // Withdraw first (birdc disable takes milliseconds), then rewrite; announce only after the rewrite.
-      if (!announce) await this.bird.setAnnounce(false);
+      if (!fams[4] || !fams[6]) await this.bird.setAnnounce({ 4: fams[4] && this.announcedFamilies[4], 6: fams[6] && this.announcedFamilies[6] });
       if (config !== this.lastBirdConfig) {
         await this.bird.writeConfig(config);
         await this.bird.configure();
         this.lastBirdConfig = config;
       }
-      if (announce) await this.bird.setAnnounce(true);
-      if (announce !== this.announced) this.log.info({ announce }, announce ? 'announcing pools' : 'withdrew pools');
+      if (announce) await this.bird.setAnnounce(fams);
+      if (fams[4] !== this.announcedFamilies[4] || fams[6] !== this.announcedFamilies[6]) this.log.info({ announce, ipv4: fams[4], ipv6: fams[6] }, announce ? 'announcing pools' : 'withdrew pools');
       this.announced = announce;
+      this.announcedFamilies = fams;
       if (this.birdOutOfSync && this.lastError?.startsWith('BIRD:')) this.lastError = null;
       this.birdOutOfSync = false;
     } catch (e) {

@@ -17,6 +17,12 @@ export interface BirdNeighbor {
   multihop?: number;
 }
 
+/** Per address family: the IPv4 and IPv6 pools are announced and withdrawn independently (issue 9 §8). */
+export interface Families {
+  4: boolean;
+  6: boolean;
+}
+
 export interface BirdRenderInput {
   routerId: string;
   localAs: number;
@@ -25,8 +31,8 @@ export interface BirdRenderInput {
   holdTime: number;
   keepaliveTime: number;
   pools: PoolState[];
-  /** Static protocols start disabled unless the agent currently announces. */
-  announce: boolean;
+  /** Static protocols start disabled unless the agent currently announces (that family). */
+  announce: boolean | Families;
 }
 
 export function renderBirdConfig(input: BirdRenderInput): string {
@@ -42,7 +48,8 @@ export function renderBirdConfig(input: BirdRenderInput): string {
   for (const fam of [4, 6] as const) {
     const set = pools[fam].length ? `[ ${pools[fam].join(', ')} ]` : null;
     lines.push(`filter anyfront_export${fam} {`, set ? `  if net ~ ${set} then accept;` : '  # no pools of this family', '  reject;', '}', '');
-    lines.push(`protocol static ${STATIC_PROTOCOLS[fam]} {`, `  ipv${fam};`, `  disabled ${input.announce ? 'no' : 'yes'};`);
+    const on = typeof input.announce === 'boolean' ? input.announce : input.announce[fam];
+    lines.push(`protocol static ${STATIC_PROTOCOLS[fam]} {`, `  ipv${fam};`, `  disabled ${on ? 'no' : 'yes'};`);
     for (const p of pools[fam]) lines.push(`  route ${p} unreachable;`);
     lines.push('}', '');
   }

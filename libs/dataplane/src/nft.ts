@@ -1,5 +1,5 @@
 import type { Listener } from '@anyfront/contracts';
-import { AddressPlan, DataplanePlan, FLOOD_NEW_FLOWS_PER_SECOND, FLOW_HANDSHAKE_TIMEOUT_SECONDS, probePorts, ServicePlan } from './plan';
+import { AddressPlan, DataplanePlan, FLOOD_NEW_FLOWS_PER_SECOND, FLOW_HANDSHAKE_TIMEOUT_SECONDS, PROBE_UID_DEFAULT, probePorts, ServicePlan } from './plan';
 import { hex, names } from './names';
 
 /**
@@ -59,7 +59,7 @@ export function summarize(plan: DataplanePlan): AppliedSummary {
 
 function flowPolicyKey(plan: DataplanePlan): string {
   const o = plan.options;
-  return [o.flowTimeoutSeconds, o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS, o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND].join('/');
+  return [o.flowTimeoutSeconds, o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS, o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND, o.probeUid ?? PROBE_UID_DEFAULT].join('/');
 }
 
 export interface NftChange {
@@ -145,8 +145,6 @@ function renderGlobals(plan: DataplanePlan): string[] {
     `add rule ${t} prerouting ip6 daddr vmap @vip6`,
     // type route: changing the mark of a local packet re-routes it (into the backend's tunnel table).
     `add chain ${t} probe_out { type route hook output priority mangle; policy accept; }`,
-    `flush chain ${t} probe_out`,
-    `add rule ${t} probe_out meta l4proto tcp meta mark set tcp sport map @probe_ports`,
     ...renderFlowPolicy(plan),
   ];
 }
@@ -159,6 +157,9 @@ function renderFlowPolicy(plan: DataplanePlan): string[] {
   const rate = o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND;
   const over = `limit rate over ${rate}/second burst ${rate} packets`;
   const out = Object.values(FLOW_COUNTERS).map((c) => `add counter ${t} ${c}`);
+  // Only the agent's probe sockets (their own uid, issue 9 §7): a local service whose port falls in
+  // the probe range must never have its packets marked into a backend's tunnel.
+  out.push(`flush chain ${t} probe_out`, `add rule ${t} probe_out meta skuid ${o.probeUid ?? PROBE_UID_DEFAULT} meta l4proto tcp meta mark set tcp sport map @probe_ports`);
   for (const c of ['flow_syn', 'flow_new4', 'flow_new6', 'flow_seen4', 'flow_seen6']) out.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
   out.push(`add rule ${t} flow_syn ${over} counter name "${FLOW_COUNTERS.syn}"`);
   for (const fam of [4, 6] as const) {

@@ -63,12 +63,17 @@ export interface ServicePlan {
   digest: string;
 }
 
+/** `nobody`; production sets a dedicated system user's uid (health.probe_uid). */
+export const PROBE_UID_DEFAULT = 65534;
+
 export interface PlanOptions {
   table: string;
   /** Idle timeout of a flow entry that saw more than the handshake. */
   flowTimeoutSeconds: number;
   flowTableSize: number;
   probePortBase: number;
+  /** Uid the agent's health probes run as: only that uid's sockets are marked into a tunnel (default PROBE_UID_DEFAULT). */
+  probeUid?: number;
   /** Idle timeout of a flow entry that saw only its first non-SYN packet (default 10 s). */
   flowHandshakeTimeoutSeconds?: number;
   /**

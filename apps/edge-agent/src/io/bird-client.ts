@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { STATIC_PROTOCOLS } from '@anyfront/dataplane';
+import { Families, STATIC_PROTOCOLS } from '@anyfront/dataplane';
 import { Executor, runChecked, CommandError } from './exec';
 
 export interface BirdPaths {
@@ -32,10 +32,12 @@ export class BirdClient {
     if (!/Reconfigur|Reconfiguration|nothing to do/i.test(out)) throw new CommandError('birdc configure', 0, out);
   }
 
-  async setAnnounce(on: boolean): Promise<void> {
-    for (const name of Object.values(STATIC_PROTOCOLS)) {
-      const out = await this.birdc([on ? 'enable' : 'disable', name]);
-      if (!/enabled|disabled/.test(out)) throw new CommandError(`birdc ${on ? 'enable' : 'disable'} ${name}`, 0, out);
+  /** Enables (announces) or disables (withdraws) each family's pool static. */
+  async setAnnounce(on: Families): Promise<void> {
+    for (const fam of [4, 6] as const) {
+      const name = STATIC_PROTOCOLS[fam];
+      const out = await this.birdc([on[fam] ? 'enable' : 'disable', name]);
+      if (!/enabled|disabled/.test(out)) throw new CommandError(`birdc ${on[fam] ? 'enable' : 'disable'} ${name}`, 0, out);
     }
   }
 
