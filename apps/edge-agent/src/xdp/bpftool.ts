@@ -23,7 +23,7 @@ export class BpfTool {
   private cmd(args: string[]): [string, string[]] {
     const wrap = this.opts.wrap ?? [];
     const all = [...wrap, this.opts.bpftool ?? 'bpftool', ...args];
-    return [all[0], all.slice(1)];
+    return [all[0] ?? 'bpftool', all.slice(1)];
   }
 
   private run(args: string[], input?: string): Promise<string> {
@@ -38,21 +38,27 @@ export class BpfTool {
     return join(this.pinDir, 'prog');
   }
 
-  /** Is the pin directory on a bpffs? If not, mounts one there (systemd usually has /sys/fs/bpf). */
+  /**
+   * Makes the pin directory usable: on a bpffs (mounted on its parent, /sys/fs/bpf, when that is not
+   * one yet, as systemd does; or on the directory itself when it exists elsewhere), with maps/ in it.
+   */
   async ensureBpffs(): Promise<void> {
-    const [c, a] = this.cmd([]);
-    const wrapOnly = [c, ...a].slice(0, -1);
-    const sh = async (script: string) => {
-      const all = [...wrapOnly, 'sh', '-c', script];
-      return runChecked(this.exec, all[0], all.slice(1));
-    };
-    await sh(`mkdir -p '${this.pinDir}' && if [ "$(stat -f -c %T '${this.pinDir}')" != bpf_fs ]; then mount -t bpf bpf '${this.pinDir}'; fi; mkdir -p '${this.pinDir}/maps'`);
+    const d = `'${this.pinDir}'`;
+    const fs = (p: string) => `"$(stat -f -c %T ${p} 2>/dev/null)"`;
+    await this.shell([
+      `if [ ! -d ${d} ]; then p=$(dirname ${d}); [ ${fs('"$p"')} = bpf_fs ] || mount -t bpf bpf "$p"; mkdir -p ${d}; fi`,
+      `[ ${fs(d)} = bpf_fs ] || mount -t bpf bpf ${d}`,
+      `mkdir -p ${d}/maps`,
+    ].join('\n'));
+  }
+
+  private async shell(script: string): Promise<string> {
+    const all = [...(this.opts.wrap ?? []), 'sh', '-ec', script];
+    return runChecked(this.exec, all[0] ?? 'sh', all.slice(1));
   }
 
   async pinned(path: string): Promise<boolean> {
-    const [c, a] = this.cmd([]);
-    const all = [...[c, ...a].slice(0, -1), 'test', '-e', path];
-    return (await this.exec.run(all[0], all.slice(1))).code === 0;
+    return this.shell(`test -e '${path}'`).then(() => true, () => false);
   }
 
   /**
@@ -65,16 +71,11 @@ export class BpfTool {
     const tmp = `${this.progPath}_new`; // bpffs names may not contain dots
     await this.unpin(tmp);
     await this.run(['prog', 'load', object, tmp, 'type', 'xdp', ...reuse, 'pinmaps', join(this.pinDir, 'maps')]);
-    await this.unpin(this.progPath);
-    const [c, a] = this.cmd([]);
-    const all = [...[c, ...a].slice(0, -1), 'mv', tmp, this.progPath];
-    await runChecked(this.exec, all[0], all.slice(1));
+    await this.shell(`rm -f '${this.progPath}' && mv '${tmp}' '${this.progPath}'`);
   }
 
   async unpin(path: string): Promise<void> {
-    const [c, a] = this.cmd([]);
-    const all = [...[c, ...a].slice(0, -1), 'rm', '-rf', path];
-    await this.exec.run(all[0], all.slice(1));
+    await this.shell(`rm -rf '${path}'`);
   }
 
   /** Attaches (or atomically replaces) the pinned program on a device; `mode` xdp = native driver, xdpgeneric = skb. */

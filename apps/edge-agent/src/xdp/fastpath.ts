@@ -151,7 +151,7 @@ export class XdpFastPath {
         const target = (half ^ 1) as 0 | 1;
         const before = fresh ? null : held[target];
         for (let b = 0; b < s.table.length; b++) {
-          const v = s.table[b];
+          const v = s.table[b] ?? AF.noSlot;
           if (before && before.length === s.table.length && before[b] === v) continue;
           ops.push({ map: 'af_maglev', key: maglevKey(slot, target, b), value: u32(v) });
         }

@@ -193,15 +193,15 @@ export function jhashWords(words: readonly number[], seed: number): number {
     c = (c - b) >>> 0; c = (c ^ rol(b, 4)) >>> 0; b = (b + a) >>> 0;
   };
   while (words.length - i > 3) {
-    a = (a + words[i]) >>> 0; b = (b + words[i + 1]) >>> 0; c = (c + words[i + 2]) >>> 0;
+    a = (a + (words[i] ?? 0)) >>> 0; b = (b + (words[i + 1] ?? 0)) >>> 0; c = (c + (words[i + 2] ?? 0)) >>> 0;
     mix();
     i += 3;
   }
   const left = words.length - i;
   if (left === 0) return c;
-  if (left >= 3) c = (c + words[i + 2]) >>> 0;
-  if (left >= 2) b = (b + words[i + 1]) >>> 0;
-  a = (a + words[i]) >>> 0;
+  if (left >= 3) c = (c + (words[i + 2] ?? 0)) >>> 0;
+  if (left >= 2) b = (b + (words[i + 1] ?? 0)) >>> 0;
+  a = (a + (words[i] ?? 0)) >>> 0;
   c = (c ^ b) >>> 0; c = (c - rol(b, 14)) >>> 0;
   a = (a ^ c) >>> 0; a = (a - rol(c, 11)) >>> 0;
   b = (b ^ a) >>> 0; b = (b - rol(a, 25)) >>> 0;

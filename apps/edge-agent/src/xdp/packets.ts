@@ -19,7 +19,7 @@ const mac = (m: string) => Buffer.from(m.split(':').map((x) => parseInt(x, 16)))
 function sum16(b: Buffer, init = 0): number {
   let s = init;
   for (let i = 0; i + 1 < b.length; i += 2) s += b.readUInt16BE(i);
-  if (b.length % 2) s += (b[b.length - 1]) << 8;
+  if (b.length % 2) s += b.readUInt8(b.length - 1) << 8;
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
   return s;
 }
@@ -130,11 +130,11 @@ export function ip6Encap(inner: Buffer, source: string, remote: string): Buffer 
 export function ipipEncap(inner: Buffer, source: string, remote: string): Buffer {
   const h = Buffer.alloc(20);
   h.writeUInt8(0x45, 0);
-  h.writeUInt8(innerIsV6(inner) ? 0 : (inner[1]), 1);
+  h.writeUInt8(innerIsV6(inner) ? 0 : inner.readUInt8(1), 1);
   if (innerIsV6(inner)) h.writeUInt8(((inner.readUInt32BE(0) >>> 20) & 0xff), 1);
   h.writeUInt16BE(20 + inner.length, 2);
   h.writeUInt16BE(0x4000, 6);
-  h.writeUInt8((innerIsV6(inner) ? (inner[7]) : 64) - 1, 8);
+  h.writeUInt8((innerIsV6(inner) ? inner.readUInt8(7) : 64) - 1, 8);
   h.writeUInt8(innerProto(inner), 9);
   ip(source).copy(h, 12);
   ip(remote).copy(h, 16);
@@ -142,7 +142,7 @@ export function ipipEncap(inner: Buffer, source: string, remote: string): Buffer
   return Buffer.concat([h, inner]);
 }
 
-const innerIsV6 = (inner: Buffer) => (inner[0]) >> 4 === 6;
+const innerIsV6 = (inner: Buffer) => inner.readUInt8(0) >> 4 === 6;
 const innerProto = (inner: Buffer) => (innerIsV6(inner) ? 41 : 4);
 
 function outerV6(inner: Buffer, source: string, dst: string, nextHeader: number, extra: number): Buffer {
@@ -152,7 +152,7 @@ function outerV6(inner: Buffer, source: string, dst: string, nextHeader: number,
   h.writeUInt32BE(((6 << 28) | (tc << 20)) >>> 0, 0);
   h.writeUInt16BE(extra + inner.length, 4);
   h.writeUInt8(nextHeader, 6);
-  h.writeUInt8((v6 ? (inner[7]) : 64) - 1, 7);
+  h.writeUInt8((v6 ? inner.readUInt8(7) : 64) - 1, 7);
   ip(source).copy(h, 8);
   ip(dst).copy(h, 24);
   return h;

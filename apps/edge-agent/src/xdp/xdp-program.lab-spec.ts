@@ -26,7 +26,7 @@ function nftBackend(h: XdpHarness, state: ReturnType<typeof labState>, t: Tuple,
   return svc.backends.find((b) => b.mark === mark)!.address;
 }
 
-const out = (inner: Buffer, encap: Buffer) => ethernet(ROUTER_MAC, EDGE_MAC, encap[0] >> 4 === 6 ? 0x86dd : 0x0800, encap);
+const out = (inner: Buffer, encap: Buffer) => ethernet(ROUTER_MAC, EDGE_MAC, encap.readUInt8(0) >> 4 === 6 ? 0x86dd : 0x0800, encap);
 const t4 = (sport: number, over: Partial<Tuple> = {}): Tuple => ({ src: '203.0.113.7', dst: '198.51.100.10', sport, dport: 80, proto: 'tcp', ...over });
 const t6 = (sport: number, over: Partial<Tuple> = {}): Tuple => ({ src: 'fd00:c::7', dst: 'fd00:a0::10', sport, dport: 80, proto: 'tcp', ...over });
 
