@@ -20,7 +20,7 @@ export function classifyPushResponse(status: number, body: unknown, pushed: numb
   return { kind: 'refused', status, message: `agent answered ${status}: ${detail}` };
 }
 
-/** Pushes one desired state with the node's push token. Never throws; the outcome says what to do. */
+/** Pushes one desired state with the node's push token. Never throws; the outcome says what to do (a redirect is a retry with its error). */
 export async function pushDesiredState(url: string, token: string, state: DesiredState, timeoutMs: number): Promise<PushOutcome> {
   let res: Response;
   try {
@@ -28,10 +28,13 @@ export async function pushDesiredState(url: string, token: string, state: Desire
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(state),
+      // A redirect would take the push (and its credentials) to a host nobody checked: refuse it.
+      redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (/redirect/i.test(e.cause?.message ?? '')) return { kind: 'refused', status: 0, message: `push to ${url} refused: the agent answered with a redirect, which is never followed` };
     return { kind: 'retry', message: `push to ${url} failed: ${e.cause?.code ?? e.name}: ${e.message}` };
   }
   const text = await res.text().catch(() => '');

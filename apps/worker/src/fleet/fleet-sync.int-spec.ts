@@ -51,7 +51,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
     process.env.FLEET_FULL_RESYNC_SECONDS = '86400'; // the resync test adds its job itself
     worker = await NestFactory.createApplicationContext(
-      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5' })),
+      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true' })),
       { logger: ['error'] },
     );
   };

@@ -57,7 +57,7 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
   let queue: Queue;
   let fx: FleetFixtures;
   let workers: AppProcess[] = [];
-  const env = () => ({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, FLEET_SWEEP_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' });
+  const env = () => ({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, FLEET_SWEEP_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn', ALLOW_DOCUMENTATION_ADDRESSES: 'true' });
 
   beforeAll(async () => {
     await migrateTestDatabase();
