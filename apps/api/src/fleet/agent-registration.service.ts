@@ -44,6 +44,7 @@ export class AgentRegistrationService {
    */
   async register(req: AgentRegisterRequest): Promise<AgentRegisterResponse> {
     const credential = newNodeCredential();
+    // The agent's own token for its local endpoints (drain, a hand-made push): returned, never stored.
     const pushToken = req.push_token ?? newPushToken();
     const res = await this.ds.transaction(async (tx) => {
       const consumed = rowsOf<{ edge_node_id: string }>(await tx.query(
@@ -62,9 +63,9 @@ export class AgentRegistrationService {
       await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [nodeId, hashAgentSecret(credential)]);
       const previousPushUrl = await currentPushUrl(tx, nodeId);
       await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token, registered_at = now()`,
-        [nodeId, req.push_url, pushToken],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, registered_at = now()`,
+        [nodeId, req.push_url],
       );
       const [node] = await tx.query(`SELECT n.id, n.name, p.code FROM edge_nodes n JOIN pops p ON p.id = n.pop_id WHERE n.id = $1`, [nodeId]);
       await tx.query(
@@ -99,7 +100,7 @@ export class AgentRegistrationService {
     });
   }
 
-  async setPushEndpoint(edgeNodeId: string, pushUrl: string, pushToken: string): Promise<void> {
+  async setPushEndpoint(edgeNodeId: string, pushUrl: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
       await this.requireAllowedPushUrl(tx, edgeNodeId, pushUrl);
       const previous = await currentPushUrl(tx, edgeNodeId);
@@ -110,9 +111,9 @@ export class AgentRegistrationService {
         );
       }
       await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token) VALUES ($1, $2, $3)
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token`,
-        [edgeNodeId, pushUrl, pushToken],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url) VALUES ($1, $2)
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url`,
+        [edgeNodeId, pushUrl],
       );
       // Push the current state to the new endpoint (nothing changed in it: no stale mark).
       await this.outbox.enqueue(tx, syncEdgeNodeJob(edgeNodeId));

@@ -37,14 +37,14 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSe
     if (!r) return { ...last, rounds: round };
     for (const sk of r.skippedServices) log.warn(`edge node ${edgeNodeId}: service ${sk.id} left out of the desired state: ${sk.reason}`);
     last = { edgeNodeId, generation: r.generation, changed: r.changed || last.changed, push: 'skipped', rounds: round };
-    if (!r.pushUrl || !r.pushToken) {
+    if (!r.pushUrl) {
       last.push = 'no_push_url';
     } else if (r.changed || r.pushedGeneration < r.generation || r.appliedGeneration < r.generation) {
       // Checked again at every push: the API refuses such a URL, but the node's addresses may have changed since (or the row was written by hand).
       const refusal = pushUrlRefusal(r.pushUrl, { nodeAddresses: r.nodeAddresses, labMode: o.labMode });
       const outcome = refusal
         ? { kind: 'refused' as const, status: 0, message: `not pushed: ${refusal}` }
-        : await pushDesiredState(r.pushUrl, r.pushToken, signDesiredState(r.state, o.signer), o.pushTimeoutMs);
+        : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs });
       last.push = outcome.kind;
       if (outcome.kind === 'applied') {
         await db.query(

@@ -2612,7 +2612,7 @@ export interface components {
         AgentPushEndpoint: {
             /** Format: uri */
             push_url: string;
-            push_token: string;
+            push_token?: string;
         };
         SignedDesiredState: {
             /** @enum {number} */

@@ -21,7 +21,6 @@ export interface NodeSyncResult {
   /** False when the recomputed state equals the stored one (generation not bumped). */
   changed: boolean;
   pushUrl: string | null;
-  pushToken: string | null;
   /** The node's own addresses (tunnel sources, management addresses): the only hosts its push_url may name. */
   nodeAddresses: string[];
   pushedGeneration: number;
@@ -84,7 +83,7 @@ async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<Fle
 
 async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
   const rows = await tx.query(
-    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
+    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.pushed_generation, f.applied_generation,
             n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6, f.capabilities,
             ARRAY(SELECT host(m) FROM unnest(n.management_addresses) m) AS management_addresses,
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
@@ -144,7 +143,6 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     const base = {
       nodeId,
       pushUrl: row.push_url as string | null,
-      pushToken: row.push_token as string | null,
       nodeAddresses: [row.v4, row.v6, ...(row.management_addresses as string[])].filter((a): a is string => typeof a === 'string'),
       pushedGeneration: Number(row.pushed_generation),
       appliedGeneration: Number(row.applied_generation),
