@@ -76,7 +76,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler, redact: string[], noStore: boolean): Promise<unknown> {
     const scope = scopeOf(req.principal!);
-    const path = req.originalUrl.split('?')[0];
+    const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
     const hash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
     const deadline = Date.now() + WAIT_MS;
 
