@@ -17,7 +17,7 @@ export interface DemoSeedResult {
 
 /** Idempotent: running it again changes nothing that exists and adds what is missing. */
 export async function seedDemoData(ds: DataSource): Promise<DemoSeedResult> {
-  const operator = await upsertOperator(ds, DEMO.operator.email, DEMO.operator.password);
+  const operator = await upsertOperator(ds.manager, DEMO.operator.email, DEMO.operator.password);
 
   for (const pop of DEMO.pops) {
     await ds.query('INSERT INTO pops (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [pop.code, pop.name, pop.region]);
