@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Membership, Organization, User } from '@anyfront/db';
+import { AccountsRepository } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
 import { problems } from '../common/problem';
@@ -35,7 +35,8 @@ export class AuthService {
 
   async login(dto: LoginDto): Promise<{ token: string; me: MeDto }> {
     await this.throttle.check(dto.email);
-    const user = await this.ds.getRepository(User).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: dto.email }).getOne();
+    const accounts = new AccountsRepository(this.ds.manager);
+    const user = await accounts.findUserByEmail(dto.email);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), dto.password);
     if (!user || !ok) {
       await this.throttle.failed(dto.email);
@@ -43,10 +44,10 @@ export class AuthService {
     }
     await this.throttle.succeeded(dto.email);
     // Acts for the user's first organization (a user normally has one).
-    const membership = await this.ds.getRepository(Membership).findOne({ where: { userId: user.id }, order: { createdAt: 'ASC' } });
+    const membership = await accounts.firstMembership(user.id);
     if (!membership && !user.isOperator) throw problems.forbidden('This account belongs to no organization any more.');
     // Expired sessions are only dead rows; drop the user's on each login.
-    await this.ds.query('DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()', [user.id]);
+    await accounts.deleteExpiredSessions(user.id);
     const { token, session } = await createSession(this.ds.manager, user.id, membership?.organizationId ?? null, this.config.sessionSecret, this.config.sessionTtlHours);
     const principal: Principal = {
       userId: user.id,
@@ -60,12 +61,13 @@ export class AuthService {
 
   async logout(token: string | undefined): Promise<void> {
     if (!token) return;
-    await this.ds.query('DELETE FROM sessions WHERE token_hash = $1', [hashSessionToken(token, this.config.sessionSecret)]);
+    await new AccountsRepository(this.ds.manager).deleteSessionByTokenHash(hashSessionToken(token, this.config.sessionSecret));
   }
 
   async me(p: Principal): Promise<MeDto> {
-    const user = p.userId ? await this.ds.getRepository(User).findOneBy({ id: p.userId }) : null;
-    const org = p.organizationId ? await this.ds.getRepository(Organization).findOneBy({ id: p.organizationId }) : null;
+    const accounts = new AccountsRepository(this.ds.manager);
+    const user = p.userId ? await accounts.findUser(p.userId) : null;
+    const org = p.organizationId ? await accounts.findOrganization(p.organizationId) : null;
     return {
       user: user ? { id: user.id, email: user.email } : null,
       organization: org ? { id: org.id, name: org.name } : null,

@@ -509,7 +509,7 @@ export interface paths {
         put?: never;
         /**
          * Register an edge node's agent with a one-time bootstrap token
-         * @description Answers the long-lived node credential, shown once.
+         * @description Answers the long-lived node credential, shown once. 422 when push_url does not name the node (see SECURITY.md, push channel).
          */
         post: operations["Agent_register"];
         delete?: never;
@@ -1553,6 +1553,13 @@ export interface components {
              */
             tunnel_source_ipv6?: string | null;
             /**
+             * @description Addresses the control plane may also reach the node's agent at (management network): the worker pushes desired states only to a push_url whose host is a tunnel source or one of these
+             * @example [
+             *       "203.0.113.130"
+             *     ]
+             */
+            management_addresses?: string[];
+            /**
              * @default active
              * @enum {string}
              */
@@ -1586,6 +1593,8 @@ export interface components {
             name: string;
             tunnel_source_ipv4: string | null;
             tunnel_source_ipv6: string | null;
+            /** @description Management addresses (push_url hosts besides the tunnel sources) */
+            management_addresses: string[];
             /** @enum {string} */
             state: "active" | "draining" | "disabled";
             /** Format: date-time */
@@ -1610,6 +1619,13 @@ export interface components {
              * @example 2001:db8:ff::10
              */
             tunnel_source_ipv6?: string | null;
+            /**
+             * @description Addresses the control plane may also reach the node's agent at (management network): the worker pushes desired states only to a push_url whose host is a tunnel source or one of these
+             * @example [
+             *       "203.0.113.130"
+             *     ]
+             */
+            management_addresses?: string[];
             /**
              * @default active
              * @enum {string}
@@ -2596,7 +2612,7 @@ export interface components {
         AgentPushEndpoint: {
             /** Format: uri */
             push_url: string;
-            push_token: string;
+            push_token?: string;
         };
         SignedDesiredState: {
             /** @enum {number} */
@@ -5651,6 +5667,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Well-formed but refused by a rule (e.g. an address family the encapsulation cannot reach, an Idempotency-Key reused with another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -5815,6 +5840,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Well-formed but refused by a rule (e.g. an address family the encapsulation cannot reach, an Idempotency-Key reused with another request). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Unexpected error (5xx), also application/problem+json. */
             default: {
                 headers: {
@@ -5869,6 +5903,15 @@ export interface operations {
             };
             /** @description No such resource (also for resources of another organization). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Well-formed but refused by a rule (e.g. an address family the encapsulation cannot reach, an Idempotency-Key reused with another request). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
