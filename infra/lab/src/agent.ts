@@ -52,7 +52,7 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
         { name: 'upstream4', address: edge.link.routerV4, as: ROUTER_AS, source_address: edge.link.peerV4 },
         { name: 'upstream6', address: edge.link.routerV6, as: ROUTER_AS, source_address: edge.link.peerV6 },
       ],
-      // BFD notices a dead edge in 300 ms; the hold time (>= 9 s, issue 9 §6) is only the fallback.
+      // BFD notices a dead edge in 1.5 s; the hold time (>= 9 s, issue 9 §6) is only the fallback.
       bfd: true,
       hold_time: 9,
       keepalive_time: 3,

@@ -32,9 +32,9 @@ include "${paths.prefs}";
 
 protocol device { scan time 5; }
 
-# BFD with every edge (issue 9 §6): a silent edge is dropped in 300 ms, not after the 9 s hold time.
+# BFD with every edge (issue 9 §6): a silent edge is dropped in 1.5 s, not after the 9 s hold time.
 protocol bfd {
-  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+  interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 5; };
 }
 
 protocol kernel k4 {
@@ -50,6 +50,7 @@ protocol kernel k6 {
 }
 
 template bgp edges {
+  debug { states };
   local as ${ROUTER_AS};
   hold time 9;
   keepalive time 3;

@@ -54,7 +54,9 @@ export function renderBirdConfig(input: BirdRenderInput): string {
     lines.push('}', '');
   }
   if (input.bfd) {
-    lines.push('protocol bfd anyfront_bfd {', '  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };', '}', '');
+    // 300 ms x 5: a dead peer is noticed in 1.5 s, and a busy edge (or router) that is not scheduled
+    // for a few hundred milliseconds does not flap its sessions (100 ms x 3 did on a loaded 2-core lab).
+    lines.push('protocol bfd anyfront_bfd {', '  interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 5; };', '}', '');
   }
   input.neighbors.forEach((n, i) => {
     const fam = ipaddr.parse(n.address).kind() === 'ipv4' ? 4 : 6;
