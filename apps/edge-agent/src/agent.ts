@@ -184,7 +184,7 @@ export class Agent {
   /** The watchdog runs as its own process, so it outlives this one (kill -9) and runs while this one is frozen. */
   private spawnWatchdog(heartbeatFile: string, birdPid: number): void {
     const b = this.config.bird!;
-    const args = [...process.execArgv, process.argv[1] ?? '', 'watchdog', '--heartbeat', heartbeatFile, '--timeout', String(b.watchdog.timeout_seconds), '--birdc', b.birdc, '--socket', b.control_socket, '--bird-pid', String(birdPid), '--log-level', this.config.log_level];
+    const args = [...process.execArgv, process.argv[1] ?? '', 'watchdog', '--heartbeat', heartbeatFile, '--timeout', String(b.watchdog.timeout_seconds), '--birdc', b.birdc, '--socket', b.control_socket, '--bird-pid', String(birdPid), '--agent-pid', String(process.pid), '--log-level', this.config.log_level];
     this.watchdog = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     this.watchdog.once('exit', (code) => { if (!this.stopped) this.log.error({ code }, 'BIRD watchdog exited'); });
   }

@@ -49,16 +49,17 @@ async function main(): Promise<void> {
 function watchdog(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
-    options: { heartbeat: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string', default: '5' }, birdc: { type: 'string', default: 'birdc' }, 'bird-pid': { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
+    options: { heartbeat: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string', default: '5' }, birdc: { type: 'string', default: 'birdc' }, 'bird-pid': { type: 'string' }, 'agent-pid': { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
   });
   const timeout = Number(values.timeout);
   const birdPid = values['bird-pid'] === undefined ? undefined : Number(values['bird-pid']);
+  const agentPid = values['agent-pid'] === undefined ? undefined : Number(values['agent-pid']);
   if (!values.heartbeat || !values.socket || !(timeout > 0) || (birdPid !== undefined && !(birdPid > 0))) {
-    throw new ConfigError('usage: main.ts watchdog --heartbeat <file> --socket <birdc socket> [--timeout <seconds>] [--birdc <path>] [--bird-pid <pid>]');
+    throw new ConfigError('usage: main.ts watchdog --heartbeat <file> --socket <birdc socket> [--timeout <seconds>] [--birdc <path>] [--bird-pid <pid>] [--agent-pid <pid>]');
   }
   const level = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(values['log-level']) ? (values['log-level'] as 'info') : 'info';
   const log = createLogger({ app: 'bird-watchdog', level });
-  const dog = new BirdWatchdog(new ProcessExecutor(), { heartbeatFile: values.heartbeat, controlSocket: values.socket, timeoutMs: timeout * 1000, birdc: values.birdc, birdPid }, log, () => process.exit(0));
+  const dog = new BirdWatchdog(new ProcessExecutor(), { heartbeatFile: values.heartbeat, controlSocket: values.socket, timeoutMs: timeout * 1000, birdc: values.birdc, birdPid, agentPid }, log, () => process.exit(0));
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { dog.stop(); process.exit(0); });
   log.info({ heartbeat: values.heartbeat, timeout_seconds: timeout, bird_pid: birdPid }, 'BIRD watchdog running');
   dog.start();

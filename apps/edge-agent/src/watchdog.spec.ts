@@ -49,5 +49,16 @@ describe('BIRD watchdog (issue 9 §6)', () => {
       expect(calls).toHaveLength(4);
       expect(existsSync(withdrawnMarker(hb))).toBe(false);
     });
+
+    it('exits, touching nothing, once the heartbeat names another agent (a new agent with its own BIRD took over)', async () => {
+      const hb = join(dir, 'heartbeat.json');
+      await writeHeartbeat(hb, process.pid);
+      const old = (Date.now() - 10_000) / 1000;
+      utimesSync(hb, old, old);
+      const dog = new BirdWatchdog(exec, { heartbeatFile: hb, timeoutMs: 5000, birdc: 'birdc', controlSocket: '/x.ctl', agentPid: 999_999 }, quiet);
+      await dog.tick();
+      expect(dog.superseded).toBe(true);
+      expect(calls).toEqual([]);
+    });
   });
 });

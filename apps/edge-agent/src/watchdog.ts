@@ -88,6 +88,11 @@ export interface WatchdogOptions {
   controlSocket: string;
   /** Spawned next to a BIRD the agent spawned: exit when that BIRD is gone (nothing left to guard). */
   birdPid?: number;
+  /**
+   * The agent that spawned it: when the heartbeat names another process, a new agent (with its own
+   * BIRD and watchdog) took over, and this one exits instead of acting on the new BIRD's socket.
+   */
+  agentPid?: number;
   pollMs?: number;
 }
 
@@ -107,8 +112,8 @@ export class BirdWatchdog {
     const poll = this.opts.pollMs ?? Math.min(500, Math.max(50, this.opts.timeoutMs / 5));
     const loop = async () => {
       await this.tick().catch((e) => this.log.error({ err: (e as Error).message }, 'watchdog tick failed'));
-      if (this.opts.birdPid !== undefined && !pidAlive(this.opts.birdPid)) {
-        this.log.info({ bird_pid: this.opts.birdPid }, 'BIRD is gone: watchdog exits');
+      if (this.superseded || (this.opts.birdPid !== undefined && !pidAlive(this.opts.birdPid))) {
+        if (!this.superseded) this.log.info({ bird_pid: this.opts.birdPid }, 'BIRD is gone: watchdog exits');
         this.stop();
         this.onExit();
         return;
@@ -123,8 +128,17 @@ export class BirdWatchdog {
     this.timer = null;
   }
 
+  /** True once a new agent took over (see agentPid): the loop exits. */
+  superseded = false;
+
   async tick(nowMs = Date.now()): Promise<void> {
-    const v = agentLiveness({ nowMs, startedMs: this.startedMs, heartbeat: readHeartbeat(this.opts.heartbeatFile), timeoutMs: this.opts.timeoutMs, pidAlive });
+    const heartbeat = readHeartbeat(this.opts.heartbeatFile);
+    if (this.opts.agentPid !== undefined && heartbeat && heartbeat.pid !== null && heartbeat.pid !== this.opts.agentPid) {
+      this.log.info({ agent_pid: this.opts.agentPid, heartbeat_pid: heartbeat.pid }, 'another agent took over: watchdog exits');
+      this.superseded = true;
+      return;
+    }
+    const v = agentLiveness({ nowMs, startedMs: this.startedMs, heartbeat, timeoutMs: this.opts.timeoutMs, pidAlive });
     if (v.live) {
       this.withdrawn = false;
       return;
