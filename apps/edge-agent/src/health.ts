@@ -15,6 +15,8 @@ export { tcpProbe } from './probe';
  */
 export class ProbeWorker {
   private child: ChildProcess | null = null;
+  /** Resolves when the child said it is ready: its start-up (seconds on a loaded node) must not fail probes. */
+  private ready: Promise<boolean> = Promise.resolve(false);
   private seq = 0;
   private readonly pending = new Map<number, (ok: boolean) => void>();
 
@@ -25,15 +27,17 @@ export class ProbeWorker {
     this.ensure();
   }
 
-  readonly probe: ProbeFn = (t, port) =>
-    new Promise((resolve) => {
-      const child = this.ensure();
+  readonly probe: ProbeFn = async (t, port) => {
+    const child = this.ensure();
+    if (!(await this.ready)) return false;
+    return new Promise((resolve) => {
       const id = ++this.seq;
       const timer = setTimeout(() => settle(false), t.check.timeout_seconds * 1000 + 2000);
       const settle = (ok: boolean) => { clearTimeout(timer); this.pending.delete(id); resolve(ok); };
       this.pending.set(id, settle);
       child.send({ id, target: t, port }, (err) => { if (err) settle(false); });
     });
+  };
 
   stop(): void {
     const c = this.child;
@@ -45,8 +49,16 @@ export class ProbeWorker {
     if (this.child && this.child.exitCode === null && this.child.connected) return this.child;
     const c = this.start();
     this.child = c;
-    c.on('message', (m: { id?: number; ok?: boolean }) => { if (typeof m?.id === 'number') this.pending.get(m.id)?.(m.ok === true); });
+    let markReady: (ok: boolean) => void = () => undefined;
+    this.ready = new Promise<boolean>((r) => { markReady = r; });
+    const giveUp = setTimeout(() => markReady(false), 60_000);
+    c.on('message', (m: { id?: number; ok?: boolean; ready?: boolean }) => {
+      if (m?.ready) { clearTimeout(giveUp); markReady(true); }
+      if (typeof m?.id === 'number') this.pending.get(m.id)?.(m.ok === true);
+    });
     c.once('exit', () => {
+      clearTimeout(giveUp);
+      markReady(false);
       if (this.child === c) this.child = null;
       for (const settle of [...this.pending.values()]) settle(false);
     });

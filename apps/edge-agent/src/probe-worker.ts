@@ -9,3 +9,4 @@ process.on('message', (m: { id: number; target: ProbeTarget; port: number }) => 
   void tcpProbe(m.target, m.port).then((ok) => process.send?.({ id: m.id, ok }));
 });
 process.on('disconnect', () => process.exit(0));
+process.send?.({ ready: true });
