@@ -47,6 +47,8 @@ export interface AppliedSummary {
   marks: number[];
   /** Flow policy options in force (absent in summaries of older agents: rendered again). */
   flowPolicy?: string;
+  /** What the probe_out rules were rendered from (probe uid, anycast addresses). */
+  probeRules?: string;
 }
 
 export function summarize(plan: DataplanePlan): AppliedSummary {
@@ -54,6 +56,7 @@ export function summarize(plan: DataplanePlan): AppliedSummary {
     services: plan.services.map((s) => ({ id: s.id, key: s.key, digest: s.digest, addresses: s.addresses })),
     marks: plan.marks,
     flowPolicy: flowPolicyKey(plan),
+    probeRules: probeRulesKey(plan),
   };
 }
 
@@ -97,6 +100,7 @@ export function renderNftChange(prev: AppliedSummary | null, next: DataplanePlan
   if (!known) out.push(...renderGlobals(next));
   else if (known.flowPolicy !== flowPolicyKey(next)) out.push(...renderFlowPolicy(next));
   if (!known || known.marks.join(',') !== next.marks.join(',')) out.push(...renderProbePorts(next, !known && !inv.sets.has('probe_ports')));
+  if (!known || known.probeRules !== probeRulesKey(next)) out.push(...renderProbeRules(next));
 
   const changed: string[] = [];
   for (const svc of next.services) {
@@ -157,9 +161,6 @@ function renderFlowPolicy(plan: DataplanePlan): string[] {
   const rate = o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND;
   const over = `limit rate over ${rate}/second burst ${rate} packets`;
   const out = Object.values(FLOW_COUNTERS).map((c) => `add counter ${t} ${c}`);
-  // Only the agent's probe sockets (their own uid, issue 9 §7): a local service whose port falls in
-  // the probe range must never have its packets marked into a backend's tunnel.
-  out.push(`flush chain ${t} probe_out`, `add rule ${t} probe_out meta skuid ${o.probeUid ?? PROBE_UID_DEFAULT} meta l4proto tcp meta mark set tcp sport map @probe_ports`);
   for (const c of ['flow_syn', 'flow_new4', 'flow_new6', 'flow_seen4', 'flow_seen6']) out.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
   out.push(`add rule ${t} flow_syn ${over} counter name "${FLOW_COUNTERS.syn}"`);
   for (const fam of [4, 6] as const) {
@@ -169,6 +170,32 @@ function renderFlowPolicy(plan: DataplanePlan): string[] {
     // Reached only when the update failed: the map is full.
     out.push(`add rule ${t} flow_new${fam} counter name "${FLOW_COUNTERS.full}"`);
     out.push(`add rule ${t} flow_seen${fam} update @flows${fam} { ${flowKey(fam)} timeout ${o.flowTimeoutSeconds}s : meta mark }`);
+  }
+  return out;
+}
+
+function anycastAddresses(plan: DataplanePlan, fam: 4 | 6): string[] {
+  return [...new Set(plan.services.flatMap((s) => s.addresses.filter((a) => a.family === fam).map((a) => a.address)))].sort();
+}
+
+function probeRulesKey(plan: DataplanePlan): string {
+  return [plan.options.probeUid ?? PROBE_UID_DEFAULT, anycastAddresses(plan, 4).join(','), anycastAddresses(plan, 6).join(',')].join('/');
+}
+
+/**
+ * Probe marking (issue 9 §7): only the agent's probe sockets (their own uid), so a local service
+ * whose port falls in the probe range is never marked into a backend's tunnel. The kernel's own
+ * resets of a probe connection (a backend's late segment after the probe socket was closed) have no
+ * socket and so no uid: resets from the probe range to an anycast address of this edge take the
+ * tunnel too; unmarked they would leave through the router and come back to an edge as if a client
+ * had sent them (counted as the tenant's traffic: the one-packet, 60-byte difference in the fleet test).
+ */
+function renderProbeRules(plan: DataplanePlan): string[] {
+  const t = `inet ${plan.options.table}`;
+  const out = [`flush chain ${t} probe_out`, `add rule ${t} probe_out meta skuid ${plan.options.probeUid ?? PROBE_UID_DEFAULT} meta l4proto tcp meta mark set tcp sport map @probe_ports`];
+  for (const fam of [4, 6] as const) {
+    const addrs = anycastAddresses(plan, fam);
+    if (addrs.length) out.push(`add rule ${t} probe_out tcp flags rst ${fam === 4 ? 'ip' : 'ip6'} daddr { ${addrs.join(', ')} } meta mark set tcp sport map @probe_ports`);
   }
   return out;
 }
