@@ -311,7 +311,8 @@ describe('edge agent on a real kernel', () => {
           expect(ask(2).code).toBe(28); // frozen for less than the watchdog's 5 s
         } finally {
           const rules = JSON.parse(inNs(NET.edge.ns, 'nft', '-j', '-a', 'list', 'chain', 'inet', 'anyfront', 'probe_out')).nftables as { rule?: { handle: number; expr: unknown[] } }[];
-          for (const r of rules) if (r.rule && !JSON.stringify(r.rule.expr).includes('skuid')) inNs(NET.edge.ns, 'nft', 'delete', 'rule', 'inet', 'anyfront', 'probe_out', 'handle', String(r.rule.handle));
+          // Only the rule inserted above: the agent's rules match the probe uid or (resets) anycast destinations.
+          for (const r of rules) if (r.rule && !JSON.stringify(r.rule.expr).includes('skuid') && !JSON.stringify(r.rule.expr).includes('rst')) inNs(NET.edge.ns, 'nft', 'delete', 'rule', 'inet', 'anyfront', 'probe_out', 'handle', String(r.rule.handle));
         }
       });
       expect(ask().code).toBe(0);
