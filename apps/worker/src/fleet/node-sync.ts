@@ -44,7 +44,7 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSe
       const refusal = pushUrlRefusal(r.pushUrl, { nodeAddresses: r.nodeAddresses, labMode: o.labMode });
       const outcome = refusal
         ? { kind: 'refused' as const, status: 0, message: `not pushed: ${refusal}` }
-        : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs });
+        : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs, tlsFingerprint: r.pushTlsFingerprint });
       last.push = outcome.kind;
       if (outcome.kind === 'applied') {
         await db.query(

@@ -2594,6 +2594,7 @@ export interface components {
             /** Format: uri */
             push_url: string;
             push_token?: string;
+            push_tls_fingerprint?: string;
         };
         AgentRegisterResponse: {
             node_id: string;
@@ -2613,6 +2614,7 @@ export interface components {
             /** Format: uri */
             push_url: string;
             push_token?: string;
+            push_tls_fingerprint?: string;
         };
         SignedDesiredState: {
             /** @enum {number} */

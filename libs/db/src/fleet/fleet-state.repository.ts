@@ -21,6 +21,8 @@ export interface NodeSyncResult {
   /** False when the recomputed state equals the stored one (generation not bumped). */
   changed: boolean;
   pushUrl: string | null;
+  /** SHA-256 fingerprint of the agent's self-signed push certificate: the worker talks TLS only to it. */
+  pushTlsFingerprint: string | null;
   /** The node's own addresses (tunnel sources, management addresses): the only hosts its push_url may name. */
   nodeAddresses: string[];
   pushedGeneration: number;
@@ -83,7 +85,7 @@ async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<Fle
 
 async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
   const rows = await tx.query(
-    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.pushed_generation, f.applied_generation,
+    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_tls_fingerprint, f.pushed_generation, f.applied_generation,
             n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6, f.capabilities,
             ARRAY(SELECT host(m) FROM unnest(n.management_addresses) m) AS management_addresses,
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
@@ -143,6 +145,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     const base = {
       nodeId,
       pushUrl: row.push_url as string | null,
+      pushTlsFingerprint: row.push_tls_fingerprint as string | null,
       nodeAddresses: [row.v4, row.v6, ...(row.management_addresses as string[])].filter((a): a is string => typeof a === 'string'),
       pushedGeneration: Number(row.pushed_generation),
       appliedGeneration: Number(row.applied_generation),
@@ -451,6 +454,15 @@ export async function edgeNodeAddresses(db: SqlRunner, nodeId: string): Promise<
 export async function currentPushUrl(db: SqlRunner, nodeId: string): Promise<string | null> {
   const rows: Array<{ push_url: string | null }> = await db.query(`SELECT push_url FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]);
   return rows[0]?.push_url ?? null;
+}
+
+/** The node's current push URL and certificate fingerprint (nulls: none, or no fleet row yet). */
+export async function currentPushEndpoint(db: SqlRunner, nodeId: string): Promise<{ pushUrl: string | null; tlsFingerprint: string | null }> {
+  const rows: Array<{ push_url: string | null; push_tls_fingerprint: string | null }> = await db.query(
+    `SELECT push_url, push_tls_fingerprint FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    [nodeId],
+  );
+  return { pushUrl: rows[0]?.push_url ?? null, tlsFingerprint: rows[0]?.push_tls_fingerprint ?? null };
 }
 
 /** Whether the database answers (readiness). */
