@@ -45,8 +45,6 @@ const SQL_NOT_YET_IN_LIBS_DB = [
   'apps/api/src/admin/pools.service.ts',
   'apps/api/src/backends/backend-address.policy.ts',
   'apps/api/src/backends/backends.service.ts',
-  'apps/api/src/cli/demo-data.ts',
-  'apps/api/src/cli/demo-service.ts',
   'apps/api/src/fleet/agent-auth.guard.ts',
   'apps/api/src/fleet/agent-registration.service.ts',
   'apps/api/src/fleet/bootstrap-tokens.ts',

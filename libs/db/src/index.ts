@@ -26,3 +26,4 @@ export * from './outbox/outbox-listener';
 export * from './billing/stripe-events.repository';
 export * from './billing/meter-export.repository';
 export * from './traffic/traffic-reports.repository';
+export * from './demo/demo-seed.repository';

@@ -55,6 +55,15 @@ export class ServicesRepository {
     return qb.getOne();
   }
 
+  /** The organization's live service of this name (names are unique per organization, case-insensitively), or null. */
+  findByName(organizationId: string, name: string): Promise<Service | null> {
+    return this.db
+      .getRepository(Service)
+      .createQueryBuilder('service')
+      .where('service.organization_id = :organizationId AND lower(service.name) = lower(:name) AND service.deleted_at IS NULL', { organizationId, name })
+      .getOne();
+  }
+
   /** Inserts a new service or saves a changed one. */
   save(values: Partial<Service>): Promise<Service> {
     return this.db.save(Service, this.db.create(Service, values));
