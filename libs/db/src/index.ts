@@ -7,6 +7,7 @@ export * from './billing/billing-accounts.repository';
 export * from './billing/billing-state.store';
 export * from './fleet/sql';
 export * from './fleet/fleet-state.repository';
+export * from './fleet/backend-conflicts.repository';
 export * from './fleet/maglev-table.repository';
 export * from './traffic/traffic-rollup.repository';
 export * from './outbox/outbox.repository';

@@ -4,6 +4,7 @@ import {
   desiredStateHash, type ExcludedService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
   serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
 } from '@anyfront/domain';
+import { PLATFORM_OWNED_BACKEND } from './backend-conflicts.repository';
 import { ensureMaglevTables } from './maglev-table.repository';
 import type { SqlDatabase, SqlRunner } from './sql';
 
@@ -29,6 +30,8 @@ export interface NodeSyncResult {
   appliedGeneration: number;
   /** Services the publish filter left out of this node's state, with the reason (also stored for the deploy status). */
   skippedServices: ExcludedService[];
+  /** Backends left out because they point into the platform (inside a pool, at an edge tunnel source). */
+  leftOutBackends: LeftOutBackend[];
 }
 
 /** The fleet-wide hash seed (one row written by the migration). */
@@ -38,14 +41,23 @@ export async function loadHashSeed(db: SqlRunner): Promise<number> {
   return Number(rows[0].hash_seed);
 }
 
+/** A backend left out of the desired state because it points into the platform. */
+export interface LeftOutBackend {
+  serviceId: string;
+  id: string;
+  address: string;
+}
+
 /** Active services holding an assigned address in a pool the PoP announces, with addresses and backends (one round trip). */
-async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
+async function loadServices(db: SqlRunner, popId: string, leftOut: LeftOutBackend[] = []): Promise<FleetServiceInput[]> {
   const rows: Array<Record<string, unknown>> = await db.query(
     `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.gue_port, s.health_check, s.maglev_table_size, s.created_at,
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
-               FROM backends b WHERE b.service_id = s.id) AS backends,
+               FROM backends b WHERE b.service_id = s.id AND NOT ${PLATFORM_OWNED_BACKEND}) AS backends,
+            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address))), '[]')
+               FROM backends b WHERE b.service_id = s.id AND ${PLATFORM_OWNED_BACKEND}) AS left_out_backends,
             t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded,
             CASE WHEN ba.status = 'suspended' THEN coalesce('by an operator: ' || ba.operator_hold_reason, 'an invoice is unpaid past its grace period') END AS suspension
        FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id
@@ -55,6 +67,9 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
          WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
     [popId],
   );
+  for (const s of rows) {
+    for (const b of s.left_out_backends as Array<{ id: string; address: string }>) leftOut.push({ serviceId: s.id as string, id: b.id, address: b.address });
+  }
   return rows.map((s) => ({
     id: s.id as string,
     name: s.name as string,
@@ -76,8 +91,8 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
 }
 
 /** The services with their shared Maglev tables compiled (see ensureMaglevTables). */
-async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
-  const services = await loadServices(tx, popId);
+async function loadServicesWithTables(tx: SqlRunner, popId: string, leftOut: LeftOutBackend[] = []): Promise<FleetServiceInput[]> {
+  const services = await loadServices(tx, popId, leftOut);
   const tables = await ensureMaglevTables(tx, services);
   for (const s of services) s.maglevTable = tables.get(s.id);
   return services;
@@ -124,6 +139,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       [popId],
     );
     const current = Number(row.generation);
+    const leftOutBackends: LeftOutBackend[] = [];
     const { state, excluded: skippedServices, serviceHashes } = planNodeState({
       node: {
         id: nodeId,
@@ -136,7 +152,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
         capabilities: (row.capabilities as KernelCapabilities | null) ?? null,
       },
       pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
-      services: await loadServicesWithTables(tx, popId),
+      services: await loadServicesWithTables(tx, popId, leftOutBackends),
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
     });
@@ -150,6 +166,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       pushedGeneration: Number(row.pushed_generation),
       appliedGeneration: Number(row.applied_generation),
       skippedServices,
+      leftOutBackends,
     };
 
     if (hash === row.state_hash) {
