@@ -17,3 +17,5 @@ export * from './pagination';
 export * from './pops/pops.repository';
 export * from './traffic/traffic.repository';
 export * from './services/services.repository';
+export * from './slots/slot-pick';
+export * from './relocations/relocations.repository';

@@ -9,12 +9,14 @@ import { OperatorViewsController } from './operator-views.controller';
 import { OperatorViewsService } from './operator-views.service';
 import { PopsController } from './pops.controller';
 import { PopsService } from './pops.service';
+import { RelocationsController } from './relocations.controller';
+import { RelocationsService } from './relocations.service';
 
 /** Operator resources under /v1/admin (operator role only; others get 403). */
 @Module({
   imports: [FleetModule],
-  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController, OperatorViewsController],
-  providers: [PoolsService, OperatorViewsService, PopsService, EdgeNodesService],
+  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController, OperatorViewsController, RelocationsController],
+  providers: [PoolsService, OperatorViewsService, PopsService, EdgeNodesService, RelocationsService],
   exports: [PoolsService],
 })
 export class AdminModule {}
