@@ -19,3 +19,4 @@ export * from './traffic/traffic.repository';
 export * from './services/services.repository';
 export * from './slots/slot-pick';
 export * from './relocations/relocations.repository';
+export * from './pops/pool-utilization.repository';

@@ -4,6 +4,7 @@ import { AuditLogController } from './audit-log.controller';
 import { EdgeNodesController } from './edge-nodes.controller';
 import { EdgeNodesService } from './edge-nodes.service';
 import { PoolsController } from './pools.controller';
+import { PoolUtilizationController, PoolUtilizationService } from './pool-utilization.controller';
 import { PoolsService } from './pools.service';
 import { OperatorViewsController } from './operator-views.controller';
 import { OperatorViewsService } from './operator-views.service';
@@ -15,8 +16,8 @@ import { RelocationsService } from './relocations.service';
 /** Operator resources under /v1/admin (operator role only; others get 403). */
 @Module({
   imports: [FleetModule],
-  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController, OperatorViewsController, RelocationsController],
-  providers: [PoolsService, OperatorViewsService, PopsService, EdgeNodesService, RelocationsService],
+  controllers: [PopsController, PoolsController, EdgeNodesController, AuditLogController, OperatorViewsController, RelocationsController, PoolUtilizationController],
+  providers: [PoolsService, OperatorViewsService, PopsService, EdgeNodesService, RelocationsService, PoolUtilizationService],
   exports: [PoolsService],
 })
 export class AdminModule {}

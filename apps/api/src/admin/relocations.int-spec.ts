@@ -75,7 +75,7 @@ describe('address relocation with notice', () => {
     }, 60_000, 100);
 
   const assignedV4 = async (serviceId: string) =>
-    (await t.dataSource.query(`SELECT host(address) AS address, pool_id FROM anycast_addresses WHERE service_id = $1 AND state = 'assigned' AND family = 4 ORDER BY address`, [serviceId])) as Array<{ address: string; pool_id: string }>;
+    t.dataSource.query<Array<{ address: string; pool_id: string }>>(`SELECT host(address) AS address, pool_id FROM anycast_addresses WHERE service_id = $1 AND state = 'assigned' AND family = 4 ORDER BY address`, [serviceId]);
   const snapshot = async () =>
     JSON.stringify(await t.dataSource.query(`SELECT (SELECT count(*) FROM relocations) AS r, (SELECT count(*) FROM relocation_moves) AS m,
       (SELECT json_agg(json_build_object('a', host(address), 's', state, 'svc', service_id) ORDER BY address) FROM anycast_addresses) AS a,
@@ -216,7 +216,32 @@ describe('address relocation with notice', () => {
     const before = await snapshot();
     const refused = await op.session.post('/v1/admin/relocations').send({ pool_id: retiring2.id, target_pool_id: target.id, reason: 'retiring the /24' });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors[0]).toMatchObject({ field: 'target_pool_id', message: expect.stringContaining(c.addresses[0] as string) });
+    expect(refused.body.errors[0]).toMatchObject({ field: 'target_pool_id', message: expect.stringContaining(c.addresses[0]) });
     expect(await snapshot()).toBe(before);
+  });
+
+  it("pool utilization over time is replayed from the holding history", async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const before = (await op.session.get(`/v1/admin/pools/${pool.id}/utilization`).query({ days: 1 })).body;
+    expect(before).toMatchObject({ pool_id: pool.id, prefix: pool.prefix, capacity: 254, step_seconds: 3600 });
+    expect(before.points.length).toBeGreaterThanOrEqual(25);
+    expect(before.points.every((p: Json) => p.assigned === 0)).toBe(true);
+    const s = await tenantWithService([pool, poolA]);
+    await tenantWithService([pool, poolB]);
+    const week = (await op.session.get(`/v1/admin/pools/${pool.id}/utilization`)).body;
+    expect(week.points.length).toBeGreaterThanOrEqual(7 * 24 + 1);
+    expect(week.points.at(-1).assigned).toBe(2);
+    expect(week.points.at(-2).assigned).toBe(0);
+    // Releasing one (quarantine) lowers the latest point; the earlier history stays.
+    await t.dataSource.query(`UPDATE anycast_addresses SET state = 'quarantined', quarantined_until = now() + interval '1 day' WHERE address = $1::inet`, [s.addresses[0]]);
+    expect((await op.session.get(`/v1/admin/pools/${pool.id}/utilization`)).body.points.at(-1).assigned).toBe(1);
+    const month = (await op.session.get(`/v1/admin/pools/${pool.id}/utilization`).query({ days: 30 })).body;
+    expect(month.step_seconds).toBe(86_400);
+    for (const days of ['0', '91', 'x']) {
+      const bad = await op.session.get(`/v1/admin/pools/${pool.id}/utilization`).query({ days });
+      expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'days']);
+    }
+    expect((await op.session.get(`/v1/admin/pools/${crypto.randomUUID()}/utilization`)).status).toBe(404);
   });
 });

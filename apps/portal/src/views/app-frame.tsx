@@ -7,6 +7,7 @@ import { useRouter } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { api } from '../lib/api';
 import { useMe } from '../lib/queries';
+import { NoticesBanner } from './notices-banner';
 
 const nav: NavItem[] = [
   { href: '/services', label: 'Services', icon: 'M4 6h16M4 12h16M4 18h10' },
@@ -38,6 +39,7 @@ export function AppFrame({ children }: { children: ReactNode }) {
         <Menu.Item onClick={() => void logout()} color="red">Log out</Menu.Item>
       </>}
     >
+      <NoticesBanner />
       {children}
     </AppFrameShell>
   );

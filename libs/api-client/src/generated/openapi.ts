@@ -556,6 +556,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/pools/{id}/utilization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pool's held addresses over time
+         * @description Replayed from the address holding history: hourly points for up to 7 days, daily beyond.
+         */
+        get: operations["PoolUtilization_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agent/register": {
         parameters: {
             query?: never;
@@ -2052,6 +2072,23 @@ export interface components {
             /** @description Why the notice is shortened (audit log) */
             reason: string;
         };
+        PoolHeldPointDto: {
+            /** Format: date-time */
+            at: string;
+            /** @description Addresses held by services at that moment */
+            assigned: number;
+        };
+        PoolUtilizationSeriesDto: {
+            /** Format: uuid */
+            pool_id: string;
+            /** @example 192.0.2.0/24 */
+            prefix: string;
+            /** @description Addresses the pool can hand out (IPv6: approximate) */
+            capacity: number;
+            /** @description Seconds between points (3600 or 86400) */
+            step_seconds: number;
+            points: components["schemas"]["PoolHeldPointDto"][];
+        };
         FleetNodeDto: {
             /** Format: uuid */
             id: string;
@@ -3031,6 +3068,8 @@ export type RelocationMoveDto = components['schemas']['RelocationMoveDto'];
 export type RelocationDetailDto = components['schemas']['RelocationDetailDto'];
 export type RelocationDto = components['schemas']['RelocationDto'];
 export type ShortenRelocationDto = components['schemas']['ShortenRelocationDto'];
+export type PoolHeldPointDto = components['schemas']['PoolHeldPointDto'];
+export type PoolUtilizationSeriesDto = components['schemas']['PoolUtilizationSeriesDto'];
 export type FleetNodeDto = components['schemas']['FleetNodeDto'];
 export type BootstrapTokenDto = components['schemas']['BootstrapTokenDto'];
 export type NodeCredentialDto = components['schemas']['NodeCredentialDto'];
@@ -6172,6 +6211,84 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used with a different request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PoolUtilization_get: {
+        parameters: {
+            query?: {
+                /** @description How many days back (hourly points up to 7 days, daily beyond) */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolUtilizationSeriesDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
