@@ -18,6 +18,12 @@ import { ensureInstalled, startEmbeddedPostgres, ensureDatabase, startLocalRedis
 const WEB_PORTS = { portal: process.env.PORTAL_PORT ?? '3000', console: process.env.CONSOLE_PORT ?? '3001' };
 
 ensureInstalled();
+// The edge agents' XDP fast path (off unless an agent config enables it) is built from source.
+{
+  const { buildXdp } = await import('../apps/edge-agent/xdp/build.mjs');
+  const xdp = buildXdp();
+  if (!xdp.ok) console.log(`[anyfront] XDP program not built (agents stay on the nft path): ${xdp.skipped ?? xdp.error}`);
+}
 const { ensureWebAppBuilt, nextBin, appDir, WEB_APPS } = await import('./web-build.mjs');
 const { createLogView } = await import('./log-view.mjs'); // pino-pretty: present once installed
 

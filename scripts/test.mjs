@@ -4,6 +4,7 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { ensureInstalled, portOpen, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 import { runGates } from './gates.mjs';
+import { buildXdp } from '../apps/edge-agent/xdp/build.mjs';
 
 // `node scripts/test.mjs unit|int|lab [jest args]` (npm run test:unit / test:int / test:lab): one suite,
 // with the same Postgres/Redis set-up (the lab's fleet e2e runs the API and worker), no gates.
@@ -15,6 +16,14 @@ if (only !== undefined && !(only in SUITES)) {
 }
 
 ensureInstalled();
+
+// The edge's XDP program is built from source (clang) before any suite; its tests load the object.
+const xdp = buildXdp();
+if (xdp.error) {
+  console.error(`[anyfront] the XDP program does not build:\n${xdp.error}`);
+  process.exit(1);
+}
+if (xdp.skipped) console.log(`[anyfront] XDP program not built: ${xdp.skipped}`);
 
 // Gates first (scripts/gates.mjs): a type error, a lint error or a module-boundary violation fails
 // `npm test` before any suite runs.

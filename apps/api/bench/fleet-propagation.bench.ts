@@ -37,7 +37,7 @@ async function fakeAgent(nodeId: string): Promise<RunningAgent> {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const parsed = signedDesiredStateSchema.safeParse(JSON.parse(body));
-      if (req.headers.authorization !== `Bearer ${PUSH_TOKEN}` || !parsed.success || parsed.data.node.id !== nodeId) {
+      if (!req.headers['anyfront-push-signature'] || !parsed.success || parsed.data.node.id !== nodeId) {
         res.writeHead(422).end('{}');
         return;
       }
@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     console.log(`${AGENTS} ${MODE} agents in ${POPS} PoPs up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     for (let i = 0; i < nodeIds.length; i++) {
       await stack.db.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at, requested_seq) VALUES ($1, $2, $3, now(), nextval('fleet_change_seq'))`,
-        [nodeIds[i], agents[i].url, PUSH_TOKEN],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at, requested_seq) VALUES ($1, $2, now(), nextval('fleet_change_seq'))`,
+        [nodeIds[i], agents[i].url],
       );
     }
     const waitAll = (targets: Map<string, number>, timeoutMs = 120_000) => {

@@ -83,7 +83,7 @@ export const agentConfigSchema = z.object({
   allowed_prefixes: z.array(cidr).max(1024).optional(),
   /** Lab/demo only (like the API's ALLOW_DOCUMENTATION_ADDRESSES): accept documentation and unique-local backends. */
   allow_documentation_addresses: z.boolean().default(false),
-  /** Bearer token for POST endpoints; without it pushing over HTTP is refused. */
+  /** Bearer token for the local POST endpoints (drain, undrain, a hand-made push) and remote status reads. The control plane's pushes are signed instead (no token). */
   push_token: z.string().min(16).optional(),
   /** Device that carries tunnel packets (the upstream interface). */
   uplink_device: z.string().min(1).max(15),

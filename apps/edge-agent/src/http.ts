@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { type KeyObject, timingSafeEqual } from 'node:crypto';
+import { precheckPushSignature, PUSH_SIGNATURE_HEADER, verifyPushRequest } from '@anyfront/state-signing';
 import type { Agent } from './agent';
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -45,17 +46,23 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** How the agent checks the control plane's push signature: its node id and the desired-state keys it trusts. */
+export interface PushAuth {
+  nodeId: string;
+  trusted: () => ReadonlyMap<string, KeyObject>;
+}
+
 /** The agent's small local HTTP API (see README). */
-export function createAgentServer(agent: Agent, pushToken: string | undefined): Server {
+export function createAgentServer(agent: Agent, pushToken: string | undefined, pushAuth?: PushAuth): Server {
   return createServer((req, res) => {
-    handle(agent, pushToken, req, res).catch((e) => {
+    handle(agent, pushToken, pushAuth, req, res).catch((e) => {
       if (!res.headersSent) problem(res, 500, 'Internal error', (e as Error).message);
     });
   });
 }
 
-async function handle(agent: Agent, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+async function handle(agent: Agent, token: string | undefined, pushAuth: PushAuth | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
   const route = `${req.method} ${path}`;
   const needAuth = () => {
     if (authorized(req, token)) return false;
@@ -78,10 +85,27 @@ async function handle(agent: Agent, token: string | undefined, req: IncomingMess
       return send(res, 200, m.text, m.contentType);
     }
     case 'POST /v1/desired-state': {
-      if (needAuth()) return;
+      // The control plane signs each push (SECURITY.md, push channel); the bearer token is for this host's own tooling.
+      const bearer = authorized(req, token);
+      const signature = req.headers[PUSH_SIGNATURE_HEADER] as string | undefined;
+      if (!bearer) {
+        // Checked before the body is read: an unauthenticated peer cannot make the agent buffer one.
+        const pre = pushAuth ? precheckPushSignature(signature, { nodeId: pushAuth.nodeId }, pushAuth.trusted()) : { ok: false as const, reason: 'no push signature check configured' };
+        if (!pre.ok) return problem(res, 401, 'Unauthorized', `${pre.reason}; pushes must be signed by the control plane (or, from this host's tooling, send Authorization: Bearer <push_token>)`);
+      }
+      let text: string;
+      try {
+        text = await readBody(req);
+      } catch (e) {
+        return problem(res, 413, 'Payload too large', (e as Error).message);
+      }
+      if (!bearer && pushAuth) {
+        const v = verifyPushRequest(signature, { method: 'POST', path, nodeId: pushAuth.nodeId, body: text }, pushAuth.trusted());
+        if (!v.ok) return problem(res, 401, 'Unauthorized', v.reason);
+      }
       let body: unknown;
       try {
-        body = JSON.parse(await readBody(req));
+        body = JSON.parse(text);
       } catch (e) {
         return problem(res, 400, 'Bad request', `body must be one JSON desired state: ${(e as Error).message}`);
       }

@@ -22,6 +22,7 @@ describe('loadWorkerConfig', () => {
       sweepIntervalSeconds: 10,
       fullResyncSeconds: 300,
       pushTimeoutMs: 10_000,
+      pushLabMode: false,
       repushAfterSeconds: 60,
       rollupIntervalSeconds: 60,
       pruneIntervalSeconds: 3600,

@@ -82,6 +82,8 @@ export interface WorkerConfig {
   sweepIntervalSeconds: number;
   fullResyncSeconds: number;
   pushTimeoutMs: number;
+  /** Lab/local mode (ANYFRONT_MODE=local or ALLOW_DOCUMENTATION_ADDRESSES): pushes may use plain HTTP and loopback. */
+  pushLabMode: boolean;
   repushAfterSeconds: number;
   rollupIntervalSeconds: number;
   pruneIntervalSeconds: number;
@@ -135,6 +137,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     sweepIntervalSeconds: e.FLEET_SWEEP_INTERVAL_SECONDS,
     fullResyncSeconds: e.FLEET_FULL_RESYNC_SECONDS,
     pushTimeoutMs: e.FLEET_PUSH_TIMEOUT_MS,
+    pushLabMode: e.ANYFRONT_MODE === LOCAL_MODE || ['true', '1', 'yes'].includes(e.ALLOW_DOCUMENTATION_ADDRESSES ?? 'false'),
     repushAfterSeconds: e.FLEET_REPUSH_AFTER_SECONDS,
     rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,
     pruneIntervalSeconds: e.TRAFFIC_PRUNE_INTERVAL_SECONDS,

@@ -19,13 +19,17 @@ export const agentRegisterRequestSchema = z.object({
   bootstrap_token: z.string().min(1).max(200),
   /** Where the control plane pushes desired states: the agent's `POST /v1/desired-state`, e.g. http://10.0.0.5:9180/v1/desired-state. */
   push_url: z.url({ protocol: /^https?$/ }).max(2048),
-  /** The agent's own push token (its config `push_token`); omitted: the control plane makes one and returns it. */
+  /**
+   * The agent's own token for its local endpoints (drain, undrain, a hand-made push); omitted: the
+   * control plane makes one and returns it. Never stored: the control plane signs its pushes instead.
+   */
   push_token: z.string().min(16).max(256).optional(),
 }).strict();
 
 export const agentPushEndpointSchema = z.object({
   push_url: z.url({ protocol: /^https?$/ }).max(2048),
-  push_token: z.string().min(16).max(256),
+  /** Ignored (older agents send it): pushes are authenticated by the control plane's signature, nothing is stored. */
+  push_token: z.string().min(16).max(256).optional(),
 }).strict();
 
 export const kernelCapabilitiesSchema = z.object(
@@ -72,7 +76,7 @@ export const agentRegisterResponseSchema = z.object({
   pop: z.string(),
   /** Long-lived node credential, shown once. */
   credential: z.string(),
-  /** The agent's push token: the one it sent, or the one the control plane made. */
+  /** The agent's local token (the one it sent, or a new one); the control plane does not keep it. */
   push_token: z.string(),
   /** Public keys the agent must verify every desired state with (the signing key first; more during a rotation). */
   state_signing_keys: z.array(stateSigningKeySchema).min(1).max(8),

@@ -149,6 +149,17 @@ export class CreateEdgeNodeDto {
   @MaxLength(64)
   tunnel_source_ipv6?: string | null;
 
+  @ApiPropertyOptional({
+    type: [String], example: ['203.0.113.130'], maxItems: 8,
+    description: "Addresses the control plane may also reach the node's agent at (management network): the worker pushes desired states only to a push_url whose host is a tunnel source or one of these",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  management_addresses?: string[];
+
   @ApiPropertyOptional({ enum: FLEET_STATES, default: 'active' })
   @IsOptional()
   @IsIn(FLEET_STATES, { message: oneOf(FLEET_STATES) })
@@ -176,6 +187,7 @@ export class EdgeNodeDto {
   @ApiProperty() name!: string;
   @ApiProperty({ nullable: true, type: String }) tunnel_source_ipv4!: string | null;
   @ApiProperty({ nullable: true, type: String }) tunnel_source_ipv6!: string | null;
+  @ApiProperty({ type: [String], description: 'Management addresses (push_url hosts besides the tunnel sources)' }) management_addresses!: string[];
   @ApiProperty({ enum: FLEET_STATES }) state!: FleetState;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;

@@ -2,12 +2,12 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AUDIT_ACTOR_CREDENTIALS, type AuditActorCredential } from '@anyfront/contracts';
-import { AuditLog } from '@anyfront/db';
+import { AuditLogRepository, type AuditLog } from '@anyfront/db';
 import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Roles } from '../auth/decorators';
 import { ApiOperatorAuth, ApiProblems, ApiSummary } from '../common/openapi';
-import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
+import { ApiPageResponse, Page, PageQueryDto, pageRequest, toPage } from '../common/pagination';
 
 export class AuditLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
@@ -89,15 +89,8 @@ export class AuditLogController {
   @ApiSummary('List audit log entries (who changed what), oldest first, filterable')
   @ApiProblems(400)
   @ApiPageResponse(AuditLogEntryDto)
-  list(@Query() q: AuditLogQueryDto): Promise<Page<AuditLogEntryDto>> {
-    const qb = this.ds.getRepository(AuditLog).createQueryBuilder('e');
-    if (q.organization_id) qb.andWhere('e.organization_id = :org', { org: q.organization_id });
-    if (q.action) qb.andWhere('e.action = :action', { action: q.action });
-    if (q.target_type) qb.andWhere('e.target_type = :tt', { tt: q.target_type });
-    if (q.target_id) qb.andWhere('e.target_id = :tid', { tid: q.target_id });
-    if (q.actor_user_id) qb.andWhere('e.actor_user_id = :actor', { actor: q.actor_user_id });
-    if (q.since) qb.andWhere('e.created_at >= :since', { since: q.since });
-    if (q.until) qb.andWhere('e.created_at < :until', { until: q.until });
-    return paginate(qb, q, toDto);
+  async list(@Query() q: AuditLogQueryDto): Promise<Page<AuditLogEntryDto>> {
+    const filter = { organizationId: q.organization_id, action: q.action, targetType: q.target_type, targetId: q.target_id, actorUserId: q.actor_user_id, since: q.since, until: q.until };
+    return toPage(await new AuditLogRepository(this.ds.manager).page(filter, pageRequest(q)), toDto);
   }
 }

@@ -34,6 +34,7 @@ function toDto(n: EdgeNode): EdgeNodeDto {
     name: n.name,
     tunnel_source_ipv4: n.tunnelSourceIpv4,
     tunnel_source_ipv6: n.tunnelSourceIpv6,
+    management_addresses: n.managementAddresses ?? [],
     state: n.state,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),
@@ -57,7 +58,10 @@ export class EdgeNodesService {
     }
     return this.ds.transaction(async (tx) => {
       await requirePop(tx, dto.pop_id);
-      const values = { popId: dto.pop_id, name: dto.name, state: dto.state ?? 'active', tunnelSourceIpv4: addrs.tunnelSourceIpv4 ?? null, tunnelSourceIpv6: addrs.tunnelSourceIpv6 ?? null };
+      const values = {
+        popId: dto.pop_id, name: dto.name, state: dto.state ?? 'active', tunnelSourceIpv4: addrs.tunnelSourceIpv4 ?? null, tunnelSourceIpv6: addrs.tunnelSourceIpv6 ?? null,
+        managementAddresses: addrs.managementAddresses ?? [],
+      };
       const node = await unique(values, () => new EdgeNodesRepository(tx).create(values));
       await this.audit.record(p, 'edge_node.create', { type: 'edge_node', id: node.id, organizationId: null }, { ...dto }, tx);
       return toDto(node);
@@ -112,10 +116,18 @@ export class EdgeNodesService {
   }
 }
 
-/** Parsed tunnel source fields: undefined = not given, null = cleared. */
-function tunnelSources(dto: UpdateEdgeNodeDto): Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>> {
-  const out: Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>> = {};
+/** Parsed tunnel source and management address fields: undefined = not given, null = cleared. */
+function tunnelSources(dto: UpdateEdgeNodeDto): Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6' | 'managementAddresses'>> {
+  const out: Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6' | 'managementAddresses'>> = {};
   const errors: FieldError[] = [];
+  if (dto.management_addresses) {
+    const parsed = dto.management_addresses.map((a, i) => {
+      const r = parseHostAddress(a, a.includes(':') ? 6 : 4);
+      if (!r.ok) errors.push({ field: `management_addresses[${i}]`, message: r.message });
+      return r.ok ? r.address : '';
+    });
+    out.managementAddresses = [...new Set(parsed)];
+  }
   for (const [field, family, key] of [
     ['tunnel_source_ipv4', 4, 'tunnelSourceIpv4'],
     ['tunnel_source_ipv6', 6, 'tunnelSourceIpv6'],

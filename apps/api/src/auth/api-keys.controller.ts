@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiKey } from '@anyfront/db';
+import { ApiKeysRepository, type ApiKey } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
 import { IdempotencyRedact } from '../common/idempotency.interceptor';
 import { IdParam } from '../common/id-param';
 import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
-import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
+import { ApiPageResponse, Page, PageQueryDto, pageRequest, toPage } from '../common/pagination';
 import { problems } from '../common/problem';
 import { QuotasService } from '../quotas/quotas.service';
 import { createApiKey } from './accounts';
@@ -58,9 +58,8 @@ export class ApiKeysController {
   @ApiSummary("List the organization's API keys (never their secrets)")
   @ApiProblems(400)
   @ApiPageResponse(ApiKeyDto)
-  list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<ApiKeyDto>> {
-    const qb = this.ds.getRepository(ApiKey).createQueryBuilder('k').where('k.organization_id = :organizationId', { organizationId });
-    return paginate(qb, page, toDto);
+  async list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<ApiKeyDto>> {
+    return toPage(await new ApiKeysRepository(this.ds.manager).page(organizationId, pageRequest(page)), toDto);
   }
 
   @Delete(':id')
@@ -71,10 +70,11 @@ export class ApiKeysController {
   @ApiNoContentResponse({ description: 'Revoked (also when it already was).' })
   async revoke(@IdParam('id', 'API key') id: string, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      const key = await tx.findOne(ApiKey, { where: { id, organizationId }, lock: { mode: 'pessimistic_write' } });
+      const keys = new ApiKeysRepository(tx);
+      const key = await keys.lock(organizationId, id);
       if (!key) throw problems.notFound('API key', id);
       if (key.revokedAt) return;
-      await tx.update(ApiKey, { id }, { revokedAt: () => 'now()' });
+      await keys.revoke(id);
       await this.audit.record(p, 'api_key.revoke', { type: 'api_key', id }, { name: key.name }, tx);
     });
   }

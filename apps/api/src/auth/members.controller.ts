@@ -1,14 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Membership, User } from '@anyfront/db';
-import { DataSource, EntityManager } from 'typeorm';
+import { AccountsRepository, ApiKeysRepository, isUniqueViolation, type Membership, type User } from '@anyfront/db';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
 import { IdParam } from '../common/id-param';
 import { ApiProblems, ApiSummary, ApiTenantAuth } from '../common/openapi';
-import { ApiPageResponse, Page, PageQueryDto, paginate } from '../common/pagination';
+import { ApiPageResponse, Page, PageQueryDto, pageRequest, toPage } from '../common/pagination';
 import { problems } from '../common/problem';
-import { isUniqueViolation } from './accounts';
 import { CurrentPrincipal, OrganizationId, Roles } from './decorators';
 import { CreateMemberDto, MemberDto, UpdateMemberDto } from './members.dto';
 import { hashPassword } from './passwords';
@@ -39,15 +38,16 @@ export class MembersController {
   async create(@Body() dto: CreateMemberDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<MemberDto> {
     const passwordHash = await hashPassword(dto.password);
     return this.ds.transaction(async (tx) => {
+      const accounts = new AccountsRepository(tx);
       let user: User;
       try {
-        user = await tx.save(tx.create(User, { email: dto.email, passwordHash, isOperator: false }));
+        user = await accounts.insertUser({ email: dto.email, passwordHash, isOperator: false });
       } catch (err) {
         // Adding an existing account would hand its owner's identity to another organization.
         if (isUniqueViolation(err)) throw problems.conflict('An account with this email already exists; members are added as new accounts.', 'email', 'email-taken');
         throw err;
       }
-      const m = await tx.save(tx.create(Membership, { userId: user.id, organizationId, role: dto.role }));
+      const m = await accounts.insertMembership({ userId: user.id, organizationId, role: dto.role });
       await this.audit.record(p, 'member.create', { type: 'user', id: user.id }, { email: user.email, role: dto.role }, tx);
       return toDto({ ...m, user });
     });
@@ -57,9 +57,8 @@ export class MembersController {
   @ApiSummary("List the organization's members")
   @ApiProblems(400)
   @ApiPageResponse(MemberDto)
-  list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<MemberDto>> {
-    const qb = this.ds.getRepository(Membership).createQueryBuilder('m').innerJoinAndSelect('m.user', 'u').where('m.organization_id = :organizationId', { organizationId });
-    return paginate(qb, page, toDto);
+  async list(@Query() page: PageQueryDto, @OrganizationId() organizationId: string): Promise<Page<MemberDto>> {
+    return toPage(await new AccountsRepository(this.ds.manager).pageMembers(organizationId, pageRequest(page)), toDto);
   }
 
   @Patch(':id')
@@ -69,12 +68,13 @@ export class MembersController {
   @ApiOkResponse({ type: MemberDto })
   update(@IdParam('id', 'member') userId: string, @Body() dto: UpdateMemberDto, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<MemberDto> {
     return this.ds.transaction(async (tx) => {
-      const m = await this.lockMembership(tx, organizationId, userId);
-      if (m.role === 'owner' && dto.role !== 'owner') await this.keepAnOwner(tx, organizationId);
-      m.role = dto.role;
-      await tx.save(m);
+      const accounts = new AccountsRepository(tx);
+      const m = await this.lockMembership(accounts, organizationId, userId);
+      if (m.role === 'owner' && dto.role !== 'owner') await this.keepAnOwner(accounts, organizationId);
+      await accounts.setMembershipRole(m.id, dto.role);
       await this.audit.record(p, 'member.update', { type: 'user', id: userId }, { role: dto.role }, tx);
-      return toDto({ ...m, user: await tx.findOneByOrFail(User, { id: userId }) });
+      const user = await accounts.findUser(userId);
+      return { ...toDto(m), role: dto.role, email: user?.email ?? '' };
     });
   }
 
@@ -86,30 +86,24 @@ export class MembersController {
   @ApiNoContentResponse({ description: 'Removed from the organization; their sessions stop working and the API keys they created are revoked.' })
   async remove(@IdParam('id', 'member') userId: string, @OrganizationId() organizationId: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      const m = await this.lockMembership(tx, organizationId, userId);
-      if (m.role === 'owner') await this.keepAnOwner(tx, organizationId);
-      await tx.delete(Membership, { id: m.id });
-      await tx.query('DELETE FROM sessions WHERE user_id = $1 AND organization_id = $2', [userId, organizationId]);
+      const accounts = new AccountsRepository(tx);
+      const m = await this.lockMembership(accounts, organizationId, userId);
+      if (m.role === 'owner') await this.keepAnOwner(accounts, organizationId);
+      await accounts.deleteMembership(m.id);
+      await accounts.deleteSessions(userId, { organizationId });
       // Their API keys go with them (issue 8: a removed owner's key created a new owner).
-      const revoked: Array<{ id: string }> = await tx.query(
-        `WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE organization_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id, created_at)
-         SELECT id FROM r ORDER BY created_at, id`,
-        [organizationId, userId],
-      );
-      await this.audit.record(p, 'member.remove', { type: 'user', id: userId }, { revoked_api_keys: revoked.map((r) => r.id) }, tx);
+      const revoked = await new ApiKeysRepository(tx).revokeCreatedBy(organizationId, userId);
+      await this.audit.record(p, 'member.remove', { type: 'user', id: userId }, { revoked_api_keys: revoked }, tx);
     });
   }
 
-  private async lockMembership(tx: EntityManager, organizationId: string, userId: string): Promise<Membership> {
-    // Lock every owner row of the organization too, so two concurrent demotions cannot both pass keepAnOwner.
-    await tx.query(`SELECT id FROM memberships WHERE organization_id = $1 AND role = 'owner' FOR UPDATE`, [organizationId]);
-    const m = await tx.findOne(Membership, { where: { organizationId, userId }, lock: { mode: 'pessimistic_write' } });
+  private async lockMembership(accounts: AccountsRepository, organizationId: string, userId: string): Promise<Membership> {
+    const m = await accounts.lockMembership(organizationId, userId);
     if (!m) throw problems.notFound('member', userId);
     return m;
   }
 
-  private async keepAnOwner(tx: EntityManager, organizationId: string): Promise<void> {
-    const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM memberships WHERE organization_id = $1 AND role = 'owner'`, [organizationId]);
-    if (n <= 1) throw problems.conflict('This is the organization\'s last owner; make someone else an owner first.', undefined, 'last-owner');
+  private async keepAnOwner(accounts: AccountsRepository, organizationId: string): Promise<void> {
+    if ((await accounts.countOwners(organizationId)) <= 1) throw problems.conflict('This is the organization\'s last owner; make someone else an owner first.', undefined, 'last-owner');
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LOCAL_MODE } from '@anyfront/domain';
+import { AccountsRepository } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
 import { problems } from '../common/problem';
@@ -12,7 +13,7 @@ import { hashPassword, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 
 const RESET_TOKEN_PREFIX = 'afr_';
-const RESET_TOKEN_TTL = '1 hour';
+const RESET_TOKEN_TTL_SECONDS = 3600;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
@@ -34,34 +35,32 @@ export class PasswordsService {
 
   async change(p: Principal, currentPassword: string, newPassword: string): Promise<void> {
     if (p.credential !== 'session' || !p.userId) throw problems.forbidden('Change a password while logged in with it (a session); API keys have no password.');
-    const rows: Array<{ email: string; password_hash: string }> = await this.ds.query('SELECT email, password_hash FROM users WHERE id = $1', [p.userId]);
-    const user = rows[0];
-    if (!user || !(await verifyPassword(user.password_hash, currentPassword))) throw problems.field(403, 'current_password', 'is not your current password');
+    const user = await new AccountsRepository(this.ds.manager).findUser(p.userId);
+    if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) throw problems.field(403, 'current_password', 'is not your current password');
     const weak = passwordWeakness(newPassword, [user.email]);
     if (weak) throw problems.validation([{ field: 'new_password', message: weak }]);
     const hash = await hashPassword(newPassword);
     await this.ds.transaction(async (tx) => {
-      await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [p.userId, hash]);
+      const accounts = new AccountsRepository(tx);
+      await accounts.setPasswordHash(user.id, hash);
       // Whoever else held a session (perhaps the reason for the change) is logged out.
-      await tx.query('DELETE FROM sessions WHERE user_id = $1 AND id <> $2', [p.userId, p.credentialId]);
-      await tx.query('DELETE FROM password_reset_tokens WHERE user_id = $1', [p.userId]);
+      await accounts.deleteSessions(user.id, { exceptId: p.credentialId });
+      await accounts.deleteResetTokens(user.id);
       await this.audit.record(p, 'user.password_change', { type: 'user', id: p.userId }, {}, tx);
     });
   }
 
   /** Always succeeds (no account enumeration); issues a token only for an existing account. */
   async requestReset(email: string): Promise<void> {
-    const rows: Array<{ id: string; email: string }> = await this.ds.query('SELECT id, email FROM users WHERE lower(email) = lower($1)', [email]);
-    const user = rows[0];
+    const user = await new AccountsRepository(this.ds.manager).findUserByEmail(email);
     if (!user) return;
     const token = RESET_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     await this.ds.transaction(async (tx) => {
-      await tx.query('DELETE FROM password_reset_tokens WHERE user_id = $1', [user.id]);
-      await tx.query(`INSERT INTO password_reset_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, now() + interval '${RESET_TOKEN_TTL}')`, [user.id, hashToken(token)]);
+      await new AccountsRepository(tx).replaceResetToken(user.id, hashToken(token), RESET_TOKEN_TTL_SECONDS);
       await this.audit.record(null, 'user.password_reset_request', { type: 'user', id: user.id, organizationId: null }, {}, tx);
     });
     if (this.config.mode === LOCAL_MODE) {
-      this.logger.warn(`password reset for ${user.email}: token ${token} (local mode: printed instead of mailed; valid ${RESET_TOKEN_TTL}; POST /v1/auth/password-reset/confirm)`);
+      this.logger.warn(`password reset for ${user.email}: token ${token} (local mode: printed instead of mailed; valid ${RESET_TOKEN_TTL_SECONDS / 60} minutes; POST /v1/auth/password-reset/confirm)`);
     } else {
       this.logger.warn(`password reset requested for user ${user.id}; no mailer is configured, so the token is not delivered (only the local mode prints it)`);
     }
@@ -69,18 +68,14 @@ export class PasswordsService {
 
   async confirmReset(token: string, newPassword: string): Promise<void> {
     const { email } = await this.ds.transaction(async (tx) => {
-      const rows: Array<{ id: string; user_id: string; email: string }> = await tx.query(
-        `SELECT t.id, t.user_id, u.email FROM password_reset_tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() FOR UPDATE OF t`,
-        [hashToken(token)],
-      );
-      const row = rows[0];
+      const accounts = new AccountsRepository(tx);
+      const row = await accounts.lockResetToken(hashToken(token));
       if (!row) throw problems.validation([{ field: 'token', message: 'is unknown, used or expired; request a new one' }]);
       const weak = passwordWeakness(newPassword, [row.email]);
       if (weak) throw problems.validation([{ field: 'new_password', message: weak }]);
-      await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [row.user_id, await hashPassword(newPassword)]);
-      await tx.query('UPDATE password_reset_tokens SET used_at = now() WHERE id = $1', [row.id]);
-      await tx.query('DELETE FROM sessions WHERE user_id = $1', [row.user_id]);
+      await accounts.setPasswordHash(row.user_id, await hashPassword(newPassword));
+      await accounts.markResetTokenUsed(row.id);
+      await accounts.deleteSessions(row.user_id);
       await this.audit.record(null, 'user.password_reset', { type: 'user', id: row.user_id, organizationId: null }, {}, tx);
       return row;
     });

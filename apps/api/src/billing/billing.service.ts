@@ -22,7 +22,7 @@ import {
   operatorSuspend,
   operatorUnsuspend,
 } from '@anyfront/billing';
-import { BillingAccountsRepository, BillingRepository, changeBillingAccount, invoiceMirrors, organizationServiceIds, requestSlotsAfterRestore, type BillingAccountRow } from '@anyfront/db';
+import { AccountsRepository, BillingAccountsRepository, BillingRepository, changeBillingAccount, invoiceMirrors, organizationServiceIds, requestSlotsAfterRestore, type BillingAccountRow } from '@anyfront/db';
 import { parseTimeRange } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -97,9 +97,7 @@ export class BillingService {
     const series = usageSeries({ organizationId, from, to, step: range.stepSeconds, holdings, traffic, until: t });
     const names = new Map<string, string>(
       series.length
-        ? (await this.ds.query(`SELECT id, name FROM services WHERE organization_id = $1 AND id = ANY($2::uuid[])`, [organizationId, series.map((s) => s.serviceId)])).map(
-            (r: { id: string; name: string }) => [r.id, r.name],
-          )
+        ? await new BillingRepository(this.ds).serviceNames(organizationId, series.map((s) => s.serviceId))
         : [],
     );
     return {
@@ -192,7 +190,7 @@ export class BillingService {
   }
 
   async requireOrganization(organizationId: string): Promise<void> {
-    const [org] = await this.ds.query(`SELECT id FROM organizations WHERE id = $1`, [organizationId]);
+    const org = await new AccountsRepository(this.ds.manager).findOrganization(organizationId);
     if (!org) throw problems.notFound('organization', organizationId);
   }
 
@@ -240,8 +238,8 @@ export class BillingService {
   private async customerOf(organizationId: string): Promise<string> {
     const known = (await new BillingAccountsRepository(this.ds).get(organizationId)).stripeCustomerId;
     if (known) return known;
-    const [org] = await this.ds.query(`SELECT name FROM organizations WHERE id = $1`, [organizationId]);
-    const customerId = await this.stripe.createCustomer(organizationId, (org as { name?: string } | undefined)?.name ?? organizationId);
+    const org = await new AccountsRepository(this.ds.manager).findOrganization(organizationId);
+    const customerId = await this.stripe.createCustomer(organizationId, org?.name ?? organizationId);
     return this.ds.transaction(async (tx) => {
       const repo = new BillingAccountsRepository(tx);
       const account = await repo.get(organizationId, true);

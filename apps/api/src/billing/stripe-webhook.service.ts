@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { processStripeEventJob } from '@anyfront/contracts';
+import { StripeEventsRepository } from '@anyfront/db';
 import { Outbox } from '../common/outbox';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config';
@@ -42,16 +43,10 @@ export class StripeWebhookService {
       throw invalid(`signature verification failed: ${(err as Error).message}`, 'header.stripe-signature');
     }
     const row = await this.ds.transaction(async (tx) => {
-      const rows: Array<{ inserted: boolean; processed: boolean }> = await tx.query(
-        `INSERT INTO stripe_events (id, type, created, livemode, payload)
-         VALUES ($1, $2, to_timestamp($3), $4, $5)
-         ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
-         RETURNING (xmax = 0) AS inserted, processed_at IS NOT NULL AS processed`,
-        [event.id, event.type, event.created, event.livemode, rawBody.toString('utf8')],
-      );
+      const stored = await new StripeEventsRepository(tx).receive({ id: event.id, type: event.type, created: event.created, livemode: event.livemode, payload: rawBody.toString('utf8') });
       // The job commits with the stored event (transactional outbox); a redelivery adds the same job id.
-      if (rows[0] && !rows[0].processed) await this.outbox.enqueue(tx, processStripeEventJob(event.id));
-      return rows[0];
+      if (stored && !stored.processed) await this.outbox.enqueue(tx, processStripeEventJob(event.id));
+      return stored;
     });
     return { id: event.id, type: event.type, first_delivery: row?.inserted ?? false };
   }

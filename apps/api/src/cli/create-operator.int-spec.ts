@@ -30,10 +30,10 @@ describe('create-operator command', () => {
     expect((await request(t.url).post('/v1/auth/login').send({ email, password })).status).toBe(401);
     expect((await request(t.url).post('/v1/auth/login').send({ email, password: 'a-new-operator-password' })).status).toBe(200);
     expect((await t.dataSource.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [email]))[0].n).toBe(1);
-  }, 30_000);
+  }, 90_000); // two CLI start-ups (ts compile on the fly) on a loaded 2-core machine
 
   it('refuses a missing email or a short password', async () => {
     await expect(createOperator()).rejects.toMatchObject({ stderr: expect.stringMatching(/usage/) });
     await expect(createOperator('--email', uniqueEmail(), '--password', 'short')).rejects.toMatchObject({ stderr: expect.stringMatching(/at least 10/) });
-  }, 30_000);
+  }, 90_000); // two CLI start-ups (ts compile on the fly) on a loaded 2-core machine
 });

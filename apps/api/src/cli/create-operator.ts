@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const ds = createDataSource(databaseUrlFrom(process.env));
   await ds.initialize();
   try {
-    const user = await upsertOperator(ds, email, password);
+    const user = await upsertOperator(ds.manager, email, password);
     console.log(`operator ${user.email} (id ${user.id}) ready`);
     if (!values.password && !process.env.OPERATOR_PASSWORD) console.log(`password: ${password}`);
   } finally {

@@ -1,4 +1,4 @@
-import { ApiKey, Membership, Organization, User } from '@anyfront/db';
+import { AccountsRepository, ApiKeysRepository, DemoSeedRepository } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { DEMO } from '@anyfront/contracts';
 import { parsePoolPrefix } from '../admin/pool-prefix';
@@ -17,25 +17,19 @@ export interface DemoSeedResult {
 
 /** Idempotent: running it again changes nothing that exists and adds what is missing. */
 export async function seedDemoData(ds: DataSource): Promise<DemoSeedResult> {
-  const operator = await upsertOperator(ds, DEMO.operator.email, DEMO.operator.password);
+  const operator = await upsertOperator(ds.manager, DEMO.operator.email, DEMO.operator.password);
 
-  for (const pop of DEMO.pops) {
-    await ds.query('INSERT INTO pops (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [pop.code, pop.name, pop.region]);
-  }
+  const seedRepo = new DemoSeedRepository(ds.manager);
+  for (const pop of DEMO.pops) await seedRepo.ensurePop(pop);
   const poolIds: string[] = [];
   for (const pool of DEMO.pools) {
     const parsed = parsePoolPrefix(pool.prefix, { allowDocumentation: true });
     if (!parsed.ok) throw new Error(`demo pool ${pool.prefix} ${parsed.message}`);
-    await ds.query(`INSERT INTO pools (prefix, family, scope) VALUES ($1, $2, 'global') ON CONFLICT (prefix) DO NOTHING`, [parsed.prefix, parsed.family]);
-    const [{ id }] = await ds.query('SELECT id FROM pools WHERE prefix = $1', [parsed.prefix]);
-    await ds.query(
-      'INSERT INTO pool_pops (pool_id, pop_id) SELECT $1, id FROM pops WHERE code = ANY($2) ON CONFLICT DO NOTHING',
-      [id, pool.pops],
-    );
-    poolIds.push(id);
+    poolIds.push(await seedRepo.ensurePool({ prefix: parsed.prefix, family: parsed.family, popCodes: pool.pops }));
   }
 
-  let owner = await ds.getRepository(User).createQueryBuilder('u').where('lower(u.email) = :e', { e: DEMO.owner.email }).getOne();
+  const accounts = new AccountsRepository(ds.manager);
+  let owner = await accounts.findUserByEmail(DEMO.owner.email);
   let organizationId: string;
   if (!owner) {
     const created = await createOrganizationWithOwner(ds.manager, {
@@ -46,22 +40,20 @@ export async function seedDemoData(ds: DataSource): Promise<DemoSeedResult> {
     owner = created.user;
     organizationId = created.organization.id;
   } else {
-    const m = await ds.getRepository(Membership).findOneByOrFail({ userId: owner.id });
+    const m = await accounts.firstMembership(owner.id);
+    if (!m) throw new Error(`demo owner ${DEMO.owner.email} belongs to no organization`);
     organizationId = m.organizationId;
   }
-  await ds.getRepository(Organization).findOneByOrFail({ id: organizationId });
   const hash = hashApiKey(DEMO.apiKey);
-  let key = await ds.getRepository(ApiKey).findOneBy({ secretHash: hash });
+  let key = await seedRepo.findApiKeyBySecretHash(hash);
   if (!key) {
-    key = await ds.getRepository(ApiKey).save({
+    key = await new ApiKeysRepository(ds.manager).insert({
       organizationId,
       name: 'demo',
       role: 'owner',
       prefix: DEMO.apiKey.slice(0, 12),
       secretHash: hash,
       createdBy: owner.id,
-      lastUsedAt: null,
-      revokedAt: null,
     });
   }
   return { operatorId: operator.id, organizationId, ownerId: owner.id, apiKeyId: key.id, poolIds };

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { ServicesRepository } from '@anyfront/db';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { BackendsService } from '../backends/backends.service';
@@ -22,11 +23,8 @@ export const DEMO_SERVICE = {
  */
 export async function seedDemoService(app: INestApplicationContext, seed: DemoSeedResult): Promise<{ serviceId: string; created: boolean }> {
   const ds = app.get<DataSource>(getDataSourceToken());
-  const existing: Array<{ id: string }> = await ds.query(
-    'SELECT id FROM services WHERE organization_id = $1 AND lower(name) = $2 AND deleted_at IS NULL',
-    [seed.organizationId, DEMO_SERVICE.name],
-  );
-  if (existing[0]) return { serviceId: existing[0].id, created: false };
+  const existing = await new ServicesRepository(ds.manager).findByName(seed.organizationId, DEMO_SERVICE.name);
+  if (existing) return { serviceId: existing.id, created: false };
   const principal: Principal = { userId: null, organizationId: seed.organizationId, role: 'owner', credential: 'api_key', credentialId: seed.apiKeyId };
   const service = await app.get(ServicesService).create(seed.organizationId, { name: DEMO_SERVICE.name, listeners: DEMO_SERVICE.listeners }, principal);
   for (const address of DEMO_SERVICE.backends) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AuditLog } from '@anyfront/db';
+import { AuditLogRepository } from '@anyfront/db';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 
@@ -19,7 +19,7 @@ export class AuditService {
     details: Record<string, unknown> = {},
     manager: EntityManager = this.ds.manager,
   ): Promise<void> {
-    await manager.insert(AuditLog, {
+    await new AuditLogRepository(manager).insert({
       actorUserId: principal?.userId ?? null,
       actorCredential: principal?.credential ?? 'system',
       credentialId: principal?.credentialId ?? null,
@@ -27,7 +27,7 @@ export class AuditService {
       action,
       targetType: target.type,
       targetId: target.id ?? null,
-      details: details as never, // jsonb; TypeORM's deep-partial type does not fit Record<string, unknown>
+      details,
     });
   }
 }

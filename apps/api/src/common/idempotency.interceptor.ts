@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { IdempotencyKeysRepository } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import type { Principal, RequestWithPrincipal } from '../auth/principal';
 import { canonicalJson } from './canonical-json';
@@ -35,17 +36,8 @@ function redactSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? null : redactSecrets(v)]));
 }
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-/** How long a key is remembered. */
-const RETENTION = '24 hours';
 /** How long a duplicate waits for the first request with the same key to finish. */
 const WAIT_MS = 10_000;
-
-interface Row {
-  id: string;
-  request_hash: string;
-  response_status: number | null;
-  response_body: unknown;
-}
 
 /**
  * Idempotency-Key on POST. The key row is inserted BEFORE the handler runs (unique on
@@ -56,10 +48,15 @@ interface Row {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly keys: IdempotencyKeysRepository;
+
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() ds: DataSource,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    // Kept 24 hours (IdempotencyKeysRepository's retention; the maintenance sweep deletes older keys).
+    this.keys = new IdempotencyKeysRepository(ds.manager);
+  }
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (ctx.getType() !== 'http') return next.handle();
@@ -79,24 +76,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async run(req: Request & RequestWithPrincipal, res: Response, key: string, next: CallHandler, redact: string[], noStore: boolean): Promise<unknown> {
     const scope = scopeOf(req.principal!);
-    const path = req.originalUrl.split('?')[0];
+    const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
     const hash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
     const deadline = Date.now() + WAIT_MS;
 
     for (;;) {
-      await this.ds.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - interval '${RETENTION}'`, [scope, key]);
-      const inserted: Array<{ id: string }> = await this.ds.query(
-        `INSERT INTO idempotency_keys (scope, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (scope, key) DO NOTHING RETURNING id`,
-        [scope, key, req.method, path, hash],
-      );
-      if (inserted[0]) return this.runFirst(inserted[0].id, res, next, redact, noStore);
+      const claimed = await this.keys.claim({ scope, key, method: req.method, path, requestHash: hash });
+      if (claimed) return this.runFirst(claimed, res, next, redact, noStore);
 
-      const rows: Row[] = await this.ds.query(
-        'SELECT id, request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
-        [scope, key],
-      );
-      const row = rows[0];
+      const row = await this.keys.find(scope, key);
       if (!row) continue; // the first request failed and released the key: try to take it
       if (row.request_hash !== hash) {
         throw new ProblemException(422, `Idempotency-Key "${key}" was already used for a different request (another path or body). Use a new key for a new request.`, {
@@ -124,21 +112,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (err) {
-      await this.ds.query('DELETE FROM idempotency_keys WHERE id = $1', [id]);
+      await this.keys.release(id);
       throw err;
     }
     if (noStore) {
-      await this.ds.query('DELETE FROM idempotency_keys WHERE id = $1', [id]);
+      await this.keys.release(id);
       return body;
     }
     // Stored as the client saw it (after JSON serialization), without secrets.
     const stored = body === undefined ? null : redactSecrets(JSON.parse(JSON.stringify(body)) as unknown);
     if (stored && typeof stored === 'object') for (const f of redact) if (f in stored) (stored as Record<string, unknown>)[f] = null;
-    await this.ds.query('UPDATE idempotency_keys SET response_status = $2, response_body = $3::jsonb, completed_at = now() WHERE id = $1', [
-      id,
-      res.statusCode || HttpStatus.CREATED,
-      JSON.stringify(stored),
-    ]);
+    await this.keys.complete(id, res.statusCode || HttpStatus.CREATED, stored);
     return body;
   }
 }

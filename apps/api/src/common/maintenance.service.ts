@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AccountsRepository, IdempotencyKeysRepository } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 
 const EVERY_MS = 10 * 60_000;
@@ -25,8 +26,8 @@ export class MaintenanceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async sweep(): Promise<{ sessions: number; idempotencyKeys: number }> {
-    const [, sessions] = await this.ds.query('DELETE FROM sessions WHERE expires_at <= now()');
-    const [, idempotencyKeys] = await this.ds.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`);
-    return { sessions: Number(sessions ?? 0), idempotencyKeys: Number(idempotencyKeys ?? 0) };
+    const sessions = await new AccountsRepository(this.ds.manager).deleteAllExpiredSessions();
+    const idempotencyKeys = await new IdempotencyKeysRepository(this.ds.manager).deleteExpired();
+    return { sessions, idempotencyKeys };
   }
 }

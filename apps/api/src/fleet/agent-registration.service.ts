@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type AgentRegisterRequest, type AgentRegisterResponse, syncEdgeNodeJob } from '@anyfront/contracts';
-import { rowsOf } from '@anyfront/db';
+import { currentPushUrl, edgeNodeAddresses, rowsOf, type SqlRunner } from '@anyfront/db';
+import { LOCAL_MODE, pushUrlRefusal } from '@anyfront/domain';
+import { AppConfig } from '../config';
 import { type StateSigningKeys } from '@anyfront/state-signing';
 import { Outbox } from '../common/outbox';
 import { problems } from '../common/problem';
@@ -19,7 +21,16 @@ export class AgentRegistrationService {
     private readonly fleet: FleetChanges,
     private readonly outbox: Outbox,
     @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
+    private readonly config: AppConfig,
   ) {}
+
+  /** 422 unless the worker may push to `pushUrl` for this node (its own address; loopback and http only in the lab/local mode). */
+  private async requireAllowedPushUrl(tx: SqlRunner, nodeId: string, pushUrl: string): Promise<void> {
+    const own = await edgeNodeAddresses(tx, nodeId);
+    if (!own) throw problems.notFound('edge node', nodeId);
+    const refusal = pushUrlRefusal(pushUrl, { nodeAddresses: own, labMode: this.config.mode === LOCAL_MODE || this.config.allowDocumentationAddresses });
+    if (refusal) throw problems.field(422, 'push_url', refusal, 'push-url-refused');
+  }
 
   /** A one-time token for the node, valid `ttlMinutes`; only its hash is stored. */
   async issueBootstrapToken(edgeNodeId: string, createdBy: string | null, ttlMinutes = BOOTSTRAP_TOKEN_TTL_MINUTES): Promise<{ token: string; expires_at: string }> {
@@ -33,6 +44,7 @@ export class AgentRegistrationService {
    */
   async register(req: AgentRegisterRequest): Promise<AgentRegisterResponse> {
     const credential = newNodeCredential();
+    // The agent's own token for its local endpoints (drain, a hand-made push): returned, never stored.
     const pushToken = req.push_token ?? newPushToken();
     const res = await this.ds.transaction(async (tx) => {
       const consumed = rowsOf<{ edge_node_id: string }>(await tx.query(
@@ -45,17 +57,20 @@ export class AgentRegistrationService {
       if (!nodeId) {
         throw problems.unauthenticated('The bootstrap token is unknown, expired or already used. Ask an operator for a new one (POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens).');
       }
+      // A refused push_url rolls the transaction back: the bootstrap token stays usable for a corrected registration.
+      await this.requireAllowedPushUrl(tx, nodeId, req.push_url);
       await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL`, [nodeId]);
       await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [nodeId, hashAgentSecret(credential)]);
+      const previousPushUrl = await currentPushUrl(tx, nodeId);
       await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token, registered_at = now()`,
-        [nodeId, req.push_url, pushToken],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, registered_at = now()`,
+        [nodeId, req.push_url],
       );
       const [node] = await tx.query(`SELECT n.id, n.name, p.code FROM edge_nodes n JOIN pops p ON p.id = n.pop_id WHERE n.id = $1`, [nodeId]);
       await tx.query(
         `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.register', 'edge_node', $1, $2)`,
-        [nodeId, JSON.stringify({ push_url: req.push_url })],
+        [nodeId, JSON.stringify({ push_url: req.push_url, previous_push_url: previousPushUrl })],
       );
       await this.fleet.record(tx, { edgeNodeIds: [nodeId] });
       return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken, state_signing_keys: this.keys.published };
@@ -85,12 +100,20 @@ export class AgentRegistrationService {
     });
   }
 
-  async setPushEndpoint(edgeNodeId: string, pushUrl: string, pushToken: string): Promise<void> {
+  async setPushEndpoint(edgeNodeId: string, pushUrl: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
+      await this.requireAllowedPushUrl(tx, edgeNodeId, pushUrl);
+      const previous = await currentPushUrl(tx, edgeNodeId);
+      if (previous !== pushUrl) {
+        await tx.query(
+          `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.push_endpoint', 'edge_node', $1, $2)`,
+          [edgeNodeId, JSON.stringify({ push_url: pushUrl, previous_push_url: previous })],
+        );
+      }
       await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token) VALUES ($1, $2, $3)
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_token = EXCLUDED.push_token`,
-        [edgeNodeId, pushUrl, pushToken],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url) VALUES ($1, $2)
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url`,
+        [edgeNodeId, pushUrl],
       );
       // Push the current state to the new endpoint (nothing changed in it: no stale mark).
       await this.outbox.enqueue(tx, syncEdgeNodeJob(edgeNodeId));

@@ -41,8 +41,8 @@ export class AgentController {
 
   @Post('register')
   @ApiPublic()
-  @ApiSummary("Register an edge node's agent with a one-time bootstrap token", 'Answers the long-lived node credential, shown once.')
-  @ApiProblems(400, 401)
+  @ApiSummary("Register an edge node's agent with a one-time bootstrap token", 'Answers the long-lived node credential, shown once. 422 when push_url does not name the node (see SECURITY.md, push channel).')
+  @ApiProblems(400, 401, 422)
   @ZodApiBody('AgentRegisterRequest', agentRegisterRequestSchema, 'The bootstrap token from POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens and where to push desired states.')
   @ZodApiResponse(201, 'AgentRegisterResponse', agentRegisterResponseSchema, 'Registered.')
   register(@Body() body: unknown): Promise<AgentRegisterResponse> {
@@ -68,12 +68,12 @@ export class AgentController {
   @ApiNodeAuth()
   @ApiNodeIdParam()
   @ApiSummary('Set where the control plane pushes desired states to this agent')
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 422)
   @ZodApiBody('AgentPushEndpoint', agentPushEndpointSchema)
   @ApiNoContentResponse({ description: 'Stored.' })
   async pushEndpoint(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<void> {
     const p = parseWith(agentPushEndpointSchema, body);
-    await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url, p.push_token);
+    await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { QuotaUsageRepository } from '@anyfront/db';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   applyQuotaChange,
@@ -62,48 +63,16 @@ export class QuotasService {
   /** Operator change: a number sets an override, null returns to the default. */
   async setOverrides(tx: EntityManager, orgId: string, change: Partial<Record<QuotaName, number | null>>): Promise<void> {
     const next = applyQuotaChange(await this.overrides(tx, orgId, true), change);
-    await tx.query('UPDATE organizations SET quota_overrides = $2::jsonb WHERE id = $1', [orgId, JSON.stringify(next)]);
+    await new QuotaUsageRepository(tx).setOverrides(orgId, next);
   }
 
   private async overrides(m: EntityManager, orgId: string, lock = false) {
-    // NO KEY UPDATE: serialises reservations of one organization without blocking inserts that
-    // reference it (a member's login session, an API key, an audit row) for the whole write.
-    const rows: Array<{ quota_overrides: unknown }> = await m.query(`SELECT quota_overrides FROM organizations WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [orgId]);
-    if (!rows[0]) throw problems.notFound('organization', orgId);
-    return parseQuotaLimits(rows[0].quota_overrides);
+    const stored = await new QuotaUsageRepository(m).overrides(orgId, lock);
+    if (stored === undefined) throw problems.notFound('organization', orgId);
+    return parseQuotaLimits(stored);
   }
 
-  private async used(m: EntityManager, orgId: string, quota: QuotaName, serviceId?: string): Promise<number> {
-    const one = async (sql: string, params: unknown[]) => (await m.query<Array<{ n: number }>>(sql, params))[0]?.n ?? 0;
-    switch (quota) {
-      case 'services':
-        // A deleting service is on its way out: it frees its place (and its name) at once.
-        return one(`SELECT count(*)::int AS n FROM services WHERE organization_id = $1 AND deleted_at IS NULL AND status <> 'deleting'`, [orgId]);
-      case 'ipv4_addresses':
-        // Every live service holds (or is about to get) its IPv4 addresses; a deleted service's stay
-        // the organization's while quarantined, so deleting and re-creating cannot drain a pool.
-        return one(
-          `SELECT ((SELECT count(*) FROM services WHERE organization_id = $1 AND deleted_at IS NULL) * $2
-                 + (SELECT count(*) FROM anycast_addresses a JOIN services s ON s.id = a.service_id
-                     WHERE s.organization_id = $1 AND s.deleted_at IS NOT NULL AND a.family = 4
-                       AND a.state = 'quarantined' AND a.quarantined_until > now()))::int AS n`,
-          [orgId, IPV4_ADDRESSES_PER_SERVICE],
-        );
-      case 'backends_per_service':
-        return serviceId
-          ? one('SELECT count(*)::int AS n FROM backends WHERE service_id = $1', [serviceId])
-          : one(
-              `SELECT coalesce(max(c), 0)::int AS n FROM (SELECT count(*) AS c FROM backends b JOIN services s ON s.id = b.service_id
-                WHERE s.organization_id = $1 AND s.deleted_at IS NULL AND s.status <> 'deleting' GROUP BY b.service_id) x`,
-              [orgId],
-            );
-      case 'backends_per_organization':
-        return one(
-          `SELECT count(*)::int AS n FROM backends b JOIN services s ON s.id = b.service_id WHERE s.organization_id = $1 AND s.deleted_at IS NULL AND s.status <> 'deleting'`,
-          [orgId],
-        );
-      case 'api_keys':
-        return one('SELECT count(*)::int AS n FROM api_keys WHERE organization_id = $1 AND revoked_at IS NULL', [orgId]);
-    }
+  private used(m: EntityManager, orgId: string, quota: QuotaName, serviceId?: string): Promise<number> {
+    return new QuotaUsageRepository(m).used(orgId, quota, { ipv4PerService: IPV4_ADDRESSES_PER_SERVICE, serviceId });
   }
 }

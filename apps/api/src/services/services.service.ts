@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { assignSlotsJob, DEFAULT_ENCAPSULATION, DEFAULT_HASH_MODE, type ServiceHealthCheck, type ServiceListener } from '@anyfront/contracts';
-import { Service, finishServiceDeletions, loadServiceDeployment, markServiceDeleting, serviceNodeCapabilities } from '@anyfront/db';
+import { ServicesRepository, type Service, finishServiceDeletions, loadServiceDeployment, markServiceDeleting, serviceNodeCapabilities } from '@anyfront/db';
 import { IPV4_ADDRESSES_PER_SERVICE, checkEncapsulationChange, encapsulationRefusalReason, type Listener, resolveGuePort, parseListeners, resolveHealthCheck } from '@anyfront/domain';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { Outbox } from '../common/outbox';
 import { PG_UNIQUE_VIOLATION, pgError } from '../common/db-errors';
-import { type Page, PageQueryDto, paginate } from '../common/pagination';
+import { type Page, PageQueryDto, pageRequest, toPage } from '../common/pagination';
 import { problems } from '../common/problem';
 import { AppConfig } from '../config';
 import { FleetChanges } from '../fleet/fleet-changes';
@@ -56,11 +56,7 @@ export class ServicesService {
   }
 
   async list(orgId: string, page: PageQueryDto): Promise<Page<ServiceDto>> {
-    const qb = this.ds
-      .getRepository(Service)
-      .createQueryBuilder('service')
-      .where('service.organization_id = :orgId AND service.deleted_at IS NULL', { orgId });
-    const result = await paginate(qb, page, (s) => s);
+    const result = toPage(await new ServicesRepository(this.ds.manager).page(orgId, pageRequest(page)), (s) => s);
     const addresses = await this.addresses(result.data.map((s) => s.id));
     return { data: result.data.map((s) => toServiceDto(s, addresses)), next_cursor: result.next_cursor };
   }
@@ -79,10 +75,7 @@ export class ServicesService {
         ? checkHealthCheck(dto.health_check, listeners, service.healthCheck)
         : service.healthCheck;
       if (dto.encapsulation && dto.encapsulation !== service.encapsulation) {
-        const backends: { address: string; family: 4 | 6 }[] = await tx.query(
-          `SELECT host(address) AS address, family FROM backends WHERE service_id = $1 ORDER BY created_at`,
-          [id],
-        );
+        const backends = await new ServicesRepository(tx).backendFamilies(id);
         const check = checkEncapsulationChange(dto.encapsulation, backends);
         if (!check.ok) throw problems.field(422, 'encapsulation', check.message, 'encapsulation-family-mismatch');
         // The edges report what their kernels can program: refuse what none of the service's PoPs can.
@@ -141,30 +134,18 @@ export class ServicesService {
    * fleet sync's per-service generations, slots, backends of other transactions' FK checks).
    */
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<Service> {
-    const qb = m
-      .getRepository(Service)
-      .createQueryBuilder('service')
-      .where('service.id = :id AND service.organization_id = :orgId AND service.deleted_at IS NULL', { id, orgId });
-    if (lock) qb.setLock('for_no_key_update');
-    const service = await qb.getOne();
+    const service = await new ServicesRepository(m).find(orgId, id, lock);
     if (!service) throw problems.notFound('service', id);
     return service;
   }
 
-  private async addresses(serviceIds: string[]): Promise<AddressRow[]> {
-    if (!serviceIds.length) return [];
-    return this.ds.query(
-      `SELECT a.service_id, host(a.address) AS address, a.family, p.prefix::text AS pool, a.pool_id
-         FROM anycast_addresses a JOIN pools p ON p.id = a.pool_id
-        WHERE a.service_id = ANY($1::uuid[]) AND a.state = 'assigned'
-        ORDER BY a.family, a.address`,
-      [serviceIds],
-    );
+  private addresses(serviceIds: string[]): Promise<AddressRow[]> {
+    return new ServicesRepository(this.ds.manager).assignedAddresses(serviceIds);
   }
 
   private async saveUnique(tx: EntityManager, values: Partial<Service>): Promise<Service> {
     try {
-      return await tx.save(Service, tx.create(Service, values));
+      return await new ServicesRepository(tx).save(values);
     } catch (err) {
       const e = pgError(err);
       if (e?.code === PG_UNIQUE_VIOLATION && e.constraint === 'services_org_name_key') {

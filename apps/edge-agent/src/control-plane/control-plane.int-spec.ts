@@ -21,7 +21,7 @@ describe('agent-side registration against the real control-plane API', () => {
     await migrateTestDatabase();
     // The real API as its own process (apps/api/src/main.ts), as an edge agent would meet it.
     const id = uniqueSuffix();
-    api = await startApiProcess({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: `test-${id}`, REDIS_KEY_PREFIX: `test:${id}:` });
+    api = await startApiProcess({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: `test-${id}`, REDIS_KEY_PREFIX: `test:${id}:`, ALLOW_DOCUMENTATION_ADDRESSES: 'true' }); // lab mode: the agent registers a loopback push_url
     ds = createDataSource(testDatabaseUrl(), { poolSize: 2 });
     await ds.initialize();
     t = { url: api.url, dataSource: ds };
@@ -78,7 +78,7 @@ describe('agent-side registration against the real control-plane API', () => {
     const report = { sequence: 0, interval_start: new Date(Date.now() - 10_000).toISOString(), interval_seconds: 10, addresses: [{ address: svc.addresses[0], bytes: 1500, packets: 1 }], backends: [] };
     expect(await client.postTraffic(report)).toMatchObject({ accepted: true, duplicate: false });
     expect(await client.postTraffic(report)).toMatchObject({ accepted: false, duplicate: true });
-    await client.putPushEndpoint('http://127.0.0.1:9181/v1/desired-state', 'another-push-token-0123456789');
+    await client.putPushEndpoint('http://127.0.0.1:9181/v1/desired-state');
 
     // Rotation: the stored credential is replaced and the old one stops working.
     const rotated = await rotateCredential(stateDir);

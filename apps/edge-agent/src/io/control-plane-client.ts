@@ -25,8 +25,8 @@ export class ControlPlaneClient {
     return (await this.call('POST', '/v1/agent/traffic', report)).json() as Promise<{ accepted: boolean; duplicate: boolean }>;
   }
 
-  async putPushEndpoint(pushUrl: string, pushToken: string): Promise<void> {
-    await this.call('PUT', '/v1/agent/push-endpoint', { push_url: pushUrl, push_token: pushToken });
+  async putPushEndpoint(pushUrl: string): Promise<void> {
+    await this.call('PUT', '/v1/agent/push-endpoint', { push_url: pushUrl });
   }
 
   private async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {

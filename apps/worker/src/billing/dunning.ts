@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { handleStripeEvent, INITIAL_APPLIED_STATE, ORGANIZATION_METADATA_KEY, signalFromStripeEvent, type DunningConfig, type StripeEventLike } from '@anyfront/billing';
-import { changeBillingAccount, organizationServiceIds, pastDueOrganizationIds, recordFleetChange, requestSlotsAfterRestore, type BillingChangeResult, type SqlRunner } from '@anyfront/db';
+import { changeBillingAccount, organizationServiceIds, StripeEventsRepository, pastDueOrganizationIds, recordFleetChange, requestSlotsAfterRestore, type BillingChangeResult, type SqlRunner } from '@anyfront/db';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,19 +13,18 @@ export interface ProcessedEvent {
 }
 
 /** The organization a verified event is about: its Stripe customer, else the organization id we put on the object. */
-async function organizationOf(tx: Pick<DataSource, 'query'>, event: StripeEventLike): Promise<string | null> {
+async function organizationOf(events: StripeEventsRepository, event: StripeEventLike): Promise<string | null> {
   const signal = signalFromStripeEvent(event);
   if (signal.kind === 'ignored') return null;
   if (signal.customerId) {
-    const [row] = await tx.query(`SELECT organization_id FROM billing_accounts WHERE stripe_customer_id = $1`, [signal.customerId]);
-    if (row) return row.organization_id as string;
+    const organizationId = await events.organizationOfCustomer(signal.customerId);
+    if (organizationId) return organizationId;
   }
   const object = event.data.object as { metadata?: Record<string, unknown> | null; client_reference_id?: unknown } | null;
   const candidates = [signal.kind === 'checkout_completed' ? signal.organizationId : null, object?.metadata?.[ORGANIZATION_METADATA_KEY], object?.client_reference_id];
   for (const c of candidates) {
     if (typeof c !== 'string' || !UUID.test(c)) continue;
-    const [org] = await tx.query(`SELECT id FROM organizations WHERE id = $1`, [c]);
-    if (org) return org.id as string;
+    if (await events.organizationExists(c)) return c;
   }
   return null;
 }
@@ -39,19 +38,20 @@ async function organizationOf(tx: Pick<DataSource, 'query'>, event: StripeEventL
  */
 export async function processStripeEvent(ds: DataSource, queuePrefix: string, eventId: string, opts: { now: number; dunning: DunningConfig }): Promise<ProcessedEvent> {
   const result = await ds.transaction(async (tx): Promise<ProcessedEvent> => {
-    const [row] = await tx.query(`SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE`, [eventId]);
+    const events = new StripeEventsRepository(tx);
+    const row = await events.lock(eventId);
     if (!row) return { eventId, outcome: 'missing', organizationId: null };
-    if (row.processed_at) return { eventId, outcome: 'already_processed', organizationId: null };
+    if (row.processed) return { eventId, outcome: 'already_processed', organizationId: null };
     const event = row.payload as StripeEventLike;
     const done = async (outcome: ProcessedEvent['outcome'], organizationId: string | null, detail?: string) => {
-      await tx.query(`UPDATE stripe_events SET processed_at = now(), organization_id = $2, outcome = $3 WHERE id = $1`, [eventId, organizationId, detail ? `${outcome}: ${detail}` : outcome]);
+      await events.markProcessed(eventId, organizationId, detail ? `${outcome}: ${detail}` : outcome);
     };
     const signal = signalFromStripeEvent(event);
     if (signal.kind === 'ignored') {
       await done('ignored', null, signal.reason);
       return { eventId, outcome: 'ignored', organizationId: null, detail: signal.reason };
     }
-    const organizationId = await organizationOf(tx, event);
+    const organizationId = await organizationOf(events, event);
     if (!organizationId) {
       await done('unmatched', null, 'no organization has this customer');
       return { eventId, outcome: 'unmatched', organizationId: null };
@@ -97,10 +97,6 @@ export async function sweepDunning(ds: DataSource, queuePrefix: string, opts: { 
 }
 
 /** Stored events no job processed (an enqueue lost after the webhook answered): their ids, oldest first. */
-export async function unprocessedEventIds(ds: DataSource, olderThanSeconds: number): Promise<string[]> {
-  const rows: Array<{ id: string }> = await ds.query(
-    `SELECT id FROM stripe_events WHERE processed_at IS NULL AND received_at < now() - make_interval(secs => $1) ORDER BY received_at LIMIT 1000`,
-    [olderThanSeconds],
-  );
-  return rows.map((r) => r.id);
+export function unprocessedEventIds(ds: DataSource, olderThanSeconds: number): Promise<string[]> {
+  return new StripeEventsRepository(ds).unprocessedIds(olderThanSeconds);
 }

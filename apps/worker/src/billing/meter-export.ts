@@ -11,7 +11,7 @@ import {
   type MeterEventParams,
 } from '@anyfront/billing';
 import { sendMeterEventsJob } from '@anyfront/contracts';
-import { BillingRepository, OutboxRepository } from '@anyfront/db';
+import { BillingRepository, MeterExportRepository, OutboxRepository, type PendingMeterEvent } from '@anyfront/db';
 
 const HOUR = 3600;
 
@@ -44,40 +44,20 @@ export interface MeasureResult {
  */
 export async function measureMeterEvents(ds: DataSource, opts: MeasureOptions): Promise<MeasureResult> {
   const until = hourStart(opts.now - opts.delaySeconds);
-  const orgs: Array<{ organization_id: string; stripe_customer_id: string }> = await ds.query(
-    `SELECT organization_id, stripe_customer_id FROM billing_accounts WHERE stripe_customer_id IS NOT NULL ORDER BY 1`,
-  );
+  const orgs = await new MeterExportRepository(ds).customers();
   const result: MeasureResult = { organizations: 0, hours: 0, events: 0, skipped: [] };
   const book = await new BillingRepository(ds).priceBook();
   for (const { organization_id: org, stripe_customer_id: customer } of orgs) {
     await ds.transaction(async (tx) => {
-      // A new organization starts at the beginning of the current month (the subscription's period).
-      await tx.query(
-        `INSERT INTO meter_export_state (organization_id, exported_from, exported_until)
-         SELECT $1, m, m FROM (SELECT date_trunc('month', to_timestamp($2) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m) x ON CONFLICT DO NOTHING`,
-        [org, opts.now],
-      );
-      const [state] = await tx.query(
-        `SELECT extract(epoch FROM exported_from)::bigint::text AS f, extract(epoch FROM exported_until)::bigint::text AS t FROM meter_export_state WHERE organization_id = $1 FOR UPDATE`,
-        [org],
-      );
-      const watermark = Number(state.t);
+      const exports = new MeterExportRepository(tx);
+      const state = await exports.lockWatermark(org, opts.now);
+      const watermark = state.until;
       const to = Math.min(until, watermark + opts.maxHoursPerRun * HOUR);
-      const from = Math.max(Number(state.f), watermark - opts.lookbackHours * HOUR);
+      const from = Math.max(state.from, watermark - opts.lookbackHours * HOUR);
       if (to <= from) return;
       const repo = new BillingRepository(tx);
       const [holdings, traffic] = await Promise.all([repo.holdings(org, from, to), repo.trafficHours(org, from, to)]);
-      const done: Array<{ event_name: string; hour: string; total: string }> = await tx.query(
-        `SELECT event_name, extract(epoch FROM hour)::bigint::text AS hour, sum(value)::text AS total
-           FROM meter_export_events WHERE organization_id = $1 AND hour >= to_timestamp($2) AND hour < to_timestamp($3) GROUP BY 1, 2`,
-        [org, from, to],
-      );
-      const exported = new Map<number, Map<string, bigint>>();
-      for (const d of done) {
-        const m = exported.get(Number(d.hour)) ?? new Map<string, bigint>();
-        m.set(d.event_name, BigInt(d.total));
-        exported.set(Number(d.hour), m);
-      }
+      const exported = await exports.exportedTotals(org, from, to);
       const events: MeterEventParams[] = [];
       for (let h = from; h < to; h += HOUR) {
         const usage = measureUsage(book, org, { from: h, to: h + HOUR }, holdings, traffic);
@@ -89,18 +69,12 @@ export async function measureMeterEvents(ds: DataSource, opts: MeasureOptions): 
         }
       }
       if (events.length) {
-        const inserted: unknown[] = await tx.query(
-          `INSERT INTO meter_export_events (identifier, organization_id, stripe_customer_id, event_name, hour, value, next_attempt_at)
-           SELECT e->>'identifier', $1, e->'payload'->>'stripe_customer_id', e->>'event_name', to_timestamp((e->>'timestamp')::bigint), (e->'payload'->>'value')::numeric, to_timestamp($3)
-             FROM jsonb_array_elements($2::jsonb) AS e
-           ON CONFLICT (identifier) DO NOTHING RETURNING 1`,
-          [org, JSON.stringify(events), opts.now],
-        );
-        result.events += inserted.length;
-        if (inserted.length) await new OutboxRepository(tx, opts.queuePrefix).add([sendMeterEventsJob()]);
+        const inserted = await exports.insertEvents(org, events, opts.now);
+        result.events += inserted;
+        if (inserted) await new OutboxRepository(tx, opts.queuePrefix).add([sendMeterEventsJob()]);
       }
       if (to > watermark) {
-        await tx.query(`UPDATE meter_export_state SET exported_until = to_timestamp($2), updated_at = now() WHERE organization_id = $1`, [org, to]);
+        await exports.advanceWatermark(org, to);
         result.hours += (to - watermark) / HOUR;
       }
       result.organizations++;
@@ -119,15 +93,6 @@ export interface SendResult {
   pending: number;
 }
 
-interface PendingRow {
-  identifier: string;
-  stripe_customer_id: string;
-  event_name: string;
-  hour: string;
-  value: string;
-  attempts: number;
-}
-
 /** Backoff of a failed send: 5 s doubling per attempt, at most 10 minutes (Stripe's Retry-After wins). */
 export function retryDelaySeconds(attempts: number, retryAfter: number | null): number {
   if (retryAfter !== null) return retryAfter;
@@ -142,23 +107,17 @@ export function retryDelaySeconds(attempts: number, retryAfter: number | null): 
  */
 export async function sendMeterEvents(ds: DataSource, stripe: Stripe, opts: { now: number; batchSize: number; concurrency: number; meters: Set<string> }): Promise<SendResult> {
   const out: SendResult = { sent: 0, alreadyDelivered: 0, failed: 0, pending: 0 };
-  const rows: PendingRow[] = await ds.query(
-    `SELECT identifier, stripe_customer_id, event_name, extract(epoch FROM hour)::bigint::text AS hour, value::text AS value, attempts
-       FROM meter_export_events WHERE sent_at IS NULL AND next_attempt_at <= to_timestamp($1) ORDER BY hour, identifier LIMIT $2`,
-    [opts.now, opts.batchSize],
-  );
-  const fail = async (r: PendingRow, err: unknown): Promise<boolean> => {
+  const exports = new MeterExportRepository(ds);
+  const rows = await exports.due(opts.now, opts.batchSize);
+  const fail = async (r: PendingMeterEvent, err: unknown): Promise<boolean> => {
     const c = classifyStripeError(err);
     if (c.kind === 'already_delivered') {
-      await ds.query(`UPDATE meter_export_events SET sent_at = now(), last_error = 'already delivered (identifier known to Stripe)' WHERE identifier = $1`, [r.identifier]);
+      await exports.markSent([r.identifier], 'already delivered (identifier known to Stripe)');
       out.alreadyDelivered++;
       return true;
     }
     const delay = c.kind === 'retry' ? retryDelaySeconds(r.attempts, c.afterSeconds) : HOUR;
-    await ds.query(
-      `UPDATE meter_export_events SET attempts = attempts + 1, next_attempt_at = to_timestamp($2), last_error = $3 WHERE identifier = $1`,
-      [r.identifier, opts.now + delay, `${c.kind}: ${c.reason}`.slice(0, 1000)],
-    );
+    await exports.markFailed(r.identifier, opts.now + delay, `${c.kind}: ${c.reason}`);
     out.failed++;
     return c.kind !== 'retry';
   };
@@ -166,7 +125,7 @@ export async function sendMeterEvents(ds: DataSource, stripe: Stripe, opts: { no
     await ensureMeters(ds, stripe, [...new Set(rows.map((r) => r.event_name))], opts.meters);
   } catch (err) {
     // Stripe unreachable: every row waits (no attempt counted against a row that was not sent).
-    if (classifyStripeError(err).kind === 'retry') return { ...out, pending: await pendingCount(ds) };
+    if (classifyStripeError(err).kind === 'retry') return { ...out, pending: await exports.pendingCount() };
     throw err;
   }
   let keepGoing = true;
@@ -190,17 +149,12 @@ export async function sendMeterEvents(ds: DataSource, stripe: Stripe, opts: { no
       }),
     );
     // One round trip per chunk (a crash before it only means a resend, which Stripe counts once).
-    if (delivered.length) await ds.query(`UPDATE meter_export_events SET sent_at = now(), last_error = NULL WHERE identifier = ANY($1::text[])`, [delivered]);
+    await exports.markSent(delivered);
     out.sent += delivered.length;
     keepGoing = results.every(Boolean);
   }
-  out.pending = await pendingCount(ds);
+  out.pending = await exports.pendingCount();
   return out;
-}
-
-async function pendingCount(ds: DataSource): Promise<number> {
-  const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM meter_export_events WHERE sent_at IS NULL`);
-  return n as number;
 }
 
 /** The Stripe meters of these event names exist (created from the price book's catalog when missing; remembered per process). */

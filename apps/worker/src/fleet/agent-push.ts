@@ -1,4 +1,5 @@
 import type { DesiredState } from '@anyfront/contracts';
+import { PUSH_SIGNATURE_HEADER, signPushRequest, type StateSigner } from '@anyfront/state-signing';
 
 export type PushOutcome =
   /** The agent runs the pushed generation (applied now, or it already had it). */
@@ -20,26 +21,42 @@ export function classifyPushResponse(status: number, body: unknown, pushed: numb
   return { kind: 'refused', status, message: `agent answered ${status}: ${detail}` };
 }
 
-/** Pushes one desired state with the node's push token. Never throws; the outcome says what to do. */
-export async function pushDesiredState(url: string, token: string, state: DesiredState, timeoutMs: number): Promise<PushOutcome> {
+export interface PushTarget {
+  /** The edge node the state is for: part of the request signature. */
+  nodeId: string;
+  /** The control plane's desired-state signing key: it also signs each push request (no stored push secret). */
+  signer: StateSigner;
+  timeoutMs: number;
+}
+
+/**
+ * Pushes one desired state, the request signed with the control plane's key (SECURITY.md, push
+ * channel). Never throws; the outcome says what to do (a redirect is a refusal, never followed).
+ */
+export async function pushDesiredState(url: string, state: DesiredState, target: PushTarget): Promise<PushOutcome> {
   let res: Response;
+  const body = JSON.stringify(state);
   try {
+    const signature = signPushRequest({ method: 'POST', path: new URL(url).pathname, nodeId: target.nodeId, body }, target.signer);
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(state),
-      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'content-type': 'application/json', [PUSH_SIGNATURE_HEADER]: signature },
+      body,
+      // A redirect would take the push to a host nobody checked: refuse it.
+      redirect: 'error',
+      signal: AbortSignal.timeout(target.timeoutMs),
     });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (/redirect/i.test(e.cause?.message ?? '')) return { kind: 'refused', status: 0, message: `push to ${url} refused: the agent answered with a redirect, which is never followed` };
     return { kind: 'retry', message: `push to ${url} failed: ${e.cause?.code ?? e.name}: ${e.message}` };
   }
   const text = await res.text().catch(() => '');
-  let body: unknown = text;
+  let answer: unknown = text;
   try {
-    body = text ? JSON.parse(text) : {};
+    answer = text ? JSON.parse(text) : {};
   } catch {
     // keep the text
   }
-  return classifyPushResponse(res.status, body, state.generation);
+  return classifyPushResponse(res.status, answer, state.generation);
 }

@@ -13,7 +13,7 @@ import { workerModule } from '../worker.module';
 
 /** A stand-in agent on 127.0.0.1 that records every push and answers with scripted statuses. */
 class FakeAgent {
-  readonly pushes: Array<{ authorization: string | undefined; state: DesiredState }> = [];
+  readonly pushes: Array<{ authorization: string | undefined; signature: string | undefined; state: DesiredState }> = [];
   readonly script: number[] = [];
   private server!: Server;
   url = '';
@@ -24,7 +24,7 @@ class FakeAgent {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const state = JSON.parse(body) as DesiredState;
-        this.pushes.push({ authorization: req.headers.authorization, state });
+        this.pushes.push({ authorization: req.headers.authorization, signature: req.headers['anyfront-push-signature'] as string | undefined, state });
         const status = this.script.shift() ?? 200;
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(status === 200 ? { applied: true, generation: state.generation } : { detail: `scripted ${status}` }));
@@ -51,7 +51,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
     process.env.FLEET_FULL_RESYNC_SECONDS = '86400'; // the resync test adds its job itself
     worker = await NestFactory.createApplicationContext(
-      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5' })),
+      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true' })),
       { logger: ['error'] },
     );
   };
@@ -62,7 +62,7 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
   const registeredNode = async (popId: string) => {
     const node = await fx.node(popId);
     await ds.query(
-      `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, 'push-token-0123456789', now())`,
+      `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())`,
       [node, agent.url],
     );
     return node;
@@ -106,7 +106,9 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     });
     const mine = agent.pushes.filter((p) => p.state.node.id === node);
     expect(mine).toHaveLength(1);
-    expect(mine[0].authorization).toBe('Bearer push-token-0123456789');
+    // No bearer token: the request is signed (the agent-side check is in push-channel.int-spec.ts).
+    expect(mine[0].authorization).toBeUndefined();
+    expect(mine[0].signature).toMatch(new RegExp(`^t=\\d+,node=${node},key=`));
     const pushed = signedDesiredStateSchema.parse(mine[0].state);
     // Signed with the control plane's key (the one the API gives agents at registration).
     const published = loadStateSigningKeys(process.env).published.map((k) => k.public_key);

@@ -57,7 +57,7 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
   let queue: Queue;
   let fx: FleetFixtures;
   let workers: AppProcess[] = [];
-  const env = () => ({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, FLEET_SWEEP_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn' });
+  const env = () => ({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, FLEET_SWEEP_INTERVAL_SECONDS: '1', LOG_LEVEL: 'warn', ALLOW_DOCUMENTATION_ADDRESSES: 'true' });
 
   beforeAll(async () => {
     await migrateTestDatabase();
@@ -83,7 +83,7 @@ describe('fleet sync survives a worker killed during a burst of changes', () => 
       const nodes: string[] = [];
       for (let i = 0; i < NODES; i++) {
         const node = await fx.node(pops[i % 3].id);
-        await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_token, registered_at) VALUES ($1, $2, 'push-token-0123456789', now())`, [node, agents.urls[i]]);
+        await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())`, [node, agents.urls[i]]);
         nodes.push(node);
       }
       const svc = await fx.service(await fx.organization(), [pool], []);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { syncNodeState, type SqlDatabase } from '@anyfront/db';
+import { pushUrlRefusal } from '@anyfront/domain';
 import { signDesiredState, type StateSigner } from '@anyfront/state-signing';
 import { pushDesiredState, type PushOutcome } from './agent-push';
 
@@ -22,17 +23,28 @@ const log = new Logger('FleetSync');
  * enqueue another job with the same id). Throws RetryablePushError when the agent was unreachable
  * so the queue retries with backoff.
  */
-export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, pushTimeoutMs: number, signer: StateSigner): Promise<NodeSyncOutcome> {
+export interface PushSettings {
+  pushTimeoutMs: number;
+  signer: StateSigner;
+  /** Lab/local mode: plain HTTP and loopback push URLs allowed. */
+  labMode: boolean;
+}
+
+export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSettings): Promise<NodeSyncOutcome> {
   let last: NodeSyncOutcome = { edgeNodeId, generation: null, changed: false, push: 'skipped', rounds: 0 };
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const r = await syncNodeState(db, edgeNodeId);
     if (!r) return { ...last, rounds: round };
     for (const sk of r.skippedServices) log.warn(`edge node ${edgeNodeId}: service ${sk.id} left out of the desired state: ${sk.reason}`);
     last = { edgeNodeId, generation: r.generation, changed: r.changed || last.changed, push: 'skipped', rounds: round };
-    if (!r.pushUrl || !r.pushToken) {
+    if (!r.pushUrl) {
       last.push = 'no_push_url';
     } else if (r.changed || r.pushedGeneration < r.generation || r.appliedGeneration < r.generation) {
-      const outcome = await pushDesiredState(r.pushUrl, r.pushToken, signDesiredState(r.state, signer), pushTimeoutMs);
+      // Checked again at every push: the API refuses such a URL, but the node's addresses may have changed since (or the row was written by hand).
+      const refusal = pushUrlRefusal(r.pushUrl, { nodeAddresses: r.nodeAddresses, labMode: o.labMode });
+      const outcome = refusal
+        ? { kind: 'refused' as const, status: 0, message: `not pushed: ${refusal}` }
+        : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs });
       last.push = outcome.kind;
       if (outcome.kind === 'applied') {
         await db.query(

@@ -1,8 +1,7 @@
-import { Client } from 'pg';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { bulkJob, type QueueName } from '@anyfront/contracts';
-import { OUTBOX_CHANNEL, OutboxRepository, type OutboxRow } from '@anyfront/db';
+import { listenToOutbox, OutboxRepository, type OutboxListener, type OutboxRow } from '@anyfront/db';
 
 /** What the relay needs of a queue (tests wrap it to count or stall adds). */
 export type RelayQueue = Pick<Queue, 'addBulk'>;
@@ -31,7 +30,7 @@ export class OutboxRelay {
   private again = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
-  private listener: Client | null = null;
+  private listener: OutboxListener | null = null;
 
   constructor(
     private readonly ds: DataSource,
@@ -53,7 +52,7 @@ export class OutboxRelay {
     this.timer = null;
     const listener = this.listener;
     this.listener = null;
-    await listener?.end().catch(() => undefined);
+    await listener?.close();
     await this.running;
   }
 
@@ -112,23 +111,21 @@ export class OutboxRelay {
 
   private async listen(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.options.databaseUrl });
-    client.on('notification', () => void this.wake());
-    client.on('error', (err) => {
-      this.options.log?.warn(`outbox relay: LISTEN connection lost (${err.message}); polling until it is back`);
-      if (this.listener === client) this.listener = null;
-      client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), this.options.pollIntervalMs).unref();
-    });
+    const retry = () => setTimeout(() => void this.listen().catch(() => undefined), this.options.pollIntervalMs).unref();
     try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      if (this.stopped) await client.end();
-      else this.listener = client;
+      const listener = await listenToOutbox(this.options.databaseUrl, {
+        notify: () => void this.wake(),
+        lost: (err) => {
+          this.options.log?.warn(`outbox relay: LISTEN connection lost (${err.message}); polling until it is back`);
+          if (this.listener === listener) this.listener = null;
+          retry();
+        },
+      });
+      if (this.stopped) await listener.close();
+      else this.listener = listener;
     } catch (err) {
       this.options.log?.warn(`outbox relay: cannot LISTEN (${(err as Error).message}); polling`);
-      await client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), this.options.pollIntervalMs).unref();
+      retry();
     }
   }
 }

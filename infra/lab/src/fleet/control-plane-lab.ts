@@ -65,17 +65,21 @@ export async function stopControlPlaneLab(log: (m: string) => void = () => undef
   await removeRootLinks();
 }
 
-/** Finds the lab edge's node (by name `lab-<edge>`) or creates it in the given PoP, with the edge's tunnel sources. */
-export async function ensureEdgeNode(operator: AdminClient, edge: Edge, popCode: string): Promise<{ id: string; popId: string }> {
+/**
+ * Finds the lab edge's node (by name `lab-<edge>`) or creates it in the given PoP, with the edge's
+ * tunnel sources and management addresses (the worker pushes only to an address of the node).
+ */
+export async function ensureEdgeNode(operator: AdminClient, edge: Edge, popCode: string, managementAddresses: string[] = []): Promise<{ id: string; popId: string }> {
   const pops = await listAll((cursor) => ok(operator.GET('/v1/admin/pops', { params: { query: { limit: 200, cursor } } })));
   const pop = pops.find((p) => p.code === popCode);
   if (!pop) throw new Error(`PoP ${popCode} does not exist in the API (have: ${pops.map((p) => p.code).join(', ') || 'none'})`);
   const name = `${EDGE_NODE_PREFIX}${edge.name}`;
   const nodes = await listAll((cursor) => ok(operator.GET('/v1/admin/edge-nodes', { params: { query: { limit: 200, cursor } } })));
-  const want = { pop_id: pop.id, name, tunnel_source_ipv4: edge.link.peerV4, tunnel_source_ipv6: edge.link.peerV6 };
+  const want = { pop_id: pop.id, name, tunnel_source_ipv4: edge.link.peerV4, tunnel_source_ipv6: edge.link.peerV6, management_addresses: managementAddresses };
   const existing = nodes.find((n) => n.name === name);
   if (!existing) return { id: (await ok(operator.POST('/v1/admin/edge-nodes', { body: want }))).id, popId: pop.id };
-  if (existing.pop_id !== pop.id || existing.tunnel_source_ipv4 !== want.tunnel_source_ipv4 || existing.tunnel_source_ipv6 !== want.tunnel_source_ipv6) {
+  if (existing.pop_id !== pop.id || existing.tunnel_source_ipv4 !== want.tunnel_source_ipv4 || existing.tunnel_source_ipv6 !== want.tunnel_source_ipv6
+    || existing.management_addresses.join() !== managementAddresses.join()) {
     await ok(operator.PATCH('/v1/admin/edge-nodes/{id}', { params: { path: { id: existing.id } }, body: want }));
   }
   return { id: existing.id, popId: pop.id };
@@ -150,8 +154,8 @@ export async function startControlPlaneLab(o: ControlPlaneLabOptions): Promise<C
   const cpEdges: ControlPlaneEdge[] = [];
   for (const edge of edges) {
     const popCode = o.popCodes?.[edge.name] ?? edge.pop;
-    const node = await ensureEdgeNode(o.operator, edge, popCode);
     const mgmt = links.get(edge.name)!;
+    const node = await ensureEdgeNode(o.operator, edge, popCode, [mgmt.edgeV4]);
     const files = edgeFiles(dir, edge);
     mkdirSync(files.stateDir, { recursive: true });
     const e: ControlPlaneEdge = {

@@ -55,6 +55,12 @@ export class BillingRepository {
     return rows.map((r) => ({ organizationId, serviceId: r.service_id, hour: Number(r.hour), region: r.region, bytes: BigInt(r.bytes) }));
   }
 
+  /** [id, name] of the organization's services among `ids` (a deleted service keeps its name). */
+  async serviceNames(organizationId: string, ids: string[]): Promise<Array<[string, string]>> {
+    const rows: Array<{ id: string; name: string }> = await this.db.query(`SELECT id, name FROM services WHERE organization_id = $1 AND id = ANY($2::uuid[])`, [organizationId, ids]);
+    return rows.map((r) => [r.id, r.name]);
+  }
+
   async priceBookRows(): Promise<PriceBookRow[]> {
     const rows: Array<{ version: number; effective_from: Date; input: PriceBookEntryInput; created_by: string | null; created_at: Date }> = await this.db.query(
       `SELECT version, effective_from, input, created_by, created_at FROM price_book_entries ORDER BY effective_from`,

@@ -10,6 +10,8 @@ export class EdgeNode {
   @Column('text') name!: string;
   @Column('inet', { nullable: true }) tunnelSourceIpv4!: string | null;
   @Column('inet', { nullable: true }) tunnelSourceIpv6!: string | null;
+  /** Where the control plane may also reach the agent (push), besides the tunnel sources. */
+  @Column('inet', { array: true, default: () => "'{}'" }) managementAddresses!: string[];
   @Column('text', { default: 'active' }) state!: FleetState;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;

@@ -21,7 +21,8 @@ export interface NodeSyncResult {
   /** False when the recomputed state equals the stored one (generation not bumped). */
   changed: boolean;
   pushUrl: string | null;
-  pushToken: string | null;
+  /** The node's own addresses (tunnel sources, management addresses): the only hosts its push_url may name. */
+  nodeAddresses: string[];
   pushedGeneration: number;
   appliedGeneration: number;
   /** Services the publish filter left out of this node's state, with the reason (also stored for the deploy status). */
@@ -82,8 +83,9 @@ async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<Fle
 
 async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
   const rows = await tx.query(
-    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_token, f.pushed_generation, f.applied_generation,
+    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.pushed_generation, f.applied_generation,
             n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6, f.capabilities,
+            ARRAY(SELECT host(m) FROM unnest(n.management_addresses) m) AS management_addresses,
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
             EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions
        FROM edge_node_fleet_states f
@@ -141,7 +143,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     const base = {
       nodeId,
       pushUrl: row.push_url as string | null,
-      pushToken: row.push_token as string | null,
+      nodeAddresses: [row.v4, row.v6, ...(row.management_addresses as string[])].filter((a): a is string => typeof a === 'string'),
       pushedGeneration: Number(row.pushed_generation),
       appliedGeneration: Number(row.applied_generation),
       skippedServices,
@@ -432,6 +434,23 @@ export async function storedDesiredState(db: SqlRunner, nodeId: string): Promise
   );
   const [row] = rows;
   return row ? { state: row.desired_state, stale: row.stale } : null;
+}
+
+/** The edge node's own addresses (tunnel sources, management addresses); null when the node does not exist. */
+export async function edgeNodeAddresses(db: SqlRunner, nodeId: string): Promise<string[] | null> {
+  const rows: Array<{ v4: string | null; v6: string | null; mgmt: string[] }> = await db.query(
+    `SELECT host(tunnel_source_ipv4) AS v4, host(tunnel_source_ipv6) AS v6, ARRAY(SELECT host(m) FROM unnest(management_addresses) m) AS mgmt
+       FROM edge_nodes WHERE id = $1`,
+    [nodeId],
+  );
+  const [r] = rows;
+  return r ? [r.v4, r.v6, ...r.mgmt].filter((a): a is string => !!a) : null;
+}
+
+/** The node's current push URL (null: none, or no fleet row yet). */
+export async function currentPushUrl(db: SqlRunner, nodeId: string): Promise<string | null> {
+  const rows: Array<{ push_url: string | null }> = await db.query(`SELECT push_url FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]);
+  return rows[0]?.push_url ?? null;
 }
 
 /** Whether the database answers (readiness). */

@@ -53,7 +53,7 @@ export class PopsRepository {
 export class EdgeNodesRepository {
   constructor(private readonly db: EntityManager) {}
 
-  async create(values: Pick<EdgeNode, 'popId' | 'name' | 'state' | 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>): Promise<EdgeNode> {
+  async create(values: Pick<EdgeNode, 'popId' | 'name' | 'state' | 'tunnelSourceIpv4' | 'tunnelSourceIpv6' | 'managementAddresses'>): Promise<EdgeNode> {
     const node = await this.db.save(this.db.create(EdgeNode, values));
     return (await this.findWithPop(node.id))!;
   }

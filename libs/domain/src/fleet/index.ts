@@ -9,3 +9,4 @@ export * from './traffic-hours';
 export * from './publish-filter';
 export * from './node-budget';
 export * from './encapsulation-support';
+export * from './push-url';
