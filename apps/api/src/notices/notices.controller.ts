@@ -40,6 +40,7 @@ export class NoticesService {
 function toNotice(m: MoveRow): NoticeDto {
   const deadline = (m.releasedAt ?? m.noticeEndsAt).toISOString();
   const open = m.state === 'notice';
+  const when = `${deadline.slice(0, 16).replace('T', ' ')} UTC`;
   return {
     id: m.id,
     type: 'address_relocation',
@@ -51,8 +52,8 @@ function toNotice(m: MoveRow): NoticeDto {
     deadline,
     reason: m.reason,
     message: open
-      ? `${m.oldAddress} of service ${m.serviceName} moves to ${m.newAddress}, which already answers. Point your DNS and clients at ${m.newAddress} before ${deadline}; then ${m.oldAddress} stops answering.`
-      : `${m.oldAddress} of service ${m.serviceName} was replaced by ${m.newAddress} and released on ${deadline}.`,
+      ? `${m.oldAddress} of service ${m.serviceName} moves to ${m.newAddress}, which already answers. Point your DNS and clients at ${m.newAddress} before ${when}; then ${m.oldAddress} stops answering.`
+      : `${m.oldAddress} of service ${m.serviceName} was replaced by ${m.newAddress} and released on ${when}.`,
     created_at: m.createdAt.toISOString(),
   };
 }
