@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from
 import type { CookieOptions, Request, Response } from 'express';
 import { ApiCredential, ApiProblems, ApiPublic, ApiSummary } from '../common/openapi';
 import { AppConfig } from '../config';
-import { LoginDto, MeDto, SignupDto } from './auth.dto';
+import { CreateOrganizationDto, LoginDto, MeDto, MyOrganizationDto, MyOrganizationsDto, SignupDto, SwitchOrganizationDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { CurrentPrincipal, Public } from './decorators';
 import type { Principal } from './principal';
@@ -61,6 +61,33 @@ export class AuthController {
     await this.auth.logout((req.cookies as Record<string, string> | undefined)?.[this.config.sessionCookieName]);
     const { maxAge: _maxAge, ...opts } = this.cookieOptions();
     res.clearCookie(this.config.sessionCookieName, opts);
+  }
+
+  @Get('me/organizations')
+  @ApiCredential()
+  @ApiSummary('List the organizations this account belongs to', 'With an API key: its own organization.')
+  @ApiOkResponse({ type: MyOrganizationsDto })
+  organizations(@CurrentPrincipal() principal: Principal): Promise<MyOrganizationsDto> {
+    return this.auth.organizations(principal);
+  }
+
+  @Post('organizations')
+  @ApiCredential()
+  @ApiSummary('Create another organization owned by the logged-in account', 'Sessions only; at most ORGANIZATIONS_PER_ACCOUNT owned (403 quota-exceeded). Switch to it with POST /v1/auth/switch-organization.')
+  @ApiProblems(400, 403)
+  @ApiCreatedResponse({ type: MyOrganizationDto })
+  createOrganization(@Body() dto: CreateOrganizationDto, @CurrentPrincipal() principal: Principal): Promise<MyOrganizationDto> {
+    return this.auth.createOrganization(principal, dto.name);
+  }
+
+  @Post('auth/switch-organization')
+  @HttpCode(200)
+  @ApiCredential()
+  @ApiSummary('Act for another organization of this account in this session', 'Sessions only.')
+  @ApiProblems(400, 403, 404)
+  @ApiOkResponse({ type: MeDto })
+  switchOrganization(@Body() dto: SwitchOrganizationDto, @CurrentPrincipal() principal: Principal): Promise<MeDto> {
+    return this.auth.switchOrganization(principal, dto.organization_id);
   }
 
   @Get('me')

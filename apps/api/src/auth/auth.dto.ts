@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { CREDENTIAL_KINDS, DEFAULT_ORGANIZATION_ROLE, ORGANIZATION_ROLES, oneOf, PRINCIPAL_ROLES, type CredentialKind, type OrganizationRole, type PrincipalRole } from '@anyfront/contracts';
 import { NewPassword } from './password-policy';
 import { PASSWORD_MAX_LENGTH } from './passwords';
@@ -84,4 +84,31 @@ export class ApiKeyDto {
 
 export class CreatedApiKeyDto extends ApiKeyDto {
   @ApiProperty({ description: 'The secret. Shown only in this response; store it now.', nullable: true, type: String }) secret!: string | null;
+}
+
+export class CreateOrganizationDto {
+  @ApiProperty({ example: 'Example Labs', maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(100)
+  name!: string;
+}
+
+export class SwitchOrganizationDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'must be an organization id (UUID)' })
+  organization_id!: string;
+}
+
+export class MyOrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ORGANIZATION_ROLES, description: "The caller's role in it" }) role!: OrganizationRole;
+  @ApiProperty({ description: 'The organization this credential acts for now' }) current!: boolean;
+}
+
+export class MyOrganizationsDto {
+  @ApiProperty({ type: [MyOrganizationDto] }) data!: MyOrganizationDto[];
+  @ApiProperty({ type: 'integer', description: 'How many more organizations this account may create' }) can_create!: number;
 }

@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AccountsRepository } from '@anyfront/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../common/audit.service';
-import { problems } from '../common/problem';
+import { ProblemException, problems } from '../common/problem';
 import { AppConfig } from '../config';
 import { createOrganizationWithOwner, createSession } from './accounts';
-import type { MeDto, SignupDto, LoginDto } from './auth.dto';
+import type { MeDto, MyOrganizationDto, MyOrganizationsDto, SignupDto, LoginDto } from './auth.dto';
 import { LoginThrottle } from './login-throttle';
 import { dummyPasswordHash, verifyPassword } from './passwords';
 import type { Principal } from './principal';
@@ -62,6 +62,59 @@ export class AuthService {
   async logout(token: string | undefined): Promise<void> {
     if (!token) return;
     await new AccountsRepository(this.ds.manager).deleteSessionByTokenHash(hashSessionToken(token, this.config.sessionSecret));
+  }
+
+  /** The organizations the caller can act for (an API key: its own), and how many more the account may create. */
+  async organizations(p: Principal): Promise<MyOrganizationsDto> {
+    const accounts = new AccountsRepository(this.ds.manager);
+    if (p.credential !== 'session' || !p.userId) {
+      const org = p.organizationId ? await accounts.findOrganization(p.organizationId) : null;
+      const data: MyOrganizationDto[] = org ? [{ id: org.id, name: org.name, role: p.role === 'owner' ? 'owner' : 'member', current: true }] : [];
+      return { data, can_create: 0 };
+    }
+    const rows = await accounts.memberships(p.userId);
+    const owned = rows.filter((r) => r.role === 'owner').length;
+    return { data: rows.map((r) => ({ ...r, current: r.id === p.organizationId })), can_create: Math.max(0, this.config.organizationsPerAccount - owned) };
+  }
+
+  /**
+   * A new organization owned by the logged-in user (its own services, quotas and billing), up to
+   * ORGANIZATIONS_PER_ACCOUNT owned ones. The session keeps acting for the current one until it switches.
+   */
+  async createOrganization(p: Principal, name: string): Promise<MyOrganizationDto> {
+    const userId = this.sessionUser(p, 'Create organizations while logged in (a session); an API key belongs to one organization.');
+    return this.ds.transaction(async (tx) => {
+      const accounts = new AccountsRepository(tx);
+      const owned = await accounts.lockAndCountOwned(userId);
+      if (owned >= this.config.organizationsPerAccount) {
+        throw new ProblemException(HttpStatus.FORBIDDEN, `This account owns ${owned} organizations, the most one account may own (${this.config.organizationsPerAccount}).`, {
+          slug: 'quota-exceeded',
+          title: 'Quota exceeded',
+          errors: [{ field: 'quota.organizations', message: `${owned} of ${this.config.organizationsPerAccount} owned` }],
+        });
+      }
+      const org = await accounts.insertOrganization(name);
+      await accounts.insertMembership({ userId, organizationId: org.id, role: 'owner' });
+      await this.audit.record(p, 'organization.create', { type: 'organization', id: org.id, organizationId: org.id }, { name }, tx);
+      return { id: org.id, name: org.name, role: 'owner', current: false };
+    });
+  }
+
+  /** Points the caller's session at another organization the user belongs to. */
+  async switchOrganization(p: Principal, organizationId: string): Promise<MeDto> {
+    const userId = this.sessionUser(p, 'Switch organizations while logged in (a session); an API key belongs to one organization.');
+    const accounts = new AccountsRepository(this.ds.manager);
+    const membership = (await accounts.memberships(userId)).find((m) => m.id === organizationId);
+    // Not a member and no such organization answer alike (no probing of other tenants' ids).
+    if (!membership) throw problems.field(404, 'organization_id', 'is not an organization of this account', 'not-found');
+    await accounts.setSessionOrganization(p.credentialId, organizationId);
+    const user = await accounts.findUser(userId);
+    return { ...(await this.me({ ...p, organizationId, role: user?.isOperator ? 'operator' : membership.role })) };
+  }
+
+  private sessionUser(p: Principal, message: string): string {
+    if (p.credential !== 'session' || !p.userId) throw problems.forbidden(message);
+    return p.userId;
   }
 
   async me(p: Principal): Promise<MeDto> {

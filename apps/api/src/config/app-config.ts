@@ -103,6 +103,8 @@ const schema = z.object({
   /** Signups accepted from one client address (IPv6: its /64) per hour and per day. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(5),
   SIGNUP_LIMIT_PER_DAY: z.coerce.number().int().min(1).default(20),
+  /** Organizations one account may own (each has its own quotas, so this bounds what one signup can hold). */
+  ORGANIZATIONS_PER_ACCOUNT: z.coerce.number().int().min(1).default(3),
   /** Unset: local-ledger billing (usage rated, local statements, nothing collected). */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret or restricted key (sk_test_..., sk_live_...)').optional(),
   /** Signing secret of the webhook endpoint (whsec_...); webhooks are refused without it. */
@@ -154,6 +156,7 @@ export class AppConfig {
   readonly loginBackoffMaxSeconds!: number;
   readonly allowedOrigins!: string[];
   readonly signupLimitPerDay!: number;
+  readonly organizationsPerAccount!: number;
   readonly stripeSecretKey!: string | null;
   readonly stripeWebhookSecret!: string | null;
   readonly stripeApiHost!: string | null;
@@ -226,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginBackoffMaxSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
     allowedOrigins: e.ALLOWED_ORIGINS,
     signupLimitPerDay: e.SIGNUP_LIMIT_PER_DAY,
+    organizationsPerAccount: e.ORGANIZATIONS_PER_ACCOUNT,
     stripeSecretKey: e.STRIPE_SECRET_KEY ?? null,
     stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? null,
     stripeApiHost: e.STRIPE_API_HOST ?? null,

@@ -25,7 +25,7 @@ export class TrafficController {
   @ApiQuery({ name: 'from', type: String, format: 'date-time', required: false, description: 'ISO 8601; default to - 24 h' })
   @ApiQuery({ name: 'to', type: String, format: 'date-time', required: false, description: 'ISO 8601; default now' })
   @ApiQuery({ name: 'step', type: String, example: '5m', required: false, description: 'seconds or 10s/5m/1h/1d; default 1h' })
-  @ApiQuery({ name: 'by', required: false, enum: ['pop'] })
+  @ApiQuery({ name: 'by', required: false, enum: ['pop', 'backend'], description: 'pop: one series per PoP; backend: one per backend (what the edges sent it; inside the raw retention)' })
   traffic(
     @IdParam('id', 'service') id: string,
     @OrganizationId() org: string,

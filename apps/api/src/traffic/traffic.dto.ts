@@ -15,6 +15,8 @@ export class TrafficPointDto extends TrafficTotalDto {
 export class TrafficSeriesDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The PoP with `by=pop`; null for the all-PoPs series' }) pop_id!: string | null;
   @ApiProperty({ type: String, nullable: true }) pop_code!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The backend with `by=backend`; null otherwise' }) backend_id!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The backend\'s address with `by=backend` (null once the backend is deleted)' }) backend_address!: string | null;
   @ApiProperty({ type: [TrafficPointDto], description: 'One point per step, zero-filled' }) points!: TrafficPointDto[];
 }
 
@@ -26,7 +28,7 @@ export class ServiceTrafficDto {
   @ApiProperty({ enum: TRAFFIC_SOURCES, description: 'raw: from agent reports (inside the raw retention); hourly: from hourly roll-ups' })
   source!: TrafficSource;
   @ApiProperty({ type: TrafficTotalDto }) total!: TrafficTotalDto;
-  @ApiProperty({ type: [TrafficSeriesDto], description: 'One series (all PoPs), or one per PoP with `by=pop`' }) series!: TrafficSeriesDto[];
+  @ApiProperty({ type: [TrafficSeriesDto], description: 'One series (all PoPs); one per PoP with `by=pop`; with `by=backend` one per backend: what the edges tunnelled to it (raw retention only)' }) series!: TrafficSeriesDto[];
 }
 
 export class UsageHourDto extends TrafficTotalDto {

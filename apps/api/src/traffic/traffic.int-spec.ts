@@ -73,6 +73,12 @@ describe('traffic reports: idempotent ingest, late reports, hourly roll-ups, tra
     const byPop = await tenant.bearer.get(`/v1/services/${svc.id}/traffic`).query({ from: new Date(thisHour).toISOString(), to: new Date(thisHour + HOUR).toISOString(), step: '10s', by: 'pop' });
     const perPop = Object.fromEntries(byPop.body.series.map((s: { pop_code: string; points: { bytes: number }[] }) => [s.pop_code, s.points.reduce((a, p) => a + p.bytes, 0)]));
     expect(perPop).toEqual({ [ams.code]: 1500, [fra.code]: 300 });
+    // by=backend: what the edges tunnelled to each backend, named by its address.
+    const byBackend = await tenant.bearer.get(`/v1/services/${svc.id}/traffic`).query({ from: new Date(thisHour).toISOString(), to: new Date(thisHour + HOUR).toISOString(), step: '5m', by: 'backend' });
+    expect(byBackend.status).toBe(200);
+    expect(byBackend.body.series.map((s: { backend_id: string; backend_address: string; pop_id: null; points: { bytes: number }[] }) => [s.backend_id, s.backend_address, s.pop_id, s.points.reduce((n, p) => n + p.bytes, 0)])).toEqual([
+      [svc.backendIds[0], '2001:db8::1', null, 1800],
+    ]);
 
     // Usage is up to date before any roll-up ran (recent hours are summed from raw samples).
     const fresh = await tenant.bearer.get('/v1/usage').query({ from: new Date(prevHour).toISOString(), to: new Date(thisHour + HOUR).toISOString() });
@@ -215,6 +221,7 @@ describe('traffic reports: idempotent ingest, late reports, hourly roll-ups, tra
     await bad({ by: 'country' }, 'query.by');
     await bad({ color: 'red' }, 'query.color');
     await bad({ from: '2020-01-01T00:00:00Z', step: '10m' }, 'query.step');
+    await bad({ from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z', step: '1h', by: 'backend' }, 'query.from'); // roll-ups keep no backend
     const old = await tenant.bearer.get(`/v1/services/${svc.id}/traffic`).query({ from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z', step: '1h' });
     expect(old.body).toMatchObject({ source: 'hourly', total: { bytes: 0, packets: 0 } });
     expect(old.body.series[0].points).toHaveLength(24);

@@ -51,13 +51,15 @@ export const useBackends = (id: string) => useQuery({
 });
 
 export type TrafficStep = '5m' | '1h';
+/** Series per PoP (traffic to the anycast addresses) or per backend (what the edges tunnelled to each). */
+export type TrafficSplit = 'pop' | 'backend';
 
-export const useTraffic = (id: string, step: TrafficStep, hours = 6, live = true) => useQuery({
-  queryKey: keys.traffic(id, step, 'pop', hours),
+export const useTraffic = (id: string, step: TrafficStep, hours = 6, live = true, by: TrafficSplit = 'pop') => useQuery({
+  queryKey: keys.traffic(id, step, by, hours),
   queryFn: () => {
     const to = new Date();
     const from = new Date(to.getTime() - hours * 3600_000);
-    return ok(api.GET('/v1/services/{id}/traffic', { params: { path: { id }, query: { step, by: 'pop', from: from.toISOString(), to: to.toISOString() } } }));
+    return ok(api.GET('/v1/services/{id}/traffic', { params: { path: { id }, query: { step, by, from: from.toISOString(), to: to.toISOString() } } }));
   },
   refetchInterval: live ? 10_000 : false,
 });

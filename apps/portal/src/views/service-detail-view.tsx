@@ -7,7 +7,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { api, idempotency, ok, type Schemas } from '../lib/api';
-import { keys, useBackends, useDeployment, useHealth, useService, useTraffic, type TrafficStep } from '../lib/queries';
+import { keys, useBackends, useDeployment, useHealth, useService, useTraffic, type TrafficSplit, type TrafficStep } from '../lib/queries';
 import { BackendKitInstructions } from './backend-kit';
 import { encapsulations, ListenerFields, portsError, type ListenerValue } from './service-fields';
 
@@ -291,29 +291,35 @@ export function BackendsCard({ service }: { service: Service }) {
 export function TrafficCard({ id }: { id: string }) {
   const [step, setStep] = useState<TrafficStep>('5m');
   const [unit, setUnit] = useState<'bytes' | 'packets'>('bytes');
-  const t = useTraffic(id, step, step === '5m' ? 6 : 48);
+  const [by, setBy] = useState<TrafficSplit>('pop');
+  const t = useTraffic(id, step, step === '5m' ? 6 : 48, true, by);
   const { rows, series } = useMemo(() => {
     const byT = new Map<string, Record<string, string | number>>();
-    const popOf = (s: { pop_code: string | null }) => s.pop_code ?? 'other';
-    const series = (t.data?.series ?? []).map((s, i) => ({ name: popOf(s), label: popOf(s).toUpperCase(), color: seriesColour(i) }));
-    for (const s of t.data?.series ?? []) {
+    // Chart keys must be plain identifiers; labels carry the PoP code or the backend's address.
+    const series = (t.data?.series ?? []).map((s, i) => ({
+      name: `s${i}`,
+      label: by === 'pop' ? (s.pop_code ?? 'other').toUpperCase() : (s.backend_address ?? 'deleted backend'),
+      color: seriesColour(i),
+    }));
+    (t.data?.series ?? []).forEach((s, i) => {
       for (const p of s.points) {
         const row = byT.get(p.t) ?? { t: new Date(p.t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) };
-        row[popOf(s)] = unit === 'bytes' ? p.bytes : p.packets;
+        row[`s${i}`] = unit === 'bytes' ? p.bytes : p.packets;
         byT.set(p.t, row);
       }
-    }
+    });
     const rows = [...byT.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, r]) => { for (const s of series) r[s.name] ??= 0; return r; });
     return { rows, series };
-  }, [t.data, unit]);
+  }, [t.data, unit, by]);
   return (
     <Card>
       <Group justify="space-between" mb="sm" wrap="wrap">
         <Group gap="sm">
-          <Title order={2} size="h4">Traffic per PoP</Title>
+          <Title order={2} size="h4">Traffic per {by === 'pop' ? 'PoP' : 'backend'}</Title>
           {t.data && <Text size="sm" c="dimmed" data-traffic-total>{formatBytes(t.data.total.bytes)} · {formatCount(t.data.total.packets)} packets</Text>}
         </Group>
         <Group gap="sm">
+          <SegmentedControl size="xs" value={by} onChange={(v) => setBy(v)} data={[{ value: 'pop', label: 'Per PoP' }, { value: 'backend', label: 'Per backend' }]} aria-label="Split" />
           <SegmentedControl size="xs" value={unit} onChange={(v) => setUnit(v)} data={[{ value: 'bytes', label: 'Bytes' }, { value: 'packets', label: 'Packets' }]} aria-label="Unit" />
           <SegmentedControl size="xs" value={step} onChange={(v) => setStep(v)} data={[{ value: '5m', label: '5 min · 6 h' }, { value: '1h', label: 'Hourly · 48 h' }]} aria-label="Resolution" />
         </Group>
@@ -322,7 +328,7 @@ export function TrafficCard({ id }: { id: string }) {
       {t.isError && <ErrorState error={t.error} onRetry={() => void t.refetch()} />}
       {t.data && rows.length === 0 && <Text size="sm" c="dimmed" py="xl" ta="center">No traffic in this period yet. Edges report every few seconds once clients connect.</Text>}
       {t.data && rows.length > 0 && <TrafficChart rows={rows} series={series} unit={unit} />}
-      <Text size="xs" c="dimmed" mt="xs">Per-backend traffic is not served by the API yet (GET /v1/services/{'{id}'}/traffic groups by PoP only).</Text>
+      {by === 'backend' && <Text size="xs" c="dimmed" mt="xs">Per backend: what the edges tunnelled to each backend (kept for the raw retention; hourly history is per PoP).</Text>}
     </Card>
   );
 }

@@ -113,6 +113,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organizations this account belongs to
+         * @description With an API key: its own organization.
+         */
+        get: operations["Auth_organizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create another organization owned by the logged-in account
+         * @description Sessions only; at most ORGANIZATIONS_PER_ACCOUNT owned (403 quota-exceeded). Switch to it with POST /v1/auth/switch-organization.
+         */
+        post: operations["Auth_createOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/switch-organization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act for another organization of this account in this session
+         * @description Sessions only.
+         */
+        post: operations["Auth_switchOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -1337,6 +1397,31 @@ export interface components {
             email: string;
             password: string;
         };
+        MyOrganizationDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description The caller's role in it
+             * @enum {string}
+             */
+            role: "owner" | "member";
+            /** @description The organization this credential acts for now */
+            current: boolean;
+        };
+        MyOrganizationsDto: {
+            data: components["schemas"]["MyOrganizationDto"][];
+            /** @description How many more organizations this account may create */
+            can_create: number;
+        };
+        CreateOrganizationDto: {
+            /** @example Example Labs */
+            name: string;
+        };
+        SwitchOrganizationDto: {
+            /** Format: uuid */
+            organization_id: string;
+        };
         CreateApiKeyDto: {
             /** @example ci deploy */
             name: string;
@@ -2025,6 +2110,13 @@ export interface components {
              */
             pop_id: string | null;
             pop_code: string | null;
+            /**
+             * Format: uuid
+             * @description The backend with `by=backend`; null otherwise
+             */
+            backend_id: string | null;
+            /** @description The backend's address with `by=backend` (null once the backend is deleted) */
+            backend_address: string | null;
             /** @description One point per step, zero-filled */
             points: components["schemas"]["TrafficPointDto"][];
         };
@@ -2042,7 +2134,7 @@ export interface components {
              */
             source: "raw" | "hourly";
             total: components["schemas"]["TrafficTotalDto"];
-            /** @description One series (all PoPs), or one per PoP with `by=pop` */
+            /** @description One series (all PoPs); one per PoP with `by=pop`; with `by=backend` one per backend: what the edges tunnelled to it (raw retention only) */
             series: components["schemas"]["TrafficSeriesDto"][];
         };
         UsageHourDto: {
@@ -2750,6 +2842,10 @@ export type UserDto = components['schemas']['UserDto'];
 export type OrganizationDto = components['schemas']['OrganizationDto'];
 export type MeDto = components['schemas']['MeDto'];
 export type LoginDto = components['schemas']['LoginDto'];
+export type MyOrganizationDto = components['schemas']['MyOrganizationDto'];
+export type MyOrganizationsDto = components['schemas']['MyOrganizationsDto'];
+export type CreateOrganizationDto = components['schemas']['CreateOrganizationDto'];
+export type SwitchOrganizationDto = components['schemas']['SwitchOrganizationDto'];
 export type CreateApiKeyDto = components['schemas']['CreateApiKeyDto'];
 export type CreatedApiKeyDto = components['schemas']['CreatedApiKeyDto'];
 export type ApiKeyDto = components['schemas']['ApiKeyDto'];
@@ -3240,6 +3336,221 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Auth_organizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyOrganizationsDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Auth_createOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOrganizationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyOrganizationDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Auth_switchOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwitchOrganizationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
             /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
             429: {
@@ -7280,7 +7591,8 @@ export interface operations {
     Traffic_traffic: {
         parameters: {
             query?: {
-                by?: "pop";
+                /** @description pop: one series per PoP; backend: one per backend (what the edges sent it; inside the raw retention) */
+                by?: "pop" | "backend";
                 /** @description seconds or 10s/5m/1h/1d; default 1h */
                 step?: string;
                 /** @description ISO 8601; default now */

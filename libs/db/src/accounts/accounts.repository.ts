@@ -70,6 +70,26 @@ export class AccountsRepository {
     return this.db.save(this.db.create(Membership, values));
   }
 
+  /** The user's organizations with the user's role in each, oldest membership first. */
+  memberships(userId: string): Promise<Array<{ id: string; name: string; role: OrganizationRole }>> {
+    return this.db.query(
+      `SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = $1 ORDER BY m.created_at, o.id`,
+      [userId],
+    );
+  }
+
+  /** How many organizations the user owns, counted under a lock of the user's row (two creates cannot both pass a limit). */
+  async lockAndCountOwned(userId: string): Promise<number> {
+    await this.db.query('SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+    const [row] = await this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM memberships WHERE user_id = $1 AND role = 'owner'`, [userId]);
+    return row?.n ?? 0;
+  }
+
+  /** Points the session at another organization of its user (checked by the caller). */
+  async setSessionOrganization(sessionId: string, organizationId: string): Promise<void> {
+    await this.db.query('UPDATE sessions SET organization_id = $2 WHERE id = $1', [sessionId, organizationId]);
+  }
+
   /** The user's oldest membership (a user normally has one organization). */
   firstMembership(userId: string): Promise<Membership | null> {
     return this.db.findOne(Membership, { where: { userId }, order: { createdAt: 'ASC' } });
