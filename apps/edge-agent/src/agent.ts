@@ -24,6 +24,7 @@ import { SignedSubmitOutcome, StateVerifier } from './control-plane/signature';
 import { LocalPolicy, localPolicyProblems } from './control-plane/local-policy';
 import { desiredStateSchema } from '@anyfront/contracts';
 import type { SubmitOutcome } from './reconciler';
+import { XdpAgentHook } from './xdp/agent-hook';
 
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
@@ -39,6 +40,7 @@ export class Agent {
   private resyncTimer: NodeJS.Timeout | null = null;
   private sync: ControlPlaneSync | null = null;
   private stopped = false;
+  readonly xdp: XdpAgentHook;
 
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe: ProbeFn = tcpProbe) {
     this.nft = new NftClient(exec, config.nft_table);
@@ -74,6 +76,7 @@ export class Agent {
       (r) => {
         this.metrics.applyDuration.observe(r.ms / 1000);
         this.refreshProbes();
+        this.xdp.applied(this.reconciler.lastPlan, this.tunnelSources());
         setImmediate(() => void this.sync?.reportStatus());
       },
     );
@@ -81,6 +84,9 @@ export class Agent {
       log.warn({ service: svc, backend, healthy }, healthy ? 'backend healthy' : 'backend unhealthy');
       void this.reconciler.setHealth(svc, backend, healthy);
     }, probe);
+    this.xdp = new XdpAgentHook(config.dry_run ? { ...config.xdp, enabled: false } : config.xdp, exec, {
+      uplink: config.uplink_device, flowTimeoutSeconds: config.flow_timeout_seconds, handshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second,
+    }, log);
     this.metrics = new AgentMetrics(this.reconciler, () => this.nft.counters());
   }
 
@@ -89,6 +95,8 @@ export class Agent {
       // What this kernel can program: a service needing something missing is skipped, not the whole edge.
       this.reconciler.capabilities = await probeCapabilities(this.exec);
       this.log.info({ capabilities: this.reconciler.capabilities }, 'kernel capabilities');
+      await this.xdp.start();
+      this.log.info({ datapath: this.xdp.report() }, 'data path');
     }
     if (this.bird && this.config.bird?.spawn && !this.config.dry_run) {
       // Start BIRD with every static disabled: nothing is announced before the data plane is programmed.
@@ -188,8 +196,12 @@ export class Agent {
     const state = this.reconciler.state;
     if (!plan || !state || !this.config.health.enabled || this.config.dry_run || this.stopped) return;
     const checks = new Map<string, HealthCheck>(state.services.map((s) => [s.id, s.health_check]));
-    const sources = { ipv4: state.node.tunnel_source_ipv4 ?? this.config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? this.config.tunnel_source_ipv6 };
-    this.health.update(probeTargets(plan, checks, sources));
+    this.health.update(probeTargets(plan, checks, this.tunnelSources()));
+  }
+
+  private tunnelSources(): { ipv4?: string; ipv6?: string } {
+    const node = this.reconciler.state?.node;
+    return { ipv4: node?.tunnel_source_ipv4 ?? this.config.tunnel_source_ipv4, ipv6: node?.tunnel_source_ipv6 ?? this.config.tunnel_source_ipv6 };
   }
 
   status(): Record<string, unknown> {
@@ -205,6 +217,7 @@ export class Agent {
       last_error: r.lastError,
       last_apply_ms: r.lastApplyMs,
       capabilities: r.capabilities,
+      datapath: this.xdp.report(),
       failed_services: [...r.failedServices].map(([id, reason]) => ({ id, reason })),
       services: (plan?.services ?? []).map((s) => ({
         id: s.id,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { statePublicKeySchema } from '@anyfront/contracts';
+import { XDP_CONFIG_DEFAULT, xdpConfigSchema } from './xdp/config';
 
 /**
  * Agent configuration: one JSON file (`--config <path>` or ANYFRONT_AGENT_CONFIG) plus a few
@@ -116,6 +117,8 @@ export const agentConfigSchema = z.object({
   dry_run: z.boolean().default(false),
   bird: birdConfigSchema.optional(),
   health: healthConfigSchema.default({ enabled: true, source_port_base: 10000 }),
+  /** XDP fast path in front of the nft path (apps/edge-agent/xdp); off by default. */
+  xdp: xdpConfigSchema.default(XDP_CONFIG_DEFAULT),
   /** Optional: pull desired state from, and report status and traffic to, the Anyfront API. */
   control_plane: controlPlaneConfigSchema.optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

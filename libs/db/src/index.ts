@@ -28,3 +28,6 @@ export * from './billing/stripe-events.repository';
 export * from './billing/meter-export.repository';
 export * from './traffic/traffic-reports.repository';
 export * from './demo/demo-seed.repository';
+export * from './slots/slot-pick';
+export * from './relocations/relocations.repository';
+export * from './pops/pool-utilization.repository';
