@@ -3,6 +3,7 @@ import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import type { HealthCheck } from '@anyfront/contracts';
@@ -18,6 +19,7 @@ import { Reconciler } from './reconciler';
 import { HealthChecker, probeTargets, ProbeFn, ProbeWorker } from './health';
 import { AgentMetrics } from './metrics';
 import { createAgentServer } from './http';
+import { ensurePushCertificate, type PushTlsMaterial } from './io/push-tls';
 import { ControlPlaneClient } from './io/control-plane-client';
 import { ControlPlaneSync } from './control-plane-sync';
 import { SignedSubmitOutcome, StateVerifier } from './control-plane/signature';
@@ -25,6 +27,7 @@ import { pidAlive, takeWithdrawnMarker, writeHeartbeat } from './watchdog';
 import { LocalPolicy, localPolicyProblems } from './control-plane/local-policy';
 import { desiredStateSchema } from '@anyfront/contracts';
 import type { SubmitOutcome } from './reconciler';
+import { XdpAgentHook } from './xdp/agent-hook';
 
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
@@ -35,7 +38,7 @@ export class Agent {
   private readonly metrics: AgentMetrics;
   private readonly verifier: StateVerifier;
   private readonly policy: LocalPolicy;
-  private server: Server | null = null;
+  private server: Server | TlsServer | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private sync: ControlPlaneSync | null = null;
@@ -44,6 +47,7 @@ export class Agent {
   private watchdog: ChildProcess | null = null;
   /** Where the agent proves it is alive to the BIRD watchdog; null = no watchdog. */
   private readonly heartbeatFile: string | null;
+  readonly xdp: XdpAgentHook;
 
   private readonly probeWorker: ProbeWorker | null = null;
 
@@ -88,6 +92,7 @@ export class Agent {
       (r) => {
         this.metrics.applyDuration.observe(r.ms / 1000);
         this.refreshProbes();
+        this.xdp.applied(this.reconciler.lastPlan, this.tunnelSources());
         setImmediate(() => void this.sync?.reportStatus());
       },
     );
@@ -95,6 +100,9 @@ export class Agent {
       log.warn({ service: svc, backend, healthy }, healthy ? 'backend healthy' : 'backend unhealthy');
       void this.reconciler.setHealth(svc, backend, healthy);
     }, probe);
+    this.xdp = new XdpAgentHook(config.dry_run ? { ...config.xdp, enabled: false } : config.xdp, exec, {
+      uplink: config.uplink_device, flowTimeoutSeconds: config.flow_timeout_seconds, handshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second,
+    }, log);
     this.metrics = new AgentMetrics(this.reconciler, () => this.nft.counters());
   }
 
@@ -103,6 +111,8 @@ export class Agent {
       // What this kernel can program: a service needing something missing is skipped, not the whole edge.
       this.reconciler.capabilities = await probeCapabilities(this.exec);
       this.log.info({ capabilities: this.reconciler.capabilities }, 'kernel capabilities');
+      await this.xdp.start();
+      this.log.info({ datapath: this.xdp.report() }, 'data path');
     }
     if (this.heartbeatFile) await this.startHeartbeat(this.heartbeatFile);
     const b = this.config.bird;
@@ -126,6 +136,9 @@ export class Agent {
       await this.loadFile('start');
       watchFile(this.config.desired_state_file, { interval: 500 }, () => void this.loadFile('changed'));
     }
+    // Before the control plane hears the push URL: it gets the certificate's fingerprint with it.
+    const tls: PushTlsMaterial | undefined = this.config.listen.tls ? await ensurePushCertificate(this.config.state_dir, `anyfront-agent ${this.config.node_id}`) : undefined;
+    if (tls) this.log.info({ fingerprint256: tls.fingerprint256 }, 'push endpoint certificate');
     const cp = this.config.control_plane;
     // Also in dry run (npm start's local fleet off the lab): pull, status and empty traffic reports touch no kernel.
     if (cp) {
@@ -139,7 +152,7 @@ export class Agent {
           status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
-        { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url },
+        { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushTlsFingerprint: tls?.fingerprint256 },
         this.log,
       );
       await this.sync.start();
@@ -151,7 +164,7 @@ export class Agent {
     if (this.config.resync_interval_seconds > 0 && !this.config.dry_run) {
       this.resyncTimer = setInterval(() => void this.reconciler.resync(), this.config.resync_interval_seconds * 1000);
     }
-    this.server = createAgentServer(this, this.config.push_token, { nodeId: this.config.node_id, trusted: () => this.verifier.trusted() });
+    this.server = createAgentServer(this, this.config.push_token, { nodeId: this.config.node_id, trusted: () => this.verifier.trusted() }, tls);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.config.listen.port, this.config.listen.host, () => resolve());
@@ -255,8 +268,12 @@ export class Agent {
     const state = this.reconciler.state;
     if (!plan || !state || !this.config.health.enabled || this.config.dry_run || this.stopped) return;
     const checks = new Map<string, HealthCheck>(state.services.map((s) => [s.id, s.health_check]));
-    const sources = { ipv4: state.node.tunnel_source_ipv4 ?? this.config.tunnel_source_ipv4, ipv6: state.node.tunnel_source_ipv6 ?? this.config.tunnel_source_ipv6 };
-    this.health.update(probeTargets(plan, checks, sources));
+    this.health.update(probeTargets(plan, checks, this.tunnelSources()));
+  }
+
+  private tunnelSources(): { ipv4?: string; ipv6?: string } {
+    const node = this.reconciler.state?.node;
+    return { ipv4: node?.tunnel_source_ipv4 ?? this.config.tunnel_source_ipv4, ipv6: node?.tunnel_source_ipv6 ?? this.config.tunnel_source_ipv6 };
   }
 
   status(): Record<string, unknown> {
@@ -273,6 +290,7 @@ export class Agent {
       last_error: r.lastError,
       last_apply_ms: r.lastApplyMs,
       capabilities: r.capabilities,
+      datapath: this.xdp.report(),
       failed_services: [...r.failedServices].map(([id, reason]) => ({ id, reason })),
       services: (plan?.services ?? []).map((s) => ({
         id: s.id,

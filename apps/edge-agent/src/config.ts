@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { statePublicKeySchema } from '@anyfront/contracts';
+import { XDP_CONFIG_DEFAULT, xdpConfigSchema } from './xdp/config';
 
 /**
  * Agent configuration: one JSON file (`--config <path>` or ANYFRONT_AGENT_CONFIG) plus a few
@@ -85,7 +86,13 @@ export const agentConfigSchema = z.object({
   listen: z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(9180),
-  }).strict().default({ host: '127.0.0.1', port: 9180 }),
+    /**
+     * Serve the local API (pushes included) over HTTPS with a self-signed certificate kept in
+     * state_dir; its SHA-256 fingerprint goes to the control plane with the push URL and the worker
+     * pins it. Required outside the lab: the control plane refuses http:// push URLs there.
+     */
+    tls: z.boolean().default(false),
+  }).strict().default({ host: '127.0.0.1', port: 9180, tls: false }),
   /**
    * Public keys (raw Ed25519, base64url) whose signatures make a desired state acceptable, besides
    * the ones registration stored in state_dir/control-plane.json. Standalone/lab agents need one.
@@ -125,6 +132,8 @@ export const agentConfigSchema = z.object({
   dry_run: z.boolean().default(false),
   bird: birdConfigSchema.optional(),
   health: healthConfigSchema.default({ enabled: true, source_port_base: 10000, probe_uid: 65534, probe_gid: 65534 }),
+  /** XDP fast path in front of the nft path (apps/edge-agent/xdp); off by default. */
+  xdp: xdpConfigSchema.default(XDP_CONFIG_DEFAULT),
   /** Optional: pull desired state from, and report status and traffic to, the Anyfront API. */
   control_plane: controlPlaneConfigSchema.optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const XDP_SOURCE_DIR = here;
 export const XDP_OBJECT = path.resolve(here, '..', '..', '..', 'dist', 'xdp', 'anyfront_xdp.o');
+/** Every top-level .c here is one program: anyfront_xdp.c (the fast path), af_pass.c (lab: XDP_PASS for a veth peer). */
+const PROGRAMS = readdirSync(here).filter((f) => f.endsWith('.c'));
 
 function hasClang() {
   try { execFileSync('sh', ['-c', 'command -v clang'], { stdio: 'ignore' }); return true; } catch { return false; }
@@ -27,12 +29,15 @@ export function buildXdp({ log = console.log } = {}) {
   if (!hasClang()) return { ok: false, object: XDP_OBJECT, skipped: 'clang is not installed (apt-get install clang llvm libbpf-dev)' };
   const sources = readdirSync(here).filter((f) => f.endsWith('.c') || f.endsWith('.h')).map((f) => path.join(here, f));
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
-  if (existsSync(XDP_OBJECT) && statSync(XDP_OBJECT).mtimeMs >= newest) return { ok: true, object: XDP_OBJECT };
   mkdirSync(path.dirname(XDP_OBJECT), { recursive: true });
-  const args = ['-O2', '-g', '-target', 'bpf', '-Wall', '-Werror', ...multiarchInclude(), '-c', path.join(here, 'anyfront_xdp.c'), '-o', XDP_OBJECT];
-  const r = spawnSync('clang', args, { encoding: 'utf8' });
-  if (r.status !== 0) return { ok: false, object: XDP_OBJECT, error: `clang ${args.join(' ')}\n${r.stderr}` };
-  log(`[anyfront] built ${path.relative(process.cwd(), XDP_OBJECT)} (XDP fast path)`);
+  for (const c of PROGRAMS) {
+    const object = path.join(path.dirname(XDP_OBJECT), c.replace(/\.c$/, '.o'));
+    if (existsSync(object) && statSync(object).mtimeMs >= newest) continue;
+    const args = ['-O2', '-g', '-target', 'bpf', '-Wall', '-Werror', ...multiarchInclude(), '-c', path.join(here, c), '-o', object];
+    const r = spawnSync('clang', args, { encoding: 'utf8' });
+    if (r.status !== 0) return { ok: false, object: XDP_OBJECT, error: `clang ${args.join(' ')}\n${r.stderr}` };
+    log(`[anyfront] built ${path.relative(process.cwd(), object)} (XDP)`);
+  }
   return { ok: true, object: XDP_OBJECT };
 }
 

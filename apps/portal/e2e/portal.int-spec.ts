@@ -150,8 +150,10 @@ describe('customer portal in Chromium', () => {
     expect(median(samples)).toBeLessThan(3000); // generous on a loaded CI machine; the figure goes to BENCHMARKS.md
   });
 
-  it('traffic reported by the edges shows per PoP', async () => {
+  it('traffic reported by the edges shows per PoP and per backend', async () => {
     const svc = await ok(session.GET('/v1/services/{id}', { params: { path: { id: serviceId } } }));
+    const backends = (await ok(session.GET('/v1/services/{id}/backends', { params: { path: { id: serviceId } } }))).data;
+    expect(backends.length).toBeGreaterThan(0);
     const now = Math.floor(Date.now() / 300_000) * 300_000;
     for (const [edge, factor] of [['edge1', 3], ['edge2', 1]] as const) {
       const credential = readFileSync(join(env.fleetDir, edge, 'state', 'credential'), 'utf8').trim();
@@ -161,6 +163,7 @@ describe('customer portal in Chromium', () => {
         await ok(agent.POST('/v1/agent/traffic', { body: {
           sequence: 1_000_000_000 + k, interval_start: new Date(now - k * 300_000).toISOString(), interval_seconds: 300,
           addresses: svc.addresses.map((a) => ({ address: a.address, bytes, packets: Math.round(bytes / 900) })),
+          backends: backends.map((b, i) => ({ backend_id: b.id, bytes: (i + 1) * bytes, packets: Math.round(((i + 1) * bytes) / 900) })),
         } }));
       }
     }
@@ -168,6 +171,10 @@ describe('customer portal in Chromium', () => {
     await page.locator('.recharts-area-area').first().waitFor({ timeout: 30_000 });
     await until('the traffic total in MB', () => page.locator('[data-traffic-total]').textContent(), (v) => /MB/.test(v ?? ''));
     await checkPage(page, 'service-traffic');
+    await page.locator('label', { hasText: 'Per backend' }).click();
+    await page.getByRole('heading', { name: 'Traffic per backend' }).waitFor();
+    for (const b of backends) await page.locator('.recharts-legend-wrapper').getByText(b.address, { exact: true }).waitFor({ timeout: 30_000 });
+    await checkPage(page, 'service-traffic-per-backend');
   });
 
   it('adds and removes a backend (with confirmation)', async () => {
@@ -218,6 +225,26 @@ describe('customer portal in Chromium', () => {
     await row.locator('[data-status="deployed"]').waitFor({ timeout: 30_000 });
     await until('the traffic total of the service in MB', () => row.textContent(), (v) => /MB/.test(v ?? ''));
     await checkPage(page, 'services');
+  });
+
+  it('creates a second organization from the account menu, works in it (no services there) and switches back', async () => {
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'Create organization…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Create and switch' }).click();
+    await dialog.getByText('Name the organization').waitFor(); // an empty name is refused on its field
+    await dialog.getByLabel('Organization name').fill('Acme Labs');
+    await dialog.getByRole('button', { name: 'Create and switch' }).click();
+    await page.getByTestId('account-menu').getByText('Acme Labs').waitFor();
+    await page.getByRole('heading', { name: 'Put your first service on anycast' }).waitFor();
+    await checkPage(page, 'organization-switched');
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'Acme Labs' }).waitFor();
+    // A picture only: axe flags Mantine's open menu itself (labels and dividers inside role=menu), not our page.
+    await page.screenshot({ path: join(SCREENSHOTS, 'organization-menu.png') });
+    await page.getByRole('menuitem', { name: 'Acme Portal Test' }).click();
+    await page.getByTestId('account-menu').getByText('Acme Portal Test').waitFor();
+    await page.locator('tr[data-service="web"]').waitFor();
   });
 
   it('creates an API key, shows the secret once, and the key works with curl until revoked', async () => {

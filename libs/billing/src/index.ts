@@ -12,3 +12,5 @@ export * from './stripe-events';
 export * from './stripe-errors';
 export * from './dunning';
 export * from './usage-series';
+export * from './subscription-catalog';
+export * from './stripe-prices';

@@ -9,8 +9,10 @@ import { ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, HASH_MODES, HEALTH_CHECK_PA
 export const DESIRED_STATE_VERSION = 1 as const;
 
 const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), 'must be one IPv4 address in dotted-quad form');
-const ipv6 = z.string().refine((s) => ipaddr.IPv6.isValid(s) && !s.includes('/'), 'must be one IPv6 address');
-const ipAddress = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (ipaddr.IPv6.isValid(s) && !s.includes('/')), 'must be one IPv4 or IPv6 address');
+// ipaddr.js accepts a zone id ("fd00::1%eth0"): it would name an interface in ip and nft commands.
+const plainIpv6 = (s: string) => ipaddr.IPv6.isValid(s) && !s.includes('/') && !s.includes('%');
+const ipv6 = z.string().refine(plainIpv6, 'must be one IPv6 address (no zone id)');
+const ipAddress = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || plainIpv6(s), 'must be one IPv4 or IPv6 address (no zone id)');
 const cidr = z.string().refine((s) => {
   try { ipaddr.parseCIDR(s); return true; } catch { return false; }
 }, 'must be a prefix in CIDR form');

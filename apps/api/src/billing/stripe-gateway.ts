@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
-import { ORGANIZATION_METADATA_KEY, PLAN_METADATA_KEY, stripeCatalog, entryAt, type PriceBook } from '@anyfront/billing';
+import { ensureCatalogPrices, ORGANIZATION_METADATA_KEY, PLAN_METADATA_KEY, stripeCatalog, entryAt, type PriceBook } from '@anyfront/billing';
 import { AppConfig } from '../config';
 
 /**
@@ -28,28 +28,10 @@ export class StripeGateway {
 
   /** The metered prices of the version in force at `at`, creating missing meters, products and prices. */
   async currentPrices(book: PriceBook, at: number): Promise<string[]> {
-    const stripe = this.required();
     const version = entryAt(book, at)?.version;
     const items = stripeCatalog(book).filter((i) => i.priceVersion === version);
-    const existing = await stripe.prices.list({ lookup_keys: items.map((i) => i.price.lookup_key), limit: 100 });
-    const byKey = new Map(existing.data.map((p) => [p.lookup_key, p.id]));
-    const ids: string[] = [];
-    for (const item of items) {
-      const known = byKey.get(item.price.lookup_key);
-      if (known) {
-        ids.push(known);
-        continue;
-      }
-      const meters = await stripe.billing.meters.list({ limit: 100 });
-      const meter = meters.data.find((m) => m.event_name === item.eventName && m.status === 'active') ?? (await stripe.billing.meters.create(item.meter, { idempotencyKey: `meter:${item.eventName}` }));
-      const product = await stripe.products.create({ name: item.price.nickname }, { idempotencyKey: `product:${item.eventName}` });
-      const price = await stripe.prices.create(
-        { ...item.price, product: product.id, unit_amount_decimal: Stripe.Decimal.from(item.price.unit_amount_decimal), recurring: { ...item.price.recurring, meter: meter.id } },
-        { idempotencyKey: `price:${item.eventName}` },
-      );
-      ids.push(price.id);
-    }
-    return ids;
+    const ids = await ensureCatalogPrices(this.required(), items);
+    return items.map((i) => ids.get(i.price.lookup_key)!);
   }
 
   async checkoutSession(input: { organizationId: string; customerId: string; priceIds: string[]; plan: string }): Promise<string> {

@@ -1,6 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DataplanePlan, TunnelSources } from '@anyfront/dataplane';
+import { CommandError } from '../io/exec';
 import { BpfTool, MapOp } from './bpftool';
+
+/** A failure in a few words: the command's first words and what it printed (bpftool's commands are long). */
+function why(e: unknown): string {
+  const text = e instanceof CommandError ? `${e.cmd.split(' ').slice(0, 3).join(' ')}: ${e.stderr.trim()}` : (e as Error).message;
+  return text.slice(0, 500);
+}
 import { AF, backendValue, configValue, desiredXdp, maglevKey, u32, vipKey, vipMeta, XdpConfig } from './layout';
 
 export interface XdpFastPathOptions {
@@ -68,7 +75,7 @@ export class XdpFastPath {
         this.log.info({ device: this.opts.device, mode: this.opts.mode }, 'XDP fast path attached');
       } catch (e) {
         this.attached = false;
-        this.reason = (e as Error).message.slice(0, 500);
+        this.reason = why(e);
         this.log.warn({ err: this.reason }, 'XDP fast path unavailable: the nft path carries everything');
         if (this.opts.device) await this.bpf.detach(this.opts.device).catch(() => undefined);
       }
@@ -96,7 +103,7 @@ export class XdpFastPath {
         return { ops: ops.ops.length };
       } catch (e) {
         this.attached = false;
-        this.reason = `map update failed: ${(e as Error).message.slice(0, 400)}`;
+        this.reason = `map update failed: ${why(e)}`;
         if (this.opts.device) await this.bpf.detach(this.opts.device).catch(() => undefined);
         throw e;
       }

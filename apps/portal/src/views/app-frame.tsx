@@ -4,9 +4,11 @@ import { AppFrameShell, type NavItem } from '@anyfront/ui';
 import { useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { api } from '../lib/api';
 import { useMe } from '../lib/queries';
+import { NoticesBanner } from './notices-banner';
+import { CreateOrganizationModal, OrganizationMenuItems } from './organization-switcher';
 
 const nav: NavItem[] = [
   { href: '/services', label: 'Services', icon: 'M4 6h16M4 12h16M4 18h10' },
@@ -21,6 +23,7 @@ export function AppFrame({ children }: { children: ReactNode }) {
   const router = useRouter();
   const qc = useQueryClient();
   const me = useMe();
+  const [creating, setCreating] = useState(false);
   // Loading the session; a 401 sends the browser to /login (the query client does).
   if (!me.data) return <Center mih="100vh"><Loader aria-label="Loading your account" /></Center>;
   const logout = async () => {
@@ -29,16 +32,21 @@ export function AppFrame({ children }: { children: ReactNode }) {
     router.replace('/login');
   };
   return (
+    <>
+    <CreateOrganizationModal opened={creating} onClose={() => setCreating(false)} />
     <AppFrameShell
       nav={nav}
       account={{ title: me.data.organization?.name ?? 'No organization', subtitle: me.data.user?.email ?? 'API key' }}
       menu={<>
+        {me.data.credential === 'session' && <OrganizationMenuItems onCreate={() => setCreating(true)} />}
         <Menu.Label>Signed in as {me.data.role}</Menu.Label>
         <Menu.Item component={Link} href="/account">Account and password</Menu.Item>
-        <Menu.Item onClick={() => void logout()} color="red">Log out</Menu.Item>
+        <Menu.Item onClick={() => void logout()} color="red.8">Log out</Menu.Item>
       </>}
     >
+      <NoticesBanner />
       {children}
     </AppFrameShell>
+    </>
   );
 }

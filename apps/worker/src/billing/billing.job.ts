@@ -9,6 +9,7 @@ import { WORKER_CONFIG, type WorkerConfig } from '../config';
 import { type Job, type Queue, QueueProcessor, schedule, unhandled } from '../queues';
 import { processStripeEvent, sweepDunning, unprocessedEventIds } from './dunning';
 import { measureMeterEvents, sendMeterEvents } from './meter-export';
+import { syncSubscriptionPrices } from './subscription-prices';
 import { releaseReservedAddresses } from '@anyfront/db';
 import { closeStatements } from './statements';
 
@@ -80,6 +81,9 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
       }
       case JobName.ExportMeterEvents: {
         if (!this.stripe) return { skipped: 'local-ledger mode' };
+        // Prices first: a new price-book version's events need its prices on the subscriptions.
+        const prices = await syncSubscriptionPrices(this.ds, this.stripe, now);
+        for (const c of prices.changed) this.log.log(`subscription ${c.subscription}: price book in force now (added ${c.added.length} price(s), removed ${c.removed.length} item(s))`);
         const measured = await measureMeterEvents(this.ds, {
           now,
           delaySeconds: this.config.billingExportDelaySeconds ?? 600,
@@ -89,7 +93,7 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
         });
         for (const s of measured.skipped) this.log.error(`meter export: ${s}`);
         const sent = await this.send(now);
-        return { measured, sent };
+        return { prices: prices.changed.length, measured, sent };
       }
       case JobName.SendMeterEvents:
         return this.stripe ? this.send(now) : { skipped: 'local-ledger mode' };

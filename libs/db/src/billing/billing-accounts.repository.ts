@@ -125,6 +125,11 @@ export class BillingAccountsRepository {
   }
 
   /** Organizations whose services are withdrawn (suspended). */
+  /** Mirrored Stripe subscriptions that still bill (not canceled or ended), with their organization. */
+  liveSubscriptions(): Promise<Array<{ id: string; organization_id: string }>> {
+    return this.db.query(`SELECT id, organization_id FROM billing_subscriptions WHERE status IN ('active', 'past_due', 'trialing', 'unpaid') ORDER BY organization_id, id`);
+  }
+
   async suspendedOrganizationIds(): Promise<string[]> {
     const rows: Array<{ organization_id: string }> = await this.db.query(`SELECT organization_id FROM billing_accounts WHERE status = 'suspended'`);
     return rows.map((r) => r.organization_id);
