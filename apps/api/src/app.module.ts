@@ -19,6 +19,7 @@ import { ServicesModule } from './services/services.module';
 import { BackendsModule } from './backends/backends.module';
 import { BillingModule } from './billing/billing.module';
 import { QuotasModule } from './quotas/quotas.module';
+import { NoticesModule } from './notices/notices.controller';
 
 @Module({
   imports: [
@@ -43,6 +44,7 @@ import { QuotasModule } from './quotas/quotas.module';
     ServicesModule,
     BackendsModule,
     BillingModule,
+    NoticesModule,
   ],
   controllers: [HealthController],
   providers: [

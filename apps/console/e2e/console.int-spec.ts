@@ -3,7 +3,8 @@
  * worker, Postgres, Redis and a dry-run edge fleet (agents edge1 in AMS, edge2 in NYC): a tenant is
  * refused; an operator watches the slot map fill as a tenant's service gets its addresses, looks an
  * address up, drains an edge node after a confirmation that says what moves, and suspends an
- * organization with a reason. axe-core on every page, a screenshot of each (apps/console/.screenshots),
+ * organization with a reason; edits a pool, relocates an address with notice and shortens it, adds a
+ * price-book version. axe-core on every page, a screenshot of each (apps/console/.screenshots),
  * and the slot map's render time measured in the browser (BENCHMARKS.md).
  */
 import { writeFileSync } from 'node:fs';
@@ -101,6 +102,80 @@ describe('operator console in Chromium', () => {
     await page.getByLabel('Address').fill('192.0.2');
     await page.getByRole('button', { name: 'Look up' }).click();
     await until('the address field marked invalid', () => page.getByLabel('Address').getAttribute('aria-invalid'), (v) => v === 'true');
+  });
+
+  it('edits a pool: the API refuses a regional pool without a region on its field; a PoP set change is saved; utilization over time is charted', async () => {
+    const pool = await ok(env.platform.operator.POST('/v1/admin/pools', { body: { prefix: '203.0.113.0/24', scope: 'global', pop_ids: [env.pops.ams] } }));
+    await page.goto(`/pools/${pool.id}`);
+    await page.getByTestId('utilization-chart').waitFor();
+    await page.getByRole('button', { name: 'Edit pool' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Regional').click();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await until('the region field marked invalid', () => dialog.getByRole('textbox', { name: 'Region' }).getAttribute('aria-invalid'), (v) => v === 'true');
+    expect((await ok(env.platform.operator.GET('/v1/admin/pools/{id}', { params: { path: { id: pool.id } } }))).scope).toBe('global');
+    await dialog.getByText('Global').click();
+    await dialog.getByLabel('Announced from').click();
+    await page.getByRole('option', { name: /NYC/ }).click();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await until('the pool announced from both PoPs', async () => (await ok(env.platform.operator.GET('/v1/admin/pools/{id}', { params: { path: { id: pool.id } } }))).pops.map((p) => p.code).sort().join(), (v) => v === 'ams,nyc');
+    await page.getByText(/announced from AMS, NYC/).waitFor();
+    await checkPage('pool-edit');
+  });
+
+  it('relocates the held address to another pool with notice: the tenant sees the notice; shortening with a reason releases the old address', async () => {
+    await page.goto(`/pools/${(await ok(env.platform.operator.GET('/v1/admin/pools'))).data.find((p) => p.prefix === '192.0.2.0/24')?.id}`);
+    await page.locator(`[data-address="${heldAddress}"]`).click();
+    await page.getByRole('link', { name: 'Relocate this address with notice →' }).click();
+    await page.waitForURL('**/relocations?address=*');
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.getByRole('textbox', { name: 'Address' }).inputValue()).toBe(heldAddress);
+    await dialog.getByLabel('Target pool').click();
+    await page.getByRole('option', { name: /203\.0\.113\.0\/24/ }).click();
+    // No reason: the API's message on the Reason field, nothing created.
+    await dialog.getByRole('button', { name: 'Relocate' }).click();
+    await until('the reason field marked invalid', () => dialog.getByLabel('Reason').getAttribute('aria-invalid'), (v) => v === 'true');
+    expect((await ok(env.platform.operator.GET('/v1/admin/relocations'))).data).toEqual([]);
+    await dialog.getByLabel('Reason').fill('203.0.113.0/24 takes over from 192.0.2.0/24 (upstream change)');
+    await dialog.getByRole('button', { name: 'Relocate' }).click();
+    const row = page.locator(`tr[data-relocation="${heldAddress}"]`);
+    await row.locator('[data-status="notice"]').waitFor();
+    await row.getByText('0 of 1 released').waitFor();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: `Moves of the relocation of ${heldAddress}` }).click();
+    await page.locator(`tr[data-move="${heldAddress}"]`).getByText('both answer').waitFor();
+    await checkPage('relocations');
+    // The tenant's notice: old and new address, the deadline.
+    const notices = (await ok(tenant.api.GET('/v1/notices'))).data;
+    expect(notices).toEqual([expect.objectContaining({ state: 'open', old_address: heldAddress, new_address: expect.stringMatching(/^203\.0\.113\./) })]);
+
+    await page.getByRole('button', { name: `Shorten the notice of ${heldAddress}` }).click();
+    const shorten = page.getByRole('dialog');
+    await shorten.getByLabel('Reason').fill('Upstream needs the prefix tonight');
+    await shorten.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a: { finished: Promise<unknown> }) => a.finished)));
+    await checkPage('relocation-shorten');
+    await shorten.getByRole('button', { name: 'Shorten notice' }).click();
+    await row.locator('[data-status="completed"]').waitFor({ timeout: 60_000 });
+    await row.getByText('1 of 1 released').waitFor();
+    expect((await ok(tenant.api.GET('/v1/notices'))).data[0]).toMatchObject({ state: 'done', old_address: heldAddress });
+  });
+
+  it('price book: versions with the one in force; a bad price is refused on its field; a new version is scheduled', async () => {
+    await page.goto('/price-book');
+    await page.locator('tr[data-version="1"]').getByText('in force').waitFor();
+    await checkPage('price-book');
+    await page.getByRole('button', { name: 'Add version' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('IPv4 address-hour').fill('cheap');
+    await dialog.getByRole('button', { name: 'Add version' }).click();
+    await until('the IPv4 price marked invalid', () => dialog.getByLabel('IPv4 address-hour').getAttribute('aria-invalid'), (v) => v === 'true');
+    expect((await ok(env.platform.operator.GET('/v1/admin/price-book'))).entries).toHaveLength(1);
+    await dialog.getByLabel('IPv4 address-hour').fill('0.45');
+    await dialog.getByLabel('Note').fill('Cheaper IPv4');
+    await dialog.getByRole('button', { name: 'Add version' }).click();
+    await page.locator('tr[data-version="2"]').getByText('scheduled').waitFor();
+    expect((await ok(env.platform.operator.GET('/v1/admin/price-book'))).entries.map((e) => e.ipv4_address_hour)).toEqual(['0.54', '0.45']);
   });
 
   it('drains an edge node after a confirmation that says what moves, and undrains it', async () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import type { HealthCheck } from '@anyfront/contracts';
@@ -16,6 +17,7 @@ import { Reconciler } from './reconciler';
 import { HealthChecker, probeTargets, ProbeFn, tcpProbe } from './health';
 import { AgentMetrics } from './metrics';
 import { createAgentServer } from './http';
+import { ensurePushCertificate, type PushTlsMaterial } from './io/push-tls';
 import { ControlPlaneClient } from './io/control-plane-client';
 import { ControlPlaneSync } from './control-plane-sync';
 import { SignedSubmitOutcome, StateVerifier } from './control-plane/signature';
@@ -33,7 +35,7 @@ export class Agent {
   private readonly metrics: AgentMetrics;
   private readonly verifier: StateVerifier;
   private readonly policy: LocalPolicy;
-  private server: Server | null = null;
+  private server: Server | TlsServer | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private sync: ControlPlaneSync | null = null;
@@ -109,6 +111,9 @@ export class Agent {
       await this.loadFile('start');
       watchFile(this.config.desired_state_file, { interval: 500 }, () => void this.loadFile('changed'));
     }
+    // Before the control plane hears the push URL: it gets the certificate's fingerprint with it.
+    const tls: PushTlsMaterial | undefined = this.config.listen.tls ? await ensurePushCertificate(this.config.state_dir, `anyfront-agent ${this.config.node_id}`) : undefined;
+    if (tls) this.log.info({ fingerprint256: tls.fingerprint256 }, 'push endpoint certificate');
     const cp = this.config.control_plane;
     // Also in dry run (npm start's local fleet off the lab): pull, status and empty traffic reports touch no kernel.
     if (cp) {
@@ -122,7 +127,7 @@ export class Agent {
           status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
-        { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url },
+        { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushTlsFingerprint: tls?.fingerprint256 },
         this.log,
       );
       await this.sync.start();
@@ -131,7 +136,7 @@ export class Agent {
     if (this.config.resync_interval_seconds > 0 && !this.config.dry_run) {
       this.resyncTimer = setInterval(() => void this.reconciler.resync(), this.config.resync_interval_seconds * 1000);
     }
-    this.server = createAgentServer(this, this.config.push_token, { nodeId: this.config.node_id, trusted: () => this.verifier.trusted() });
+    this.server = createAgentServer(this, this.config.push_token, { nodeId: this.config.node_id, trusted: () => this.verifier.trusted() }, tls);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.config.listen.port, this.config.listen.host, () => resolve());

@@ -71,7 +71,13 @@ export const agentConfigSchema = z.object({
   listen: z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(9180),
-  }).strict().default({ host: '127.0.0.1', port: 9180 }),
+    /**
+     * Serve the local API (pushes included) over HTTPS with a self-signed certificate kept in
+     * state_dir; its SHA-256 fingerprint goes to the control plane with the push URL and the worker
+     * pins it. Required outside the lab: the control plane refuses http:// push URLs there.
+     */
+    tls: z.boolean().default(false),
+  }).strict().default({ host: '127.0.0.1', port: 9180, tls: false }),
   /**
    * Public keys (raw Ed25519, base64url) whose signatures make a desired state acceptable, besides
    * the ones registration stored in state_dir/control-plane.json. Standalone/lab agents need one.

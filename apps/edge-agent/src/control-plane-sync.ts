@@ -37,7 +37,7 @@ export class ControlPlaneSync {
   constructor(
     private readonly client: ControlPlaneClient,
     private readonly hooks: SyncHooks,
-    private readonly opts: { stateDir: string; pullSeconds: number; statusSeconds: number; trafficSeconds: number; pushUrl?: string },
+    private readonly opts: { stateDir: string; pullSeconds: number; statusSeconds: number; trafficSeconds: number; pushUrl?: string; pushTlsFingerprint?: string },
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -46,7 +46,7 @@ export class ControlPlaneSync {
 
   async start(): Promise<void> {
     if (this.opts.pushUrl) {
-      await this.client.putPushEndpoint(this.opts.pushUrl).catch((e) => this.log.warn({ err: (e as Error).message }, 'could not register push endpoint'));
+      await this.client.putPushEndpoint(this.opts.pushUrl, this.opts.pushTlsFingerprint).catch((e) => this.log.warn({ err: (e as Error).message }, 'could not register push endpoint'));
     }
     await this.pull();
     const every = (s: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn(), s * 1000));

@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import { type KeyObject, timingSafeEqual } from 'node:crypto';
 import { precheckPushSignature, PUSH_SIGNATURE_HEADER, verifyPushRequest } from '@anyfront/state-signing';
 import type { Agent } from './agent';
@@ -53,12 +54,13 @@ export interface PushAuth {
 }
 
 /** The agent's small local HTTP API (see README). */
-export function createAgentServer(agent: Agent, pushToken: string | undefined, pushAuth?: PushAuth): Server {
-  return createServer((req, res) => {
+export function createAgentServer(agent: Agent, pushToken: string | undefined, pushAuth?: PushAuth, tls?: { cert: string; key: string }): Server | TlsServer {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(agent, pushToken, pushAuth, req, res).catch((e) => {
       if (!res.headersSent) problem(res, 500, 'Internal error', (e as Error).message);
     });
-  });
+  };
+  return tls ? createTlsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
 }
 
 async function handle(agent: Agent, token: string | undefined, pushAuth: PushAuth | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -5,6 +5,7 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({ DATABASE_URL: 'postgres://x/y' })).toEqual({
       databaseUrl: 'postgres://x/y',
       redisUrl: 'redis://127.0.0.1:6379',
+      relocationSweepIntervalSeconds: 60,
       queuePrefix: 'anyfront',
       quarantineDays: 7,
       concurrency: 4,

@@ -55,6 +55,8 @@ const schema = z.object({
   BILLING_EXPORT_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
   /** How often closed hours are measured into meter events and the export outbox is drained. */
   BILLING_EXPORT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(300),
+  /** How often relocations whose notice has ended are looked for (a shortened notice is released at once through the outbox). */
+  RELOCATION_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
 });
 
 export interface WorkerConfig {
@@ -90,6 +92,7 @@ export interface WorkerConfig {
   stripeApi?: { host?: string; port?: number; protocol?: 'http' | 'https' };
   billingExportDelaySeconds?: number;
   billingExportIntervalSeconds?: number;
+  relocationSweepIntervalSeconds?: number;
 }
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
@@ -140,6 +143,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     pruneIntervalSeconds: e.TRAFFIC_PRUNE_INTERVAL_SECONDS,
     rawRetentionDays: e.TRAFFIC_RAW_RETENTION_DAYS,
     billingAddressReserveSeconds: Math.round(e.BILLING_ADDRESS_RESERVE_DAYS * 86_400),
+    relocationSweepIntervalSeconds: e.RELOCATION_SWEEP_INTERVAL_SECONDS,
     stripeApi: {
       ...(e.STRIPE_API_HOST ? { host: e.STRIPE_API_HOST } : {}),
       ...(e.STRIPE_API_PORT ? { port: e.STRIPE_API_PORT } : {}),

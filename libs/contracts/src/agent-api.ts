@@ -15,6 +15,9 @@ const ipAddress = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s)
 export const NODE_CREDENTIAL_PREFIX = 'afn_';
 export const BOOTSTRAP_TOKEN_PREFIX = 'afb_';
 
+/** SHA-256 of the agent's push certificate, hex with or without colons (Node's X509Certificate.fingerprint256). */
+const tlsFingerprint = z.string().regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'must be a SHA-256 certificate fingerprint (64 hex digits, colons allowed)');
+
 export const agentRegisterRequestSchema = z.object({
   bootstrap_token: z.string().min(1).max(200),
   /** Where the control plane pushes desired states: the agent's `POST /v1/desired-state`, e.g. http://10.0.0.5:9180/v1/desired-state. */
@@ -24,12 +27,16 @@ export const agentRegisterRequestSchema = z.object({
    * control plane makes one and returns it. Never stored: the control plane signs its pushes instead.
    */
   push_token: z.string().min(16).max(256).optional(),
+  /** With an https:// push_url: the fingerprint of the agent's self-signed push certificate; the worker talks TLS only to that certificate. */
+  push_tls_fingerprint: tlsFingerprint.optional(),
 }).strict();
 
 export const agentPushEndpointSchema = z.object({
   push_url: z.url({ protocol: /^https?$/ }).max(2048),
   /** Ignored (older agents send it): pushes are authenticated by the control plane's signature, nothing is stored. */
   push_token: z.string().min(16).max(256).optional(),
+  /** With an https:// push_url: the fingerprint of the agent's self-signed push certificate (pinned by the worker). */
+  push_tls_fingerprint: tlsFingerprint.optional(),
 }).strict();
 
 export const kernelCapabilitiesSchema = z.object(

@@ -1,4 +1,4 @@
-import { JobName, QueueName, assignSlotsJobId, processStripeEventJobId, syncEdgeNodeJobId } from './queues';
+import { JobName, QueueName, assignSlotsJobId, processStripeEventJobId, releaseRelocationJobId, syncEdgeNodeJobId } from './queues';
 
 /** Repeatable jobs carry no payload. */
 type NoData = Record<string, never>;
@@ -21,6 +21,8 @@ export interface JobDataMap {
   [JobName.DunningSweep]: NoData;
   [JobName.ExportMeterEvents]: NoData;
   [JobName.SendMeterEvents]: NoData;
+  [JobName.SweepRelocations]: NoData;
+  [JobName.ReleaseRelocation]: { relocationId: string };
 }
 
 /** The BullMQ job options the map uses (a subset of BullMQ's JobsOptions; contracts stay free of BullMQ). */
@@ -53,6 +55,8 @@ export const JOBS = {
   [JobName.ExportMeterEvents]: { queue: QueueName.Billing, options: SCHEDULED },
   // One id for every send: no failed residue, so the next measurement's add is accepted (the sender backs off itself).
   [JobName.SendMeterEvents]: { queue: QueueName.Billing, options: { removeOnComplete: true, removeOnFail: true } },
+  [JobName.SweepRelocations]: { queue: QueueName.Relocations, options: SCHEDULED },
+  [JobName.ReleaseRelocation]: { queue: QueueName.Relocations, options: retried(5, 1000) },
 } as const satisfies { [N in JobName]: { queue: QueueName; options: JobOptions } };
 
 export type JobData<N extends JobName> = JobDataMap[N];
@@ -94,6 +98,9 @@ export const processStripeEventJob = (eventId: string) => jobRequest(JobName.Pro
 
 /** One send job at a time: a measurement that commits while one waits is sent by it. */
 export const sendMeterEventsJob = () => jobRequest(JobName.SendMeterEvents, {}, JobName.SendMeterEvents);
+
+/** Release a relocation's old addresses now, if its (shortened) notice has ended. */
+export const releaseRelocationJob = (relocationId: string) => jobRequest(JobName.ReleaseRelocation, { relocationId }, releaseRelocationJobId(relocationId));
 
 /** BullMQ options of a job by name. */
 export function jobOptions<N extends JobName>(name: N): (typeof JOBS)[N]['options'] {

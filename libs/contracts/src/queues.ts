@@ -7,6 +7,7 @@ export enum QueueName {
   FleetSync = 'fleet-sync',
   TrafficRollup = 'traffic-rollup',
   Billing = 'billing',
+  Relocations = 'relocations',
 }
 
 export enum JobName {
@@ -34,6 +35,10 @@ export enum JobName {
   ExportMeterEvents = 'export-meter-events',
   /** Send due meter events to Stripe (after a measurement committed new ones). */
   SendMeterEvents = 'send-meter-events',
+  /** Repeatable: relocations whose notice has ended release their old addresses into quarantine (relocations queue). */
+  SweepRelocations = 'sweep-relocations',
+  /** Release one relocation's old addresses if its notice has ended (after an operator shortened it); a no-op otherwise. */
+  ReleaseRelocation = 'release-relocation',
 }
 
 /** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */
@@ -59,4 +64,9 @@ export function syncEdgeNodeJobId(edgeNodeId: string): string {
 /** One job id per Stripe event: redeliveries while it waits collapse into it. */
 export function processStripeEventJobId(eventId: string): string {
   return `${JobName.ProcessStripeEvent}.${eventId}`;
+}
+
+/** One job id per relocation: a second shortening while the first job waits is the same job. */
+export function releaseRelocationJobId(relocationId: string): string {
+  return `${JobName.ReleaseRelocation}.${relocationId}`;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type EdgeNode, EdgeNodesRepository, PopsRepository } from '@anyfront/db';
+import { backendAddressesAmong, type EdgeNode, EdgeNodesRepository, PopsRepository } from '@anyfront/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
@@ -58,6 +58,7 @@ export class EdgeNodesService {
     }
     return this.ds.transaction(async (tx) => {
       await requirePop(tx, dto.pop_id);
+      await refuseBackendTunnelSources(tx, addrs);
       const values = {
         popId: dto.pop_id, name: dto.name, state: dto.state ?? 'active', tunnelSourceIpv4: addrs.tunnelSourceIpv4 ?? null, tunnelSourceIpv6: addrs.tunnelSourceIpv6 ?? null,
         managementAddresses: addrs.managementAddresses ?? [],
@@ -92,6 +93,7 @@ export class EdgeNodesService {
       if (!node.tunnelSourceIpv4 && !node.tunnelSourceIpv6) {
         throw problems.validation([{ field: 'tunnel_source_ipv6', message: 'an edge node needs at least one tunnel source address' }]);
       }
+      await refuseBackendTunnelSources(tx, addrs);
       const saved = await unique(node, () => nodes.save(node));
       await this.audit.record(p, 'edge_node.update', { type: 'edge_node', id, organizationId: null }, { ...dto }, tx);
       await this.fleet.record(tx, { edgeNodeIds: [id] });
@@ -144,6 +146,15 @@ function tunnelSources(dto: UpdateEdgeNodeDto): Partial<Pick<EdgeNode, 'tunnelSo
   }
   if (errors.length) throw problems.validation(errors);
   return out;
+}
+
+/** 422 when a new tunnel source is some tenant's backend: the edges would tunnel that backend's traffic to an edge. */
+async function refuseBackendTunnelSources(tx: EntityManager, addrs: Partial<Pick<EdgeNode, 'tunnelSourceIpv4' | 'tunnelSourceIpv6'>>): Promise<void> {
+  for (const [field, address] of [['tunnel_source_ipv4', addrs.tunnelSourceIpv4], ['tunnel_source_ipv6', addrs.tunnelSourceIpv6]] as const) {
+    if (address && (await backendAddressesAmong(tx, [address])).length) {
+      throw problems.field(422, field, `${address} is a tenant backend address; an edge node with it as tunnel source would receive that backend's tunnelled traffic. The backend must move first.`, 'tunnel-source-is-backend');
+    }
+  }
 }
 
 async function requirePop(tx: EntityManager, popId: string): Promise<void> {

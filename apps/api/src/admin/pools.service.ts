@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Pool, Pop } from '@anyfront/db';
+import { backendsInsidePrefix, Pool, Pop } from '@anyfront/db';
 import { slotCapacity } from '@anyfront/domain';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
@@ -36,6 +36,12 @@ export class PoolsService {
       const pops = await this.loadPops(tx, dto.pop_ids, dto.scope, region);
       const overlapping = await tx.query('SELECT prefix FROM pools WHERE prefix && $1::cidr LIMIT 1', [parsed.prefix]);
       if (overlapping[0]) throw overlap(parsed.prefix, overlapping[0].prefix);
+      // A pool over a tenant's backend would make the edges tunnel that backend's traffic back into the platform.
+      const inside = await backendsInsidePrefix(tx, parsed.prefix);
+      if (inside.total) {
+        throw problems.field(422, 'prefix', `${inside.total} tenant backend address${inside.total === 1 ? '' : 'es'} lie inside ${parsed.prefix} (${inside.addresses.join(', ')}${inside.total > inside.addresses.length ? ', ...' : ''}); `
+          + 'a pool over them would loop their traffic into the platform. Those backends must move first.', 'pool-over-backends');
+      }
       let pool: Pool;
       try {
         pool = await tx.save(tx.create(Pool, { prefix: parsed.prefix, family: parsed.family, scope: dto.scope, region, state: dto.state ?? 'active', pops }));

@@ -56,6 +56,8 @@ const schema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
   /** Days a released anycast address stays quarantined before reuse. */
   QUARANTINE_DAYS: z.coerce.number().min(0).default(7),
+  /** Default notice before a relocated address is released (an operator may give another per relocation, or shorten it). */
+  RELOCATION_NOTICE_DAYS: z.coerce.number().positive().max(365).default(7),
   /** Lab/demo only: accept documentation and unique-local backend addresses. */
   ALLOW_DOCUMENTATION_ADDRESSES: bool.default(false),
   /** Largest accepted request body, in bytes or with a unit understood by body-parser (e.g. "100kb"). */
@@ -143,6 +145,7 @@ export class AppConfig {
   readonly rateLimitMax!: number;
   readonly rateLimitWindowSeconds!: number;
   readonly quarantineDays!: number;
+  readonly relocationNoticeDays!: number;
   readonly allowDocumentationAddresses!: boolean;
   readonly bodyLimit!: string;
   readonly logLevel!: string;
@@ -212,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     quarantineDays: e.QUARANTINE_DAYS,
+    relocationNoticeDays: e.RELOCATION_NOTICE_DAYS,
     allowDocumentationAddresses: e.ALLOW_DOCUMENTATION_ADDRESSES,
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type AgentRegisterRequest, type AgentRegisterResponse, syncEdgeNodeJob } from '@anyfront/contracts';
-import { currentPushUrl, edgeNodeAddresses, rowsOf, type SqlRunner } from '@anyfront/db';
-import { LOCAL_MODE, pushUrlRefusal } from '@anyfront/domain';
+import { currentPushEndpoint, currentPushUrl, edgeNodeAddresses, rowsOf, type SqlRunner } from '@anyfront/db';
+import { LOCAL_MODE, normalizeTlsFingerprint, pushUrlRefusal } from '@anyfront/domain';
 import { AppConfig } from '../config';
 import { type StateSigningKeys } from '@anyfront/state-signing';
 import { Outbox } from '../common/outbox';
@@ -63,14 +63,14 @@ export class AgentRegistrationService {
       await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [nodeId, hashAgentSecret(credential)]);
       const previousPushUrl = await currentPushUrl(tx, nodeId);
       await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, registered_at = now()`,
-        [nodeId, req.push_url],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint, registered_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_tls_fingerprint = EXCLUDED.push_tls_fingerprint, registered_at = now()`,
+        [nodeId, req.push_url, fingerprintOf(req.push_tls_fingerprint)],
       );
       const [node] = await tx.query(`SELECT n.id, n.name, p.code FROM edge_nodes n JOIN pops p ON p.id = n.pop_id WHERE n.id = $1`, [nodeId]);
       await tx.query(
         `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.register', 'edge_node', $1, $2)`,
-        [nodeId, JSON.stringify({ push_url: req.push_url, previous_push_url: previousPushUrl })],
+        [nodeId, JSON.stringify({ push_url: req.push_url, previous_push_url: previousPushUrl, push_tls_fingerprint: fingerprintOf(req.push_tls_fingerprint) })],
       );
       await this.fleet.record(tx, { edgeNodeIds: [nodeId] });
       return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken, state_signing_keys: this.keys.published };
@@ -100,23 +100,29 @@ export class AgentRegistrationService {
     });
   }
 
-  async setPushEndpoint(edgeNodeId: string, pushUrl: string): Promise<void> {
+  async setPushEndpoint(edgeNodeId: string, pushUrl: string, tlsFingerprint?: string): Promise<void> {
+    const fingerprint = fingerprintOf(tlsFingerprint);
     await this.ds.transaction(async (tx) => {
       await this.requireAllowedPushUrl(tx, edgeNodeId, pushUrl);
-      const previous = await currentPushUrl(tx, edgeNodeId);
-      if (previous !== pushUrl) {
+      const previous = await currentPushEndpoint(tx, edgeNodeId);
+      if (previous.pushUrl !== pushUrl || previous.tlsFingerprint !== fingerprint) {
         await tx.query(
           `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.push_endpoint', 'edge_node', $1, $2)`,
-          [edgeNodeId, JSON.stringify({ push_url: pushUrl, previous_push_url: previous })],
+          [edgeNodeId, JSON.stringify({ push_url: pushUrl, previous_push_url: previous.pushUrl, push_tls_fingerprint: fingerprint, previous_push_tls_fingerprint: previous.tlsFingerprint })],
         );
       }
       await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url) VALUES ($1, $2)
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url`,
-        [edgeNodeId, pushUrl],
+        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint) VALUES ($1, $2, $3)
+         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_tls_fingerprint = EXCLUDED.push_tls_fingerprint`,
+        [edgeNodeId, pushUrl, fingerprint],
       );
       // Push the current state to the new endpoint (nothing changed in it: no stale mark).
       await this.outbox.enqueue(tx, syncEdgeNodeJob(edgeNodeId));
     });
   }
+}
+
+/** The stored form of a reported certificate fingerprint (upper-case, colons); null when none was sent. */
+function fingerprintOf(input: string | undefined): string | null {
+  return input ? normalizeTlsFingerprint(input) : null;
 }

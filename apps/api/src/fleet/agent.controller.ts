@@ -73,7 +73,7 @@ export class AgentController {
   @ApiNoContentResponse({ description: 'Stored.' })
   async pushEndpoint(@AgentNode() agent: AgentIdentity, @Body() body: unknown): Promise<void> {
     const p = parseWith(agentPushEndpointSchema, body);
-    await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url);
+    await this.registration.setPushEndpoint(agent.edgeNodeId, p.push_url, p.push_tls_fingerprint);
   }
 
   /**

@@ -62,6 +62,12 @@ describe('push_url restricted to the node (issue 8)', () => {
     expect(foreign.body.errors[0].field).toBe('push_url');
     const moved = await agent.put('/v1/agent/push-endpoint').send({ push_url: 'https://203.0.113.130:9180/v1/desired-state', push_token: 'push-token-0123456789' });
     expect(moved.status).toBe(204);
+    // The agent's push certificate fingerprint (SHA-256) is stored in one form; anything else is a 400.
+    expect((await agent.put('/v1/agent/push-endpoint').send({ push_url: 'https://203.0.113.130:9180/v1/desired-state', push_tls_fingerprint: 'ab'.repeat(20) })).status).toBe(400);
+    expect((await agent.put('/v1/agent/push-endpoint').send({ push_url: 'https://203.0.113.130:9180/v1/desired-state', push_tls_fingerprint: 'ab'.repeat(32) })).status).toBe(204);
+    const [{ push_tls_fingerprint }] = await t.dataSource.query(`SELECT push_tls_fingerprint FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]);
+    expect(push_tls_fingerprint).toBe(Array(32).fill('AB').join(':'));
+    expect((await agent.put('/v1/agent/push-endpoint').send({ push_url: 'https://203.0.113.130:9180/v1/desired-state' })).status).toBe(204);
     // Setting the same URL again is no change: not audited twice.
     expect((await agent.put('/v1/agent/push-endpoint').send({ push_url: 'https://203.0.113.130:9180/v1/desired-state', push_token: 'push-token-0123456789' })).status).toBe(204);
 
@@ -69,8 +75,10 @@ describe('push_url restricted to the node (issue 8)', () => {
     expect(push_url).toBe('https://203.0.113.130:9180/v1/desired-state');
     const log = (await audit(nodeId)).filter((a) => a.action === 'edge_node.register' || a.action === 'edge_node.push_endpoint');
     expect(log).toEqual([
-      { action: 'edge_node.register', details: { push_url: `https://[${v6}]:9180/v1/desired-state`, previous_push_url: null } },
-      { action: 'edge_node.push_endpoint', details: { push_url: 'https://203.0.113.130:9180/v1/desired-state', previous_push_url: `https://[${v6}]:9180/v1/desired-state` } },
+      { action: 'edge_node.register', details: { push_url: `https://[${v6}]:9180/v1/desired-state`, previous_push_url: null, push_tls_fingerprint: null } },
+      { action: 'edge_node.push_endpoint', details: { push_url: 'https://203.0.113.130:9180/v1/desired-state', previous_push_url: `https://[${v6}]:9180/v1/desired-state`, push_tls_fingerprint: null, previous_push_tls_fingerprint: null } },
+      { action: 'edge_node.push_endpoint', details: expect.objectContaining({ push_tls_fingerprint: Array(32).fill('AB').join(':'), previous_push_tls_fingerprint: null }) },
+      { action: 'edge_node.push_endpoint', details: expect.objectContaining({ push_tls_fingerprint: null, previous_push_tls_fingerprint: Array(32).fill('AB').join(':') }) },
     ]);
   });
 });

@@ -38,3 +38,20 @@ export const useAuditLog = (filters: { organization_id?: string; action?: string
   queryKey: ['audit-log', filters],
   queryFn: () => listAll((cursor) => ok(api.GET('/v1/admin/audit-log', { params: { query: { limit: 200, cursor, ...filters } } }))),
 });
+export const useRelocations = () => useQuery({
+  queryKey: ['relocations'],
+  queryFn: () => listAll((cursor) => ok(api.GET('/v1/admin/relocations', { params: { query: { limit: 200, cursor } } }))),
+  refetchInterval: 5_000,
+});
+export const useRelocation = (id: string) => useQuery({
+  queryKey: ['relocations', id],
+  queryFn: () => ok(api.GET('/v1/admin/relocations/{id}', { params: { path: { id } } })),
+  refetchInterval: 5_000,
+});
+export const usePriceBook = () => useQuery({ queryKey: ['price-book'], queryFn: () => ok(api.GET('/v1/admin/price-book')) });
+export const usePool = (id: string) => useQuery({ queryKey: ['pools', id], queryFn: () => ok(api.GET('/v1/admin/pools/{id}', { params: { path: { id } } })) });
+export const usePoolUtilization = (id: string, days: number) => useQuery({
+  queryKey: ['pools', id, 'utilization', days],
+  queryFn: () => ok(api.GET('/v1/admin/pools/{id}/utilization', { params: { path: { id }, query: { days } } })),
+  refetchInterval: 60_000,
+});

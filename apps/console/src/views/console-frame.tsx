@@ -10,9 +10,11 @@ import { useMe } from '../lib/queries';
 const nav: NavItem[] = [
   { href: '/overview', label: 'Overview', icon: 'M3 12l9-8 9 8M5 10v10h14V10' },
   { href: '/pools', label: 'Pools and slots', icon: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z' },
+  { href: '/relocations', label: 'Relocations', icon: 'M4 8h13l-3-3M20 16H7l3 3' },
   { href: '/lookup', label: 'Address lookup', icon: 'M11 18a7 7 0 1 1 0-14 7 7 0 0 1 0 14zM21 21l-5-5' },
   { href: '/edge-nodes', label: 'PoPs and edge nodes', icon: 'M12 3v18M3 12h18M5 5l14 14' },
   { href: '/organizations', label: 'Organizations', icon: 'M3 21V7l9-4 9 4v14M9 21v-6h6v6' },
+  { href: '/price-book', label: 'Price book', icon: 'M12 3v18M17 7H9.5a2.5 2.5 0 0 0 0 5h5a2.5 2.5 0 0 1 0 5H6' },
   { href: '/audit-log', label: 'Audit log', icon: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3' },
 ];
 

@@ -5,6 +5,7 @@
 //   node -r ./scripts/register.js apps/edge-agent/src/control-plane/register-cli.ts rotate --state-dir /var/lib/anyfront-agent
 // Prints one JSON line {node_id, pop, credential_file, push_token, state_signing_keys, registered}; put node_id and
 // control_plane.credential_file (and push_token) into the agent config.
+import { ensurePushCertificate } from '../io/push-tls';
 import { parseArgs } from 'node:util';
 import { ensureRegistered, registrationPaths, rotateCredential } from './registration';
 
@@ -45,7 +46,9 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = {}): CliCo
 
 async function main(): Promise<void> {
   const c = parseCliArgs(process.argv.slice(2), process.env);
-  const r = c.cmd === 'rotate' ? { ...(await rotateCredential(c.stateDir)), registeredNow: false } : await ensureRegistered(c);
+  // An https:// push URL means listen.tls: make the agent's certificate now, so its fingerprint is registered with the URL.
+  const tls = c.cmd === 'register' && c.pushUrl.startsWith('https:') ? await ensurePushCertificate(c.stateDir, 'anyfront-agent') : undefined;
+  const r = c.cmd === 'rotate' ? { ...(await rotateCredential(c.stateDir)), registeredNow: false } : await ensureRegistered({ ...c, pushTlsFingerprint: tls?.fingerprint256 });
   console.log(JSON.stringify({ node_id: r.node_id, pop: r.pop, credential_file: registrationPaths(c.stateDir).credential, push_token: r.push_token, state_signing_keys: (r.state_signing_keys ?? []).map((k) => k.key_id), registered: r.registeredNow }));
 }
 

@@ -112,6 +112,8 @@ export interface EnsureRegisteredOptions {
   bootstrapToken?: string;
   pushUrl: string;
   pushToken?: string;
+  /** SHA-256 fingerprint of the agent's push certificate (listen.tls), registered with the push URL. */
+  pushTlsFingerprint?: string;
   fetchImpl?: FetchLike;
 }
 
@@ -124,7 +126,7 @@ export async function ensureRegistered(o: EnsureRegisteredOptions): Promise<Stor
   if (!o.bootstrapToken) {
     throw new RegistrationError(0, `no credential for ${o.apiUrl} in ${o.stateDir}; pass a bootstrap token from POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens`);
   }
-  const r = await registerWithBootstrapToken(o.apiUrl, { bootstrap_token: o.bootstrapToken, push_url: o.pushUrl, ...(o.pushToken ? { push_token: o.pushToken } : {}) }, o.fetchImpl);
+  const r = await registerWithBootstrapToken(o.apiUrl, { bootstrap_token: o.bootstrapToken, push_url: o.pushUrl, ...(o.pushToken ? { push_token: o.pushToken } : {}), ...(o.pushTlsFingerprint ? { push_tls_fingerprint: o.pushTlsFingerprint } : {}) }, o.fetchImpl);
   const reg: StoredRegistration = {
     api_url: o.apiUrl,
     node_id: r.node_id,

@@ -25,8 +25,8 @@ export class ControlPlaneClient {
     return (await this.call('POST', '/v1/agent/traffic', report)).json() as Promise<{ accepted: boolean; duplicate: boolean }>;
   }
 
-  async putPushEndpoint(pushUrl: string): Promise<void> {
-    await this.call('PUT', '/v1/agent/push-endpoint', { push_url: pushUrl });
+  async putPushEndpoint(pushUrl: string, pushTlsFingerprint?: string): Promise<void> {
+    await this.call('PUT', '/v1/agent/push-endpoint', { push_url: pushUrl, ...(pushTlsFingerprint ? { push_tls_fingerprint: pushTlsFingerprint } : {}) });
   }
 
   private async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {

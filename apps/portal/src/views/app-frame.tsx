@@ -7,6 +7,7 @@ import { useRouter } from 'next/navigation';
 import { useState, type ReactNode } from 'react';
 import { api } from '../lib/api';
 import { useMe } from '../lib/queries';
+import { NoticesBanner } from './notices-banner';
 import { CreateOrganizationModal, OrganizationMenuItems } from './organization-switcher';
 
 const nav: NavItem[] = [
@@ -43,6 +44,7 @@ export function AppFrame({ children }: { children: ReactNode }) {
         <Menu.Item onClick={() => void logout()} color="red.8">Log out</Menu.Item>
       </>}
     >
+      <NoticesBanner />
       {children}
     </AppFrameShell>
     </>

@@ -1,5 +1,7 @@
 import type { DesiredState } from '@anyfront/contracts';
 import { PUSH_SIGNATURE_HEADER, signPushRequest, type StateSigner } from '@anyfront/state-signing';
+import { type Dispatcher, fetch } from 'undici';
+import { pinnedTlsDispatcher } from './pinned-tls';
 
 export type PushOutcome =
   /** The agent runs the pushed generation (applied now, or it already had it). */
@@ -27,6 +29,16 @@ export interface PushTarget {
   /** The control plane's desired-state signing key: it also signs each push request (no stored push secret). */
   signer: StateSigner;
   timeoutMs: number;
+  /** For https:// push URLs: the agent's certificate fingerprint; the push goes only to that certificate. */
+  tlsFingerprint?: string | null;
+}
+
+// One dispatcher (connection pool) per pinned certificate.
+const pinned = new Map<string, Dispatcher>();
+function dispatcherFor(fingerprint: string): Dispatcher {
+  let d = pinned.get(fingerprint);
+  if (!d) pinned.set(fingerprint, (d = pinnedTlsDispatcher(fingerprint)));
+  return d;
 }
 
 /**
@@ -38,7 +50,9 @@ export async function pushDesiredState(url: string, state: DesiredState, target:
   const body = JSON.stringify(state);
   try {
     const signature = signPushRequest({ method: 'POST', path: new URL(url).pathname, nodeId: target.nodeId, body }, target.signer);
+    const pin = url.startsWith('https:') && target.tlsFingerprint ? dispatcherFor(target.tlsFingerprint) : undefined;
     res = await fetch(url, {
+      ...(pin ? { dispatcher: pin } : {}),
       method: 'POST',
       headers: { 'content-type': 'application/json', [PUSH_SIGNATURE_HEADER]: signature },
       body,
@@ -48,6 +62,9 @@ export async function pushDesiredState(url: string, state: DesiredState, target:
     });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (/fingerprint mismatch|self[- ]signed|certificate/i.test(e.cause?.message ?? '')) {
+      return { kind: 'refused', status: 0, message: `push to ${url} refused: ${e.cause?.message ?? e.message}` };
+    }
     if (/redirect/i.test(e.cause?.message ?? '')) return { kind: 'refused', status: 0, message: `push to ${url} refused: the agent answered with a redirect, which is never followed` };
     return { kind: 'retry', message: `push to ${url} failed: ${e.cause?.code ?? e.name}: ${e.message}` };
   }

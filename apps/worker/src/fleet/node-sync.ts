@@ -36,6 +36,7 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSe
     const r = await syncNodeState(db, edgeNodeId);
     if (!r) return { ...last, rounds: round };
     for (const sk of r.skippedServices) log.warn(`edge node ${edgeNodeId}: service ${sk.id} left out of the desired state: ${sk.reason}`);
+    for (const b of r.leftOutBackends) log.warn(`edge node ${edgeNodeId}: backend ${b.id} (${b.address}) of service ${b.serviceId} left out: it is inside an anycast pool or at an edge tunnel source`);
     last = { edgeNodeId, generation: r.generation, changed: r.changed || last.changed, push: 'skipped', rounds: round };
     if (!r.pushUrl) {
       last.push = 'no_push_url';
@@ -44,7 +45,7 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSe
       const refusal = pushUrlRefusal(r.pushUrl, { nodeAddresses: r.nodeAddresses, labMode: o.labMode });
       const outcome = refusal
         ? { kind: 'refused' as const, status: 0, message: `not pushed: ${refusal}` }
-        : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs });
+        : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs, tlsFingerprint: r.pushTlsFingerprint });
       last.push = outcome.kind;
       if (outcome.kind === 'applied') {
         await db.query(

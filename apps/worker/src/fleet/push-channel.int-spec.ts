@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { createDataSource } from '@anyfront/db';
 import { type AppProcess, FleetFixtures, freePort, migrateTestDatabase, startTsProcess, stopProcesses, testDatabaseUrl, waitFor } from '@anyfront/testing';
 import { describeKey, generateStateSigner, PUSH_SIGNATURE_HEADER, signDesiredState, signPushRequest } from '@anyfront/state-signing';
@@ -142,5 +143,69 @@ describe('worker push to a real agent: signed requests, no stored push secret (i
     // The cheap negative control: the same request, correctly signed, is applied (the state itself is genuine).
     const genuine = await post({ [PUSH_SIGNATURE_HEADER]: signPushRequest({ method: 'POST', path: '/v1/desired-state', nodeId: node, body }, signer) });
     expect(genuine.status).toBe(200);
+  });
+});
+
+/**
+ * TLS for pushes outside the lab: a real agent (dry run) serving HTTPS with its self-generated
+ * certificate; the worker pins the fingerprint the agent reports.
+ */
+describe('pinned TLS push to a real agent (issue 8)', () => {
+  let ds: DataSource;
+  let fx: FleetFixtures;
+  let agent: AppProcess | undefined;
+  let dir = '';
+  const signer = generateStateSigner();
+
+  beforeAll(async () => {
+    await migrateTestDatabase();
+    ds = createDataSource(testDatabaseUrl(), { poolSize: 2 });
+    await ds.initialize();
+    fx = new FleetFixtures(ds);
+    dir = mkdtempSync(join(tmpdir(), 'af-push-tls-'));
+  });
+  afterAll(async () => {
+    if (agent) await stopProcesses([agent]);
+    await fx.cleanup();
+    await ds.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pushes over TLS to the pinned certificate; a wrong or missing fingerprint is refused before any request is sent', async () => {
+    const node = await fx.node((await fx.pop()).id);
+    const [{ v6 }] = await ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
+    const port = await freePort();
+    const stateDir = join(dir, 'state');
+    const config = join(dir, 'agent.json');
+    writeFileSync(config, JSON.stringify({
+      node_id: node, state_dir: stateDir, listen: { host: '127.0.0.1', port, tls: true }, uplink_device: 'lo', tunnel_source_ipv6: v6,
+      dry_run: true, allow_documentation_addresses: true, health: { enabled: false }, state_keys: [describeKey(signer.publicKey).public_key], log_level: 'info',
+    }));
+    agent = startTsProcess('apps/edge-agent/src/main.ts', { ANYFRONT_AGENT_CONFIG: config });
+    await waitFor(() => `agent ready:\n${agent?.output().slice(-2000)}`, () => /agent ready/.test(agent?.output() ?? ''), 60_000, 200);
+    // What the agent reports as push_tls_fingerprint (it logs it at start, and registers it with the push URL).
+    const fingerprint = new X509Certificate(readFileSync(join(stateDir, 'push-tls.crt'))).fingerprint256;
+    expect(agent.output()).toContain(fingerprint);
+    const pushUrl = `https://127.0.0.1:${port}/v1/desired-state`;
+    await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint, registered_at) VALUES ($1, $2, $3, now())`, [node, pushUrl, fingerprint]);
+    const status = async () => ((await (await undiciFetch(`https://127.0.0.1:${port}/v1/status`, { dispatcher: new UndiciAgent({ connect: { rejectUnauthorized: false } }) })).json()) as { applied_generation: number }).applied_generation;
+
+    // A wrong pin (another certificate's fingerprint): refused, nothing applied.
+    const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '01' : '00');
+    await ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = $2 WHERE edge_node_id = $1`, [node, wrong]);
+    const refused = await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
+    expect(refused.push).toBe('refused');
+    const [{ last_push_error }] = await ds.query(`SELECT last_push_error FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]);
+    expect(last_push_error).toMatch(/fingerprint mismatch/);
+    // No pin: the usual certificate checks refuse a self-signed certificate.
+    await ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = NULL WHERE edge_node_id = $1`, [node]);
+    expect((await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true })).push).toBe('refused');
+    expect(await status()).toBe(0);
+
+    // The pinned certificate: applied. (labMode only because the agent listens on loopback; the URL policy is tested above.)
+    await ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = $2 WHERE edge_node_id = $1`, [node, fingerprint]);
+    const applied = await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
+    expect(applied).toMatchObject({ push: 'applied' });
+    expect(await status()).toBe(applied.generation);
   });
 });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { recordFleetChange } from '@anyfront/db';
-import { type PoolCandidate, choosePools, slotAddress, slotCapacity } from '@anyfront/domain';
+import { insertSlot, recordFleetChange, takeIpv4Slot } from '@anyfront/db';
+import { type PoolCandidate, choosePools, slotCapacity } from '@anyfront/domain';
 
 export type AssignOutcome =
   | { outcome: 'assigned'; addresses: string[] }
@@ -144,48 +144,17 @@ export class SlotAssigner {
     }));
   }
 
-  /** With the pool row locked: reuse the slot whose quarantine ended longest ago, else the next new slot. */
+  /** With the pool row locked: the slot libs/db's takeIpv4Slot picks; a full pool is chosen again without it. */
   private async takeIpv4Slot(tx: EntityManager, pool: PoolCandidate, serviceId: string): Promise<string> {
-    // One round trip: reuse a slot whose quarantine ended, and (in case there is none) the next new slot.
-    // A CTE also makes the driver return plain rows (a bare UPDATE returns [rows, count]).
-    const [{ reused, next }] = await tx.query(
-      `WITH reused AS (
-         UPDATE anycast_addresses SET state = 'assigned', service_id = $2, assigned_at = now(), quarantined_until = NULL
-          WHERE id = (SELECT id FROM anycast_addresses
-                       WHERE pool_id = $1 AND state = 'quarantined' AND quarantined_until <= now()
-                       ORDER BY quarantined_until, slot_index LIMIT 1 FOR UPDATE)
-          RETURNING host(address) AS address)
-       SELECT (SELECT address FROM reused) AS reused,
-              (SELECT coalesce(max(slot_index) + 1, 0)::text FROM anycast_addresses WHERE pool_id = $1) AS next`,
-      [pool.id, serviceId],
-    );
-    if (reused) return reused as string;
-    const capacity = slotCapacity(pool.prefix);
-    if (BigInt(next) < capacity) return this.insertSlot(tx, pool, BigInt(next), serviceId);
-    // The top slot is taken; a gap below it can only come from rows removed by hand, but use it if there is one.
-    const [gap] = await tx.query(
-      `SELECT i::text AS index FROM generate_series(0, $2::bigint - 1) AS i
-        WHERE NOT EXISTS (SELECT 1 FROM anycast_addresses WHERE pool_id = $1 AND slot_index = i) ORDER BY i LIMIT 1`,
-      [pool.id, capacity.toString()],
-    );
-    if (!gap) throw new PoolFilled(pool.id);
-    return this.insertSlot(tx, pool, BigInt(gap.index), serviceId);
+    const address = await takeIpv4Slot(tx, pool, serviceId);
+    if (!address) throw new PoolFilled(pool.id);
+    return address;
   }
 
   private async takeIpv6Slot(tx: EntityManager, pool: PoolCandidate, serviceId: string): Promise<string> {
     const [{ index }] = await tx.query(`SELECT nextval('anycast_ipv6_slot_seq')::text AS index`);
     if (BigInt(index) >= slotCapacity(pool.prefix)) throw new PoolFilled(pool.id);
-    return this.insertSlot(tx, pool, BigInt(index), serviceId);
-  }
-
-  private async insertSlot(tx: EntityManager, pool: PoolCandidate, index: bigint, serviceId: string): Promise<string> {
-    const address = slotAddress(pool.prefix, index);
-    await tx.query(
-      `INSERT INTO anycast_addresses (pool_id, slot_index, address, family, service_id, state, assigned_at)
-       VALUES ($1, $2, $3, $4, $5, 'assigned', now())`,
-      [pool.id, index.toString(), address, pool.family, serviceId],
-    );
-    return address;
+    return insertSlot(tx, pool, BigInt(index), serviceId);
   }
 
   private async activate(tx: EntityManager, serviceId: string): Promise<void> {

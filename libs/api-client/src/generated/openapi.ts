@@ -558,6 +558,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/relocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List relocations with their progress */
+        get: operations["Relocations_list"];
+        put?: never;
+        /**
+         * Relocate addresses to another pool with notice
+         * @description One address, a service's address or every tenant address of a pool moves to the target pool: each service gets its new address now, alongside the old one (both announced); the tenants see a notice with the deadline (GET /v1/notices); when the notice ends the old addresses are released into quarantine.
+         */
+        post: operations["Relocations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/relocations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a relocation with each moved address */
+        get: operations["Relocations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/relocations/{id}/shorten": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shorten the notice of a relocation (with a reason; audited)
+         * @description A time in the past ends the notice now: the old addresses are released at once.
+         */
+        post: operations["Relocations_shorten"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/pools/{id}/utilization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pool's held addresses over time
+         * @description Replayed from the address holding history: hourly points for up to 7 days, daily beyond.
+         */
+        get: operations["PoolUtilization_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agent/register": {
         parameters: {
             query?: never;
@@ -1291,6 +1369,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's notices
+         * @description Changes the operator makes to your addresses, with their deadline (address relocations).
+         */
+        get: operations["Notices_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1942,6 +2040,155 @@ export interface components {
             capabilities: {
                 [key: string]: unknown;
             } | null;
+        };
+        CreateRelocationDto: {
+            /**
+             * @description Move this one assigned address. Give exactly one of `address`, `service_id`, `pool_id` (or `service_id` with `pool_id`: that service's address in that pool).
+             * @example 192.0.2.37
+             */
+            address?: string;
+            /**
+             * Format: uuid
+             * @description Move this service's address (with `pool_id`: its address in that pool; without: its only IPv4 address outside the target pool)
+             */
+            service_id?: string;
+            /**
+             * Format: uuid
+             * @description Move every tenant address of this pool (e.g. to retire the prefix); with `service_id`, only that service's
+             */
+            pool_id?: string;
+            /**
+             * Format: uuid
+             * @description The IPv4 pool the new addresses come from (active, global)
+             */
+            target_pool_id: string;
+            /** @description Days both addresses are announced before the old one is released (default RELOCATION_NOTICE_DAYS, 7). Fractions allowed. */
+            notice_days?: number;
+            /**
+             * @description Why; shown to the tenants in their notice
+             * @example Prefix 192.0.2.0/24 is returned to the upstream
+             */
+            reason: string;
+        };
+        RelocationPoolRefDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example 198.51.100.0/24 */
+            prefix: string;
+        };
+        RelocationSourceDto: {
+            address: string | null;
+            /** Format: uuid */
+            service_id: string | null;
+            pool: components["schemas"]["RelocationPoolRefDto"] | null;
+        };
+        RelocationProgressDto: {
+            /** @description Addresses moved (each got its new address when the relocation was created) */
+            moves: number;
+            /** @description Old addresses released into quarantine */
+            released: number;
+        };
+        RelocationMoveDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string;
+            /** Format: uuid */
+            service_id: string;
+            service_name: string;
+            old_address: string;
+            new_address: string;
+            /**
+             * @description notice: both addresses announced; released: the old one is quarantined
+             * @enum {string}
+             */
+            state: "notice" | "released";
+            /** Format: date-time */
+            released_at: string | null;
+        };
+        RelocationDetailDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            scope: "address" | "service" | "pool";
+            source: components["schemas"]["RelocationSourceDto"];
+            target_pool: components["schemas"]["RelocationPoolRefDto"];
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the old addresses are released
+             */
+            notice_ends_at: string;
+            /** @description Why an operator shortened the notice */
+            shortened_reason: string | null;
+            /**
+             * @description notice: old and new addresses both announced; completed: old ones released
+             * @enum {string}
+             */
+            status: "notice" | "completed";
+            progress: components["schemas"]["RelocationProgressDto"];
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+            moves: components["schemas"]["RelocationMoveDto"][];
+        };
+        RelocationDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            scope: "address" | "service" | "pool";
+            source: components["schemas"]["RelocationSourceDto"];
+            target_pool: components["schemas"]["RelocationPoolRefDto"];
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the old addresses are released
+             */
+            notice_ends_at: string;
+            /** @description Why an operator shortened the notice */
+            shortened_reason: string | null;
+            /**
+             * @description notice: old and new addresses both announced; completed: old ones released
+             * @enum {string}
+             */
+            status: "notice" | "completed";
+            progress: components["schemas"]["RelocationProgressDto"];
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
+        ShortenRelocationDto: {
+            /**
+             * Format: date-time
+             * @description The new end of the notice; earlier than the current one. A time in the past ends it now.
+             */
+            notice_ends_at: string;
+            /** @description Why the notice is shortened (audit log) */
+            reason: string;
+        };
+        PoolHeldPointDto: {
+            /** Format: date-time */
+            at: string;
+            /** @description Addresses held by services at that moment */
+            assigned: number;
+        };
+        PoolUtilizationSeriesDto: {
+            /** Format: uuid */
+            pool_id: string;
+            /** @example 192.0.2.0/24 */
+            prefix: string;
+            /** @description Addresses the pool can hand out (IPv6: approximate) */
+            capacity: number;
+            /** @description Seconds between points (3600 or 86400) */
+            step_seconds: number;
+            points: components["schemas"]["PoolHeldPointDto"][];
         };
         FleetNodeDto: {
             /** Format: uuid */
@@ -2681,11 +2928,51 @@ export interface components {
              */
             reason: string;
         };
+        NoticeDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            type: "address_relocation";
+            /**
+             * @description open: act before `deadline`; done: the change happened
+             * @enum {string}
+             */
+            state: "open" | "done";
+            /** Format: uuid */
+            service_id: string;
+            service_name: string;
+            /**
+             * @description The address that goes away
+             * @example 192.0.2.37
+             */
+            old_address: string;
+            /**
+             * @description Its replacement, already announced and forwarding
+             * @example 198.51.100.12
+             */
+            new_address: string;
+            /**
+             * Format: date-time
+             * @description When the old address stops answering (it is released into quarantine)
+             */
+            deadline: string;
+            /** @description The operator's reason */
+            reason: string;
+            /** @description What happens and what to do, in a sentence */
+            message: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoticeListDto: {
+            /** @description Open notices first, then the last 200 done ones, newest first */
+            data: components["schemas"]["NoticeDto"][];
+        };
         AgentRegisterRequest: {
             bootstrap_token: string;
             /** Format: uri */
             push_url: string;
             push_token?: string;
+            push_tls_fingerprint?: string;
         };
         AgentRegisterResponse: {
             node_id: string;
@@ -2705,6 +2992,7 @@ export interface components {
             /** Format: uri */
             push_url: string;
             push_token?: string;
+            push_tls_fingerprint?: string;
         };
         SignedDesiredState: {
             /** @enum {number} */
@@ -2886,6 +3174,16 @@ export type FailedDeployDto = components['schemas']['FailedDeployDto'];
 export type OrganizationAttentionDto = components['schemas']['OrganizationAttentionDto'];
 export type OperatorOverviewDto = components['schemas']['OperatorOverviewDto'];
 export type EdgeNodeImpactDto = components['schemas']['EdgeNodeImpactDto'];
+export type CreateRelocationDto = components['schemas']['CreateRelocationDto'];
+export type RelocationPoolRefDto = components['schemas']['RelocationPoolRefDto'];
+export type RelocationSourceDto = components['schemas']['RelocationSourceDto'];
+export type RelocationProgressDto = components['schemas']['RelocationProgressDto'];
+export type RelocationMoveDto = components['schemas']['RelocationMoveDto'];
+export type RelocationDetailDto = components['schemas']['RelocationDetailDto'];
+export type RelocationDto = components['schemas']['RelocationDto'];
+export type ShortenRelocationDto = components['schemas']['ShortenRelocationDto'];
+export type PoolHeldPointDto = components['schemas']['PoolHeldPointDto'];
+export type PoolUtilizationSeriesDto = components['schemas']['PoolUtilizationSeriesDto'];
 export type FleetNodeDto = components['schemas']['FleetNodeDto'];
 export type BootstrapTokenDto = components['schemas']['BootstrapTokenDto'];
 export type NodeCredentialDto = components['schemas']['NodeCredentialDto'];
@@ -2934,6 +3232,8 @@ export type WebhookReceiptDto = components['schemas']['WebhookReceiptDto'];
 export type OperatorHoldDto = components['schemas']['OperatorHoldDto'];
 export type OrganizationStandingDto = components['schemas']['OrganizationStandingDto'];
 export type OrganizationHoldRequestDto = components['schemas']['OrganizationHoldRequestDto'];
+export type NoticeDto = components['schemas']['NoticeDto'];
+export type NoticeListDto = components['schemas']['NoticeListDto'];
 export type AgentRegisterRequest = components['schemas']['AgentRegisterRequest'];
 export type AgentRegisterResponse = components['schemas']['AgentRegisterResponse'];
 export type AgentCredentialResponse = components['schemas']['AgentCredentialResponse'];
@@ -5879,6 +6179,414 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EdgeNodeImpactDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Relocations_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+                status?: "notice" | "completed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Relocations, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["RelocationDto"][];
+                        /** @description Cursor for the next page; null on the last page. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Relocations_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRelocationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationDetailDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Relocations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationDetailDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Relocations_shorten: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body returns the first result instead of acting twice (remembered 24 hours). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShortenRelocationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationDetailDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field at fault. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource (also for resources of another organization). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a name or address already taken). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PoolUtilization_get: {
+        parameters: {
+            query?: {
+                /** @description How many days back (hourly points up to 7 days, daily beyond) */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolUtilizationSeriesDto"];
                 };
             };
             /** @description The request is invalid; `errors` names each field at fault. */
@@ -9351,6 +10059,61 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used with a different request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests for this credential or client address; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (5xx), also application/problem+json. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    Notices_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeListDto"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The credential may not do this (role, or no organization). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import {
   desiredStateHash, type ExcludedService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
   serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
 } from '@anyfront/domain';
+import { PLATFORM_OWNED_BACKEND } from './backend-conflicts.repository';
 import { ensureMaglevTables } from './maglev-table.repository';
 import type { SqlDatabase, SqlRunner } from './sql';
 
@@ -21,12 +22,16 @@ export interface NodeSyncResult {
   /** False when the recomputed state equals the stored one (generation not bumped). */
   changed: boolean;
   pushUrl: string | null;
+  /** SHA-256 fingerprint of the agent's self-signed push certificate: the worker talks TLS only to it. */
+  pushTlsFingerprint: string | null;
   /** The node's own addresses (tunnel sources, management addresses): the only hosts its push_url may name. */
   nodeAddresses: string[];
   pushedGeneration: number;
   appliedGeneration: number;
   /** Services the publish filter left out of this node's state, with the reason (also stored for the deploy status). */
   skippedServices: ExcludedService[];
+  /** Backends left out because they point into the platform (inside a pool, at an edge tunnel source). */
+  leftOutBackends: LeftOutBackend[];
 }
 
 /** The fleet-wide hash seed (one row written by the migration). */
@@ -36,14 +41,23 @@ export async function loadHashSeed(db: SqlRunner): Promise<number> {
   return Number(rows[0].hash_seed);
 }
 
+/** A backend left out of the desired state because it points into the platform. */
+export interface LeftOutBackend {
+  serviceId: string;
+  id: string;
+  address: string;
+}
+
 /** Active services holding an assigned address in a pool the PoP announces, with addresses and backends (one round trip). */
-async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
+async function loadServices(db: SqlRunner, popId: string, leftOut: LeftOutBackend[] = []): Promise<FleetServiceInput[]> {
   const rows: Array<Record<string, unknown>> = await db.query(
     `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.gue_port, s.health_check, s.maglev_table_size, s.created_at,
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
-               FROM backends b WHERE b.service_id = s.id) AS backends,
+               FROM backends b WHERE b.service_id = s.id AND NOT ${PLATFORM_OWNED_BACKEND}) AS backends,
+            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address))), '[]')
+               FROM backends b WHERE b.service_id = s.id AND ${PLATFORM_OWNED_BACKEND}) AS left_out_backends,
             t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded,
             CASE WHEN ba.status = 'suspended' THEN coalesce('by an operator: ' || ba.operator_hold_reason, 'an invoice is unpaid past its grace period') END AS suspension
        FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id
@@ -53,6 +67,9 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
          WHERE a.service_id = s.id AND a.state = 'assigned' AND pp.pop_id = $1)`,
     [popId],
   );
+  for (const s of rows) {
+    for (const b of s.left_out_backends as Array<{ id: string; address: string }>) leftOut.push({ serviceId: s.id as string, id: b.id, address: b.address });
+  }
   return rows.map((s) => ({
     id: s.id as string,
     name: s.name as string,
@@ -74,8 +91,8 @@ async function loadServices(db: SqlRunner, popId: string): Promise<FleetServiceI
 }
 
 /** The services with their shared Maglev tables compiled (see ensureMaglevTables). */
-async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<FleetServiceInput[]> {
-  const services = await loadServices(tx, popId);
+async function loadServicesWithTables(tx: SqlRunner, popId: string, leftOut: LeftOutBackend[] = []): Promise<FleetServiceInput[]> {
+  const services = await loadServices(tx, popId, leftOut);
   const tables = await ensureMaglevTables(tx, services);
   for (const s of services) s.maglevTable = tables.get(s.id);
   return services;
@@ -83,7 +100,7 @@ async function loadServicesWithTables(tx: SqlRunner, popId: string): Promise<Fle
 
 async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string, unknown> | undefined> {
   const rows = await tx.query(
-    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.pushed_generation, f.applied_generation,
+    `SELECT f.generation, f.state_hash, f.requested_seq, f.push_url, f.push_tls_fingerprint, f.pushed_generation, f.applied_generation,
             n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6, f.capabilities,
             ARRAY(SELECT host(m) FROM unnest(n.management_addresses) m) AS management_addresses,
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
@@ -122,6 +139,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       [popId],
     );
     const current = Number(row.generation);
+    const leftOutBackends: LeftOutBackend[] = [];
     const { state, excluded: skippedServices, serviceHashes } = planNodeState({
       node: {
         id: nodeId,
@@ -134,7 +152,7 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
         capabilities: (row.capabilities as KernelCapabilities | null) ?? null,
       },
       pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
-      services: await loadServicesWithTables(tx, popId),
+      services: await loadServicesWithTables(tx, popId, leftOutBackends),
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
     });
@@ -143,10 +161,12 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     const base = {
       nodeId,
       pushUrl: row.push_url as string | null,
+      pushTlsFingerprint: row.push_tls_fingerprint as string | null,
       nodeAddresses: [row.v4, row.v6, ...(row.management_addresses as string[])].filter((a): a is string => typeof a === 'string'),
       pushedGeneration: Number(row.pushed_generation),
       appliedGeneration: Number(row.applied_generation),
       skippedServices,
+      leftOutBackends,
     };
 
     if (hash === row.state_hash) {
@@ -451,6 +471,15 @@ export async function edgeNodeAddresses(db: SqlRunner, nodeId: string): Promise<
 export async function currentPushUrl(db: SqlRunner, nodeId: string): Promise<string | null> {
   const rows: Array<{ push_url: string | null }> = await db.query(`SELECT push_url FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]);
   return rows[0]?.push_url ?? null;
+}
+
+/** The node's current push URL and certificate fingerprint (nulls: none, or no fleet row yet). */
+export async function currentPushEndpoint(db: SqlRunner, nodeId: string): Promise<{ pushUrl: string | null; tlsFingerprint: string | null }> {
+  const rows: Array<{ push_url: string | null; push_tls_fingerprint: string | null }> = await db.query(
+    `SELECT push_url, push_tls_fingerprint FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    [nodeId],
+  );
+  return { pushUrl: rows[0]?.push_url ?? null, tlsFingerprint: rows[0]?.push_tls_fingerprint ?? null };
 }
 
 /** Whether the database answers (readiness). */

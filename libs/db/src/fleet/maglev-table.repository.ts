@@ -1,4 +1,5 @@
 import { compileMaglevTable, type CompiledMaglevTable, type MaglevTableBackend, maglevTableInputKey, serviceMaglevTableSize } from '@anyfront/domain';
+import { PLATFORM_OWNED_BACKEND } from './backend-conflicts.repository';
 import type { SqlRunner } from './sql';
 
 /** Each service's compiled Maglev table (service_maglev_tables); the compilation itself is pure (@anyfront/domain). */
@@ -40,7 +41,7 @@ export async function ensureMaglevTables<S extends ServiceTableInput>(tx: SqlRun
     const [fresh] = await tx.query(
       `SELECT s.maglev_table_size,
               (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
-                 FROM backends b WHERE b.service_id = s.id) AS backends,
+                 FROM backends b WHERE b.service_id = s.id AND NOT ${PLATFORM_OWNED_BACKEND}) AS backends,
               t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded
          FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id
         WHERE s.id = $1`,
