@@ -19,10 +19,11 @@
 #define PKT 29
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: flowgen <dst> <port> <count>\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: flowgen <dst> <port> <count> [first flow]\n"); return 2; }
   in_addr_t dst = inet_addr(argv[1]);
   int port = atoi(argv[2]);
   long count = atol(argv[3]);
+  long first = argc > 4 ? atol(argv[4]) : 0; /* flow numbers first..first+count-1 */
   int s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (s < 0) { perror("socket"); return 1; }
   static unsigned char buf[BATCH][PKT];
@@ -43,7 +44,7 @@ int main(int argc, char **argv) {
   for (long i = 0; i < count; i += BATCH) {
     int n = (count - i) < BATCH ? (int)(count - i) : BATCH;
     for (int k = 0; k < n; k++) {
-      long f = i + k;
+      long f = first + i + k;
       struct iphdr *ip = (struct iphdr *)buf[k];
       struct udphdr *udp = (struct udphdr *)(buf[k] + 20);
       memset(buf[k], 0, PKT);

@@ -25,19 +25,25 @@ export class XdpHarness {
   private dir = '';
   bpf!: BpfTool;
   fp!: XdpFastPath;
-  marks: MarkAllocation = emptyAllocation(MARK_BASE, 1000);
+  marks: MarkAllocation = emptyAllocation(MARK_BASE, 65536);
 
-  async start(opts: { newFlowsPerCpuSecond?: number } = {}): Promise<void> {
+  /**
+   * `fibLookup`: next hop from the kernel FIB instead of static MACs, in an empty network namespace
+   * of its own (no routes: every lookup misses and the program passes the packet unchanged after
+   * doing every map lookup - what a repeated BPF_PROG_TEST_RUN can time, since the frame is not reset
+   * between repeats).
+   */
+  async start(opts: { newFlowsPerCpuSecond?: number; fibLookup?: boolean; flowEntries?: number } = {}): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'afx-bpffs-'));
-    this.holder = spawn('unshare', ['-m', '--propagation', 'private', 'sleep', '600'], { stdio: 'ignore' });
+    this.holder = spawn('unshare', ['-m', ...(opts.fibLookup ? ['-n'] : []), '--propagation', 'private', 'sleep', '3600'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 100));
     const pid = this.holder.pid as number;
-    this.bpf = new BpfTool(new ProcessExecutor(), this.dir, { wrap: ['nsenter', '-t', String(pid), '-m', '--'] });
+    this.bpf = new BpfTool(new ProcessExecutor(), this.dir, { wrap: ['nsenter', '-t', String(pid), '-m', ...(opts.fibLookup ? ['-n'] : []), '--'] });
     this.fp = new XdpFastPath(this.bpf, {
       device: null,
       mode: 'xdp',
       object: XDP_OBJECT,
-      config: { flowTimeoutSeconds: 300, handshakeTimeoutSeconds: 10, newFlowsPerCpuSecond: opts.newFlowsPerCpuSecond ?? 0, staticNextHop: { smac: EDGE_MAC, dmac: ROUTER_MAC } },
+      config: { flowTimeoutSeconds: 300, handshakeTimeoutSeconds: 10, newFlowsPerCpuSecond: opts.newFlowsPerCpuSecond ?? 0, ...(opts.fibLookup ? {} : { staticNextHop: { smac: EDGE_MAC, dmac: ROUTER_MAC } }) },
     }, { info: () => undefined, warn: (o) => console.warn(o) });
     if (!(await this.fp.start())) throw new Error(`XDP program did not load: ${this.fp.reason}`);
   }
