@@ -63,11 +63,14 @@ describe('address relocation with notice', () => {
     return { account, serviceId: s.id, addresses: s.addresses };
   }
 
-  /** Addresses of the service in the node's stored desired state. */
+  /**
+   * IPv4 addresses of the service in the node's stored desired state (relocations move IPv4; an IPv6
+   * address comes from whatever global IPv6 pool other suites left in the shared test database).
+   */
   const published = async (serviceId: string): Promise<string[]> => {
     const [row] = await t.dataSource.query(`SELECT desired_state FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]);
-    const svc = ((row?.desired_state?.services ?? []) as Array<{ id: string; addresses: Array<{ address: string }> }>).find((s) => s.id === serviceId);
-    return (svc?.addresses ?? []).map((a) => a.address).sort();
+    const svc = ((row?.desired_state?.services ?? []) as Array<{ id: string; addresses: Array<{ address: string; family: number }> }>).find((s) => s.id === serviceId);
+    return (svc?.addresses ?? []).filter((a) => a.family === 4).map((a) => a.address).sort();
   };
   const waitPublished = (serviceId: string, expected: string[]) =>
     waitFor(() => `node state of ${serviceId} to be ${JSON.stringify(expected)}\n${worker?.output().slice(-2000)}`, async () => {
