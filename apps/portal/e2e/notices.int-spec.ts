@@ -45,7 +45,7 @@ describe('portal: relocation notice', () => {
     await page.reload();
     const notice = page.locator(`[data-notice="${move.old_address}"]`);
     await notice.getByText(`Address ${move.old_address} is moving to ${move.new_address}`).waitFor();
-    await notice.getByText(relocation.notice_ends_at.slice(0, 16).replace('T', ' ')).waitFor();
+    await notice.getByText(`Deadline ${relocation.notice_ends_at.slice(0, 16).replace('T', ' ')}`).waitFor(); // the sentence names the time too
     await checkPage(page, 'notice');
 
     // The operator ends the notice: the old address is released, the banner goes.
