@@ -17,12 +17,14 @@ jest.setTimeout(180_000);
 useLab();
 
 const FLOWS_PER_CLIENT = 12;
-const BYTES = 2_400_000;
-const RATE = 300_000; // bytes/s: each download lasts ~8 s, long enough for four flips
+const BYTES = 4_200_000;
+// bytes/s: each download lasts ~14 s, so it spans all four flips even when a router path change
+// takes a few seconds (BIRD reconfigures with BFD sessions on the lab router)
+const RATE = 300_000;
 const FLIPS: string[][] = [['edge1'], ['edge2'], ['edge1'], ['edge2']];
 
 async function downloadsDuringFlips(): Promise<{ results: FlowResult[]; movedBytes: number[] }> {
-  const job = { kind: 'download' as const, bytes: BYTES, rate: RATE, count: FLOWS_PER_CLIENT, timeoutMs: 25_000 };
+  const job = { kind: 'download' as const, bytes: BYTES, rate: RATE, count: FLOWS_PER_CLIENT, timeoutMs: 45_000 };
   const loads = [
     startLoad('client1', { ...job, host: anycastV4[0] }),
     startLoad('client2', { ...job, host: anycastV4[1] }),
