@@ -108,8 +108,7 @@ export class AuthService {
     // Not a member and no such organization answer alike (no probing of other tenants' ids).
     if (!membership) throw problems.field(404, 'organization_id', 'is not an organization of this account', 'not-found');
     await accounts.setSessionOrganization(p.credentialId, organizationId);
-    const user = await accounts.findUser(userId);
-    return { ...(await this.me({ ...p, organizationId, role: user?.isOperator ? 'operator' : membership.role })) };
+    return this.me({ ...p, organizationId, role: p.role === 'operator' ? 'operator' : membership.role });
   }
 
   private sessionUser(p: Principal, message: string): string {

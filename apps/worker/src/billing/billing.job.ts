@@ -25,6 +25,8 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
   private readonly stripe: Stripe | null;
   /** Meter event names known to exist at Stripe (this process). */
   private readonly meters = new Set<string>();
+  /** Subscriptions already on the price book for a version and period (this process). */
+  private readonly settledSubscriptions = new Set<string>();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -82,7 +84,7 @@ export class BillingJob extends WorkerHost implements OnApplicationBootstrap {
       case JobName.ExportMeterEvents: {
         if (!this.stripe) return { skipped: 'local-ledger mode' };
         // Prices first: a new price-book version's events need its prices on the subscriptions.
-        const prices = await syncSubscriptionPrices(this.ds, this.stripe, now);
+        const prices = await syncSubscriptionPrices(this.ds, this.stripe, now, this.settledSubscriptions);
         for (const c of prices.changed) this.log.log(`subscription ${c.subscription}: price book in force now (added ${c.added.length} price(s), removed ${c.removed.length} item(s))`);
         const measured = await measureMeterEvents(this.ds, {
           now,

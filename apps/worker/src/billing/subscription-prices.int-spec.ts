@@ -65,6 +65,10 @@ describe('subscription prices follow the price book', () => {
 
     // Idempotent: a second run (or a retried job) changes nothing.
     expect((await syncSubscriptionPrices(ds, stripe, nextHour + 120)).changed).toEqual([]);
+    // With the caller's settled set, a subscription is read from Stripe once per version and period.
+    const settled = new Set<string>();
+    expect((await syncSubscriptionPrices(ds, stripe, nextHour + 150, settled)).checked).toBe(1);
+    expect((await syncSubscriptionPrices(ds, stripe, nextHour + 180, settled)).checked).toBe(0);
     expect(await lookupKeys()).toHaveLength(v1Items.length * 2);
   });
 });

@@ -126,8 +126,8 @@ export class BillingAccountsRepository {
 
   /** Organizations whose services are withdrawn (suspended). */
   /** Mirrored Stripe subscriptions that still bill (not canceled or ended), with their organization. */
-  liveSubscriptions(): Promise<Array<{ id: string; organization_id: string }>> {
-    return this.db.query(`SELECT id, organization_id FROM billing_subscriptions WHERE status IN ('active', 'past_due', 'trialing', 'unpaid') ORDER BY organization_id, id`);
+  liveSubscriptions(): Promise<Array<{ id: string; organization_id: string; current_period_start: string | null }>> {
+    return this.db.query(`SELECT id, organization_id, current_period_start::text FROM billing_subscriptions WHERE status IN ('active', 'past_due', 'trialing', 'unpaid') ORDER BY organization_id, id`);
   }
 
   async suspendedOrganizationIds(): Promise<string[]> {
