@@ -31,3 +31,4 @@ export * from './demo/demo-seed.repository';
 export * from './slots/slot-pick';
 export * from './relocations/relocations.repository';
 export * from './pops/pool-utilization.repository';
+export * from './services/backends.repository';
