@@ -48,7 +48,6 @@ const SQL_NOT_YET_IN_LIBS_DB = [
   'apps/api/src/fleet/agent-auth.guard.ts',
   'apps/api/src/fleet/agent-registration.service.ts',
   'apps/api/src/fleet/bootstrap-tokens.ts',
-  'apps/worker/src/fleet/node-sync.ts',
   'apps/worker/src/slots/slot-assigner.ts',
 ];
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.lab-spec.ts', '**/*.spec-helpers.ts', '**/bench/**/*.ts', '**/src/testing/**/*.ts'];
