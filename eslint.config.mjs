@@ -44,7 +44,6 @@ const ENTITY_NAMES = ['Organization', 'User', 'Membership', 'Session', 'ApiKey',
 const SQL_NOT_YET_IN_LIBS_DB = [
   'apps/api/src/backends/backend-address.policy.ts',
   'apps/api/src/backends/backends.service.ts',
-  'apps/worker/src/fleet/node-sync.ts',
 ];
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.lab-spec.ts', '**/*.spec-helpers.ts', '**/bench/**/*.ts', '**/src/testing/**/*.ts'];
 
