@@ -35,6 +35,8 @@ class FakeApi {
   traffic: unknown[] = [];
   pulls: (string | undefined)[] = [];
   failTraffic = 0;
+  /** Delay of the next status answer (ms): a report still on its way. */
+  statusDelayMs = 0;
   auth: string[] = [];
   constructor() {
     this.server = createServer((req, res) => void read(req).then((body) => {
@@ -45,6 +47,9 @@ class FakeApi {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(desired(this.desiredGeneration)));
       } else if (req.method === 'POST' && req.url === '/v1/agent/status') {
         this.statuses.push(agentStatusSchema.parse(JSON.parse(body)));
+        const delay = this.statusDelayMs;
+        this.statusDelayMs = 0;
+        if (delay) { setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ desired_generation: this.desiredGeneration })), delay); return; }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ desired_generation: this.desiredGeneration }));
       } else if (req.method === 'POST' && req.url === '/v1/agent/traffic') {
         if (this.failTraffic-- > 0) { res.writeHead(503).end('busy'); return; }
@@ -130,6 +135,19 @@ describe('control-plane sync', () => {
     api.desiredGeneration = 4;
     await sync.reportStatus();
     expect(generation).toBe(4);
+  });
+
+  it('sends a report asked for while one is on its way when that one returns (the one on its way predates the apply)', async () => {
+    // Control: without the follow-up the second call returns at once and the API only ever hears generation 3.
+    generation = 3;
+    api.statusDelayMs = 200;
+    const first = sync.reportStatus();
+    await new Promise((r) => setTimeout(r, 50));
+    generation = 4; // an apply finished meanwhile and asks for a report
+    api.desiredGeneration = 4;
+    await sync.reportStatus();
+    await first;
+    expect(api.statuses.map((x) => (x as { applied_generation: number }).applied_generation)).toEqual([3, 4]);
   });
 
   it('numbers traffic reports, persists the sequence, and resends an unacknowledged report with the same sequence', async () => {

@@ -81,19 +81,31 @@ export class ControlPlaneSync {
   }
 
   async reportStatus(): Promise<void> {
-    if (this.busy.status) return;
+    // A report asked for while one is on its way (an apply right after a periodic report started)
+    // is sent when that one returns: the one on its way carries the state from before the apply.
+    if (this.busy.status) {
+      this.statusAgain = true;
+      return;
+    }
     this.busy.status = true;
     try {
-      const s = this.hooks.status();
-      const { desired_generation } = await this.client.postStatus(statusReport({ generation: this.hooks.generation(), ...s }));
-      this.busy.status = false;
-      if (desired_generation > this.hooks.generation()) await this.pull();
+      do {
+        this.statusAgain = false;
+        const s = this.hooks.status();
+        const { desired_generation } = await this.client.postStatus(statusReport({ generation: this.hooks.generation(), ...s }));
+        if (desired_generation > this.hooks.generation() && !this.statusAgain) {
+          this.busy.status = false;
+          await this.pull();
+          return;
+        }
+      } while (this.statusAgain);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'status report failed');
     } finally {
       this.busy.status = false;
     }
   }
+  private statusAgain = false;
 
   /** One interval: resend an unacknowledged report, else number and send the new deltas. */
   async reportTraffic(): Promise<void> {

@@ -31,3 +31,6 @@ export * from './demo/demo-seed.repository';
 export * from './slots/slot-pick';
 export * from './relocations/relocations.repository';
 export * from './pops/pool-utilization.repository';
+export * from './pops/pools.repository';
+export * from './fleet/agent-registration.repository';
+export * from './slots/slot-assignment.repository';

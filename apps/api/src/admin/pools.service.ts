@@ -1,22 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { backendsInsidePrefix, Pool, Pop } from '@anyfront/db';
+import { backendsInsidePrefix, type Pool, PoolsRepository, type PoolUsage as Usage, type Pop } from '@anyfront/db';
 import { slotCapacity } from '@anyfront/domain';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../common/audit.service';
 import { FleetChanges } from '../fleet/fleet-changes';
 import { pgError, PG_EXCLUSION_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../common/db-errors';
-import { Page, PageQueryDto, paginate } from '../common/pagination';
+import { Page, PageQueryDto, pageRequest, toPage } from '../common/pagination';
 import { FieldError, problems } from '../common/problem';
 import { AppConfig } from '../config';
 import { CreatePoolDto, PoolDto, PoolUtilizationDto, UpdatePoolDto } from './admin.dto';
 import { parsePoolPrefix } from './pool-prefix';
-
-interface Usage {
-  assigned: number;
-  quarantined: number;
-}
 
 @Injectable()
 export class PoolsService {
@@ -33,9 +28,10 @@ export class PoolsService {
     const region = dto.region ?? null;
     checkScope(dto.scope, region);
     return this.ds.transaction(async (tx) => {
-      const pops = await this.loadPops(tx, dto.pop_ids, dto.scope, region);
-      const overlapping = await tx.query('SELECT prefix FROM pools WHERE prefix && $1::cidr LIMIT 1', [parsed.prefix]);
-      if (overlapping[0]) throw overlap(parsed.prefix, overlapping[0].prefix);
+      const pools = new PoolsRepository(tx);
+      const pops = await this.loadPops(pools, dto.pop_ids, dto.scope, region);
+      const overlapping = await pools.overlapping(parsed.prefix);
+      if (overlapping) throw overlap(parsed.prefix, overlapping);
       // A pool over a tenant's backend would make the edges tunnel that backend's traffic back into the platform.
       const inside = await backendsInsidePrefix(tx, parsed.prefix);
       if (inside.total) {
@@ -44,7 +40,7 @@ export class PoolsService {
       }
       let pool: Pool;
       try {
-        pool = await tx.save(tx.create(Pool, { prefix: parsed.prefix, family: parsed.family, scope: dto.scope, region, state: dto.state ?? 'active', pops }));
+        pool = await pools.create({ prefix: parsed.prefix, family: parsed.family, scope: dto.scope, region, state: dto.state ?? 'active', pops });
       } catch (err) {
         // Backstop for a concurrent create: the exclusion constraint refuses the loser.
         const code = pgError(err)?.code;
@@ -58,33 +54,34 @@ export class PoolsService {
   }
 
   async list(page: PageQueryDto): Promise<Page<PoolDto>> {
-    const qb = this.ds.getRepository(Pool).createQueryBuilder('pool').leftJoinAndSelect('pool.pops', 'pop');
-    const result = await paginate(qb, page, (pool) => pool);
-    const usage = await this.usage(result.data.map((pool) => pool.id));
+    const pools = new PoolsRepository(this.ds.manager);
+    const result = toPage(await pools.page(pageRequest(page)), (pool) => pool);
+    const usage = await pools.usage(result.data.map((pool) => pool.id));
     return { data: result.data.map((pool) => this.toDto(pool, usage.get(pool.id))), next_cursor: result.next_cursor };
   }
 
   async get(id: string, m: EntityManager = this.ds.manager): Promise<PoolDto> {
-    const pool = await m.findOne(Pool, { where: { id }, relations: { pops: true } });
+    const pools = new PoolsRepository(m);
+    const pool = await pools.findWithPops(id);
     if (!pool) throw problems.notFound('pool', id);
-    const usage = await this.usage([id], m);
+    const usage = await pools.usage([id]);
     return this.toDto(pool, usage.get(id));
   }
 
   async update(id: string, dto: UpdatePoolDto, p: Principal): Promise<PoolDto> {
     return this.ds.transaction(async (tx) => {
-      const pool = await tx.findOne(Pool, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const pools = new PoolsRepository(tx);
+      const pool = await pools.lock(id);
       if (!pool) throw problems.notFound('pool', id);
-      const currentIds = await popIdsOf(tx, id);
-      const current = currentIds.length ? await tx.find(Pop, { where: { id: In(currentIds) } }) : [];
+      const current = await pools.pops(id);
       const scope = dto.scope ?? pool.scope;
       // Switching to global drops the region unless one is given (which checkScope then refuses).
       const region = dto.region !== undefined ? dto.region : dto.scope === 'global' ? null : pool.region;
       checkScope(scope, region);
-      const pops = dto.pop_ids ? await this.loadPops(tx, dto.pop_ids, scope, region) : current;
+      const pops = dto.pop_ids ? await this.loadPops(pools, dto.pop_ids, scope, region) : current;
       if (!dto.pop_ids) checkPopRegions(pops, scope, region, 'pop_ids');
       Object.assign(pool, { scope, region, state: dto.state ?? pool.state, pops });
-      await tx.save(pool);
+      await pools.save(pool);
       await this.audit.record(p, 'pool.update', { type: 'pool', id, organizationId: null }, { ...dto }, tx);
       await this.fleet.record(tx, { poolIds: [id] });
       return this.get(id, tx);
@@ -93,12 +90,13 @@ export class PoolsService {
 
   async remove(id: string, p: Principal): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      const pool = await tx.findOne(Pool, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const pools = new PoolsRepository(tx);
+      const pool = await pools.lock(id);
       if (!pool) throw problems.notFound('pool', id);
-      const u = (await this.usage([id], tx, true)).get(id);
+      const u = (await pools.usage([id], true)).get(id);
       if (u && u.assigned + u.quarantined > 0) throw inUse(pool.prefix, u);
       try {
-        await tx.delete(Pool, { id });
+        await pools.delete(id);
       } catch (err) {
         if (pgError(err)?.code === PG_FOREIGN_KEY_VIOLATION) throw inUse(pool.prefix, u ?? { assigned: 0, quarantined: 0 });
         throw err;
@@ -108,24 +106,8 @@ export class PoolsService {
     });
   }
 
-  /**
-   * Assigned and still-quarantined addresses per pool (rows of anycast_addresses). With
-   * `allRows`, every quarantined row counts, also expired ones (they still reference the pool).
-   */
-  private async usage(ids: string[], m: EntityManager = this.ds.manager, allRows = false): Promise<Map<string, Usage>> {
-    if (!ids.length) return new Map();
-    const rows: Array<{ pool_id: string; assigned: number; quarantined: number }> = await m.query(
-      `SELECT pool_id,
-              count(*) FILTER (WHERE state = 'assigned')::int AS assigned,
-              count(*) FILTER (WHERE state = 'quarantined' AND ($2 OR quarantined_until > now()))::int AS quarantined
-         FROM anycast_addresses WHERE pool_id = ANY($1::uuid[]) GROUP BY pool_id`,
-      [ids, allRows],
-    );
-    return new Map(rows.map((r) => [r.pool_id, { assigned: r.assigned, quarantined: r.quarantined }]));
-  }
-
-  private async loadPops(tx: EntityManager, ids: string[], scope: string, region: string | null): Promise<Pop[]> {
-    const pops = await tx.find(Pop, { where: { id: In(ids) } });
+  private async loadPops(pools: PoolsRepository, ids: string[], scope: string, region: string | null): Promise<Pop[]> {
+    const pops = await pools.findPops(ids);
     const found = new Set(pops.map((x) => x.id));
     const missing: FieldError[] = ids.flatMap((id, i) => (found.has(id) ? [] : [{ field: `pop_ids[${i}]`, message: `no PoP with id ${id} exists` }]));
     if (missing.length) throw problems.validation(missing);
@@ -154,11 +136,6 @@ export class PoolsService {
 export function utilization(prefix: string, u: Usage): PoolUtilizationDto {
   const capacity = Number(slotCapacity(prefix));
   return { capacity, assigned: u.assigned, quarantined: u.quarantined, free: Math.max(0, capacity - u.assigned - u.quarantined) };
-}
-
-async function popIdsOf(tx: EntityManager, poolId: string): Promise<string[]> {
-  const rows: Array<{ pop_id: string }> = await tx.query('SELECT pop_id FROM pool_pops WHERE pool_id = $1', [poolId]);
-  return rows.map((r) => r.pop_id);
 }
 
 function checkScope(scope: string, region: string | null): void {

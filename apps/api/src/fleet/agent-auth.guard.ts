@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { NODE_CREDENTIAL_PREFIX } from '@anyfront/contracts';
+import { AgentRegistrationRepository } from '@anyfront/db';
 import { problems } from '../common/problem';
 import { hashAgentSecret } from './agent-tokens';
 
@@ -29,18 +30,7 @@ export class AgentAuthGuard implements CanActivate {
     if (!credential?.startsWith(NODE_CREDENTIAL_PREFIX)) {
       throw problems.unauthenticated(`Agent calls need "Authorization: Bearer <node credential>" (${NODE_CREDENTIAL_PREFIX}...), from POST /v1/agent/register.`);
     }
-    const rows: Array<{ id: string; edge_node_id: string }> = await this.ds.query(
-      // last_used_at at most once a minute, so heartbeats do not turn every read into a write.
-      `WITH c AS (
-         SELECT id, edge_node_id, last_used_at FROM edge_node_credentials WHERE secret_hash = $1 AND revoked_at IS NULL
-       ), touch AS (
-         UPDATE edge_node_credentials x SET last_used_at = now() FROM c
-          WHERE x.id = c.id AND (c.last_used_at IS NULL OR c.last_used_at < now() - interval '60 seconds')
-       )
-       SELECT id, edge_node_id FROM c`,
-      [hashAgentSecret(credential)],
-    );
-    const [row] = rows;
+    const row = await new AgentRegistrationRepository(this.ds).authenticate(hashAgentSecret(credential));
     if (!row) throw problems.unauthenticated('The node credential is unknown or has been revoked; register the agent again with a new bootstrap token.');
     req.agent = { edgeNodeId: row.edge_node_id, credentialId: row.id };
     return true;

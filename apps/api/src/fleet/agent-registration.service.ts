@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type AgentRegisterRequest, type AgentRegisterResponse, syncEdgeNodeJob } from '@anyfront/contracts';
-import { currentPushEndpoint, currentPushUrl, edgeNodeAddresses, rowsOf, type SqlRunner } from '@anyfront/db';
+import { AgentRegistrationRepository, currentPushEndpoint, currentPushUrl, edgeNodeAddresses, type SqlRunner } from '@anyfront/db';
 import { LOCAL_MODE, normalizeTlsFingerprint, pushUrlRefusal } from '@anyfront/domain';
 import { AppConfig } from '../config';
 import { type StateSigningKeys } from '@anyfront/state-signing';
+import { AuditService } from '../common/audit.service';
 import { Outbox } from '../common/outbox';
 import { problems } from '../common/problem';
 import { hashAgentSecret, newNodeCredential, newPushToken } from './agent-tokens';
@@ -22,6 +23,7 @@ export class AgentRegistrationService {
     private readonly outbox: Outbox,
     @Inject(STATE_SIGNING_KEYS) private readonly keys: StateSigningKeys,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   /** 422 unless the worker may push to `pushUrl` for this node (its own address; loopback and http only in the lab/local mode). */
@@ -47,33 +49,22 @@ export class AgentRegistrationService {
     // The agent's own token for its local endpoints (drain, a hand-made push): returned, never stored.
     const pushToken = req.push_token ?? newPushToken();
     const res = await this.ds.transaction(async (tx) => {
-      const consumed = rowsOf<{ edge_node_id: string }>(await tx.query(
-        `UPDATE edge_node_bootstrap_tokens SET consumed_at = now()
-          WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now()
-          RETURNING edge_node_id`,
-        [hashAgentSecret(req.bootstrap_token)],
-      ));
-      const nodeId = consumed[0]?.edge_node_id;
+      const repo = new AgentRegistrationRepository(tx);
+      const nodeId = await repo.consumeBootstrapToken(hashAgentSecret(req.bootstrap_token));
       if (!nodeId) {
         throw problems.unauthenticated('The bootstrap token is unknown, expired or already used. Ask an operator for a new one (POST /v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens).');
       }
       // A refused push_url rolls the transaction back: the bootstrap token stays usable for a corrected registration.
       await this.requireAllowedPushUrl(tx, nodeId, req.push_url);
-      await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL`, [nodeId]);
-      await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [nodeId, hashAgentSecret(credential)]);
+      await repo.replaceCredential(nodeId, hashAgentSecret(credential));
       const previousPushUrl = await currentPushUrl(tx, nodeId);
-      await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint, registered_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_tls_fingerprint = EXCLUDED.push_tls_fingerprint, registered_at = now()`,
-        [nodeId, req.push_url, fingerprintOf(req.push_tls_fingerprint)],
-      );
-      const [node] = await tx.query(`SELECT n.id, n.name, p.code FROM edge_nodes n JOIN pops p ON p.id = n.pop_id WHERE n.id = $1`, [nodeId]);
-      await tx.query(
-        `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.register', 'edge_node', $1, $2)`,
-        [nodeId, JSON.stringify({ push_url: req.push_url, previous_push_url: previousPushUrl, push_tls_fingerprint: fingerprintOf(req.push_tls_fingerprint) })],
-      );
+      await repo.savePushEndpoint(nodeId, req.push_url, fingerprintOf(req.push_tls_fingerprint), true);
+      // The token named this node and the transaction holds it (its fleet row references it): it exists.
+      const node = (await repo.nodeSummary(nodeId))!;
+      await this.audit.record(null, 'edge_node.register', { type: 'edge_node', id: nodeId, organizationId: null },
+        { push_url: req.push_url, previous_push_url: previousPushUrl, push_tls_fingerprint: fingerprintOf(req.push_tls_fingerprint) }, tx);
       await this.fleet.record(tx, { edgeNodeIds: [nodeId] });
-      return { node_id: node.id as string, node_name: node.name as string, pop: node.code as string, credential, push_token: pushToken, state_signing_keys: this.keys.published };
+      return { node_id: node.id, node_name: node.name, pop: node.pop, credential, push_token: pushToken, state_signing_keys: this.keys.published };
     });
     return res;
   }
@@ -82,10 +73,9 @@ export class AgentRegistrationService {
   async rotate(edgeNodeId: string): Promise<{ credential: string }> {
     const credential = newNodeCredential();
     await this.ds.transaction(async (tx) => {
-      const exists = await tx.query(`SELECT 1 FROM edge_nodes WHERE id = $1 FOR UPDATE`, [edgeNodeId]);
-      if (!exists.length) throw problems.notFound('edge node', edgeNodeId);
-      await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL`, [edgeNodeId]);
-      await tx.query(`INSERT INTO edge_node_credentials (edge_node_id, secret_hash) VALUES ($1, $2)`, [edgeNodeId, hashAgentSecret(credential)]);
+      const repo = new AgentRegistrationRepository(tx);
+      if (!(await repo.lockNode(edgeNodeId))) throw problems.notFound('edge node', edgeNodeId);
+      await repo.replaceCredential(edgeNodeId, hashAgentSecret(credential));
     });
     return { credential };
   }
@@ -93,10 +83,9 @@ export class AgentRegistrationService {
   /** Revokes every credential and unused bootstrap token of the node; returns how many credentials were active. */
   async revoke(edgeNodeId: string): Promise<number> {
     return this.ds.transaction(async (tx) => {
-      const exists = await tx.query(`SELECT 1 FROM edge_nodes WHERE id = $1 FOR UPDATE`, [edgeNodeId]);
-      if (!exists.length) throw problems.notFound('edge node', edgeNodeId);
-      await tx.query(`UPDATE edge_node_bootstrap_tokens SET consumed_at = now() WHERE edge_node_id = $1 AND consumed_at IS NULL`, [edgeNodeId]);
-      return rowsOf(await tx.query(`UPDATE edge_node_credentials SET revoked_at = now() WHERE edge_node_id = $1 AND revoked_at IS NULL RETURNING id`, [edgeNodeId])).length;
+      const repo = new AgentRegistrationRepository(tx);
+      if (!(await repo.lockNode(edgeNodeId))) throw problems.notFound('edge node', edgeNodeId);
+      return repo.revokeAll(edgeNodeId);
     });
   }
 
@@ -106,16 +95,10 @@ export class AgentRegistrationService {
       await this.requireAllowedPushUrl(tx, edgeNodeId, pushUrl);
       const previous = await currentPushEndpoint(tx, edgeNodeId);
       if (previous.pushUrl !== pushUrl || previous.tlsFingerprint !== fingerprint) {
-        await tx.query(
-          `INSERT INTO audit_log (actor_credential, action, target_type, target_id, details) VALUES ('system', 'edge_node.push_endpoint', 'edge_node', $1, $2)`,
-          [edgeNodeId, JSON.stringify({ push_url: pushUrl, previous_push_url: previous.pushUrl, push_tls_fingerprint: fingerprint, previous_push_tls_fingerprint: previous.tlsFingerprint })],
-        );
+        await this.audit.record(null, 'edge_node.push_endpoint', { type: 'edge_node', id: edgeNodeId, organizationId: null },
+          { push_url: pushUrl, previous_push_url: previous.pushUrl, push_tls_fingerprint: fingerprint, previous_push_tls_fingerprint: previous.tlsFingerprint }, tx);
       }
-      await tx.query(
-        `INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint) VALUES ($1, $2, $3)
-         ON CONFLICT (edge_node_id) DO UPDATE SET push_url = EXCLUDED.push_url, push_tls_fingerprint = EXCLUDED.push_tls_fingerprint`,
-        [edgeNodeId, pushUrl, fingerprint],
-      );
+      await new AgentRegistrationRepository(tx).savePushEndpoint(edgeNodeId, pushUrl, fingerprint, false);
       // Push the current state to the new endpoint (nothing changed in it: no stale mark).
       await this.outbox.enqueue(tx, syncEdgeNodeJob(edgeNodeId));
     });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { syncNodeState, type SqlDatabase } from '@anyfront/db';
+import { nodeSyncStale, recordPushApplied, recordPushError, syncNodeState, type SqlDatabase } from '@anyfront/db';
 import { pushUrlRefusal } from '@anyfront/domain';
 import { signDesiredState, type StateSigner } from '@anyfront/state-signing';
 import { pushDesiredState, type PushOutcome } from './agent-push';
@@ -48,22 +48,14 @@ export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSe
         : await pushDesiredState(r.pushUrl, signDesiredState(r.state, o.signer), { nodeId: edgeNodeId, signer: o.signer, timeoutMs: o.pushTimeoutMs, tlsFingerprint: r.pushTlsFingerprint });
       last.push = outcome.kind;
       if (outcome.kind === 'applied') {
-        await db.query(
-          `UPDATE edge_node_fleet_states
-              SET pushed_generation = greatest(pushed_generation, $2), last_push_at = now(), last_push_error = NULL,
-                  applied_generation = greatest(applied_generation, $3),
-                  applied_at = CASE WHEN applied_generation < $3 THEN now() ELSE applied_at END
-            WHERE edge_node_id = $1`,
-          [edgeNodeId, r.generation, outcome.generation],
-        );
+        await recordPushApplied(db, edgeNodeId, r.generation, outcome.generation);
       } else {
-        await db.query(`UPDATE edge_node_fleet_states SET last_push_at = now(), last_push_error = $2 WHERE edge_node_id = $1`, [edgeNodeId, outcome.message]);
+        await recordPushError(db, edgeNodeId, outcome.message);
         if (outcome.kind === 'retry') throw new RetryablePushError(outcome.message);
         log.warn(`edge node ${edgeNodeId} refused generation ${r.generation}: ${outcome.message}`);
       }
     }
-    const [s] = await db.query(`SELECT requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`, [edgeNodeId]);
-    if (!s?.stale) break;
+    if (!(await nodeSyncStale(db, edgeNodeId))) break;
   }
   return last;
 }

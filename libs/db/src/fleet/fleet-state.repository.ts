@@ -233,6 +233,29 @@ async function storeExclusions(tx: SqlRunner, nodeId: string, excluded: Excluded
   );
 }
 
+/** The agent confirmed it runs `appliedGeneration` after a push of `pushedGeneration` (never goes back). */
+export async function recordPushApplied(db: SqlRunner, nodeId: string, pushedGeneration: number, appliedGeneration: number): Promise<void> {
+  await db.query(
+    `UPDATE edge_node_fleet_states
+        SET pushed_generation = greatest(pushed_generation, $2), last_push_at = now(), last_push_error = NULL,
+            applied_generation = greatest(applied_generation, $3),
+            applied_at = CASE WHEN applied_generation < $3 THEN now() ELSE applied_at END
+      WHERE edge_node_id = $1`,
+    [nodeId, pushedGeneration, appliedGeneration],
+  );
+}
+
+/** A push that did not end with the agent running the state: when and why. */
+export async function recordPushError(db: SqlRunner, nodeId: string, message: string): Promise<void> {
+  await db.query(`UPDATE edge_node_fleet_states SET last_push_at = now(), last_push_error = $2 WHERE edge_node_id = $1`, [nodeId, message]);
+}
+
+/** A change was notified for the node after its last computation (another sync round is due). */
+export async function nodeSyncStale(db: SqlRunner, nodeId: string): Promise<boolean> {
+  const rows: Array<{ stale: boolean }> = await db.query(`SELECT requested_seq > synced_seq AS stale FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]);
+  return rows[0]?.stale === true;
+}
+
 /** Edge nodes whose desired state may depend on the change, including nodes that served it before. */
 export async function affectedNodes(db: SqlRunner, change: FleetChange): Promise<string[]> {
   if (change.all) return (await db.query('SELECT id FROM edge_nodes')).map((r: { id: string }) => r.id);
@@ -488,6 +511,16 @@ export async function databaseAnswers(db: SqlRunner): Promise<void> {
 }
 
 /**
+ * A report of an older generation than the one a push just confirmed was sent before that push
+ * applied and overtaken by its acknowledgement (52 agents on 2 cores: the cause of the 30 s
+ * propagation p99 — the node looked behind until its next periodic report). It is believed only when
+ * the stored generation is older than any report can be in flight (the agent's client gives up
+ * after 10 s): a node whose state directory was wiped is seen at its next report after that, and it
+ * pulls the newest state by itself meanwhile (the answer's desired_generation is above its own).
+ */
+const STALE_REPORT = `(EXCLUDED.applied_generation < edge_node_fleet_states.applied_generation AND edge_node_fleet_states.applied_at > now() - interval '30 seconds')`;
+
+/**
  * Stores an agent's status report: applied generation, announce/drain state, heartbeat, kernel
  * capabilities, skipped services, and the node's backend health set (replaced; unknown or
  * mismatched (service, backend) pairs are ignored). Answers the node's desired generation and
@@ -499,8 +532,8 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
      INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at, capabilities, failed_services)
      VALUES ($1, $2, now(), $3, $4, $5, $6, now(), $7::jsonb, $8::jsonb)
      ON CONFLICT (edge_node_id) DO UPDATE SET
-       applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation THEN edge_node_fleet_states.applied_at ELSE now() END,
-       applied_generation = EXCLUDED.applied_generation, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
+       applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation OR ${STALE_REPORT} THEN edge_node_fleet_states.applied_at ELSE now() END,
+       applied_generation = CASE WHEN ${STALE_REPORT} THEN edge_node_fleet_states.applied_generation ELSE EXCLUDED.applied_generation END, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
        programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now(),
        capabilities = coalesce(EXCLUDED.capabilities, edge_node_fleet_states.capabilities), failed_services = EXCLUDED.failed_services
      RETURNING generation, edge_node_fleet_states.capabilities IS DISTINCT FROM (SELECT capabilities FROM old) AS capabilities_changed`,
