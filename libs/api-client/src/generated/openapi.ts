@@ -1766,6 +1766,12 @@ export interface components {
             /** Format: date-time */
             last_heartbeat_at: string | null;
             last_error: string | null;
+            /** @description The PoP's canary (staged rollout): it takes every change before the PoP's other edges */
+            canary: boolean;
+            /** @description As canary: why its newest verdict failed, which halts its PoP's rollout */
+            canary_failed_reason: string | null;
+            /** @description Changed services whose new content waits on this node for the PoP's canary */
+            held_services: number;
         };
         EdgeNodeDto: {
             /** Format: uuid */
@@ -2226,6 +2232,14 @@ export interface components {
             last_push_error: string | null;
             /** Format: date-time */
             last_heartbeat_at: string | null;
+            /** @description The PoP's canary (staged rollout): it takes every change before the PoP's other edges */
+            canary: boolean;
+            /** @description As canary: the newest generation it applied and judged healthy */
+            canary_verified_generation: number;
+            /** @description As canary: why its newest verdict failed, which halts its PoP's rollout */
+            canary_failed_reason: string | null;
+            /** @description Changed services whose new content waits on this node for the PoP's canary */
+            held_services: number;
         };
         BootstrapTokenDto: {
             /**
