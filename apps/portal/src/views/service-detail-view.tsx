@@ -248,6 +248,9 @@ export function BackendsCard({ service }: { service: Service }) {
         {backends.isPending && <LoadingRows rows={2} />}
         {backends.isError && <ErrorState error={backends.error} onRetry={() => void backends.refetch()} />}
         {backends.data && backends.data.length === 0 && <Text size="sm" c="dimmed">No backends yet: add the servers that answer this service&apos;s clients.</Text>}
+        {backends.data?.some((b) => b.verification !== 'verified') && (
+          <Alert color="blue" title="Backends get traffic once verified" data-verification-help>{VERIFICATION_WHY}</Alert>
+        )}
         {backends.data && backends.data.length > 0 && (
           <Table.ScrollContainer minWidth={820}>
             <Table verticalSpacing="sm">
@@ -294,7 +297,7 @@ export function BackendsCard({ service }: { service: Service }) {
                             <Text size="sm" fw={600} c={b.verification === 'failed' ? 'red.8' : undefined}>
                               {b.verification === 'failed' ? `Verification failed: ${b.verification_reason ?? 'the backend answered without this backend\'s proof'}.` : `Waiting for verification${b.verification_reason ? `: ${b.verification_reason}` : ''}.`} No client traffic goes to {b.address} until it is verified.
                             </Text>
-                            <Text size="xs" c="dimmed">{VERIFICATION_WHY} On {b.address}, run:</Text>
+                            <Text size="xs" c="dimmed">On {b.address}, run:</Text>
                             <CopyField value={backendKitCommand(service, b.address, b.verification_token)} label={`backend kit command for ${b.address}`} block />
                           </Stack>
                         </Table.Td>
