@@ -62,7 +62,7 @@ async function loadServices(db: SqlRunner, popId: string, leftOut: LeftOutBacken
     `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.gue_port, s.health_check, s.maglev_table_size, s.created_at,
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
-            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
+            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled, 'verifyToken', b.verify_token)), '[]')
                FROM backends b WHERE b.service_id = s.id AND NOT ${PLATFORM_OWNED_BACKEND}) AS backends,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address))), '[]')
                FROM backends b WHERE b.service_id = s.id AND ${PLATFORM_OWNED_BACKEND}) AS left_out_backends,
@@ -730,23 +730,30 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
   const backendIds: string[] = [];
   const serviceIds: string[] = [];
   const healthy: boolean[] = [];
+  const verification: Array<string | null> = [];
+  const verificationReason: Array<string | null> = [];
+  const verificationCheckedAt: Array<string | null> = [];
   for (const svc of s.services) {
     for (const b of svc.backends) {
       backendIds.push(b.id);
       serviceIds.push(svc.id);
       healthy.push(b.healthy);
+      verification.push(b.verification?.state ?? null);
+      verificationReason.push(b.verification?.reason ?? null);
+      verificationCheckedAt.push(b.verification?.checked_at ?? null);
     }
   }
   // The report replaces the node's health set. Unknown or mismatched (service, backend) pairs are ignored.
   await db.query(`DELETE FROM edge_node_backend_health WHERE edge_node_id = $1 AND NOT (backend_id = ANY($2::uuid[]))`, [nodeId, backendIds]);
   if (backendIds.length) {
     await db.query(
-      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at)
-       SELECT $1, b.id, b.service_id, x.healthy, now()
-         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[]) AS x(backend_id, service_id, healthy)
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at, verification, verification_reason, verification_checked_at)
+       SELECT $1, b.id, b.service_id, x.healthy, now(), x.verification, x.reason, x.checked_at
+         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[]) AS x(backend_id, service_id, healthy, verification, reason, checked_at)
          JOIN backends b ON b.id = x.backend_id AND b.service_id = x.service_id
-       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now()`,
-      [nodeId, backendIds, serviceIds, healthy],
+       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now(),
+         verification = EXCLUDED.verification, verification_reason = EXCLUDED.verification_reason, verification_checked_at = EXCLUDED.verification_checked_at`,
+      [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt],
     );
   }
   // An upsert with RETURNING always yields the node's row.
