@@ -14,7 +14,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra}/**/*.spec.ts'] },
     // Real services on a small shared machine: hooks boot apps and labs, so give them time.
-    { ...common, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.int-spec.ts'] },
+    { ...common, displayName: 'integration', testTimeout: 60_000, setupFiles: [...common.setupFiles, '<rootDir>/scripts/jest-worker-env.js'], testMatch: ['<rootDir>/{apps,libs,infra}/**/*.int-spec.ts'] },
     { ...common, displayName: 'lab', testTimeout: 120_000, testMatch: ['<rootDir>/{apps,libs,infra}/**/*.lab-spec.ts'] },
   ],
 };

@@ -8,7 +8,12 @@ import { buildXdp } from '../apps/edge-agent/xdp/build.mjs';
 
 // `node scripts/test.mjs unit|int|lab [jest args]` (npm run test:unit / test:int / test:lab): one suite,
 // with the same Postgres/Redis set-up (the lab's fleet e2e runs the API and worker), no gates.
-const SUITES = { unit: ['--selectProjects', 'unit'], int: ['--selectProjects', 'integration', '--runInBand'], lab: ['--selectProjects', 'lab', '--runInBand'] };
+// Integration files run in INT_WORKERS Jest workers (default 2), each on its own fresh database and
+// Redis database (scripts/jest-worker-env.js): most of their time is spent waiting on Postgres, Redis,
+// child processes and timers, so two workers roughly halve the suite on this 2-core machine.
+// With a DATABASE_URL of your own there is one database, so the files run one at a time.
+const INT_WORKERS = process.env.DATABASE_URL ? 1 : Math.max(1, Number(process.env.INT_WORKERS ?? '2'));
+const SUITES = { unit: ['--selectProjects', 'unit'], int: ['--selectProjects', 'integration', `--maxWorkers=${INT_WORKERS}`], lab: ['--selectProjects', 'lab', '--runInBand'] };
 const [only, ...extraArgs] = process.argv.slice(2);
 if (only !== undefined && !(only in SUITES)) {
   console.error(`[anyfront] unknown suite "${only}" (unit, int, lab)`);
@@ -42,7 +47,11 @@ async function databaseUrl() {
     base = pg.url;
   }
   // ANYFRONT_TEST_DB lets several checkouts on one machine test side by side.
-  return ensureDatabase(base, process.env.ANYFRONT_TEST_DB ?? 'anyfront_test', { fresh: true });
+  const name = process.env.ANYFRONT_TEST_DB ?? 'anyfront_test';
+  if (only === undefined || only === 'int') {
+    for (let w = 1; w <= INT_WORKERS; w++) await ensureDatabase(base, `${name}_w${w}`, { fresh: true });
+  }
+  return ensureDatabase(base, name, { fresh: true });
 }
 async function redisUrl() {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
@@ -63,7 +72,7 @@ function labReady() {
 const env = only === 'unit'
   ? { ...process.env, NODE_ENV: 'test' }
   : { ...process.env, DATABASE_URL: await databaseUrl(), REDIS_URL: await redisUrl(), NODE_ENV: 'test' };
-const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env: args.includes('integration') && !process.env.DATABASE_URL ? { ...env, ANYFRONT_DB_PER_WORKER: '1' } : env, stdio: 'inherit' }).status ?? 1;
 
 if (only) {
   const notReady = only === 'lab' ? labReady() : null;
@@ -80,7 +89,7 @@ const step = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { cwd: root, env
 failed += step('node', ['-r', './scripts/register.js', 'apps/api/src/cli/openapi.ts', '--check']) ? 1 : 0;
 failed += step('npx', ['redocly', 'lint', '--format=summary'], { REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }) ? 1 : 0;
 failed += jest(['--selectProjects', 'unit']) ? 1 : 0;
-failed += jest(['--selectProjects', 'integration', '--runInBand']) ? 1 : 0;
+failed += jest(SUITES.int) ? 1 : 0;
 const notReady = labReady();
 if (notReady && !process.env.CI) {
   console.log(`[anyfront] lab suite skipped: ${notReady}. CI runs it as root with nftables and bird2.`);

@@ -29,6 +29,16 @@ import { desiredStateSchema } from '@anyfront/contracts';
 import type { SubmitOutcome } from './reconciler';
 import { XdpAgentHook } from './xdp/agent-hook';
 
+/** The agent's own health before an apply, for the canary verdict. */
+export interface VerdictBaseline {
+  /** Established BGP sessions; null: no BIRD (dry run). */
+  bgp: number | null;
+  /** Each service's applied content (JSON), by id. */
+  services: Map<string, string>;
+  /** "service/backend" keys that passed health checks. */
+  healthy: Set<string>;
+}
+
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
   readonly reconciler: Reconciler;
@@ -50,6 +60,7 @@ export class Agent {
   readonly xdp: XdpAgentHook;
 
   private readonly probeWorker: ProbeWorker | null = null;
+  private readonly probe: ProbeFn;
 
   constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe?: ProbeFn) {
     if (!probe) {
@@ -58,6 +69,7 @@ export class Agent {
       this.probeWorker = new ProbeWorker(() => fork(require.resolve('./probe-worker'), [], { execArgv: process.execArgv, uid: h.probe_uid, gid: h.probe_gid, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
       probe = this.probeWorker.probe;
     }
+    this.probe = probe;
     this.nft = new NftClient(exec, config.nft_table);
     this.verifier = new StateVerifier(config.state_keys, config.state_dir);
     this.policy = {
@@ -256,6 +268,65 @@ export class Agent {
       return Promise.resolve({ status: 422, title: 'Desired state refused by the local policy', detail: problems.join('; '), generation: this.reconciler.generation });
     }
     return this.reconciler.submit(state);
+  }
+
+  /** What a canary verdict compares with: taken before a pushed state is applied. */
+  async verdictBaseline(): Promise<VerdictBaseline> {
+    const r = this.reconciler;
+    const healthy = new Set<string>();
+    for (const svc of r.lastPlan?.services ?? []) for (const b of svc.backends) if (b.healthy === true && !b.draining) healthy.add(`${svc.id}/${b.id}`);
+    return {
+      bgp: await this.bgpSessions().catch(() => null),
+      services: new Map((r.state?.services ?? []).map((s) => [s.id, JSON.stringify(s)])),
+      healthy,
+    };
+  }
+
+  /**
+   * The canary's verdict right after an apply (staged rollout, libs/domain/src/fleet/canary.ts):
+   * applied without error and programmed (BIRD updated included), no fewer BGP sessions established
+   * than before, and for each service whose content changed and had
+   * backends passing health checks before, at least one of those passes an immediate check through
+   * its tunnel now. Fast: one `birdc` call and one probe round (timeout at most 1 s). A withdrawn
+   * announcement alone is no failure: a new service announces only once a backend passed its checks.
+   * Not checked: counters moving (the nft counter read costs ~100 ms per 16 services and needs
+   * traffic over a window; the immediate probe through the tunnel covers forwarding instead).
+   */
+  async verdict(before: VerdictBaseline): Promise<{ ok: boolean; reasons: string[]; failed_services: Array<{ id: string; reason: string }> }> {
+    const r = this.reconciler;
+    const reasons: string[] = [];
+    if (!r.programmed) reasons.push(`the data plane is not programmed${r.lastError ? `: ${r.lastError}` : ''}`);
+    else if (r.lastError) reasons.push(r.lastError);
+    if (before.bgp !== null) {
+      const now = await this.bgpSessions().catch(() => 0);
+      if (now !== null && now < before.bgp) reasons.push(`BGP sessions established: ${now}, ${before.bgp} before the change`);
+    }
+    reasons.push(...(await this.changedServicesHealth(before)));
+    return { ok: reasons.length === 0, reasons, failed_services: [...r.failedServices].map(([id, reason]) => ({ id, reason })) };
+  }
+
+  private async bgpSessions(): Promise<number | null> {
+    if (!this.bird || this.config.dry_run) return null;
+    return this.bird.establishedBgpSessions();
+  }
+
+  private async changedServicesHealth(before: VerdictBaseline): Promise<string[]> {
+    const plan = this.reconciler.lastPlan;
+    const state = this.reconciler.state;
+    if (!plan || !state || !this.config.health.enabled || this.config.dry_run) return [];
+    const out: string[] = [];
+    await Promise.all(state.services.map(async (s) => {
+      const was = before.services.get(s.id);
+      if (was === undefined || was === JSON.stringify(s)) return;
+      const check = { ...s.health_check, timeout_seconds: Math.min(s.health_check.timeout_seconds, 1) };
+      const targets = probeTargets({ ...plan, services: plan.services.filter((p) => p.id === s.id) }, new Map([[s.id, check]]), this.tunnelSources())
+        .filter((t) => before.healthy.has(`${s.id}/${t.backendId}`))
+        .slice(0, 8);
+      if (!targets.length) return;
+      const ok = await Promise.all(targets.map((t) => this.probe(t, t.ports[0]).catch(() => false)));
+      if (!ok.some(Boolean)) out.push(`service ${s.id}: none of the ${targets.length} backend checks that passed before the change passes now`);
+    }));
+    return out;
   }
 
   setDrain(on: boolean): Promise<void> {

@@ -111,8 +111,14 @@ async function handle(agent: Agent, token: string | undefined, pushAuth: PushAut
       } catch (e) {
         return problem(res, 400, 'Bad request', `body must be one JSON desired state: ${(e as Error).message}`);
       }
+      // The control plane asks its PoP's canary for a verdict on its health after the apply (staged rollout).
+      const wantVerdict = /[?&]verdict=1(&|$)/.test(req.url ?? '');
+      const before = wantVerdict ? await agent.verdictBaseline().catch(() => null) : null;
       const out = await agent.submit(body);
-      if (out.status === 200) return send(res, 200, { applied: out.applied, generation: out.generation });
+      if (out.status === 200) {
+        const verdict = wantVerdict ? (before ? await agent.verdict(before) : { ok: false, reasons: ['could not read its own health before the apply'], failed_services: [] }) : undefined;
+        return send(res, 200, { applied: out.applied, generation: out.generation, ...(verdict ? { verdict } : {}) });
+      }
       return problem(res, out.status, out.title, out.detail, out.generation !== undefined ? { applied_generation: out.generation } : {});
     }
     case 'POST /v1/drain':

@@ -1,5 +1,5 @@
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { FLOW_COUNTERS, names } from '@anyfront/dataplane';
+import { FLOW_COUNTERS, names, PACKET_COUNTERS } from '@anyfront/dataplane';
 import type { Reconciler } from './reconciler';
 import type { CounterValue } from './io/nft-client';
 
@@ -16,6 +16,7 @@ export class AgentMetrics {
   private readonly traffic: Record<'addrBytes' | 'addrPackets' | 'dropBytes' | 'dropPackets' | 'backendBytes' | 'backendPackets' | 'rejected', Gauge>;
   private readonly reconciler: Reconciler;
   private readonly flow: Record<'full' | 'flood' | 'syn' | 'underFlood', Gauge>;
+  private readonly packets: Record<keyof typeof PACKET_COUNTERS, Gauge>;
   private lastFlowTotal: number | null = null;
 
   constructor(reconciler: Reconciler, private readonly readCounters: () => Promise<Map<string, CounterValue>>) {
@@ -64,6 +65,11 @@ export class AgentMetrics {
       underFlood: new Gauge({ name: 'anyfront_agent_flow_table_under_flood', help: '1 when the flow table was full or new flows/SYNs exceeded the flood rate since the previous scrape', registers: r }),
     };
     this.flow = flow;
+    this.packets = {
+      icmpForwarded: new Gauge({ name: 'anyfront_agent_icmp_forwarded_packets', help: 'ICMP errors (to the backend of the embedded flow) and echo requests (hashed by client) forwarded to a backend', registers: r }),
+      icmpDropped: new Gauge({ name: 'anyfront_agent_icmp_dropped_packets', help: 'ICMP to an anycast address dropped (other types, an error not about TCP/UDP, no usable backend)', registers: r }),
+      fragments: new Gauge({ name: 'anyfront_agent_fragments_dropped_packets', help: 'IP fragments to an anycast address dropped (no ports to place them by; the edge does not reassemble)', registers: r }),
+    };
     this.readOk = new Gauge({ name: 'anyfront_agent_counter_read_ok', help: '1 when the last scrape could read the nft counters', registers: r });
     this.traffic = traffic;
     this.reconciler = reconciler;
@@ -81,6 +87,7 @@ export class AgentMetrics {
       this.flow.full.set(full);
       this.flow.flood.set(flood);
       this.flow.syn.set(syn);
+      for (const [k, name] of Object.entries(PACKET_COUNTERS)) this.packets[k as keyof typeof PACKET_COUNTERS].set(get(name));
       const total = full + flood + syn;
       // Counters restart when the table is rebuilt: a smaller total is a restart, not a flood.
       this.flow.underFlood.set(this.lastFlowTotal !== null && total > this.lastFlowTotal ? 1 : 0);

@@ -14,6 +14,6 @@ export type { VethEnd } from './netns';
 export * as agentNet from './agent-net';
 export { bgpStates, kernelNextHops, birdc } from './router-bird';
 export * from './topology';
-export { labDir, labJsonPath } from './paths';
+export { labDir, labJsonPath, PROCS_DIR } from './paths';
 export { labStateSigner, labStatePublicKey, signForLab } from './state-signing';
 export * from './fleet';

@@ -137,8 +137,14 @@ describe('nft renderer', () => {
     const svcRules = l.filter((x) => x.startsWith(`add rule inet anyfront svc_${key} `)).map((x) => x.slice(`add rule inet anyfront svc_${key} `.length));
     expect(svcRules).toEqual([
       'counter name ip daddr map { 198.51.100.10 : "addr4_198_51_100_10" }',
-      'meta l4proto . th dport != { tcp . 80 } counter name ip daddr map { 198.51.100.10 : "drop4_198_51_100_10" } drop',
+      'ip frag-off & 0x3fff != 0 counter name "frag_drop" drop',
       'meta mark set 0',
+      // ICMP before the listener filter (issue 9 §5): echo hashed by client, errors by the embedded flow swapped.
+      `icmp type echo-request meta mark set jhash ip saddr mod 251 seed 0x1234 map @mg_${key}_251`,
+      `icmp type destination-unreachable @th,64,8 0x45 @th,136,8 { 6, 17 } meta mark set jhash @th,192,32 . @th,240,16 . @th,160,32 . @th,224,16 mod 251 seed 0x1234 map @mg_${key}_251`,
+      `meta l4proto { icmp, ipv6-icmp } meta mark @live_${key} counter name "icmp_fwd" goto fwd_${key}`,
+      'meta l4proto { icmp, ipv6-icmp } counter name "icmp_drop" drop',
+      'meta l4proto . th dport != { tcp . 80 } counter name ip daddr map { 198.51.100.10 : "drop4_198_51_100_10" } drop',
       'meta nfproto ipv4 meta mark set ip saddr . th sport . ip daddr . th dport map @flows4',
       'tcp flags & (syn | ack) == syn meta mark set 0 jump flow_syn',
       `meta l4proto udp meta mark != @ulive_${key} meta mark set 0`,
@@ -184,6 +190,13 @@ describe('nft renderer', () => {
     expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 meta mark set jhash ip6 saddr mod 251 seed 0x1234 map @mg_${key}_251`);
     expect(l).toContain(`add rule inet anyfront svc_${key} meta l4proto . th dport != { tcp . 443, udp . 5000-5010 } counter name ip6 daddr map { fd00:aa::10 : "drop6_fd0000aa000000000000000000000010" } drop`);
     expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 meta mark set ${flowKey(6)} map @flows6`);
+    // ICMPv6 errors: the flow table first (the embedded tuple swapped, hashed as flowKey(6) hashes), then
+    // the client address of the embedded packet (its destination) in client_ip mode.
+    const err = 'icmpv6 type { destination-unreachable, packet-too-big } @th,64,4 6 @th,112,8 { 6, 17 }';
+    const tuple = '@th,256,128 . @th,400,16 . @th,128,128 . @th,384,16';
+    expect(l).toContain(`add rule inet anyfront svc_${key} ${err} meta mark set jhash ${tuple} mod 4294967295 seed 0x61667631 . jhash ${tuple} mod 4294967295 seed 0x61667632 map @flows6`);
+    expect(l).toContain(`add rule inet anyfront svc_${key} ${err} meta mark != @live_${key} meta mark set jhash @th,256,128 mod 251 seed 0x1234 map @mg_${key}_251`);
+    expect(l).toContain(`add rule inet anyfront svc_${key} meta nfproto ipv6 exthdr frag exists counter name "frag_drop" drop`);
     expect(l.some((x) => /^add rule inet anyfront (svc|fwd)_/.test(x) && x.includes('ip saddr'))).toBe(false);
   });
 
@@ -260,6 +273,18 @@ describe('nft renderer', () => {
     expect(l).toContain('add rule inet anyfront flow_new4 update @flows4 { ip saddr . th sport . ip daddr . th dport timeout 5s : meta mark } return');
     expect(l).toContain('add rule inet anyfront flow_syn limit rate over 2000/second burst 2000 packets counter name "syn_flood"');
     expect(l.some((x) => x.startsWith('add rule inet anyfront svc_') || /^(add|flush|delete) (map|element) .*flows/.test(x))).toBe(false);
+  });
+
+  it('an older agent\'s table gets the ICMP/fragment counters first and every service rendered again', () => {
+    const p = plan(one);
+    const now = summarize(p);
+    // What an agent before the ICMP rules applied: no rules version in its flow policy, another digest.
+    const older = { ...now, flowPolicy: now.flowPolicy!.replace(/\/r\d+$/, ''), services: now.services.map((s) => ({ ...s, digest: 'older' })) };
+    const l = lines(renderNftChange(older, p, inventoryOf(p)).script);
+    const counterAt = l.indexOf('add counter inet anyfront icmp_fwd');
+    expect(counterAt).toBeGreaterThanOrEqual(0);
+    expect(l).toContain('add counter inet anyfront frag_drop');
+    expect(l.findIndex((x) => x.includes('counter name "icmp_fwd"'))).toBeGreaterThan(counterAt);
   });
 
   it('moves an address between services by re-pointing its dispatch element', () => {

@@ -4,10 +4,11 @@
  * never touch the flow maps.
  */
 import type { ServiceState } from '@anyfront/contracts';
-import { createNamespace, deleteNamespace, nsRunSync } from '@anyfront/lab';
+import { join } from 'node:path';
+import { createNamespace, deleteNamespace, nsRunSync, PROCS_DIR } from '@anyfront/lab';
 import { allocateMarks, emptyAllocation, MarkAllocation } from './marks';
 import { buildPlan, DataplanePlan, PlanOptions, wantedMarkKeys } from './plan';
-import { AppliedSummary, desiredObjects, FLOW_COUNTERS, NftInventory, renderNftChange, summarize } from './nft';
+import { AppliedSummary, desiredObjects, FLOW_COUNTERS, NftInventory, PACKET_COUNTERS, renderNftChange, summarize } from './nft';
 import { service, state } from './fixtures.spec-helpers';
 
 const NS = 'afd-nft';
@@ -69,6 +70,7 @@ beforeAll(async () => {
   await createNamespace(NS);
   nsRunSync(NS, 'ip', ['link', 'set', 'lo', 'up']);
   for (const a of ['198.51.100.10/32', '198.51.100.20/32']) nsRunSync(NS, 'ip', ['addr', 'add', a, 'dev', 'lo']);
+  nsRunSync(NS, 'ip', ['-6', 'addr', 'add', 'fd00:aa::20/128', 'dev', 'lo', 'nodad']);
 });
 afterAll(() => deleteNamespace(NS));
 
@@ -151,5 +153,83 @@ describe('flow table on the kernel: a SYN flood cannot fill it', () => {
     expect(created).toBeLessThan(40);
     expect(counter(FLOW_COUNTERS.flood)).toBe(40 - created);
     expect(counter(FLOW_COUNTERS.syn)).toBeGreaterThan(0);
+  });
+});
+
+type Cmd = (string | number)[];
+/**
+ * Runs the commands in one python process (see icmp-send.py) and returns, per command, the counters
+ * it moved: process start-up dominates on a loaded machine, so one process per test.
+ */
+const batch = (cmds: Cmd[]): Record<string, number>[] => JSON.parse(nsRunSync(NS, 'python3', [join(PROCS_DIR, 'icmp-send.py'), 'batch', 'anyfront', JSON.stringify(cmds)]));
+/** The one backend counter a command moved (undefined when none or several moved). */
+const backendMoved = (moved: Record<string, number>): string | undefined => {
+  const bk = Object.keys(moved).filter((n) => n.startsWith('bk_'));
+  return bk.length === 1 ? bk[0] : undefined;
+};
+const udp = (dst: string, sport: number, dport: number): Cmd => ['udp', dst, sport, dport];
+/** The error about the backend's reply anycast:dport -> client:sport (embedded tuple as the real one). */
+const errorFor = (dst: string, client: string, sport: number, dport: number): Cmd => ['error', dst, dst, dport, client, sport, 'udp'];
+
+/**
+ * ICMP on the kernel (issue 9 §5). An ICMP error about a flow embeds the backend's reply
+ * (anycast:port -> client:port); the edge must send it to the backend that owns the client's flow.
+ * Each flow's own packet (UDP client -> anycast) shows which backend counter it moves; the ICMP error
+ * must move the same one. Controls kept in the suite: the error with the embedded tuple NOT swapped
+ * lands elsewhere for some flows (the test can tell), and for IPv6 the flow table flushed sends the
+ * errors of moved flows to the new owner (the flow table is what kept them).
+ */
+describe('ICMP and fragments on the kernel', () => {
+  const b = service('b', { addresses: [{ address: '198.51.100.20', family: 4 }, { address: 'fd00:aa::20', family: 6 }], listeners: [{ protocol: 'udp', port_from: 5000, port_to: 5010 }, { protocol: 'tcp', port_from: 443, port_to: 443 }], maglev_table_size: 251 });
+  const ports = range(41000, 16);
+
+  it('IPv4: fragmentation needed reaches the backend of the embedded flow (swapped tuple); unswapped it would not', () => {
+    step([b], () => true);
+    const out = batch(ports.flatMap((p) => [
+      udp('198.51.100.20', p, 5000),
+      errorFor('198.51.100.20', '127.0.0.1', p, 5000),
+      ['error', '198.51.100.20', '127.0.0.1', p, '198.51.100.20', 5000, 'udp'],
+    ]));
+    const per = ports.map((_, i) => out.slice(3 * i, 3 * i + 3));
+    for (const [flow, error] of per) {
+      expect(backendMoved(flow)).toBeDefined();
+      expect(backendMoved(error)).toBe(backendMoved(flow));
+      expect(error[PACKET_COUNTERS.icmpForwarded]).toBe(1);
+    }
+    expect(new Set(per.map(([flow]) => backendMoved(flow))).size).toBe(2);
+    expect(per.filter(([flow, , unswapped]) => backendMoved(unswapped) !== backendMoved(flow)).length).toBeGreaterThan(0);
+  });
+
+  it('IPv6: packet too big follows the flow table (a flow kept on its backend after a change), then the hash', () => {
+    // Two packets per flow: the second one promotes its flow entry.
+    const first = batch(ports.flatMap((p) => [udp('fd00:aa::20', p, 5000), udp('fd00:aa::20', p, 5000), errorFor('fd00:aa::20', '::1', p, 5000)]));
+    const owner = ports.map((_, i) => backendMoved(first[3 * i]));
+    ports.forEach((_, i) => {
+      expect(owner[i]).toBeDefined();
+      expect(backendMoved(first[3 * i + 2])).toBe(owner[i]);
+    });
+    // A third backend takes about a third of the buckets; the flow entries keep the running flows.
+    step([{ ...b, backends: [...b.backends, { id: 'b3', address: 'fd00:b::3', weight: 1, enabled: true }] }], () => true);
+    expect(batch(ports.map((p) => errorFor('fd00:aa::20', '::1', p, 5000))).map(backendMoved)).toEqual(owner);
+    // Control: without the flow entries the errors of the moved flows go to the new owner.
+    nft(['flush', 'map', 'inet', 'anyfront', 'flows6']);
+    const hashed = batch(ports.map((p) => errorFor('fd00:aa::20', '::1', p, 5000))).map(backendMoved);
+    expect(hashed.filter((h, i) => h !== owner[i]).length).toBeGreaterThan(0);
+  });
+
+  it('echo requests are hashed by the client address (same client, same backend); other ICMP types are dropped and counted', () => {
+    for (const addr of ['198.51.100.20', 'fd00:aa::20']) {
+      const [other, echo1, echo2] = batch([['other', addr], ['echo', addr], ['echo', addr]]);
+      expect(other).toEqual({ [PACKET_COUNTERS.icmpDropped]: 1, [`addr${addr.includes(':') ? '6_fd0000aa000000000000000000000020' : '4_198_51_100_20'}`]: 1 });
+      expect(backendMoved(echo1)).toBeDefined();
+      expect(backendMoved(echo2)).toBe(backendMoved(echo1));
+    }
+  });
+
+  it('non-first fragments are dropped and counted (frag_drop), never forwarded', () => {
+    for (const moved of batch([['fragment', '198.51.100.20', 5000], ['fragment', 'fd00:aa::20', 5000]])) {
+      expect(moved[PACKET_COUNTERS.fragments]).toBe(1);
+      expect(backendMoved(moved)).toBeUndefined();
+    }
   });
 });

@@ -1,12 +1,14 @@
 import type { Listener } from '@anyfront/contracts';
-import { AddressPlan, DataplanePlan, FLOOD_NEW_FLOWS_PER_SECOND, FLOW_HANDSHAKE_TIMEOUT_SECONDS, PROBE_UID_DEFAULT, probePorts, ServicePlan } from './plan';
+import { AddressPlan, DataplanePlan, FLOOD_NEW_FLOWS_PER_SECOND, FLOW_HANDSHAKE_TIMEOUT_SECONDS, PROBE_UID_DEFAULT, probePorts, SERVICE_RULES_VERSION, ServicePlan } from './plan';
 import { hex, names } from './names';
 
 /**
  * nftables renderer. One table `inet <name>` owned by the agent:
  *
  *   prerouting (filter, mangle prio): ip daddr vmap @vip4 / ip6 daddr vmap @vip6 -> jump svc_<key>
- *   svc_<key>: per-address counter; listener filter (drop + per-address drop counter);
+ *   svc_<key>: per-address counter; IP fragments dropped (counter frag_drop); ICMP errors to the
+ *              backend owning the embedded flow, echo requests hashed by client (icmpRules);
+ *              listener filter (drop + per-address drop counter);
  *              flow map lookup (hit on a live backend: refresh, forward); Maglev lookup
  *              (jhash ... mod M seed S map @mg_<key>_<M>); a SYN forwards on the hash alone,
  *              any other packet creates its flow entry first (flow_new<F>);
@@ -62,7 +64,8 @@ export function summarize(plan: DataplanePlan): AppliedSummary {
 
 function flowPolicyKey(plan: DataplanePlan): string {
   const o = plan.options;
-  return [o.flowTimeoutSeconds, o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS, o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND, o.probeUid ?? PROBE_UID_DEFAULT].join('/');
+  // The rules version makes an older agent's table get the counters the service rules now use.
+  return [o.flowTimeoutSeconds, o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS, o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND, o.probeUid ?? PROBE_UID_DEFAULT, `r${SERVICE_RULES_VERSION}`].join('/');
 }
 
 export interface NftChange {
@@ -78,6 +81,23 @@ export interface NftChange {
 const GLOBAL_CHAINS = ['prerouting', 'probe_out', 'flow_new4', 'flow_new6', 'flow_seen4', 'flow_seen6', 'flow_syn'];
 /** Counters of the flow table's policy (global, read by the agent's metrics). */
 export const FLOW_COUNTERS = { full: 'flow_full', flood: 'flow_flood', syn: 'syn_flood' } as const;
+/**
+ * Counters of the ICMP and fragment rules (global, read by the agent's metrics): ICMP errors and
+ * echo requests forwarded to a backend, ICMP to an anycast address dropped (other types, an error
+ * whose embedded packet is not plain TCP/UDP, no usable backend), IP fragments dropped.
+ */
+export const PACKET_COUNTERS = { icmpForwarded: 'icmp_fwd', icmpDropped: 'icmp_drop', fragments: 'frag_drop' } as const;
+const GLOBAL_COUNTERS = [...Object.values(FLOW_COUNTERS), ...Object.values(PACKET_COUNTERS)];
+/**
+ * Where an ICMP error's embedded packet (the backend's reply that did not get through: anycast
+ * address -> client) sits, as nft raw payload expressions from the ICMP header (`@th`, bit offset,
+ * bit length): after the 8-byte ICMP header, an IPv4 header without options (Katran drops other
+ * lengths too) or an IPv6 header without extension headers, then the ports.
+ */
+export const ICMP_EMBEDDED = {
+  4: { versionIhl: '@th,64,8', protocol: '@th,136,8', saddr: '@th,160,32', daddr: '@th,192,32', sport: '@th,224,16', dport: '@th,240,16' },
+  6: { version: '@th,64,4', protocol: '@th,112,8', saddr: '@th,128,128', daddr: '@th,256,128', sport: '@th,384,16', dport: '@th,400,16' },
+} as const;
 const GLOBAL_SETS = ['flows4', 'flows6', 'vip4', 'vip6', 'probe_ports'];
 
 function serviceObjectsPresent(svc: ServicePlan, inv: NftInventory): boolean {
@@ -160,7 +180,7 @@ function renderFlowPolicy(plan: DataplanePlan): string[] {
   const handshake = o.flowHandshakeTimeoutSeconds ?? FLOW_HANDSHAKE_TIMEOUT_SECONDS;
   const rate = o.floodNewFlowsPerSecond ?? FLOOD_NEW_FLOWS_PER_SECOND;
   const over = `limit rate over ${rate}/second burst ${rate} packets`;
-  const out = Object.values(FLOW_COUNTERS).map((c) => `add counter ${t} ${c}`);
+  const out = GLOBAL_COUNTERS.map((c) => `add counter ${t} ${c}`);
   for (const c of ['flow_syn', 'flow_new4', 'flow_new6', 'flow_seen4', 'flow_seen6']) out.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
   out.push(`add rule ${t} flow_syn ${over} counter name "${FLOW_COUNTERS.syn}"`);
   for (const fam of [4, 6] as const) {
@@ -229,6 +249,48 @@ function hashExpr(svc: ServicePlan, fam: 4 | 6): string {
   return `jhash ${key} mod ${svc.m} seed ${hex(svc.seed)}`;
 }
 
+/**
+ * The client's flow as an ICMP error's embedded packet (anycast -> client) names it, source and
+ * destination swapped (client, client port, anycast, service port): the same bytes the data path
+ * hashes (raw payload loads fill the registers exactly as `ip saddr`, `th sport` do), so the error
+ * reaches the backend that owns the flow (Katran's handle_icmp).
+ */
+function embeddedTuple(fam: 4 | 6, clientOnly = false): string {
+  const e = ICMP_EMBEDDED[fam];
+  return clientOnly ? e.daddr : `${e.daddr} . ${e.dport} . ${e.saddr} . ${e.sport}`;
+}
+
+/**
+ * ICMP to an anycast address (issue 9 §5), after which the listener filter would drop it:
+ *  - errors (IPv4 destination unreachable, fragmentation needed included; IPv6 destination
+ *    unreachable and packet too big) go to the backend that owns the embedded flow, so path MTU
+ *    discovery works for the backend's replies. IPv6 errors consult the flow table first (a flow it
+ *    keeps on an earlier backend gets its errors there too); IPv4 errors are placed by the hash
+ *    only: nft 1.0.6 refuses a raw-payload key against flows4's typed key (ip saddr . th sport ...);
+ *  - echo requests are hashed by the client's address and answered by that backend (it holds the
+ *    anycast address), not by the edge: the edge never delivers tenant addresses locally, and a
+ *    reply proves the whole path to a backend; the same client always reaches the same backend.
+ */
+function icmpRules(svc: ServicePlan, fam: 4 | 6): string[] {
+  const mg = `map @${names.maglevMap(svc.key, svc.m)}`;
+  const mod = `mod ${svc.m} seed ${hex(svc.seed)}`;
+  const embeddedHash = `jhash ${embeddedTuple(fam, svc.hashMode === 'client_ip')} ${mod}`;
+  if (fam === 4) {
+    return [
+      `icmp type echo-request meta mark set jhash ip saddr ${mod} ${mg}`,
+      `icmp type destination-unreachable ${ICMP_EMBEDDED[4].versionIhl} 0x45 ${ICMP_EMBEDDED[4].protocol} { 6, 17 } meta mark set ${embeddedHash} ${mg}`,
+    ];
+  }
+  const e = ICMP_EMBEDDED[6];
+  const error = `icmpv6 type { destination-unreachable, packet-too-big } ${e.version} 6 ${e.protocol} { 6, 17 }`;
+  const flowKey6 = flowKey(6).replaceAll('ip6 saddr . th sport . ip6 daddr . th dport', embeddedTuple(6));
+  return [
+    `icmpv6 type echo-request meta mark set jhash ip6 saddr ${mod} ${mg}`,
+    `${error} meta mark set ${flowKey6} map @flows6`,
+    `${error} meta mark != @${names.liveSet(svc.key)} meta mark set ${embeddedHash} ${mg}`,
+  ];
+}
+
 export function renderService(t: string, svc: ServicePlan, inv: NftInventory): string[] {
   const svcChain = names.svcChain(svc.key);
   const fwdChain = names.fwdChain(svc.key);
@@ -270,11 +332,22 @@ export function renderService(t: string, svc: ServicePlan, inv: NftInventory): s
     const ip = fam === 4 ? 'ip' : 'ip6';
     const counterMap = (fn: (a: string) => string) => `{ ${addrs.map((a) => `${a.address} : "${fn(a.address)}"`).join(', ')} }`;
     r(`counter name ${ip} daddr map ${counterMap(names.addressCounter)}`);
-    r(`meta l4proto . th dport != ${listeners} counter name ${ip} daddr map ${counterMap(names.dropCounter)} drop`);
   }
+  const fams = ([4, 6] as const).filter((fam) => svc.addresses.some((a) => a.family === fam));
+  // Fragments: a non-first one has no ports to place it by, and a first one alone only fills the
+  // backend's reassembly queue (the edge does not reassemble: that needs conntrack). Dropped, counted.
+  for (const fam of fams) r(`${fam === 4 ? 'ip frag-off & 0x3fff != 0' : 'meta nfproto ipv6 exthdr frag exists'} counter name "${PACKET_COUNTERS.fragments}" drop`);
   // A host mark must never look like one of ours.
   r('meta mark set 0');
-  const fams = ([4, 6] as const).filter((fam) => svc.addresses.some((a) => a.family === fam));
+  for (const fam of fams) for (const rule of icmpRules(svc, fam)) r(rule);
+  r(`meta l4proto { icmp, ipv6-icmp } meta mark @${live} counter name "${PACKET_COUNTERS.icmpForwarded}" goto ${fwdChain}`);
+  r(`meta l4proto { icmp, ipv6-icmp } counter name "${PACKET_COUNTERS.icmpDropped}" drop`);
+  for (const fam of fams) {
+    const addrs = svc.addresses.filter((a) => a.family === fam);
+    const ip = fam === 4 ? 'ip' : 'ip6';
+    const counterMap = (fn: (a: string) => string) => `{ ${addrs.map((a) => `${a.address} : "${fn(a.address)}"`).join(', ')} }`;
+    r(`meta l4proto . th dport != ${listeners} counter name ${ip} daddr map ${counterMap(names.dropCounter)} drop`);
+  }
   for (const fam of fams) r(`meta nfproto ipv${fam} meta mark set ${flowKey(fam)} map @flows${fam}`);
   // A TCP SYN starts a new connection: it never follows a stale entry of a reused 5-tuple.
   r('tcp flags & (syn | ack) == syn meta mark set 0 jump flow_syn');
@@ -335,7 +408,7 @@ export function countersOf(summary: AppliedSummary): Set<string> {
 export function desiredObjects(plan: DataplanePlan): { chains: Set<string>; sets: Set<string>; counters: Set<string> } {
   const chains = new Set<string>(GLOBAL_CHAINS);
   const sets = new Set<string>(GLOBAL_SETS);
-  const counters = new Set<string>(Object.values(FLOW_COUNTERS));
+  const counters = new Set<string>(GLOBAL_COUNTERS);
   for (const s of plan.services) {
     chains.add(names.svcChain(s.key)).add(names.fwdChain(s.key));
     sets.add(names.maglevMap(s.key, s.m)).add(names.liveSet(s.key)).add(names.udpLiveSet(s.key)).add(names.backendCounterMap(s.key));

@@ -89,6 +89,8 @@ export interface PlanOptions {
 }
 
 export const FLOW_HANDSHAKE_TIMEOUT_SECONDS = 10;
+/** Bumped when the service chains' rules change shape (2: ICMP and fragment rules): every service is rendered again once. */
+export const SERVICE_RULES_VERSION = 2;
 export const FLOOD_NEW_FLOWS_PER_SECOND = 100_000;
 
 export interface DataplanePlan {
@@ -198,10 +200,14 @@ function remapTable(table: Int32Array, subset: readonly { id: string }[], ids: r
 
 function digestOf(plan: Omit<ServicePlan, 'digest'>): string {
   const h = createHash('sha256');
+  h.update(`rules${SERVICE_RULES_VERSION};`);
   // Health itself is not rendered (only the buckets it leads to), so a probe result that changes no
   // bucket changes nothing in the kernel.
   h.update(JSON.stringify({ ...plan, buckets: undefined, backends: plan.backends.map((b) => ({ ...b, healthy: undefined })) }));
-  for (const [k, v] of plan.buckets) h.update(`${k}:${v},`);
+  // One update: a hash update per bucket cost ~1 ms per service at M = 509 (first install of 256 services).
+  let buckets = '';
+  for (const [k, v] of plan.buckets) buckets += `${k}:${v},`;
+  h.update(buckets);
   return h.digest('hex').slice(0, 16);
 }
 

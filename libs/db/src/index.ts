@@ -35,3 +35,4 @@ export * from './pops/pools.repository';
 export * from './fleet/agent-registration.repository';
 export * from './slots/slot-assignment.repository';
 export * from './webhooks/webhooks.repository';
+export * from './services/backends.repository';

@@ -178,6 +178,9 @@ export class EdgeNodeFleetDto {
   @ApiProperty({ type: Boolean, nullable: true, description: 'Whether the agent announces its pools (last report)' }) announced!: boolean | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_heartbeat_at!: string | null;
   @ApiProperty({ type: String, nullable: true }) last_error!: string | null;
+  @ApiProperty({ description: "The PoP's canary (staged rollout): it takes every change before the PoP's other edges" }) canary!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: "As canary: why its newest verdict failed, which halts its PoP's rollout" }) canary_failed_reason!: string | null;
+  @ApiProperty({ type: 'integer', description: "Changed services whose new content waits on this node for the PoP's canary" }) held_services!: number;
 }
 
 export class EdgeNodeDto {

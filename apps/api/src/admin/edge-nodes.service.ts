@@ -23,6 +23,9 @@ function fleetOf(v: FleetNodeView | undefined): EdgeNodeFleetDto {
     announced: v?.announced ?? null,
     last_heartbeat_at: v?.last_heartbeat_at ?? null,
     last_error: v?.last_error ?? null,
+    canary: v?.canary ?? false,
+    canary_failed_reason: v?.canary_failed_reason ?? null,
+    held_services: v?.held_services ?? 0,
   };
 }
 

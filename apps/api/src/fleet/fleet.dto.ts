@@ -33,6 +33,10 @@ export class FleetNodeDto implements FleetNodeView {
   @ApiProperty({ type: String, nullable: true, description: "The agent's last reported error" }) last_error!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Why the last push to the agent failed' }) last_push_error!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_heartbeat_at!: string | null;
+  @ApiProperty({ description: "The PoP's canary (staged rollout): it takes every change before the PoP's other edges" }) canary!: boolean;
+  @ApiProperty({ type: 'integer', description: 'As canary: the newest generation it applied and judged healthy' }) canary_verified_generation!: number;
+  @ApiProperty({ type: String, nullable: true, description: "As canary: why its newest verdict failed, which halts its PoP's rollout" }) canary_failed_reason!: string | null;
+  @ApiProperty({ type: 'integer', description: "Changed services whose new content waits on this node for the PoP's canary" }) held_services!: number;
 }
 
 export class BootstrapTokenDto {

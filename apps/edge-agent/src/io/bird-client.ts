@@ -72,6 +72,12 @@ export class BirdClient {
     });
   }
 
+  /** BGP sessions in state Established (`birdc show protocols`): the canary verdict's "BGP still up". */
+  async establishedBgpSessions(): Promise<number> {
+    const out = await this.birdc(['show', 'protocols']);
+    return out.split('\n').filter((l) => /\sBGP\s/.test(l) && /\bEstablished\b/.test(l)).length;
+  }
+
   private birdc(args: string[]): Promise<string> {
     return runChecked(this.exec, this.paths.birdc, ['-s', this.paths.controlSocket, ...args], { timeoutMs: 10_000 });
   }

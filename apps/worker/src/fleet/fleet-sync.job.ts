@@ -39,7 +39,7 @@ export class FleetSyncJob extends WorkerHost implements OnApplicationBootstrap {
   async process(job: Job<QueueName.FleetSync>): Promise<unknown> {
     switch (job.name) {
       case JobName.SyncEdgeNode: {
-        const r = await syncAndPush(this.ds, job.data.edgeNodeId, { pushTimeoutMs: this.config.pushTimeoutMs, signer: this.keys.signer, labMode: this.config.pushLabMode });
+        const r = await syncAndPush(this.ds, job.data.edgeNodeId, { pushTimeoutMs: this.config.pushTimeoutMs, signer: this.keys.signer, labMode: this.config.pushLabMode, queuePrefix: this.config.queuePrefix });
         if (r.changed) this.log.log(`edge node ${r.edgeNodeId}: generation ${r.generation}, push ${r.push}`);
         return r;
       }

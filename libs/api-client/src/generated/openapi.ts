@@ -1807,6 +1807,12 @@ export interface components {
             /** Format: date-time */
             last_heartbeat_at: string | null;
             last_error: string | null;
+            /** @description The PoP's canary (staged rollout): it takes every change before the PoP's other edges */
+            canary: boolean;
+            /** @description As canary: why its newest verdict failed, which halts its PoP's rollout */
+            canary_failed_reason: string | null;
+            /** @description Changed services whose new content waits on this node for the PoP's canary */
+            held_services: number;
         };
         EdgeNodeDto: {
             /** Format: uuid */
@@ -2267,6 +2273,14 @@ export interface components {
             last_push_error: string | null;
             /** Format: date-time */
             last_heartbeat_at: string | null;
+            /** @description The PoP's canary (staged rollout): it takes every change before the PoP's other edges */
+            canary: boolean;
+            /** @description As canary: the newest generation it applied and judged healthy */
+            canary_verified_generation: number;
+            /** @description As canary: why its newest verdict failed, which halts its PoP's rollout */
+            canary_failed_reason: string | null;
+            /** @description Changed services whose new content waits on this node for the PoP's canary */
+            held_services: number;
         };
         BootstrapTokenDto: {
             /**
@@ -2621,6 +2635,23 @@ export interface components {
             weight: number;
             region: string | null;
             enabled: boolean;
+            /**
+             * @description Ownership proof: the backend gets client traffic only once verified. pending: the edges have no answer yet from the backend kit (port 61080 on the service's anycast addresses, through the tunnel); verified: the kit answered with this backend's proof; failed: something answered, but without this backend's proof (the kit holds another token, or none for this backend). Run the backend kit with `verification_token`.
+             * @enum {string}
+             */
+            verification: "pending" | "verified" | "failed";
+            /** @description Why it is pending or failed, from the edge that decided it; null when verified */
+            verification_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When an edge last challenged the backend (null: not yet)
+             */
+            verification_checked_at: string | null;
+            /**
+             * @description This backend's token for the backend kit (`--verify-token`); it proves nothing on its own, only a kit on this backend holding it can answer
+             * @example afv_0000000000000000000000000000000000000000000000000000000000000000
+             */
+            verification_token: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3111,6 +3142,7 @@ export interface components {
                     address: string;
                     weight: number;
                     enabled: boolean;
+                    verify_token?: string;
                 }[];
                 maglev_table?: string;
                 health_check: {
@@ -3145,6 +3177,17 @@ export interface components {
                 backends: {
                     id: string;
                     healthy: boolean;
+                    verification?: {
+                        /** @enum {string} */
+                        state: "pending" | "verified" | "failed";
+                        /** @default null */
+                        reason?: string | null;
+                        /**
+                         * Format: date-time
+                         * @default null
+                         */
+                        checked_at?: string | null;
+                    };
                 }[];
             }[];
             capabilities?: {

@@ -1,7 +1,7 @@
-import { type agentStatusSchema, type DesiredState, type KernelCapabilities } from '@anyfront/contracts';
+import { type agentStatusSchema, type DesiredState, type KernelCapabilities, type ServiceState } from '@anyfront/contracts';
 import type { z } from 'zod';
 import {
-  desiredStateHash, type ExcludedService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
+  CANARY_HEARTBEAT_SECONDS, canaryFailureReason, canaryGate, type CanaryVerdict, type CanaryView, desiredStateHash, type ExcludedService, type HeldService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
   serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
 } from '@anyfront/domain';
 import { PLATFORM_OWNED_BACKEND } from './backend-conflicts.repository';
@@ -32,6 +32,14 @@ export interface NodeSyncResult {
   skippedServices: ExcludedService[];
   /** Backends left out because they point into the platform (inside a pool, at an edge tunnel source). */
   leftOutBackends: LeftOutBackend[];
+  /** This node is its PoP's canary (staged rollout): its push asks the agent for a verdict. */
+  canary: boolean;
+  popId: string;
+  /** Changed services that wait for the PoP's canary on this node (they keep their last good content here). */
+  held: HeldService[];
+  /** As the canary: the newest generation it judged healthy, and the newest it failed (0: none). */
+  canaryVerifiedGeneration: number;
+  canaryFailedGeneration: number;
 }
 
 /** The fleet-wide hash seed (one row written by the migration). */
@@ -54,7 +62,7 @@ async function loadServices(db: SqlRunner, popId: string, leftOut: LeftOutBacken
     `SELECT s.id, s.name, s.status, s.listeners, s.hash_mode, s.encapsulation, s.gue_port, s.health_check, s.maglev_table_size, s.created_at,
             (SELECT coalesce(json_agg(json_build_object('address', host(a.address), 'family', a.family, 'poolId', a.pool_id, 'state', a.state)), '[]')
                FROM anycast_addresses a WHERE a.service_id = s.id AND a.state = 'assigned') AS addresses,
-            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
+            (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled, 'verifyToken', b.verify_token)), '[]')
                FROM backends b WHERE b.service_id = s.id AND NOT ${PLATFORM_OWNED_BACKEND}) AS backends,
             (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address))), '[]')
                FROM backends b WHERE b.service_id = s.id AND ${PLATFORM_OWNED_BACKEND}) AS left_out_backends,
@@ -104,7 +112,9 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
             n.state, n.pop_id, p.code AS pop_code, host(n.tunnel_source_ipv4) AS v4, host(n.tunnel_source_ipv6) AS v6, f.capabilities,
             ARRAY(SELECT host(m) FROM unnest(n.management_addresses) m) AS management_addresses,
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
-            EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions
+            EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions,
+            EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id) AS has_holds,
+            f.canary_verified_generation, f.canary_failed_generation
        FROM edge_node_fleet_states f
        JOIN edge_nodes n ON n.id = f.edge_node_id
        JOIN pops p ON p.id = n.pop_id
@@ -115,6 +125,131 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
     [nodeId],
   );
   return rows[0];
+}
+
+function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, skippedServices: ExcludedService[], leftOutBackends: LeftOutBackend[], canary: boolean, held: HeldService[]) {
+  return {
+    nodeId,
+    pushUrl: row.push_url as string | null,
+    pushTlsFingerprint: row.push_tls_fingerprint as string | null,
+    nodeAddresses: [row.v4, row.v6, ...(row.management_addresses as string[])].filter((a): a is string => typeof a === 'string'),
+    pushedGeneration: Number(row.pushed_generation),
+    appliedGeneration: Number(row.applied_generation),
+    skippedServices,
+    leftOutBackends,
+    canary,
+    popId,
+    held,
+    canaryVerifiedGeneration: Number(row.canary_verified_generation ?? 0),
+    canaryFailedGeneration: Number(row.canary_failed_generation ?? 0),
+  };
+}
+
+/**
+ * The PoP's canary edge (libs/domain/src/fleet/canary.ts): its oldest registered, active, undrained
+ * node with a push URL and a recent heartbeat; null when none qualifies or the fleet's staged
+ * rollout is off (fleet_settings.canary_stage): no canary stage.
+ */
+export async function popCanary(db: SqlRunner, popId: string): Promise<string | null> {
+  const rows: Array<{ id: string }> = await db.query(
+    `SELECT n.id FROM edge_nodes n JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
+      WHERE n.pop_id = $1 AND n.state = 'active' AND f.registered_at IS NOT NULL AND NOT f.drained AND f.push_url IS NOT NULL
+        AND f.last_heartbeat_at > now() - make_interval(secs => $2)
+        AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
+      ORDER BY n.created_at, n.id LIMIT 1`,
+    [popId, CANARY_HEARTBEAT_SECONDS],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** What a neighbour's gate needs from the canary: its services' content and which of it a verdict covered. */
+async function canaryView(db: SqlRunner, canaryId: string): Promise<CanaryView> {
+  const [rows, excluded, failed]: [Array<{ service_id: string; content_hash: string; verified: boolean }>, Array<{ service_id: string }>, Array<{ id: string }>] = await Promise.all([
+    db.query(
+      `SELECT g.service_id, g.content_hash, g.generation <= f.canary_verified_generation AS verified
+         FROM edge_node_service_generations g JOIN edge_node_fleet_states f ON f.edge_node_id = g.edge_node_id WHERE g.edge_node_id = $1`,
+      [canaryId],
+    ),
+    db.query(`SELECT service_id FROM edge_node_service_exclusions WHERE edge_node_id = $1`, [canaryId]),
+    db.query(`SELECT fs->>'id' AS id FROM edge_node_fleet_states f, jsonb_array_elements(f.failed_services) fs WHERE f.edge_node_id = $1`, [canaryId]),
+  ]);
+  return {
+    nodeId: canaryId,
+    services: new Map(rows.map((r) => [r.service_id, { hash: r.content_hash, verified: r.verified }])),
+    excluded: new Set(excluded.map((r) => r.service_id)),
+    failed: new Set(failed.map((r) => r.id)),
+  };
+}
+
+/** The node's stored services with their content hashes (what it runs now, or is being pushed). */
+async function currentServices(db: SqlRunner, nodeId: string): Promise<Map<string, { hash: string; state: ServiceState | undefined }>> {
+  const [gens, stored]: [Array<{ service_id: string; content_hash: string }>, Array<{ services: ServiceState[] | null }>] = await Promise.all([
+    db.query(`SELECT service_id, content_hash FROM edge_node_service_generations WHERE edge_node_id = $1`, [nodeId]),
+    db.query(`SELECT desired_state->'services' AS services FROM edge_node_fleet_states WHERE edge_node_id = $1`, [nodeId]),
+  ]);
+  const byId = new Map((stored[0]?.services ?? []).map((s) => [s.id, s]));
+  return new Map(gens.map((g) => [g.service_id, { hash: g.content_hash, state: byId.get(g.service_id) }]));
+}
+
+/** Keeps the node's held services equal to this sync's gate (`since` kept for a service that stays held with the same content). */
+async function storeHolds(tx: SqlRunner, nodeId: string, held: HeldService[]): Promise<void> {
+  await tx.query(
+    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, content_hash)),
+          gone AS (DELETE FROM edge_node_service_holds h WHERE h.edge_node_id = $1
+                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = h.service_id))
+     INSERT INTO edge_node_service_holds (edge_node_id, service_id, content_hash)
+     SELECT $1, w.service_id, w.content_hash FROM wanted w
+     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, since = now()
+       WHERE edge_node_service_holds.content_hash IS DISTINCT FROM EXCLUDED.content_hash`,
+    [nodeId, held.map((h) => h.id), held.map((h) => h.contentHash)],
+  );
+}
+
+/**
+ * The canary's verdict on a generation it was pushed: a healthy one covers every service content it
+ * holds (its neighbours may take them; a failure at or below it is cleared), a failed one halts its
+ * PoP's rollout with the reason. Services the agent could not program are stored as its failed
+ * services at once (the neighbours' gate reads them before the agent's next status report).
+ */
+export async function recordCanaryVerdict(db: SqlRunner, nodeId: string, generation: number, v: CanaryVerdict, failedServices?: Array<{ id: string; reason: string }>): Promise<void> {
+  await db.query(
+    `UPDATE edge_node_fleet_states
+        SET canary_verified_generation = CASE WHEN $3 THEN greatest(canary_verified_generation, $2) ELSE canary_verified_generation END,
+            canary_failed_generation = CASE WHEN $3 THEN (CASE WHEN canary_failed_generation <= $2 THEN NULL ELSE canary_failed_generation END) ELSE greatest(coalesce(canary_failed_generation, 0), $2) END,
+            canary_failed_reason = CASE WHEN $3 THEN (CASE WHEN canary_failed_generation <= $2 THEN NULL ELSE canary_failed_reason END) ELSE $4 END,
+            failed_services = coalesce($5::jsonb, failed_services),
+            canary_checked_at = now()
+      WHERE edge_node_id = $1`,
+    [nodeId, generation, v.ok, v.ok ? null : v.reasons.join('; ').replace(/\s*\n\s*/g, ' ').slice(0, 2000), failedServices ? JSON.stringify(failedServices) : null],
+  );
+}
+
+/**
+ * The node is not its PoP's canary and the canary has a change it has not judged yet (not computed,
+ * or computed and neither verified nor failed): the node's compute would only hold that change, so
+ * the worker lets it wait; the canary's verdict enqueues it again (nodesHoldingForCanary).
+ */
+export async function waitsForCanary(db: SqlRunner, nodeId: string): Promise<boolean> {
+  const [node]: Array<{ pop_id: string }> = await db.query(`SELECT pop_id FROM edge_nodes WHERE id = $1`, [nodeId]);
+  if (!node) return false;
+  const canaryId = await popCanary(db, node.pop_id);
+  if (!canaryId || canaryId === nodeId) return false;
+  const rows: Array<{ pending: boolean }> = await db.query(
+    `SELECT requested_seq > synced_seq OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation) AS pending
+       FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    [canaryId],
+  );
+  return rows[0]?.pending === true;
+}
+
+/** Nodes of the PoP that wait for its canary: services held, or a change not computed (enqueued again after a healthy verdict). */
+export async function nodesHoldingForCanary(db: SqlRunner, popId: string): Promise<string[]> {
+  const rows: Array<{ id: string }> = await db.query(
+    `SELECT f.edge_node_id AS id FROM edge_node_fleet_states f JOIN edge_nodes n ON n.id = f.edge_node_id
+      WHERE n.pop_id = $1 AND (f.requested_seq > f.synced_seq OR EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id))`,
+    [popId],
+  );
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -140,7 +275,8 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     );
     const current = Number(row.generation);
     const leftOutBackends: LeftOutBackend[] = [];
-    const { state, excluded: skippedServices, serviceHashes } = planNodeState({
+    // eslint-disable-next-line prefer-const
+    let { state, excluded: skippedServices, serviceHashes } = planNodeState({
       node: {
         id: nodeId,
         popId,
@@ -157,17 +293,33 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
       generation: current + 1,
     });
     if (skippedServices.length || row.has_exclusions) await storeExclusions(tx, nodeId, skippedServices);
+    // Staged rollout: on a node that is not its PoP's canary, changed services wait for the canary's verdict.
+    const canaryId = await popCanary(tx, popId);
+    let held: HeldService[] = [];
+    if (canaryId && canaryId !== nodeId) {
+      const gate = canaryGate(state.services, serviceHashes, await currentServices(tx, nodeId), await canaryView(tx, canaryId));
+      held = gate.held;
+      if (held.length) {
+        const gated = { ...state, services: gate.services };
+        if (!topLevelViolation(gated)) {
+          state = gated;
+          serviceHashes = gate.hashes;
+        } else {
+          // Last good content of one service does not fit beside the new content of the rest (e.g. its
+          // pool left the PoP): the node keeps its whole stored state until the canary verified the change.
+          const stored = await storedDesiredState(tx, nodeId);
+          if (stored?.state && row.state_hash) {
+            await tx.query(`UPDATE edge_node_fleet_states SET synced_seq = greatest(synced_seq, $2), computed_at = now() WHERE edge_node_id = $1`, [nodeId, row.requested_seq]);
+            await storeHolds(tx, nodeId, held);
+            return { ...baseOf(row, nodeId, popId, skippedServices, leftOutBackends, false, held), state: stored.state, generation: current, changed: false };
+          }
+          held = [];
+        }
+      }
+    }
+    if (held.length || row.has_holds) await storeHolds(tx, nodeId, held);
     const hash = desiredStateHash(state);
-    const base = {
-      nodeId,
-      pushUrl: row.push_url as string | null,
-      pushTlsFingerprint: row.push_tls_fingerprint as string | null,
-      nodeAddresses: [row.v4, row.v6, ...(row.management_addresses as string[])].filter((a): a is string => typeof a === 'string'),
-      pushedGeneration: Number(row.pushed_generation),
-      appliedGeneration: Number(row.applied_generation),
-      skippedServices,
-      leftOutBackends,
-    };
+    const base = baseOf(row, nodeId, popId, skippedServices, leftOutBackends, canaryId === nodeId, held);
 
     if (hash === row.state_hash) {
       // Same content as stored: the stored state is this one with the current generation.
@@ -304,7 +456,9 @@ export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promis
     `SELECT edge_node_id FROM edge_node_fleet_states
       WHERE requested_seq > synced_seq
          OR (push_url IS NOT NULL AND applied_generation < generation
-             AND (last_push_at IS NULL OR last_push_at < now() - make_interval(secs => $1)))`,
+             AND (last_push_at IS NULL OR last_push_at < now() - make_interval(secs => $1)))
+         -- Services held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
+         OR (computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = edge_node_fleet_states.edge_node_id))`,
     [repushAfterSeconds],
   );
   return rows.map((r) => r.edge_node_id);
@@ -317,12 +471,21 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
             f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason,
             (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason,
             (SELECT count(*) FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
-              WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.healthy AND b.enabled AND b.weight > 0) AS healthy_backends
+              WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.healthy AND b.enabled AND b.weight > 0) AS healthy_backends,
+            hd.service_id IS NOT NULL AS held, f.canary_verified_generation,
+            cfail.canary_id, cfail.canary_name, cfail.canary_failed_generation, cfail.canary_failed_reason
        FROM edge_nodes n
        JOIN pops p ON p.id = n.pop_id
        JOIN edge_node_fleet_states f ON f.edge_node_id = n.id AND f.registered_at IS NOT NULL
        LEFT JOIN edge_node_service_generations g ON g.edge_node_id = n.id AND g.service_id = $1
        LEFT JOIN edge_node_service_exclusions x ON x.edge_node_id = n.id AND x.service_id = $1
+       LEFT JOIN edge_node_service_holds hd ON hd.edge_node_id = n.id AND hd.service_id = $1
+       -- The PoP's halted rollout, if any: a canary whose newest verdict is a failure.
+       LEFT JOIN LATERAL (
+         SELECT cn.id AS canary_id, cn.name AS canary_name, cf.canary_failed_generation, cf.canary_failed_reason
+           FROM edge_node_fleet_states cf JOIN edge_nodes cn ON cn.id = cf.edge_node_id
+          WHERE cn.pop_id = n.pop_id AND cf.canary_failed_generation > cf.canary_verified_generation
+          ORDER BY cf.canary_checked_at DESC LIMIT 1) cfail ON true
       WHERE n.state <> 'disabled'
         AND n.pop_id IN (SELECT pp.pop_id FROM anycast_addresses a
                            JOIN pools pl ON pl.id = a.pool_id AND pl.state IN ('active', 'draining')
@@ -342,6 +505,11 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     excludedReason: (r.excluded_reason as string | null) ?? null,
     agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
     healthyBackends: Number(r.healthy_backends),
+    held: r.held as boolean,
+    // Held (or waiting to compute) here while the PoP's canary failed, or this node is that canary and failed with the service's change on it.
+    canaryFailure: r.canary_id && (r.held || r.pending || (r.canary_id === r.id && r.service_generation != null && Number(r.service_generation) > Number(r.canary_verified_generation)))
+      ? canaryFailureReason(r.canary_name as string, Number(r.canary_failed_generation), r.canary_failed_reason as string)
+      : null,
   }));
 }
 
@@ -388,6 +556,14 @@ export interface FleetNodeView {
   last_error: string | null;
   last_push_error: string | null;
   last_heartbeat_at: string | null;
+  /** The node is its PoP's canary (staged rollout): it takes every change before the PoP's other edges. */
+  canary: boolean;
+  /** As canary: the newest generation it applied and judged healthy. */
+  canary_verified_generation: number;
+  /** As canary: why it halted its PoP's rollout (its newest verdict failed), else null. */
+  canary_failed_reason: string | null;
+  /** Changed services whose new content waits on this node for the PoP's canary. */
+  held_services: number;
 }
 
 /** The fleet views of the given edge nodes (those that exist), in creation order. */
@@ -397,13 +573,21 @@ export async function fleetNodeViews(db: SqlRunner, ids: string[]): Promise<Flee
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, n.state, n.created_at,
             f.registered_at IS NOT NULL AS registered, coalesce(f.drained, false) AS drained, coalesce(pf.drained, false) AS pop_drained,
             coalesce(f.generation, 0) AS generation, coalesce(f.applied_generation, 0) AS applied_generation,
-            coalesce(f.requested_seq > f.synced_seq, false) AS pending, f.announced, f.agent_drained, f.last_error, f.last_push_error, f.last_heartbeat_at
+            coalesce(f.requested_seq > f.synced_seq, false) AS pending, f.announced, f.agent_drained, f.last_error, f.last_push_error, f.last_heartbeat_at,
+            coalesce(f.canary_verified_generation, 0) AS canary_verified_generation,
+            CASE WHEN f.canary_failed_generation > f.canary_verified_generation
+                 THEN 'generation ' || f.canary_failed_generation || ': ' || f.canary_failed_reason END AS canary_failed_reason,
+            (SELECT count(*) FROM edge_node_service_holds h WHERE h.edge_node_id = n.id) AS held_services,
+            n.id = (SELECT cn.id FROM edge_nodes cn JOIN edge_node_fleet_states cf ON cf.edge_node_id = cn.id
+                     WHERE cn.pop_id = n.pop_id AND cn.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
+                       AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
+                     ORDER BY cn.created_at, cn.id LIMIT 1) AS canary
        FROM edge_nodes n JOIN pops p ON p.id = n.pop_id
        LEFT JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
        LEFT JOIN pop_fleet_states pf ON pf.pop_id = n.pop_id
       WHERE n.id = ANY($1::uuid[])
       ORDER BY n.created_at, n.id`,
-    [ids],
+    [ids, CANARY_HEARTBEAT_SECONDS],
   );
   return rows.map((r) => {
     const desired = Number(r.generation);
@@ -426,6 +610,10 @@ export async function fleetNodeViews(db: SqlRunner, ids: string[]): Promise<Flee
       last_error: (r.last_error as string | null) ?? null,
       last_push_error: (r.last_push_error as string | null) ?? null,
       last_heartbeat_at: (r.last_heartbeat_at as Date | null)?.toISOString() ?? null,
+      canary: r.canary === true,
+      canary_verified_generation: Number(r.canary_verified_generation),
+      canary_failed_reason: (r.canary_failed_reason as string | null) ?? null,
+      held_services: Number(r.held_services),
     };
   });
 }
@@ -542,23 +730,30 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
   const backendIds: string[] = [];
   const serviceIds: string[] = [];
   const healthy: boolean[] = [];
+  const verification: Array<string | null> = [];
+  const verificationReason: Array<string | null> = [];
+  const verificationCheckedAt: Array<string | null> = [];
   for (const svc of s.services) {
     for (const b of svc.backends) {
       backendIds.push(b.id);
       serviceIds.push(svc.id);
       healthy.push(b.healthy);
+      verification.push(b.verification?.state ?? null);
+      verificationReason.push(b.verification?.reason ?? null);
+      verificationCheckedAt.push(b.verification?.checked_at ?? null);
     }
   }
   // The report replaces the node's health set. Unknown or mismatched (service, backend) pairs are ignored.
   await db.query(`DELETE FROM edge_node_backend_health WHERE edge_node_id = $1 AND NOT (backend_id = ANY($2::uuid[]))`, [nodeId, backendIds]);
   if (backendIds.length) {
     await db.query(
-      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at)
-       SELECT $1, b.id, b.service_id, x.healthy, now()
-         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[]) AS x(backend_id, service_id, healthy)
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at, verification, verification_reason, verification_checked_at)
+       SELECT $1, b.id, b.service_id, x.healthy, now(), x.verification, x.reason, x.checked_at
+         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[]) AS x(backend_id, service_id, healthy, verification, reason, checked_at)
          JOIN backends b ON b.id = x.backend_id AND b.service_id = x.service_id
-       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now()`,
-      [nodeId, backendIds, serviceIds, healthy],
+       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now(),
+         verification = EXCLUDED.verification, verification_reason = EXCLUDED.verification_reason, verification_checked_at = EXCLUDED.verification_checked_at`,
+      [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt],
     );
   }
   // An upsert with RETURNING always yields the node's row.

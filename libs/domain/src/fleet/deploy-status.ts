@@ -18,6 +18,10 @@ export interface ServiceNodeProgress {
   agentFailedReason?: string | null;
   /** Backends of the service that passed this node's health checks (its last status report); undefined: not known. */
   healthyBackends?: number;
+  /** The service's new content waits for the PoP's canary here (staged rollout, canary.ts). */
+  held?: boolean;
+  /** The PoP's rollout of this service's change is halted by a failed canary, and why; or null. */
+  canaryFailure?: string | null;
 }
 
 export interface NodeDeployment {
@@ -58,9 +62,11 @@ const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, waiting_for_he
  * failed too (an agent report about an older generation does not hide a change on its way).
  */
 function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
+  // A halted rollout first: a change waiting on a failed canary is not on its way.
+  if (n.canaryFailure) return 'failed';
   if (n.pending) return 'deploying';
   if (n.excludedReason) return 'failed';
-  if (!nodeHasLatest(n)) return 'deploying';
+  if (n.held || !nodeHasLatest(n)) return 'deploying';
   if (n.agentFailedReason) return 'failed';
   // "deployed" means a request works: the node forwards and a backend passed its checks there.
   return n.healthyBackends === 0 ? 'waiting_for_healthy_backend' : 'deployed';
@@ -70,7 +76,9 @@ function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
  * `deploying` until every edge node that should serve the service has applied a generation that
  * includes its latest change, then `waiting_for_healthy_backend` until each has a backend that
  * passed its health checks, then `deployed`; `failed` on a node (and so its PoP and the service)
- * that the publish filter left the service out of, with the reason. A service that is not active yet is `pending`; one
+ * that the publish filter left the service out of, with the reason, or whose PoP's rollout of the
+ * change a failed canary halted (staged rollout: the held edges and the canary itself; a change still
+ * waiting for the canary's verdict is `deploying`). A service that is not active yet is `pending`; one
  * that no registered edge node serves is `no_edge_nodes` (nothing to wait for, nothing announced).
  */
 export function serviceDeployment(serviceActive: boolean, nodes: ServiceNodeProgress[]): ServiceDeployment {
@@ -93,7 +101,7 @@ export function serviceDeployment(serviceActive: boolean, nodes: ServiceNodeProg
       required_generation: n.serviceGeneration,
       applied_generation: n.appliedGeneration,
       last_heartbeat_at: n.lastHeartbeatAt?.toISOString() ?? null,
-      reason: status === 'failed' ? (n.excludedReason ?? (n.agentFailedReason ? `the edge node could not program it: ${n.agentFailedReason}` : null)) : null,
+      reason: status === 'failed' ? (n.excludedReason ?? n.canaryFailure ?? (n.agentFailedReason ? `the edge node could not program it: ${n.agentFailedReason}` : null)) : null,
     });
   }
   let status: DeployStatus;

@@ -10,3 +10,5 @@ export * from './publish-filter';
 export * from './node-budget';
 export * from './encapsulation-support';
 export * from './push-url';
+export * from './canary';
+export * from './backend-verification';

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { QueueName } from '@anyfront/contracts';
+import { createDataSource, fleetNodeViews, loadServiceDeployment, recordFleetChange } from '@anyfront/db';
+import { type AppProcess, FleetFixtures, freePort, migrateTestDatabase, startTsProcess, stopProcesses, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
+import { loadStateSigningKeys } from '@anyfront/state-signing';
+import { loadWorkerConfig } from '../config';
+import { workerModule } from '../worker.module';
+
+interface AgentStatus { applied_generation: number; services: Array<{ id: string; backends: Array<{ address: string }> }> }
+
+/**
+ * Staged rollout (issue 9 §1) with the real worker and three real agents (dry-run data plane) in one
+ * PoP: the oldest edge is the PoP's canary. Its agent has room for only two backends (mark_count 2),
+ * an edge-local limit the control plane does not know, so a change that adds a third backend fails
+ * to apply there (500 "no free fwmark slot"). Its neighbours must stay on the last good state.
+ * Negative control (run by hand, see the report of the change): with popCanary() returning null (no
+ * canary stage), the neighbours take the third backend and the "stay on the last good state"
+ * expectations fail.
+ */
+describe('staged rollout: a PoP canary takes every change first', () => {
+  const prefix = `test-canary-${uniqueSuffix()}`;
+  let worker: INestApplicationContext | undefined;
+  let ds: DataSource;
+  let fx: FleetFixtures;
+  let queue: Queue;
+  const agents: AppProcess[] = [];
+  let dir = '';
+
+  beforeAll(async () => {
+    await migrateTestDatabase();
+    ds = createDataSource(testDatabaseUrl(), { poolSize: 4 });
+    await ds.initialize();
+    fx = new FleetFixtures(ds);
+    queue = new Queue(QueueName.FleetSync, { connection: { url: testRedisUrl() }, prefix });
+    dir = mkdtempSync(join(tmpdir(), 'af-canary-'));
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await stopProcesses(agents);
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await fx.cleanup();
+    await ds.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startAgent = async (node: string, extra: Record<string, unknown>): Promise<string> => {
+    const [{ v6 }] = await ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
+    const port = await freePort();
+    const config = join(dir, `${node}.json`);
+    writeFileSync(config, JSON.stringify({
+      node_id: node, state_dir: join(dir, node), listen: { host: '127.0.0.1', port }, uplink_device: 'lo', tunnel_source_ipv6: v6,
+      dry_run: true, allow_documentation_addresses: true, health: { enabled: false }, log_level: 'info',
+      state_keys: loadStateSigningKeys(process.env).published.map((k) => k.public_key), ...extra,
+    }));
+    const a = startTsProcess('apps/edge-agent/src/main.ts', { ANYFRONT_AGENT_CONFIG: config });
+    agents.push(a);
+    await waitFor(() => `agent ready:\n${a.output().slice(-2000)}`, () => /agent ready/.test(a.output()), 60_000, 200);
+    const url = `http://127.0.0.1:${port}`;
+    // Registered with a heartbeat (the API records both; this test runs no API): each can be its PoP's canary.
+    await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at, last_heartbeat_at) VALUES ($1, $2, now(), now())`, [node, `${url}/v1/desired-state`]);
+    return url;
+  };
+  const status = async (url: string) => (await (await fetch(`${url}/v1/status`)).json()) as AgentStatus;
+  const row = async (node: string) =>
+    (await ds.query(
+      `SELECT generation::int, applied_generation::int, applied_at, canary_verified_generation::int AS verified, canary_failed_generation::int AS failed, canary_failed_reason, canary_checked_at
+         FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0];
+
+  it('a change reaches the neighbours only after the canary applied it healthy; a canary whose apply fails halts the rollout, the neighbours stay on the last good state, deploy status and fleet view say why', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const canary = await fx.node(pop.id); // the oldest node: the PoP's canary
+    const n2 = await fx.node(pop.id);
+    const n3 = await fx.node(pop.id);
+    const urls = [await startAgent(canary, { mark_count: 2 }), await startAgent(n2, {}), await startAgent(n3, {})];
+    const svc = await fx.service(await fx.organization(), [pool], ['2001:db8::1', '2001:db8::2']);
+
+    worker = await NestFactory.createApplicationContext(
+      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true', FLEET_SWEEP_INTERVAL_SECONDS: '1', FLEET_FULL_RESYNC_SECONDS: '86400' })),
+      { logger: ['error'] },
+    );
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
+
+    // 1. A good change: every agent runs the service with both backends; the neighbours applied after the canary's verdict.
+    const backendsOn = async (url: string) => (await status(url)).services.find((s) => s.id === svc.id)?.backends.length ?? 0;
+    await waitFor('every agent to run the service', async () => (await Promise.all(urls.map(backendsOn))).every((n) => n === 2), 60_000, 100);
+    const c1 = await row(canary);
+    expect(c1.verified).toBe(c1.generation);
+    for (const n of [n2, n3]) expect((await row(n)).applied_at.getTime()).toBeGreaterThanOrEqual(c1.canary_checked_at.getTime());
+    const good = { [n2]: (await status(urls[1])).applied_generation, [n3]: (await status(urls[2])).applied_generation };
+
+    // 2. A change the canary cannot apply (a third backend: it has room for two).
+    await fx.backend(svc.id, '2001:db8::3');
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
+    const failed = await waitFor('the canary to fail the change', async () => {
+      const r = await row(canary);
+      return r.failed > r.verified && r;
+    }, 60_000, 100);
+    expect(failed.canary_failed_reason).toMatch(/no free fwmark slot/);
+    // Time for anything that would leak (neighbour jobs, the 1 s sweep) to happen.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await backendsOn(urls[0])).toBe(2); // the canary's own apply failed: its last good state stays in force
+    for (const [i, n] of [[1, n2], [2, n3]] as const) {
+      const s = await status(urls[i]);
+      expect(s.services.find((x) => x.id === svc.id)?.backends.map((b) => b.address).sort()).toEqual(['2001:db8::1', '2001:db8::2']);
+      expect(s.applied_generation).toBe(good[n]);
+    }
+    const d = await loadServiceDeployment(ds, svc.id, true);
+    expect(d.status).toBe('failed');
+    expect(d.pops).toHaveLength(1);
+    expect(d.pops[0].status).toBe('failed');
+    for (const node of d.pops[0].nodes) {
+      expect(node.status).toBe('failed');
+      expect(node.reason).toMatch(/rollout halted: canary edge .+ failed generation \d+: .*no free fwmark slot.*; the PoP's other edges stay on the last good state/);
+    }
+    const views = await fleetNodeViews(ds, [canary, n2, n3]);
+    expect(views.map((v) => [v.canary, v.canary_failed_reason !== null, v.held_services])).toEqual([[true, true, 0], [false, false, 1], [false, false, 1]]);
+
+    // 3. The tenant takes the change back: the canary applies the old content healthy, nothing stays held.
+    await ds.query(`DELETE FROM backends WHERE service_id = $1 AND address = '2001:db8::3'`, [svc.id]);
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
+    await waitFor('the rollout to resume', async () => {
+      const r = await row(canary);
+      const views = await fleetNodeViews(ds, [canary, n2, n3]);
+      return r.verified >= r.generation && r.failed === null && views.every((v) => v.held_services === 0);
+    }, 60_000, 100);
+    expect((await loadServiceDeployment(ds, svc.id, true)).pops[0].status).not.toBe('failed');
+  });
+});
