@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as ipaddr from 'ipaddr.js';
 import { stateSigningKeySchema } from './state-signature';
-import { KERNEL_CAPABILITIES, type KernelCapability } from './vocabulary';
+import { BACKEND_VERIFICATION_STATES, KERNEL_CAPABILITIES, type KernelCapability } from './vocabulary';
 
 /**
  * Wire contract of the agent-facing control-plane API (edge agent -> api), snake_case JSON.
@@ -51,7 +51,18 @@ export const agentStatusSchema = z.object({
   last_error: z.string().max(4000).nullable().default(null),
   services: z.array(z.object({
     id: uuid,
-    backends: z.array(z.object({ id: uuid, healthy: z.boolean() }).strict()).max(1000),
+    backends: z.array(z.object({
+      id: uuid,
+      healthy: z.boolean(),
+      /** Only for backends whose desired state demanded a proof (verify_token). */
+      verification: z.object({
+        state: z.enum(BACKEND_VERIFICATION_STATES),
+        /** Why it is not verified (or what the last challenge saw). */
+        reason: z.string().max(500).nullable().default(null),
+        /** When this edge last sent the backend a challenge (null: not yet). */
+        checked_at: z.iso.datetime({ offset: true }).nullable().default(null),
+      }).strict().optional(),
+    }).strict()).max(1000),
   }).strict()).max(4096).default([]),
   /** What the edge's kernel can program (probed at agent start); absent: not probed (dry run, older agent). */
   capabilities: kernelCapabilitiesSchema.optional(),

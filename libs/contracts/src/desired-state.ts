@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import * as ipaddr from 'ipaddr.js';
-import { ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, HASH_MODES, HEALTH_CHECK_PATH_PATTERN, HEALTH_CHECK_PROTOCOLS, LISTENER_PROTOCOLS } from './vocabulary';
+import { VERIFY_TOKEN_PATTERN, ENCAPSULATIONS, GUE_PORT_MAX, GUE_PORT_MIN, HASH_MODES, HEALTH_CHECK_PATH_PATTERN, HEALTH_CHECK_PROTOCOLS, LISTENER_PROTOCOLS } from './vocabulary';
 
 /**
  * Desired state of one edge node: what the control plane (worker) pushes and the edge agent applies.
@@ -44,6 +44,12 @@ export const backendSchema = z.object({
   address: ipAddress,
   weight: z.number().int().min(0).max(100),
   enabled: z.boolean(),
+  /**
+   * Ownership proof the edge demands before the backend gets traffic: the kit on the backend must
+   * answer the challenge for this token through the tunnel (libs/domain backend-verification).
+   * Absent: the control plane asks for no proof (BACKEND_VERIFICATION=off), the backend is live as before.
+   */
+  verify_token: z.string().regex(VERIFY_TOKEN_PATTERN, 'must be a backend verification token (afv_ + 64 hex digits)').optional(),
 }).strict();
 
 export const encapsulationSchema = z.enum(ENCAPSULATIONS);

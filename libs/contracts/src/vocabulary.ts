@@ -123,6 +123,25 @@ export type KernelCapabilities = Record<KernelCapability, boolean>;
 export const BACKEND_HEALTH_STATES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
 export type BackendHealthState = (typeof BACKEND_HEALTH_STATES)[number];
 
+// ---- backend ownership verification (issue 8): the kit on the backend proves it serves this backend row
+
+/**
+ * pending: not proven yet (no answer from the backend kit through the tunnel so far); verified: the
+ * kit answered the edges' challenge with this backend's proof; failed: something answered, but not
+ * with this backend's proof (another backend's token, no token for it) or a verified backend started
+ * answering wrongly. Only verified backends get tenant traffic.
+ */
+export const BACKEND_VERIFICATION_STATES = ['pending', 'verified', 'failed'] as const;
+export type BackendVerificationState = (typeof BACKEND_VERIFICATION_STATES)[number];
+
+/** Per-backend token the API gives the tenant for the kit: `afv_` + 64 hex digits (32 random bytes). */
+export const VERIFY_TOKEN_PREFIX = 'afv_';
+export const VERIFY_TOKEN_PATTERN = /^afv_[0-9a-f]{64}$/;
+/** TCP port the backend kit answers challenges on, on the service's anycast addresses (through the tunnel). */
+export const BACKEND_VERIFY_PORT = 61080;
+/** HTTP path of a challenge: `<prefix><token id>?nonce=<hex>`; the answer is the proof (hex) as text/plain. */
+export const BACKEND_VERIFY_PATH_PREFIX = '/.well-known/anyfront-verify/';
+
 /** A service's overall backend health: down when no backend is healthy anywhere. */
 export const SERVICE_HEALTH_STATES = ['healthy', 'degraded', 'down', 'unknown'] as const;
 export type ServiceHealthState = (typeof SERVICE_HEALTH_STATES)[number];

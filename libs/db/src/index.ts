@@ -34,3 +34,4 @@ export * from './pops/pool-utilization.repository';
 export * from './pops/pools.repository';
 export * from './fleet/agent-registration.repository';
 export * from './slots/slot-assignment.repository';
+export * from './services/backends.repository';

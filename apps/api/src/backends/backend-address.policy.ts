@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Encapsulation, IpFamily } from '@anyfront/contracts';
+import { BackendsRepository } from '@anyfront/db';
 import { checkBackendFamily, validateBackendAddress } from '@anyfront/domain';
 import { problems } from '../common/problem';
 import { AppConfig } from '../config';
@@ -19,17 +20,11 @@ export class BackendAddressPolicy {
 
   /** The canonical address and its family, or a 422 problem naming the `address` field. */
   async check(input: string, encapsulation: Encapsulation, m: EntityManager = this.ds.manager): Promise<{ address: string; family: IpFamily }> {
-    const [pools, edges] = await Promise.all([
-      m.query<{ prefix: string }[]>(`SELECT prefix::text AS prefix FROM pools`),
-      m.query<{ a: string }[]>(
-        `SELECT host(tunnel_source_ipv4) AS a FROM edge_nodes WHERE tunnel_source_ipv4 IS NOT NULL
-         UNION ALL SELECT host(tunnel_source_ipv6) FROM edge_nodes WHERE tunnel_source_ipv6 IS NOT NULL`,
-      ),
-    ]);
+    const platform = await new BackendsRepository(m).platformAddresses();
     const result = validateBackendAddress(input, {
       allowDocumentationAndUla: this.config.allowDocumentationAddresses,
-      platformPrefixes: pools.map((p) => p.prefix),
-      edgeAddresses: edges.map((e) => e.a),
+      platformPrefixes: platform.prefixes,
+      edgeAddresses: platform.edgeAddresses,
     });
     if (!result.ok) throw problems.field(422, 'address', result.message, `backend-address-${result.code.replace(/_/g, '-')}`);
     const family = checkBackendFamily(encapsulation, result.address, result.family);

@@ -57,6 +57,10 @@ describe('backends API', () => {
       weight: 100,
       region: 'eu-west',
       enabled: true,
+      verification: 'pending',
+      verification_reason: expect.any(String),
+      verification_checked_at: null,
+      verification_token: expect.stringMatching(/^afv_[0-9a-f]{64}$/),
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

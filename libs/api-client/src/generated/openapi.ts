@@ -2594,6 +2594,23 @@ export interface components {
             weight: number;
             region: string | null;
             enabled: boolean;
+            /**
+             * @description Ownership proof: the backend gets client traffic only once verified. pending: the edges have no answer yet from the backend kit (port 61080 on the service's anycast addresses, through the tunnel); verified: the kit answered with this backend's proof; failed: something answered, but without this backend's proof (the kit holds another token, or none for this backend). Run the backend kit with `verification_token`.
+             * @enum {string}
+             */
+            verification: "pending" | "verified" | "failed";
+            /** @description Why it is pending or failed, from the edge that decided it; null when verified */
+            verification_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When an edge last challenged the backend (null: not yet)
+             */
+            verification_checked_at: string | null;
+            /**
+             * @description This backend's token for the backend kit (`--verify-token`); it proves nothing on its own, only a kit on this backend holding it can answer
+             * @example afv_0000000000000000000000000000000000000000000000000000000000000000
+             */
+            verification_token: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3050,6 +3067,7 @@ export interface components {
                     address: string;
                     weight: number;
                     enabled: boolean;
+                    verify_token?: string;
                 }[];
                 maglev_table?: string;
                 health_check: {
@@ -3084,6 +3102,17 @@ export interface components {
                 backends: {
                     id: string;
                     healthy: boolean;
+                    verification?: {
+                        /** @enum {string} */
+                        state: "pending" | "verified" | "failed";
+                        /** @default null */
+                        reason?: string | null;
+                        /**
+                         * Format: date-time
+                         * @default null
+                         */
+                        checked_at?: string | null;
+                    };
                 }[];
             }[];
             capabilities?: {

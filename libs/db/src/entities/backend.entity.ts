@@ -14,6 +14,8 @@ export class Backend {
   @Column('smallint', { default: 100 }) weight!: number;
   @Column('text', { nullable: true }) region!: string | null;
   @Column('boolean', { default: true }) enabled!: boolean;
+  /** Ownership proof the kit on the backend answers with (libs/domain backend-verification); made by the API. */
+  @Column('text') verifyToken!: string;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 

@@ -40,7 +40,7 @@ export async function ensureMaglevTables<S extends ServiceTableInput>(tx: SqlRun
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MAGLEV_LOCK_CLASS, s.id]);
     const [fresh] = await tx.query(
       `SELECT s.maglev_table_size,
-              (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled)), '[]')
+              (SELECT coalesce(json_agg(json_build_object('id', b.id, 'address', host(b.address), 'weight', b.weight, 'enabled', b.enabled, 'verifyToken', b.verify_token)), '[]')
                  FROM backends b WHERE b.service_id = s.id AND NOT ${PLATFORM_OWNED_BACKEND}) AS backends,
               t.input_key, t.table_size, t.backend_ids::text[] AS backend_ids, t.encoded
          FROM services s LEFT JOIN service_maglev_tables t ON t.service_id = s.id

@@ -56,7 +56,8 @@ export interface FleetServiceInput {
   addresses: { address: string; family: IpFamily; poolId: string; state: AddressState }[];
   /** The service's stored high-water table size (0 when none): M never shrinks when backends go. */
   maglevTableSizeFloor?: number;
-  backends: { id: string; address: string; weight: number; enabled: boolean }[];
+  /** verifyToken: the edges demand the backend kit's proof for it before it gets traffic (backend-verification.ts). */
+  backends: { id: string; address: string; weight: number; enabled: boolean; verifyToken?: string | null }[];
   /** ISO time the service was created: per-node budgets go to older services first. */
   createdAt?: string;
   /** The service's stored table as loaded (see maglev-tables.ts). */
@@ -203,7 +204,7 @@ function serviceState(s: FleetServiceInput, addresses: ServiceState['addresses']
     .sort(byKey((l) => `${l.protocol}:${String(l.port_from).padStart(5, '0')}`));
   const backends = [...s.backends]
     .sort(byKey((b) => b.id))
-    .map((b) => ({ id: b.id, address: normalizeAddress(b.address), weight: b.weight, enabled: b.enabled }));
+    .map((b) => ({ id: b.id, address: normalizeAddress(b.address), weight: b.weight, enabled: b.enabled, ...(b.verifyToken ? { verify_token: b.verifyToken } : {}) }));
   const hc = s.healthCheck;
   return {
     id: s.id,

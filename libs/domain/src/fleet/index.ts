@@ -11,3 +11,4 @@ export * from './node-budget';
 export * from './encapsulation-support';
 export * from './push-url';
 export * from './canary';
+export * from './backend-verification';
