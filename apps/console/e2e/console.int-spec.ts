@@ -197,6 +197,29 @@ describe('operator console in Chromium', () => {
     await page.locator(`tr[data-node="${edge1}"] [data-health="drained"]`).waitFor({ state: 'detached', timeout: 30_000 });
   });
 
+  it("marks each PoP's canary edge and shows a rollout its canary halted, with the reason", async () => {
+    const edge1 = (await ok(env.platform.operator.GET('/v1/admin/fleet/edge-nodes'))).data.find((n) => n.pop_code === 'ams');
+    if (!edge1) throw new Error('no AMS edge node');
+    await page.goto('/edge-nodes');
+    // The only (so the oldest) live, pushable edge of its PoP: its canary.
+    await page.locator(`tr[data-node="${edge1.name}"] [data-canary="ok"]`).waitFor({ timeout: 30_000 });
+    // A failed verdict as the worker records it (the failure itself, with real agents: apps/worker/src/fleet/canary-rollout.int-spec.ts).
+    const reason = 'agent answered 500: no free fwmark slot: 2 in use (raise mark_count)';
+    await env.platform.db.query(
+      `UPDATE edge_node_fleet_states SET canary_failed_generation = canary_verified_generation + 1, canary_failed_reason = $2, canary_checked_at = now() WHERE edge_node_id = $1`,
+      [edge1.id, reason],
+    );
+    try {
+      await page.reload();
+      const row = page.locator(`tr[data-node="${edge1.name}"]`);
+      await row.locator('[data-canary="failed"]').waitFor({ timeout: 30_000 });
+      expect(await row.getByTestId('rollout-halted').textContent()).toContain(reason);
+      await checkPage('edge-nodes-rollout-halted');
+    } finally {
+      await env.platform.db.query(`UPDATE edge_node_fleet_states SET canary_failed_generation = NULL, canary_failed_reason = NULL WHERE edge_node_id = $1`, [edge1.id]);
+    }
+  });
+
   it('suspends an organization with a reason (audit-logged), which the tenant sees; restores it', async () => {
     await page.goto(`/organizations?search=${encodeURIComponent(orgName)}`);
     await page.locator(`tr[data-organization="${orgName}"]`).waitFor();

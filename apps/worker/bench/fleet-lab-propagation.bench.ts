@@ -104,21 +104,29 @@ async function main(): Promise<void> {
     for (const b of backends) backendIds.push((await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: svc.id } }, body: { address: b.link.peerV6 } }))).id);
 
     const allNodes = [...agents.map((a) => a.nodeId), ...labNodes];
-    type Row = { edge_node_id: string; g: number; ag: number; applied_at: Date | null; computed_at: Date | null; pending: boolean };
+    type Row = { edge_node_id: string; g: number; ag: number; applied_at: Date | null; computed_at: Date | null; pending: boolean; canary_checked_at: Date | null; held: boolean };
     const rows = async (): Promise<Row[]> => (await p.db.query(
-      `SELECT edge_node_id, generation::int AS g, applied_generation::int AS ag, applied_at, computed_at, requested_seq > synced_seq AS pending
-         FROM edge_node_fleet_states WHERE edge_node_id = ANY($1::uuid[])`, [allNodes])).rows;
+      `SELECT edge_node_id, generation::int AS g, applied_generation::int AS ag, applied_at, computed_at, requested_seq > synced_seq AS pending, canary_checked_at,
+              EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id) AS held
+         FROM edge_node_fleet_states f WHERE edge_node_id = ANY($1::uuid[])`, [allNodes])).rows;
     const settled = (): Promise<Row[]> => waitFor(`the fleet (${allNodes.length} agents) to settle`, async () => {
       const r = await rows();
-      return r.length === allNodes.length && r.every((x) => !x.pending && x.ag === x.g && x.g > 0) && r;
+      return r.length === allNodes.length && r.every((x) => !x.pending && !x.held && x.ag === x.g && x.g > 0) && r;
     }, 180_000, 20);
     await settled();
 
+    // Staged rollout (issue 9 §1): each PoP's oldest edge is its canary. Two phases in this run: with
+    // the canary stage (the default), then without (fleet_settings.canary_stage off), same changes.
+    const [{ canary_stage: stageOn }] = (await p.db.query('SELECT canary_stage FROM fleet_settings WHERE id = 1')).rows;
+    if (!stageOn) throw new Error('fleet_settings.canary_stage is off at start');
+    const phase = async (canaryStage: boolean) => {
+    await p.db.query('UPDATE fleet_settings SET canary_stage = $1 WHERE id = 1', [canaryStage]);
     const write: number[] = [];
     const every: number[] = [];
     const computed: number[] = [];
     const dryEach: number[] = [];
     const labEach: number[] = [];
+    const canaries: number[] = [];
     const labSet = new Set(labNodes);
     for (let c = 0; c < CHANGES; c++) {
       const before = new Map((await settled()).map((r) => [r.edge_node_id, r.g]));
@@ -134,18 +142,30 @@ async function main(): Promise<void> {
       every.push(Math.max(...lat.map((x) => x.ms)));
       for (const x of lat) (labSet.has(x.id) ? labEach : dryEach).push(x.ms);
       for (const r of done) if (r.computed_at) computed.push(r.computed_at.getTime() - t0);
+      for (const r of done) if (canaryStage && r.canary_checked_at && r.canary_checked_at.getTime() >= t0) canaries.push(r.canary_checked_at.getTime() - t0);
       await sleep(150);
     }
+    return { write, every, computed, dryEach, labEach, canaries };
+    };
+    const on = await phase(true);
+    const off = await phase(false);
+    await p.db.query('UPDATE fleet_settings SET canary_stage = true WHERE id = 1');
+    for (const [name, r] of [['with the canary stage', on], ['without the canary stage', off]] as const) {
+    const { write, every, computed, dryEach, labEach, canaries } = r;
     const base = q(write, 0.5);
     const line = (name: string, xs: number[]) => console.log(`${name.padEnd(44)}${q(xs, 0.5).toFixed(1).padStart(8)}${q(xs, 0.99).toFixed(1).padStart(9)}${Math.max(...xs).toFixed(1).padStart(9)}${(q(xs, 0.5) / base).toFixed(2).padStart(12)}x`);
-    console.log(`\npropagation over ${CHANGES} changes to ${allNodes.length} registered agents (${AGENTS} dry-run${lab ? ' + 2 lab edges with real kernel applies' : ''})`);
+    console.log(`\npropagation ${name} over ${CHANGES} changes to ${allNodes.length} registered agents (${AGENTS} dry-run${lab ? ' + 2 lab edges with real kernel applies' : ''})`);
     console.log(`${'measure'.padEnd(44)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'p50 vs write'.padStart(13)}`);
     line('API write (PATCH backend weight, baseline)', write);
     line('worker computed a node\'s new state', computed);
     if (dryEach.length) line('one dry-run agent applied', dryEach);
     if (labEach.length) line('one lab edge applied (nft + routes + BIRD)', labEach);
+    if (canaries.length) line('a PoP canary gave its verdict', canaries);
     line(`every agent applied (${allNodes.length})`, every);
     if (labEach.length && dryEach.length) console.log(`lab edge vs dry-run agent p50: ${(q(labEach, 0.5) / q(dryEach, 0.5)).toFixed(2)}x`);
+    }
+    const ratio = (f: number) => `p${f * 100}: ${(q(on.every, f) - q(off.every, f)).toFixed(1)} ms (${(q(on.every, f) / q(off.every, f)).toFixed(2)}x)`;
+    console.log(`\ncanary stage cost on "every agent applied": ${ratio(0.5)}, ${ratio(0.99)}`);
     console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
   } finally {
     await Promise.all(agents.map((a) => new Promise<void>((r) => (a.child.exitCode !== null ? r() : (a.child.once('exit', () => r()), a.child.kill('SIGTERM'))))));

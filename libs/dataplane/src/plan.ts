@@ -204,7 +204,10 @@ function digestOf(plan: Omit<ServicePlan, 'digest'>): string {
   // Health itself is not rendered (only the buckets it leads to), so a probe result that changes no
   // bucket changes nothing in the kernel.
   h.update(JSON.stringify({ ...plan, buckets: undefined, backends: plan.backends.map((b) => ({ ...b, healthy: undefined })) }));
-  for (const [k, v] of plan.buckets) h.update(`${k}:${v},`);
+  // One update: a hash update per bucket cost ~1 ms per service at M = 509 (first install of 256 services).
+  let buckets = '';
+  for (const [k, v] of plan.buckets) buckets += `${k}:${v},`;
+  h.update(buckets);
   return h.digest('hex').slice(0, 16);
 }
 

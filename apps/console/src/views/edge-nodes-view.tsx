@@ -94,7 +94,11 @@ export function EdgeNodesView() {
                   const h = nodeHealth(n);
                   return (
                     <Table.Tr key={n.id} id={`node-${n.id}`} data-node={n.name}>
-                      <Table.Td><Text fw={600} size="sm">{n.name}</Text></Table.Td>
+                      <Table.Td>
+                        <Group gap={6} wrap="nowrap"><Text fw={600} size="sm">{n.name}</Text>{n.canary && <ToneBadge tone={n.canary_failed_reason ? 'red' : 'blue'} data-canary={n.canary_failed_reason ? 'failed' : 'ok'}>canary</ToneBadge>}</Group>
+                        {n.canary_failed_reason && <Text size="xs" c="red.8" data-testid="rollout-halted">Rollout halted: {n.canary_failed_reason}</Text>}
+                        {n.held_services > 0 && <Text size="xs" c="#a33f00" data-testid="held-services">{n.held_services} changed service{n.held_services === 1 ? '' : 's'} waiting for the canary</Text>}
+                      </Table.Td>
                       <Table.Td><ToneBadge tone={HEALTH_COLOUR[h]} data-health={h}>{h}</ToneBadge>{n.pop_drained && <Text size="xs" c="dimmed">PoP drained</Text>}</Table.Td>
                       <Table.Td><Text size="sm" ff="monospace">{n.applied_generation} / {n.desired_generation}</Text>{n.lag > 0 && <Text size="xs" c="#a33f00">{n.lag} behind{n.sync_pending ? ', sync pending' : ''}</Text>}</Table.Td>
                       <Table.Td><Text size="sm">{n.announced === null ? '—' : n.announced ? 'announcing' : 'withdrawn'}</Text></Table.Td>

@@ -82,10 +82,8 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     const urls = [await startAgent(canary, { mark_count: 2 }), await startAgent(n2, {}), await startAgent(n3, {})];
     const svc = await fx.service(await fx.organization(), [pool], ['2001:db8::1', '2001:db8::2']);
 
-    process.env.FLEET_SWEEP_INTERVAL_SECONDS = '1';
-    process.env.FLEET_FULL_RESYNC_SECONDS = '86400';
     worker = await NestFactory.createApplicationContext(
-      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true' })),
+      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true', FLEET_SWEEP_INTERVAL_SECONDS: '1', FLEET_FULL_RESYNC_SECONDS: '86400' })),
       { logger: ['error'] },
     );
     await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));

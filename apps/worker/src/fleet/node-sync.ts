@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { nodeSyncStale, nodesHoldingForCanary, type NodeSyncResult, recordCanaryVerdict, recordFleetChange, recordPushApplied, recordPushError, syncNodeState, type SqlDatabase } from '@anyfront/db';
+import { nodeSyncStale, waitsForCanary, type NodeSyncResult, recordCanaryVerdict, releaseCanaryNeighbours, recordPushApplied, recordPushError, syncNodeState, type SqlDatabase } from '@anyfront/db';
 import { pushUrlRefusal } from '@anyfront/domain';
 import { signDesiredState, type StateSigner } from '@anyfront/state-signing';
 import { type AgentVerdict, pushDesiredState, type PushOutcome } from './agent-push';
@@ -8,7 +8,7 @@ export interface NodeSyncOutcome {
   edgeNodeId: string;
   generation: number | null;
   changed: boolean;
-  push: PushOutcome['kind'] | 'skipped' | 'no_push_url';
+  push: PushOutcome['kind'] | 'skipped' | 'no_push_url' | 'waiting_for_canary';
   rounds: number;
 }
 
@@ -33,23 +33,23 @@ export interface PushSettings {
 }
 
 /**
- * Stores the canary's verdict; a healthy one releases the PoP's edges whose changed services waited
- * for it (marked stale and enqueued through the outbox, like any change).
+ * Stores the canary's verdict and releases the PoP's edges that waited for it (marked stale and
+ * enqueued through the outbox, like any change): after a healthy verdict they take the change, after
+ * a failed one they hold it (deploy status failed, fleet view held_services).
  */
 async function canaryJudged(db: SqlDatabase, r: NodeSyncResult, generation: number, v: AgentVerdict, o: PushSettings): Promise<void> {
   // Services the agent could not program stay held elsewhere (the canary's failed services); the rest is verified.
   await recordCanaryVerdict(db, r.nodeId, generation, { ok: v.ok, reasons: v.reasons }, v.ok ? v.failed_services : undefined);
-  if (!v.ok) {
-    log.error(`canary edge node ${r.nodeId} failed generation ${generation}: ${v.reasons.join('; ')}; its PoP's rollout is halted`);
-    return;
-  }
+  if (!v.ok) log.error(`canary edge node ${r.nodeId} failed generation ${generation}: ${v.reasons.join('; ')}; its PoP's rollout is halted`);
+  // Either way the waiting neighbours compute now: with the change verified, or held on the last good state.
   const prefix = o.queuePrefix;
-  if (prefix !== undefined) await db.transaction(async (tx) => recordFleetChange(tx, prefix, { edgeNodeIds: await nodesHoldingForCanary(tx, r.popId) }));
+  if (prefix !== undefined) await db.transaction((tx) => releaseCanaryNeighbours(tx, prefix, r.popId));
 }
 
 export async function syncAndPush(db: SqlDatabase, edgeNodeId: string, o: PushSettings): Promise<NodeSyncOutcome> {
   let last: NodeSyncOutcome = { edgeNodeId, generation: null, changed: false, push: 'skipped', rounds: 0 };
   for (let round = 1; round <= MAX_ROUNDS; round++) {
+    if (await waitsForCanary(db, edgeNodeId)) return { ...last, push: 'waiting_for_canary', rounds: round };
     const r = await syncNodeState(db, edgeNodeId);
     if (!r) return { ...last, rounds: round };
     for (const sk of r.skippedServices) log.warn(`edge node ${edgeNodeId}: service ${sk.id} left out of the desired state: ${sk.reason}`);

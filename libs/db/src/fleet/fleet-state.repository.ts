@@ -147,13 +147,15 @@ function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, ski
 
 /**
  * The PoP's canary edge (libs/domain/src/fleet/canary.ts): its oldest registered, active, undrained
- * node with a push URL and a recent heartbeat; null when none qualifies (no canary stage).
+ * node with a push URL and a recent heartbeat; null when none qualifies or the fleet's staged
+ * rollout is off (fleet_settings.canary_stage): no canary stage.
  */
 export async function popCanary(db: SqlRunner, popId: string): Promise<string | null> {
   const rows: Array<{ id: string }> = await db.query(
     `SELECT n.id FROM edge_nodes n JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
       WHERE n.pop_id = $1 AND n.state = 'active' AND f.registered_at IS NOT NULL AND NOT f.drained AND f.push_url IS NOT NULL
         AND f.last_heartbeat_at > now() - make_interval(secs => $2)
+        AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
       ORDER BY n.created_at, n.id LIMIT 1`,
     [popId, CANARY_HEARTBEAT_SECONDS],
   );
@@ -222,10 +224,29 @@ export async function recordCanaryVerdict(db: SqlRunner, nodeId: string, generat
   );
 }
 
-/** Nodes of the PoP with services waiting for its canary (enqueued again after a healthy verdict). */
+/**
+ * The node is not its PoP's canary and the canary has a change it has not judged yet (not computed,
+ * or computed and neither verified nor failed): the node's compute would only hold that change, so
+ * the worker lets it wait; the canary's verdict enqueues it again (nodesHoldingForCanary).
+ */
+export async function waitsForCanary(db: SqlRunner, nodeId: string): Promise<boolean> {
+  const [node]: Array<{ pop_id: string }> = await db.query(`SELECT pop_id FROM edge_nodes WHERE id = $1`, [nodeId]);
+  if (!node) return false;
+  const canaryId = await popCanary(db, node.pop_id);
+  if (!canaryId || canaryId === nodeId) return false;
+  const rows: Array<{ pending: boolean }> = await db.query(
+    `SELECT requested_seq > synced_seq OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation) AS pending
+       FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    [canaryId],
+  );
+  return rows[0]?.pending === true;
+}
+
+/** Nodes of the PoP that wait for its canary: services held, or a change not computed (enqueued again after a healthy verdict). */
 export async function nodesHoldingForCanary(db: SqlRunner, popId: string): Promise<string[]> {
   const rows: Array<{ id: string }> = await db.query(
-    `SELECT DISTINCT h.edge_node_id AS id FROM edge_node_service_holds h JOIN edge_nodes n ON n.id = h.edge_node_id WHERE n.pop_id = $1`,
+    `SELECT f.edge_node_id AS id FROM edge_node_fleet_states f JOIN edge_nodes n ON n.id = f.edge_node_id
+      WHERE n.pop_id = $1 AND (f.requested_seq > f.synced_seq OR EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id))`,
     [popId],
   );
   return rows.map((r) => r.id);
@@ -485,8 +506,8 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
     healthyBackends: Number(r.healthy_backends),
     held: r.held as boolean,
-    // Held here while the PoP's canary failed, or this node is that canary and failed with the service's change on it.
-    canaryFailure: r.canary_id && (r.held || (r.canary_id === r.id && r.service_generation != null && Number(r.service_generation) > Number(r.canary_verified_generation)))
+    // Held (or waiting to compute) here while the PoP's canary failed, or this node is that canary and failed with the service's change on it.
+    canaryFailure: r.canary_id && (r.held || r.pending || (r.canary_id === r.id && r.service_generation != null && Number(r.service_generation) > Number(r.canary_verified_generation)))
       ? canaryFailureReason(r.canary_name as string, Number(r.canary_failed_generation), r.canary_failed_reason as string)
       : null,
   }));
@@ -559,7 +580,7 @@ export async function fleetNodeViews(db: SqlRunner, ids: string[]): Promise<Flee
             (SELECT count(*) FROM edge_node_service_holds h WHERE h.edge_node_id = n.id) AS held_services,
             n.id = (SELECT cn.id FROM edge_nodes cn JOIN edge_node_fleet_states cf ON cf.edge_node_id = cn.id
                      WHERE cn.pop_id = n.pop_id AND cn.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
-                       AND cf.last_heartbeat_at > now() - make_interval(secs => $2)
+                       AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
                      ORDER BY cn.created_at, cn.id LIMIT 1) AS canary
        FROM edge_nodes n JOIN pops p ON p.id = n.pop_id
        LEFT JOIN edge_node_fleet_states f ON f.edge_node_id = n.id

@@ -62,9 +62,10 @@ const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, waiting_for_he
  * failed too (an agent report about an older generation does not hide a change on its way).
  */
 function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
+  // A halted rollout first: a change waiting on a failed canary is not on its way.
+  if (n.canaryFailure) return 'failed';
   if (n.pending) return 'deploying';
   if (n.excludedReason) return 'failed';
-  if (n.canaryFailure) return 'failed';
   if (n.held || !nodeHasLatest(n)) return 'deploying';
   if (n.agentFailedReason) return 'failed';
   // "deployed" means a request works: the node forwards and a backend passed its checks there.
