@@ -40,8 +40,6 @@ const tests = [
 const boundaries = (depConstraints) => ({ allow: [], depConstraints, ignoredCircularDependencies: [['dataplane', 'lab'], ['testing', 'db']] });
 // Entity classes of libs/db (value imports mean TypeORM access outside the repositories).
 const ENTITY_NAMES = ['Organization', 'User', 'Membership', 'Session', 'ApiKey', 'Pop', 'Pool', 'EdgeNode', 'AuditLog', 'Service', 'Backend'];
-// Production files that still speak SQL or TypeORM outside libs/db (issue 7 §1): move them, then delete the line.
-const SQL_NOT_YET_IN_LIBS_DB = [];
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.lab-spec.ts', '**/*.spec-helpers.ts', '**/bench/**/*.ts', '**/src/testing/**/*.ts'];
 
 export default tseslint.config(
@@ -93,9 +91,9 @@ export default tseslint.config(
   {
     // Data access in one place (issue 7 §1): SQL and TypeORM entity access live in libs/db's
     // repositories. Production code elsewhere may not run a query, build one, or import an entity as
-    // a value (types are fine). SQL_NOT_YET_IN_LIBS_DB lists the files still to move; it only shrinks.
+    // a value (types are fine). No production file is exempt.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['libs/db/**', 'libs/testing/**', 'libs/billing/**', 'apps/portal/**', 'libs/ui/**', ...testFiles, ...SQL_NOT_YET_IN_LIBS_DB],
+    ignores: ['libs/db/**', 'libs/testing/**', 'libs/billing/**', 'apps/portal/**', 'libs/ui/**', ...testFiles],
     rules: {
       'no-restricted-syntax': ['error', {
         selector: 'CallExpression[callee.property.name=/^(query|createQueryBuilder|getRepository)$/]',

@@ -2,8 +2,7 @@ import { applyDecorators, Type as ClassType } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { keysetPage, type PageRequest, type PageRows } from '@anyfront/db';
+import type { PageRequest, PageRows } from '@anyfront/db';
 import { problems } from './problem';
 
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -71,15 +70,6 @@ export function pageRequest(page: PageQueryDto): PageRequest {
 export function toPage<T extends { id: string; createdAt: Date }, R>(page: PageRows<T>, map: (row: T) => R): Page<R> {
   const last = page.rows[page.rows.length - 1];
   return { data: page.rows.map(map), next_cursor: page.more && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null };
-}
-
-/** Keyset pagination (libs/db keysetPage) of a query, mapped to the API's page. */
-export async function paginate<T extends ObjectLiteral & { id: string; createdAt: Date }, R>(
-  qb: SelectQueryBuilder<T>,
-  page: PageQueryDto,
-  map: (row: T) => R,
-): Promise<Page<R>> {
-  return toPage(await keysetPage(qb, pageRequest(page)), map);
 }
 
 /** OpenAPI: documents a `{ data: Item[], next_cursor }` response. */
