@@ -8,6 +8,8 @@ if (process.env.ANYFRONT_DB_PER_WORKER === '1') {
   process.env.DATABASE_URL = db.toString();
   const redis = new URL(process.env.REDIS_URL);
   const base = Number(redis.pathname.slice(1) || '0');
-  redis.pathname = `/${(base + worker - 1) % 16}`;
+  // Workers 8 databases apart: checkouts testing side by side on one Redis (REDIS_URL …/1, …/2, …)
+  // then never share a database between their first and second workers.
+  redis.pathname = `/${(base + 8 * (worker - 1)) % 16}`;
   process.env.REDIS_URL = redis.toString();
 }

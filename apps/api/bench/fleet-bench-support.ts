@@ -2,6 +2,8 @@
 // real worker process on their own queue prefix, a tenant with an API key, and clean-up.
 import { type ApiProcess, type AppProcess, createScratchDatabase, deleteQueuePrefix, REPO_ROOT, startApiProcess, startWorkerProcesses, stopProcesses } from '@anyfront/testing';
 import { createAnyfrontClient, createTenantClient, ok, signup, type AnyfrontClient, type TenantClient } from '@anyfront/api-client';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_STATE_SIGNING_KEY_FILE } from '@anyfront/state-signing';
 import { Pool } from 'pg';
 
 export const ROOT = REPO_ROOT;
@@ -21,9 +23,14 @@ export interface BenchStack {
   stop: () => Promise<void>;
 }
 
-/** The API as a production process (NODE_ENV=production: the figures are for a production build of the settings). */
+/**
+ * The API as a production process (NODE_ENV=production: the figures are for a production build of the
+ * settings). The production guard refuses documentation addresses and a constant session secret, so
+ * the benches use public backend addresses and a random secret; it also wants a state-signing key.
+ */
 export function startProductionApi(env: Record<string, string>): Promise<ApiProcess> {
-  return startApiProcess({ NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789', RATE_LIMIT_MAX: '100000000', ALLOW_DOCUMENTATION_ADDRESSES: 'true', ...env });
+  // The worker processes run in development mode and sign with the default key file: the API publishes the same key.
+  return startApiProcess({ NODE_ENV: 'production', SESSION_SECRET: randomBytes(48).toString('base64'), STATE_SIGNING_KEY_FILE: DEFAULT_STATE_SIGNING_KEY_FILE, RATE_LIMIT_MAX: '100000000', ...env });
 }
 
 export async function startStack(workerEnv: Record<string, string> = {}): Promise<BenchStack> {

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       const targets = new Map(rows.map((r) => [r.edge_node_id as string, (r.g as number) + 1]));
       const t0 = Date.now();
       const w0 = performance.now();
-      await ok(stack.tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: `2001:db8::${(c + 2).toString(16)}` } }));
+      await ok(stack.tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: `2a0e:1234:5600::${(c + 2).toString(16)}` } }));
       writeMs.push(performance.now() - w0);
       const done = await waitAll(targets);
       const lat = done.map((r) => r.applied_at.getTime() - t0);

@@ -20,6 +20,7 @@ import { BackendsModule } from './backends/backends.module';
 import { BillingModule } from './billing/billing.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { NoticesModule } from './notices/notices.controller';
+import { WebhooksModule } from './webhooks/webhooks.controller';
 
 @Module({
   imports: [
@@ -45,6 +46,7 @@ import { NoticesModule } from './notices/notices.controller';
     BackendsModule,
     BillingModule,
     NoticesModule,
+    WebhooksModule,
   ],
   controllers: [HealthController],
   providers: [

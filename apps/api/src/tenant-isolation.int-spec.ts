@@ -46,6 +46,13 @@ async function setUpVictim(t: TestApp, paths: Set<string>): Promise<Victim> {
   const teammate = (await a.session.post('/v1/members').send({ email: `victim-member-${key.id.slice(0, 8)}@example.com`, password: 'victim-member-pw' })).body;
   const ids: Record<string, string> = { 'api-keys': key.id, members: teammate.id };
   const secrets = [a.organizationId, a.organizationName, key.id, key.prefix, 'victim-key', a.userId, a.email, teammate.id, teammate.email];
+  if (paths.has('/v1/webhooks')) {
+    // A public address literal: the SSRF check resolves nothing and accepts it.
+    const hook = await a.bearer.post('/v1/webhooks').send({ url: 'https://45.67.89.10/victim-hook' });
+    expect(hook.status).toBeLessThan(300);
+    ids.webhooks = hook.body.id;
+    secrets.push(hook.body.id, 'victim-hook', hook.body.secret);
+  }
   if (paths.has('/v1/services')) {
     const svc = await a.bearer.post('/v1/services').send({ name: 'victim-service', listeners: [{ protocol: 'tcp', ports: '443' }] });
     expect(svc.status).toBeLessThan(300);
@@ -147,7 +154,7 @@ describe('tenant isolation', () => {
     // The victim's resources still work for the victim.
     for (const [segment, id] of Object.entries(victim.ids)) {
       if (segment === 'backends') continue;
-      if (segment === 'api-keys' || segment === 'members') continue; // no GET by id for these
+      if (segment === 'api-keys' || segment === 'members' || segment === 'webhooks') continue; // no GET by id for these
       expect((await victim.account.bearer.get(`/v1/${segment}/${id}`)).status).toBe(200);
     }
     expect((await victim.account.bearer.get('/v1/api-keys')).body.data.map((k: { id: string }) => k.id)).toContain(victim.ids['api-keys']);

@@ -16,7 +16,8 @@ import { BirdClient } from './io/bird-client';
 import { probeCapabilities } from './io/capability-probe';
 import { StateStore } from './io/state-store';
 import { Reconciler } from './reconciler';
-import { HealthChecker, probeTargets, ProbeFn, ProbeWorker } from './health';
+import { ChallengeFn, challengeProbe, HealthChecker, probeTargets, ProbeFn, ProbeWorker, verifyTokens } from './health';
+import type { BackendVerificationReport } from './reports';
 import { AgentMetrics } from './metrics';
 import { createAgentServer } from './http';
 import { ensurePushCertificate, type PushTlsMaterial } from './io/push-tls';
@@ -62,12 +63,13 @@ export class Agent {
   private readonly probeWorker: ProbeWorker | null = null;
   private readonly probe: ProbeFn;
 
-  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe?: ProbeFn) {
+  constructor(private readonly config: AgentConfig, private readonly log: PinoLogger, private readonly exec: Executor = new ProcessExecutor(), probe?: ProbeFn, challenge?: ChallengeFn) {
     if (!probe) {
-      // Probes under their own uid (only its sockets are marked into tunnels), in a child process.
+      // Probes (and ownership challenges) under their own uid (only its sockets are marked into tunnels), in a child process.
       const h = config.health;
       this.probeWorker = new ProbeWorker(() => fork(require.resolve('./probe-worker'), [], { execArgv: process.execArgv, uid: h.probe_uid, gid: h.probe_gid, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
       probe = this.probeWorker.probe;
+      challenge ??= this.probeWorker.challenge;
     }
     this.probe = probe;
     this.nft = new NftClient(exec, config.nft_table);
@@ -111,7 +113,12 @@ export class Agent {
     this.health = new HealthChecker((svc, backend, healthy) => {
       log.warn({ service: svc, backend, healthy }, healthy ? 'backend healthy' : 'backend unhealthy');
       void this.reconciler.setHealth(svc, backend, healthy);
-    }, probe);
+    }, probe, challenge ?? challengeProbe, (svc, backend, binding) => {
+      const v = this.health.verificationOf(svc, backend);
+      if (binding) log.info({ service: svc, backend }, 'backend verified: the backend kit proved it serves this backend');
+      else log.warn({ service: svc, backend, verification: v?.state, reason: v?.reason }, 'backend not verified: no tenant traffic until the backend kit proves it');
+      void this.reconciler.setVerified(svc, backend, binding);
+    });
     this.xdp = new XdpAgentHook(config.dry_run ? { ...config.xdp, enabled: false } : config.xdp, exec, {
       uplink: config.uplink_device, flowTimeoutSeconds: config.flow_timeout_seconds, handshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second,
     }, log);
@@ -161,7 +168,7 @@ export class Agent {
         {
           generation: () => r.generation,
           submit: (raw) => this.submit(raw),
-          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run }),
+          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run, verification: (s, b) => this.verificationOf(s, b) }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushTlsFingerprint: tls?.fingerprint256 },
@@ -339,7 +346,19 @@ export class Agent {
     const state = this.reconciler.state;
     if (!plan || !state || !this.config.health.enabled || this.config.dry_run || this.stopped) return;
     const checks = new Map<string, HealthCheck>(state.services.map((s) => [s.id, s.health_check]));
-    this.health.update(probeTargets(plan, checks, this.tunnelSources()));
+    this.health.update(probeTargets(plan, checks, this.tunnelSources(), verifyTokens(state.services)));
+  }
+
+  /**
+   * A backend's verification on this edge, for backends whose proof the applied state demands. An
+   * edge that sends no challenges (dry run, health checks off) says so: pending, never verified.
+   */
+  verificationOf(serviceId: string, backendId: string): BackendVerificationReport | undefined {
+    const b = this.reconciler.state?.services.find((s) => s.id === serviceId)?.backends.find((x) => x.id === backendId);
+    if (!b?.verify_token) return undefined;
+    if (this.config.dry_run) return { state: 'pending', reason: 'this edge runs a dry-run data plane: it sends no challenges (and no traffic)', checkedAt: null };
+    if (!this.config.health.enabled) return { state: 'pending', reason: 'health checks are off on this edge, so it sends no challenges: the backend gets no traffic here', checkedAt: null };
+    return this.health.verificationOf(serviceId, backendId) ?? { state: 'pending', reason: 'waiting for the first challenge', checkedAt: null };
   }
 
   private tunnelSources(): { ipv4?: string; ipv6?: string } {
@@ -369,7 +388,7 @@ export class Agent {
         encapsulation: s.encapsulation,
         maglev_table_size: s.m,
         usable_buckets: s.buckets.size,
-        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null, ...(b.draining ? { draining: true } : {}) })),
+        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null, verification: this.verificationOf(s.id, b.id)?.state ?? null, ...(b.draining ? { draining: true } : {}) })),
       })),
     };
   }

@@ -6,12 +6,12 @@ import { ControlPlaneClient, ControlPlaneError } from './io/control-plane-client
 import type { CounterValue } from './io/nft-client';
 import type { Logger } from './reconciler';
 import type { SignedSubmitOutcome } from './control-plane/signature';
-import { statusReport, trafficDeltas } from './reports';
+import { statusReport, trafficDeltas, type BackendVerificationReport } from './reports';
 
 export interface SyncHooks {
   generation(): number;
   submit(raw: unknown): Promise<SignedSubmitOutcome>;
-  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>; uncheckedHealthy?: boolean };
+  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>; uncheckedHealthy?: boolean; verification?: (serviceId: string, backendId: string) => BackendVerificationReport | undefined };
   readCounters(): Promise<Map<string, CounterValue>>;
 }
 

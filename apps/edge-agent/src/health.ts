@@ -1,11 +1,24 @@
 import type { ChildProcess } from 'node:child_process';
-import { ProbeFn, ProbeTarget, tcpProbe } from './probe';
+import { ChallengeAnswer, ChallengeFn, challengeProbe, ProbeFn, ProbeTarget, tcpProbe } from './probe';
 import type { DataplanePlan, ServicePlan } from '@anyfront/dataplane';
 import { probePorts } from '@anyfront/dataplane';
-import type { HealthCheck } from '@anyfront/contracts';
+import { BACKEND_VERIFY_PORT, type BackendState, type HealthCheck } from '@anyfront/contracts';
+import {
+  challengePath,
+  initialVerification,
+  judgeChallenge,
+  newChallengeNonce,
+  nextVerification,
+  verificationBinding,
+  verifyProof,
+  type VerificationRecord,
+} from '@anyfront/domain';
 
-export type { ProbeFn, ProbeTarget } from './probe';
-export { tcpProbe } from './probe';
+export type { ChallengeFn, ProbeFn, ProbeTarget } from './probe';
+export { challengeProbe, tcpProbe } from './probe';
+
+/** A probe's result (true/false) or a challenge's answer. */
+type ProbeReply = boolean | ChallengeAnswer;
 
 /**
  * Probes run in a child process under their own uid (`health.probe_uid`): the nft rule that marks
@@ -18,7 +31,7 @@ export class ProbeWorker {
   /** Resolves when the child said it is ready: its start-up (seconds on a loaded node) must not fail probes. */
   private ready: Promise<boolean> = Promise.resolve(false);
   private seq = 0;
-  private readonly pending = new Map<number, (ok: boolean) => void>();
+  private readonly pending = new Map<number, (r: ProbeReply) => void>();
 
   constructor(private readonly start: () => ChildProcess) {}
 
@@ -27,17 +40,24 @@ export class ProbeWorker {
     this.ensure();
   }
 
-  readonly probe: ProbeFn = async (t, port) => {
+  readonly probe: ProbeFn = async (t, port) => (await this.request(t, { target: t, port })) === true;
+
+  readonly challenge: ChallengeFn = async (t, port, path, dport) => {
+    const r = await this.request(t, { target: t, port, challenge: { path, dport } });
+    return typeof r === 'object' && r !== null ? r : { error: 'the probe process did not answer' };
+  };
+
+  private async request(t: ProbeTarget, msg: Record<string, unknown>): Promise<ProbeReply> {
     const child = this.ensure();
     if (!(await this.ready)) return false;
     return new Promise((resolve) => {
       const id = ++this.seq;
-      const timer = setTimeout(() => settle(false), t.check.timeout_seconds * 1000 + 2000);
-      const settle = (ok: boolean) => { clearTimeout(timer); this.pending.delete(id); resolve(ok); };
+      const timer = setTimeout(() => settle(false), Math.max(1, t.check.timeout_seconds) * 1000 + 2000);
+      const settle = (r: ProbeReply) => { clearTimeout(timer); this.pending.delete(id); resolve(r); };
       this.pending.set(id, settle);
-      child.send({ id, target: t, port }, (err) => { if (err) settle(false); });
+      child.send({ id, ...msg }, (err) => { if (err) settle(false); });
     });
-  };
+  }
 
   stop(): void {
     const c = this.child;
@@ -52,9 +72,9 @@ export class ProbeWorker {
     let markReady: (ok: boolean) => void = () => undefined;
     this.ready = new Promise<boolean>((r) => { markReady = r; });
     const giveUp = setTimeout(() => markReady(false), 60_000);
-    c.on('message', (m: { id?: number; ok?: boolean; ready?: boolean }) => {
+    c.on('message', (m: { id?: number; ok?: boolean; answer?: ChallengeAnswer; ready?: boolean }) => {
       if (m?.ready) { clearTimeout(giveUp); markReady(true); }
-      if (typeof m?.id === 'number') this.pending.get(m.id)?.(m.ok === true);
+      if (typeof m?.id === 'number') this.pending.get(m.id)?.(m.answer ?? m.ok === true);
     });
     c.once('exit', () => {
       clearTimeout(giveUp);
@@ -91,8 +111,9 @@ export class HealthState {
  * Probe targets of a plan: per backend, one per address family of the service the edge has a
  * source for (through the service's first address of that family): IPv4 and IPv6 clients take
  * different paths through the tunnel and the backend (its decapsulation, its listener per family).
+ * `tokens` ("service/backend" -> verify_token): the backends whose ownership proof the state demands.
  */
-export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCheck>, sources: { ipv4?: string; ipv6?: string }): ProbeTarget[] {
+export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCheck>, sources: { ipv4?: string; ipv6?: string }, tokens?: Map<string, string>): ProbeTarget[] {
   const out: ProbeTarget[] = [];
   for (const svc of plan.services) {
     const check = services.get(svc.id);
@@ -102,7 +123,8 @@ export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCh
       if (b.draining) continue; // removed from the service: nothing new goes there
       const ports = probePorts(plan, b.mark);
       if (ports[1] > 65535) continue;
-      for (const a of addrs) out.push({ serviceId: svc.id, backendId: b.id, address: a.address, family: a.family, localAddress: a.local, ports, check });
+      const token = tokens?.get(`${svc.id}/${b.id}`);
+      for (const a of addrs) out.push({ serviceId: svc.id, backendId: b.id, address: a.address, family: a.family, localAddress: a.local, ports, check, ...(token ? { verifyToken: token, backendAddress: b.address } : {}) });
     }
   }
   return out;
@@ -118,19 +140,40 @@ function pickAddresses(svc: ServicePlan, sources: { ipv4?: string; ipv6?: string
   return out;
 }
 
+/** A backend's verification as this edge reports it. */
+export interface VerificationView {
+  state: VerificationRecord['state'];
+  reason: string | null;
+  checkedAt: Date | null;
+}
+
 /**
  * Runs every target on its own interval (serially per backend and family, so its two source ports
  * never collide within a family; the IPv4 and IPv6 sockets of one port do not collide). A backend
  * probed over both families is healthy when both are, unhealthy when either is.
+ *
+ * A target with a verify token is first an ownership challenge (backend-verification): until the
+ * backend is verified its turns send only challenges, at the low rate of nextVerification, and no
+ * health probe; once verified, health probes run and a turn is a challenge again when the recheck is
+ * due. The challenge uses the target's own source ports, so it never collides with its probes.
  */
 export class HealthChecker {
   private readonly states = new Map<string, HealthState>();
   private readonly timers = new Map<string, { target: ProbeTarget; timer: NodeJS.Timeout; turn: number; busy: boolean }>();
   /** Combined health last reported per "service/backend". */
   private readonly reported = new Map<string, boolean>();
+  /** Verification per "service/backend", with the binding (token, address) it is about and whether a challenge is out. */
+  private readonly verification = new Map<string, { binding: string; record: VerificationRecord; busy: boolean; notified?: string | null }>();
   private stopped = false;
 
-  constructor(private readonly onChange: (serviceId: string, backendId: string, healthy: boolean) => void, private readonly probe: ProbeFn = tcpProbe) {}
+  constructor(
+    private readonly onChange: (serviceId: string, backendId: string, healthy: boolean) => void,
+    private readonly probe: ProbeFn = tcpProbe,
+    private readonly challenge: ChallengeFn = challengeProbe,
+    /** A backend's verdict changed: the binding it proved, or null when it is not (or no longer) verified. */
+    private readonly onVerified: (serviceId: string, backendId: string, binding: string | null) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Replaces the target set; backends that stay keep their counters. */
   update(targets: ProbeTarget[]): void {
@@ -154,6 +197,13 @@ export class HealthChecker {
     }
     const backends = new Set(targets.map((t) => `${t.serviceId}/${t.backendId}`));
     for (const k of [...this.reported.keys()]) if (!backends.has(k)) this.reported.delete(k);
+    // A verdict is about one token at one address: another token or server starts over, a gone backend is forgotten.
+    const bindings = new Map(targets.filter((t) => t.verifyToken).map((t) => [`${t.serviceId}/${t.backendId}`, verificationBinding(t.verifyToken!, t.backendAddress ?? '')]));
+    for (const [k, v] of [...this.verification]) {
+      if (bindings.get(k) === v.binding) continue;
+      this.verification.delete(k);
+      if (v.notified) this.notifyVerified(k, null);
+    }
   }
 
   /** Combined over the backend's probed families: false if any failed, true if all passed, else undefined. */
@@ -165,16 +215,58 @@ export class HealthChecker {
     return all.every((h) => h === true) ? true : undefined;
   }
 
+  /** The backend's verification on this edge (undefined: no proof demanded, or not probed here). */
+  verificationOf(serviceId: string, backendId: string): VerificationView | undefined {
+    const v = this.verification.get(`${serviceId}/${backendId}`);
+    return v && { state: v.record.state, reason: v.record.reason, checkedAt: v.record.checkedAt };
+  }
+
   stop(): void {
     this.stopped = true;
     for (const e of this.timers.values()) clearInterval(e.timer);
     this.timers.clear();
   }
 
+  private notifyVerified(backendKey: string, binding: string | null): void {
+    const [serviceId = '', backendId = ''] = backendKey.split('/');
+    this.onVerified(serviceId, backendId, binding);
+  }
+
+  /** This turn's challenge when the target needs one now; 'wait' while an unverified backend's next challenge is not due. */
+  private async verifyTurn(e: { target: ProbeTarget; turn: number }): Promise<'probe' | 'done' | 'wait'> {
+    const t = e.target;
+    if (!t.verifyToken) return 'probe';
+    const bkey = `${t.serviceId}/${t.backendId}`;
+    const binding = verificationBinding(t.verifyToken, t.backendAddress ?? '');
+    let v = this.verification.get(bkey);
+    if (!v || v.binding !== binding) this.verification.set(bkey, (v = { binding, record: initialVerification(this.now()), busy: false }));
+    const due = this.now() >= v.record.nextCheckAt;
+    if (!due || v.busy) return v.record.state === 'verified' ? 'probe' : 'wait';
+    v.busy = true;
+    const nonce = newChallengeNonce();
+    const port = t.ports[e.turn++ % 2] ?? t.ports[0];
+    const answer = await this.challenge(t, port, challengePath(t.verifyToken, nonce), BACKEND_VERIFY_PORT).catch((err: Error): ChallengeAnswer => ({ error: err.message }));
+    v.busy = false;
+    if (this.stopped || this.verification.get(bkey) !== v) return 'done';
+    v.record = nextVerification(v.record, judgeChallenge(verifyProof(t.verifyToken, nonce, t.address), answer), this.now());
+    // The first verdict is always passed on: the reconciler may hold a proof restored from before a restart.
+    const proven = v.record.state === 'verified' ? binding : null;
+    if (v.notified !== proven) {
+      v.notified = proven;
+      this.notifyVerified(bkey, proven);
+    }
+    return 'done';
+  }
+
   private async run(key: string): Promise<void> {
     const e = this.timers.get(key);
     if (!e || e.busy || this.stopped) return;
     e.busy = true;
+    const turn = await this.verifyTurn(e);
+    if (turn !== 'probe') {
+      e.busy = false;
+      return;
+    }
     const port = e.target.ports[e.turn++ % 2] ?? e.target.ports[0];
     const ok = await this.probe(e.target, port).catch(() => false);
     e.busy = false;
@@ -190,4 +282,11 @@ export class HealthChecker {
       this.onChange(serviceId, backendId, combined);
     }
   }
+}
+
+/** "service/backend" -> verify_token of every backend whose proof the state demands. */
+export function verifyTokens(services: { id: string; backends: Pick<BackendState, 'id' | 'verify_token'>[] }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of services) for (const b of s.backends) if (b.verify_token) out.set(`${s.id}/${b.id}`, b.verify_token);
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { Families, GuardInventory, NftInventory, RoutingChange, RoutingInventory } from '@anyfront/dataplane';
 import { serviceKey } from '@anyfront/dataplane';
 import type { DesiredState } from '@anyfront/contracts';
+import { verificationBinding } from '@anyfront/domain';
 import { BirdPort, NftPort, Reconciler, ReconcilerOptions, RoutePort, StorePort } from './reconciler';
 import type { PersistedState } from './io/state-store';
 
@@ -523,5 +524,55 @@ describe('Reconciler: health-check paths (issue 9 §7)', () => {
     expect(nft.scripts).toEqual([]);
     const s = svc('web', '198.51.100.10');
     await expect(r.submit(desired(1, [{ ...s, health_check: { ...s.health_check, protocol: 'http', path: '/healthz?full=1' } }]))).resolves.toMatchObject({ status: 200 });
+  });
+});
+
+describe('Reconciler: ownership verification (issue 8)', () => {
+  const TOKEN = `afv_${'a'.repeat(64)}`;
+  const withToken = (token = TOKEN) => {
+    const web = svc('web', '198.51.100.10');
+    (web.backends[0] as Record<string, unknown>).verify_token = token;
+    return web;
+  };
+  const marksWithBuckets = (r: Reconciler) => new Set(r.lastPlan!.services[0].buckets.values());
+  const markOf = (r: Reconciler, id: string) => r.lastPlan!.services[0].backends.find((b) => b.id === id)!.mark;
+
+  it('a backend whose state demands a proof gets no new flows until this edge verified exactly its token at its address', async () => {
+    const { r } = setup();
+    await r.submit(desired(1, [withToken()]));
+    expect(marksWithBuckets(r)).toEqual(new Set([markOf(r, 'b2')])); // b1 unverified: out of the Maglev table; b2 asks no proof
+    expect(r.lastPlan!.services[0].udpLiveMarks).toEqual([markOf(r, 'b2')]);
+    await r.setVerified('web', 'b1', verificationBinding(`afv_${'b'.repeat(64)}`, 'fd00:b::1')); // another token's proof
+    expect(marksWithBuckets(r).has(markOf(r, 'b1'))).toBe(false);
+    await r.setVerified('web', 'b1', verificationBinding(TOKEN, 'fd00:b::9')); // another server's
+    expect(marksWithBuckets(r).has(markOf(r, 'b1'))).toBe(false);
+    await r.setVerified('web', 'b1', verificationBinding(TOKEN, 'fd00:b::1'));
+    expect(marksWithBuckets(r)).toEqual(new Set([markOf(r, 'b1'), markOf(r, 'b2')]));
+    // Still health-checked: verified and unhealthy is out.
+    await r.setHealth('web', 'b1', false);
+    expect(marksWithBuckets(r).has(markOf(r, 'b1'))).toBe(false);
+    await r.setHealth('web', 'b1', true);
+    // A new token in the state (the backend row changed) needs a new proof; losing the proof takes it out.
+    await r.submit(desired(2, [withToken(`afv_${'c'.repeat(64)}`)]));
+    expect(marksWithBuckets(r).has(markOf(r, 'b1'))).toBe(false);
+    await r.submit(desired(3, [withToken()]));
+    expect(marksWithBuckets(r).has(markOf(r, 'b1'))).toBe(true);
+    await r.setVerified('web', 'b1', null);
+    expect(marksWithBuckets(r).has(markOf(r, 'b1'))).toBe(false);
+  });
+
+  it('an unverified backend alone does not keep the pools announced; the proof survives a restart', async () => {
+    const store = new MemStore();
+    const web = withToken();
+    web.backends = web.backends.slice(0, 1);
+    const { r } = setup(store);
+    await r.submit(desired(1, [web]));
+    expect(r.shouldAnnounce()).toBe(false);
+    await r.setVerified('web', 'b1', verificationBinding(TOKEN, 'fd00:b::1'));
+    expect(r.shouldAnnounce()).toBe(true);
+    const again = setup(store).r;
+    await again.restore();
+    expect(again.shouldAnnounce()).toBe(true);
+    expect(new Set(again.lastPlan!.services[0].buckets.values()).size).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { DesiredState, desiredStateSchema, KernelCapabilities, PoolState } from '@anyfront/contracts';
+import { verificationBinding } from '@anyfront/domain';
 import {
   ALL_CAPABILITIES, allocateMarks, Families, AppliedSummary, buildGuards, buildPlan, buildRouting, DataplanePlan, emptyAllocation, EMPTY_INVENTORY, MarkAllocation, markKey,
   NftInventory, PlanOptions, renderBirdConfig, renderNftChange, renderRoutingChange, RoutingChange, RoutingInventory,
@@ -82,6 +83,8 @@ export class Reconciler {
   private applied: { state: DesiredState; summary: AppliedSummary } | null = null;
   private marks: MarkAllocation;
   private readonly health = new Map<string, boolean>();
+  /** Backends whose ownership proof this edge has: "service/backend" -> the binding (token, address) proven. */
+  private readonly verified = new Map<string, string>();
   private operatorDrain = false;
   private stopping = false;
   programmed = false;
@@ -130,6 +133,21 @@ export class Reconciler {
     return this.health.get(markKey(serviceId, backendId));
   }
 
+  /**
+   * Health as the live set sees it: a backend whose desired state demands an ownership proof counts
+   * as down until this edge verified exactly its token at its address (issue 8). A dry run sends no
+   * challenges and forwards nothing, so there it is health alone.
+   */
+  private liveHealth(state: DesiredState): (serviceId: string, backendId: string) => boolean | undefined {
+    const need = new Map<string, string>();
+    for (const s of state.services) for (const b of s.backends) if (b.verify_token) need.set(markKey(s.id, b.id), verificationBinding(b.verify_token, b.address));
+    return (s, b) => {
+      const binding = need.get(markKey(s, b));
+      if (binding !== undefined && !this.opts.dryRun && this.verified.get(markKey(s, b)) !== binding) return false;
+      return this.healthOf(s, b);
+    };
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
@@ -146,6 +164,7 @@ export class Reconciler {
       }
       this.marks = saved.marks;
       for (const [k, v] of Object.entries(saved.health ?? {})) this.health.set(k, v);
+      for (const [k, v] of Object.entries(saved.verified ?? {})) this.verified.set(k, v);
       this.applied = { state: saved.state, summary: saved.summary };
       try {
         await this.apply(saved.state);
@@ -194,6 +213,22 @@ export class Reconciler {
       const key = markKey(serviceId, backendId);
       if (this.health.get(key) === healthy) return;
       this.health.set(key, healthy);
+      if (!this.applied || this.pending) return;
+      try {
+        await this.apply(this.applied.state);
+      } catch (e) {
+        await this.fail(e);
+      }
+    });
+  }
+
+  /** A backend's ownership proof changed on this edge (binding proven, or null): re-render like a health change. */
+  setVerified(serviceId: string, backendId: string, binding: string | null): Promise<void> {
+    return this.serial(async () => {
+      const key = markKey(serviceId, backendId);
+      if ((this.verified.get(key) ?? null) === binding) return;
+      if (binding === null) this.verified.delete(key);
+      else this.verified.set(key, binding);
       if (!this.applied || this.pending) return;
       try {
         await this.apply(this.applied.state);
@@ -274,7 +309,8 @@ export class Reconciler {
     const services = this.applied.state.services;
     if (services.length === 0) return { 4: true, 6: true };
     // With health checks, a backend counts once it passed them (rise); without, unless it failed.
-    const up = (s: string, b: string) => (this.opts.plan.requireRise ? this.healthOf(s, b) === true : this.healthOf(s, b) !== false);
+    const health = this.liveHealth(this.applied.state);
+    const up = (s: string, b: string) => (this.opts.plan.requireRise ? health(s, b) === true : health(s, b) !== false);
     // A service skipped on this edge has nothing to forward to; it neither keeps nor stops the announcement alone.
     const serving = services.filter((s) => !this.failedServices.has(s.id) && s.backends.some((b) => b.enabled && b.weight > 0 && up(s.id, b.id)));
     const family = (f: 4 | 6) => {
@@ -329,7 +365,7 @@ export class Reconciler {
   /** Pure part of an apply: everything it would do, nothing done. */
   async render(state: DesiredState): Promise<{ plan: DataplanePlan; marks: MarkAllocation; nft: ReturnType<typeof renderNftChange>; routing: RoutingChange }> {
     const marks = allocateMarks(this.marks, [...wantedMarkKeys(state), ...drainingMarkKeys(state, this.drainingOf)]);
-    const plan = buildPlan(state, marks, (s, b) => this.healthOf(s, b), this.opts.plan, this.drainingOf);
+    const plan = buildPlan(state, marks, this.liveHealth(state), this.opts.plan, this.drainingOf);
     // A dry run does not even read the kernel (it may run unprivileged): it renders against an empty node.
     const [inv, rinv] = this.opts.dryRun
       ? [EMPTY_INVENTORY, { rules: [], routes: [], links: [] }]
@@ -401,12 +437,13 @@ export class Reconciler {
     this.failedServices = failed;
     this.marks = marks;
     for (const k of [...this.health.keys()]) if (!(k in marks.slots)) this.health.delete(k);
+    for (const k of [...this.verified.keys()]) if (!(k in marks.slots)) this.verified.delete(k);
     this.applied = { state, summary: summarize(plan) };
     this.lastPlan = plan;
     this.pending = null;
     this.programmed = true;
     this.lastError = null;
-    if (!this.opts.dryRun) await this.store.save({ state, summary: this.applied.summary, marks, health: Object.fromEntries(this.health) });
+    if (!this.opts.dryRun) await this.store.save({ state, summary: this.applied.summary, marks, health: Object.fromEntries(this.health), verified: Object.fromEntries(this.verified) });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     this.lastApplyMs = ms;
     this.onApplied({ ms, changedServices: nft.changed });

@@ -1,4 +1,6 @@
-import type { AgentStatusReport, KernelCapabilities } from '@anyfront/contracts';
+import type { AgentStatusReport, BackendVerificationState, KernelCapabilities } from '@anyfront/contracts';
+
+export interface BackendVerificationReport { state: BackendVerificationState; reason: string | null; checkedAt: Date | null }
 import { DataplanePlan, names } from '@anyfront/dataplane';
 import type { CounterValue } from './io/nft-client';
 
@@ -47,8 +49,14 @@ export function statusReport(s: {
   capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>;
   /** The edge runs no health checks: a backend it has not checked forwards, so it is reported healthy. */
   uncheckedHealthy?: boolean;
+  /** A backend's ownership verification on this edge (only backends whose proof the state demands). */
+  verification?: (serviceId: string, backendId: string) => BackendVerificationReport | undefined;
 }): AgentStatusReport {
   const health = (h: boolean | undefined) => h ?? (s.uncheckedHealthy ? true : undefined);
+  const verification = (svc: string, b: string) => {
+    const v = s.verification?.(svc, b);
+    return v ? { verification: { state: v.state, reason: v.reason ? v.reason.slice(0, 500) : null, checked_at: v.checkedAt?.toISOString() ?? null } } : {};
+  };
   return {
     ...(s.capabilities ? { capabilities: s.capabilities } : {}),
     failed_services: [...(s.failedServices ?? new Map<string, string>())].filter(([id]) => UUID.test(id)).map(([id, reason]) => ({ id, reason: reason.slice(0, 1000) })),
@@ -59,6 +67,6 @@ export function statusReport(s: {
     last_error: s.lastError ? s.lastError.slice(0, 4000) : null,
     services: (s.plan?.services ?? [])
       .filter((svc) => UUID.test(svc.id))
-      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && health(b.healthy) !== undefined && !b.draining).map((b) => ({ id: b.id, healthy: health(b.healthy) as boolean })) })),
+      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && health(b.healthy) !== undefined && !b.draining).map((b) => ({ id: b.id, healthy: health(b.healthy) as boolean, ...verification(svc.id, b.id) })) })),
   };
 }

@@ -92,6 +92,8 @@ describe('customer portal in Chromium', () => {
     expect(text).toMatch(/--anycast 192\.0\.2\.\d+/);
     expect(text).toMatch(/--anycast 2001:db8:a0:/);
     expect(text).toContain('--backend-address 2001:db8:1::10');
+    expect(text).toMatch(/--verify-token afv_[0-9a-f]{64}/); // this backend's ownership token
+    expect(text).toContain('main.ts answer');
     await page.getByText('direct server return', { exact: false }).waitFor();
     await checkPage(page, 'onboarding-3-kit');
     await page.getByRole('button', { name: 'I ran it: verify' }).click();
@@ -185,6 +187,14 @@ describe('customer portal in Chromium', () => {
     const row = page.locator('tr[data-backend="2001:db8:1::20"]');
     await row.waitFor();
     await until('weight 50 shown', () => row.getByText('weight 50').count(), (n) => n === 1);
+    // Not verified yet (the dry-run edges send no challenges): a pending badge, the reason, and the kit
+    // command with this backend's own token right under it.
+    const added = (await ok(session.GET('/v1/services/{id}/backends', { params: { path: { id: serviceId } } }))).data.find((b) => b.address === '2001:db8:1::20')!;
+    expect(added.verification).toBe('pending');
+    await row.locator('[data-status="pending"]').waitFor();
+    const kitRow = page.locator('tr[data-kit-for="2001:db8:1::20"]');
+    await kitRow.getByText('No client traffic goes to 2001:db8:1::20 until it is verified', { exact: false }).waitFor();
+    expect(await kitRow.locator('[data-copy-value]').textContent()).toContain(`--verify-token ${added.verification_token}`);
     await checkPage(page, 'service-backends');
     await page.getByRole('button', { name: 'Delete 2001:db8:1::20' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete backend' }).click();

@@ -83,7 +83,9 @@ async function roundTripMs(db: PgPool): Promise<number> {
 
 /** One measured run: N pending services enqueued at once, clock stops when the last one is active. */
 async function run(fx: FleetFixtures, db: PgPool, url: string, org: string, workers: number, tag: string): Promise<number> {
-  await db.query(`TRUNCATE anycast_addresses, backends, services CASCADE`);
+  // The holding history too: its open rows (no foreign key to the slots) would make every reused slot
+  // a unique violation of address_holdings_open_key, which the assigner retries for ever.
+  await db.query(`TRUNCATE anycast_addresses, backends, services, address_holdings CASCADE`);
   await db.query(`ALTER SEQUENCE anycast_ipv6_slot_seq RESTART`);
   const prefix = `slots-bench-${process.pid}-${workers}-${tag}`;
   const procs = await startWorkerProcesses(workers, { DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: CONCURRENCY, DATABASE_POOL_SIZE: '6' });

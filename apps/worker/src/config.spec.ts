@@ -23,6 +23,7 @@ describe('loadWorkerConfig', () => {
       fullResyncSeconds: 300,
       pushTimeoutMs: 10_000,
       pushLabMode: false,
+      webhookLocalMode: false,
       repushAfterSeconds: 60,
       rollupIntervalSeconds: 60,
       pruneIntervalSeconds: 3600,

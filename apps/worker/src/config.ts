@@ -84,6 +84,8 @@ export interface WorkerConfig {
   pushTimeoutMs: number;
   /** Lab/local mode (ANYFRONT_MODE=local or ALLOW_DOCUMENTATION_ADDRESSES): pushes may use plain HTTP and loopback. */
   pushLabMode: boolean;
+  /** ANYFRONT_MODE=local: tenant webhooks may go to http:// and loopback/private receivers. */
+  webhookLocalMode: boolean;
   repushAfterSeconds: number;
   rollupIntervalSeconds: number;
   pruneIntervalSeconds: number;
@@ -137,6 +139,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     sweepIntervalSeconds: e.FLEET_SWEEP_INTERVAL_SECONDS,
     fullResyncSeconds: e.FLEET_FULL_RESYNC_SECONDS,
     pushTimeoutMs: e.FLEET_PUSH_TIMEOUT_MS,
+    webhookLocalMode: e.ANYFRONT_MODE === LOCAL_MODE,
     pushLabMode: e.ANYFRONT_MODE === LOCAL_MODE || ['true', '1', 'yes'].includes(e.ALLOW_DOCUMENTATION_ADDRESSES ?? 'false'),
     repushAfterSeconds: e.FLEET_REPUSH_AFTER_SECONDS,
     rollupIntervalSeconds: e.TRAFFIC_ROLLUP_INTERVAL_SECONDS,

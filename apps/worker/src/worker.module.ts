@@ -11,12 +11,13 @@ import { BillingJob } from './billing/billing.job';
 import { FleetSyncJob } from './fleet/fleet-sync.job';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { RelocationJob } from './relocations/relocation.job';
+import { WebhookDeliveryJob } from './webhooks/webhook-delivery.job';
 import { assertEveryQueueHandled } from './queues';
 import { SlotAssigner } from './slots/slot-assigner';
 import { TrafficRollupJob } from './traffic/traffic-rollup.job';
 
 /** One processor per queue (QueueName); `workerModule` refuses to build without one for each. */
-export const WORKER_PROCESSORS = [AssignSlotsJob, FleetSyncJob, TrafficRollupJob, BillingJob, RelocationJob];
+export const WORKER_PROCESSORS = [AssignSlotsJob, FleetSyncJob, TrafficRollupJob, BillingJob, RelocationJob, WebhookDeliveryJob];
 
 /**
  * Builds the worker's module from its one validated configuration (`loadWorkerConfig`, read once in

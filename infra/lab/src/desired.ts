@@ -14,6 +14,8 @@ export interface ComposeOptions {
   healthCheck?: Partial<HealthCheck>;
   /** Listeners of the service (default: TCP on the service port). */
   listeners?: Listener[];
+  /** Per backend id: another verification token to demand (a token its kit does not hold), or null for none. Default: the backend's own. */
+  verifyTokens?: Record<string, string | null>;
   /** A compiled Maglev table to ship (indexes into the listed backends sorted by id), as the control plane does. */
   maglevTable?: Int32Array;
 }
@@ -32,7 +34,11 @@ export const LAB_HEALTH_CHECK: HealthCheck = {
 export function composeDesiredState(o: ComposeOptions): DesiredState {
   const list: BackendState[] = o.backends
     .filter((b) => !(o.without ?? []).includes(b.id))
-    .map((b) => ({ id: b.id, address: b.link.peerV6, weight: 1, enabled: !(o.disabled ?? []).includes(b.id) }));
+    .map((b) => {
+      // Like the control plane, demand each backend's ownership proof (its kit holds the lab token).
+      const token = o.verifyTokens?.[b.id] === undefined ? b.verifyToken : o.verifyTokens[b.id];
+      return { id: b.id, address: b.link.peerV6, weight: 1, enabled: !(o.disabled ?? []).includes(b.id), ...(token ? { verify_token: token } : {}) };
+    });
   const state: DesiredState = {
     version: DESIRED_STATE_VERSION,
     generation: o.generation,

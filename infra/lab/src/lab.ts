@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DesiredState } from '@anyfront/contracts';
+import { BACKEND_VERIFY_PORT, DesiredState } from '@anyfront/contracts';
 import { isAlive, nsRun, run, waitFor, WaitAborted } from './exec';
 import { connectToRouter, createNamespace, deleteNamespace, listNamespaces, sysctl } from './netns';
 import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
@@ -11,7 +11,7 @@ import { allNamespaces, anycastAll, Backend, backends, clients, Edge, edges, FLE
 import { agentHttp, AgentReply, agentStatus, edgeFiles, EdgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
 import { composeDesiredState } from './desired';
 import { signForLab } from './state-signing';
-import { prepareBackend } from './backend-prep';
+import { addKitTokens, prepareBackend, startKitAnswerer } from './backend-prep';
 
 export interface LabOptions {
   /** Hash seed per edge name (default: the one fleet seed everywhere). */
@@ -200,11 +200,16 @@ export async function startBackends(dir: string, anycast: string[], log: (m: str
   const out: LabDescription['backends'] = [];
   for (const b of backends) {
     if (anycast.length) await prepareBackend(b, anycast);
+    // The kit answers the edges' ownership challenges: the lab's own token (file-fed desired states);
+    // the control-plane lab adds the tokens the API gives each backend it creates.
+    await addKitTokens(b, [b.verifyToken]);
+    startKitAnswerer(b);
     const pid = spawnBackendServer(b.name);
     out.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
   }
   for (const b of backends) await waitForBackendServer(b.name);
-  log(anycast.length ? 'backends prepared by the kit and serving HTTP' : 'backends serving HTTP');
+  for (const b of backends) await waitForKitAnswerer(b);
+  log(anycast.length ? 'backends prepared by the kit, answering challenges and serving HTTP' : 'backends answering challenges and serving HTTP');
   return out;
 }
 
@@ -218,6 +223,11 @@ function spawnBackendServer(name: string): number {
   const b = backendByName(name);
   const args = ['-r', REGISTER, join(PROCS_DIR, 'backend-server.ts'), b.name, String(SERVICE_PORT), String(UNCONFIGURED_PORT)];
   return spawnTracked(`http-${b.name}`, b.ns, process.execPath, args, join(labDir(), `${b.name}-http.log`)).pid;
+}
+
+/** The kit's answerer listens (anything that is not a challenge gets 400). */
+async function waitForKitAnswerer(b: Backend): Promise<void> {
+  await waitFor(`${b.name} kit answerer`, async () => (await nsRun(b.ns, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '1', `http://${b.link.peerV4}:${BACKEND_VERIFY_PORT}/`], { allowFail: true })).stdout === '400', 60_000, 250);
 }
 
 async function waitForBackendServer(name: string): Promise<void> {

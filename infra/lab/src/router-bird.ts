@@ -11,13 +11,20 @@ export function renderRouterPrefs(edges: Edge[], prefs: EdgePrefs): string {
   return edges.map((e) => `define PREF_${e.name.toUpperCase()} = ${prefs[e.name] ?? 100};\n`).join('');
 }
 
+/**
+ * A second IPv4 /24 the router accepts (the relocation lab test moves an address into it). It also
+ * numbers lab links, which stay reachable: their connected routes are longer than the /24, so only
+ * addresses outside them (the test picks a high slot) go to the edges. No other test announces it.
+ */
+export const SECOND_ROUTED_V4 = '198.51.100.0/24';
+
 /** Router BIRD: eBGP to every edge with BFD, accepts only anycast pool prefixes, ECMP into the kernel. */
 export function renderRouterConfig(edges: Edge[], paths: RouterBirdPaths): string {
   const sessions = edges.map((e) => `
 protocol bgp ${e.name} from edges {
   neighbor ${e.link.peerV4} as ${EDGE_AS};
   source address ${e.link.routerV4};
-  ipv4 { import filter { if net ~ [ 192.0.2.0/24{24,32} ] then { bgp_local_pref = PREF_${e.name.toUpperCase()}; accept; } reject; }; export none; };
+  ipv4 { import filter { if net ~ [ 192.0.2.0/24{24,32}, ${SECOND_ROUTED_V4}{24,32} ] then { bgp_local_pref = PREF_${e.name.toUpperCase()}; accept; } reject; }; export none; };
 }
 protocol bgp ${e.name}_v6 from edges {
   neighbor ${e.link.peerV6} as ${EDGE_AS};

@@ -23,7 +23,8 @@ export interface Link {
 }
 export interface Client { name: string; ns: string; link: Link }
 export interface Edge { name: string; ns: string; link: Link; nodeId: string; pop: string }
-export interface Backend { name: string; ns: string; link: Link; id: string }
+/** verifyToken: the lab's fixed kit token for the file-fed lab's desired states (the control-plane lab uses the API's). */
+export interface Backend { name: string; ns: string; link: Link; id: string; verifyToken: string }
 
 function link(routerIf: string, routerV4: string, peerV4: string, prefixLenV4: number, v6net: string): Link {
   return { routerIf, peerIf: 'up0', routerV4, peerV4, prefixLenV4, routerV6: `${v6net}::1`, peerV6: `${v6net}::2` };
@@ -40,9 +41,9 @@ export const edges: Edge[] = [
 ];
 
 export const backends: Backend[] = [
-  { name: 'be1', id: 'be1', ns: `${NS_PREFIX}be1`, link: link('b1', '203.0.113.65', '203.0.113.66', 30, 'fd00:0:b1') },
-  { name: 'be2', id: 'be2', ns: `${NS_PREFIX}be2`, link: link('b2', '203.0.113.69', '203.0.113.70', 30, 'fd00:0:b2') },
-  { name: 'be3', id: 'be3', ns: `${NS_PREFIX}be3`, link: link('b3', '203.0.113.73', '203.0.113.74', 30, 'fd00:0:b3') },
+  { name: 'be1', id: 'be1', verifyToken: `afv_${'b1'.repeat(32)}`, ns: `${NS_PREFIX}be1`, link: link('b1', '203.0.113.65', '203.0.113.66', 30, 'fd00:0:b1') },
+  { name: 'be2', id: 'be2', verifyToken: `afv_${'b2'.repeat(32)}`, ns: `${NS_PREFIX}be2`, link: link('b2', '203.0.113.69', '203.0.113.70', 30, 'fd00:0:b2') },
+  { name: 'be3', id: 'be3', verifyToken: `afv_${'b3'.repeat(32)}`, ns: `${NS_PREFIX}be3`, link: link('b3', '203.0.113.73', '203.0.113.74', 30, 'fd00:0:b3') },
 ];
 
 /** Anycast pools the edges announce and the addresses of the one lab service. */

@@ -1,4 +1,4 @@
-import { JobName, QueueName, assignSlotsJobId, processStripeEventJobId, releaseRelocationJobId, syncEdgeNodeJobId } from './queues';
+import { JobName, QueueName, assignSlotsJobId, deliverWebhookJobId, processStripeEventJobId, releaseRelocationJobId, syncEdgeNodeJobId } from './queues';
 
 /** Repeatable jobs carry no payload. */
 type NoData = Record<string, never>;
@@ -23,6 +23,7 @@ export interface JobDataMap {
   [JobName.SendMeterEvents]: NoData;
   [JobName.SweepRelocations]: NoData;
   [JobName.ReleaseRelocation]: { relocationId: string };
+  [JobName.DeliverWebhook]: { deliveryId: string };
 }
 
 /** The BullMQ job options the map uses (a subset of BullMQ's JobsOptions; contracts stay free of BullMQ). */
@@ -57,6 +58,8 @@ export const JOBS = {
   [JobName.SendMeterEvents]: { queue: QueueName.Billing, options: { removeOnComplete: true, removeOnFail: true } },
   [JobName.SweepRelocations]: { queue: QueueName.Relocations, options: SCHEDULED },
   [JobName.ReleaseRelocation]: { queue: QueueName.Relocations, options: retried(5, 1000) },
+  // A receiver that is down: 5 s, 10 s, 20 s, ... about 21 min over 9 attempts; then the delivery is marked failed.
+  [JobName.DeliverWebhook]: { queue: QueueName.Webhooks, options: retried(9, 5000) },
 } as const satisfies { [N in JobName]: { queue: QueueName; options: JobOptions } };
 
 export type JobData<N extends JobName> = JobDataMap[N];
@@ -101,6 +104,9 @@ export const sendMeterEventsJob = () => jobRequest(JobName.SendMeterEvents, {}, 
 
 /** Release a relocation's old addresses now, if its (shortened) notice has ended. */
 export const releaseRelocationJob = (relocationId: string) => jobRequest(JobName.ReleaseRelocation, { relocationId }, releaseRelocationJobId(relocationId));
+
+/** Send one webhook delivery (its row holds the endpoint, the event and the attempt count). */
+export const deliverWebhookJob = (deliveryId: string) => jobRequest(JobName.DeliverWebhook, { deliveryId }, deliverWebhookJobId(deliveryId));
 
 /** BullMQ options of a job by name. */
 export function jobOptions<N extends JobName>(name: N): (typeof JOBS)[N]['options'] {

@@ -8,6 +8,7 @@ export enum QueueName {
   TrafficRollup = 'traffic-rollup',
   Billing = 'billing',
   Relocations = 'relocations',
+  Webhooks = 'webhooks',
 }
 
 export enum JobName {
@@ -39,6 +40,8 @@ export enum JobName {
   SweepRelocations = 'sweep-relocations',
   /** Release one relocation's old addresses if its notice has ended (after an operator shortened it); a no-op otherwise. */
   ReleaseRelocation = 'release-relocation',
+  /** Send one tenant webhook delivery (webhooks queue); a no-op once delivered or when its endpoint is gone. */
+  DeliverWebhook = 'deliver-webhook',
 }
 
 /** Key prefix for every queue; deployments and tests set QUEUE_PREFIX to keep their keys apart. */
@@ -69,4 +72,9 @@ export function processStripeEventJobId(eventId: string): string {
 /** One job id per relocation: a second shortening while the first job waits is the same job. */
 export function releaseRelocationJobId(relocationId: string): string {
   return `${JobName.ReleaseRelocation}.${relocationId}`;
+}
+
+/** One job id per delivery row: a duplicate request while the job waits is the same job. */
+export function deliverWebhookJobId(deliveryId: string): string {
+  return `${JobName.DeliverWebhook}.${deliveryId}`;
 }

@@ -7,3 +7,4 @@ export * from './routes';
 export * from './bird';
 export * from './guards';
 export * from './capabilities';
+export * from './jhash';

@@ -34,4 +34,5 @@ export * from './pops/pool-utilization.repository';
 export * from './pops/pools.repository';
 export * from './fleet/agent-registration.repository';
 export * from './slots/slot-assignment.repository';
+export * from './webhooks/webhooks.repository';
 export * from './services/backends.repository';

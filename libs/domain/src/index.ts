@@ -11,3 +11,4 @@ export * from './fleet';
 export * from './security/production-guard';
 export * from './quotas/quotas';
 export * from './slots/slot-map';
+export * from './webhooks/webhooks';

@@ -5,7 +5,7 @@ import type { ReactNode } from 'react';
 // Every status word of the API (service, deploy, health) to one colour, so a status reads the same
 // on every page of the portal and the console.
 const colours: Record<string, MantineColor> = {
-  active: 'teal', deployed: 'teal', healthy: 'teal',
+  active: 'teal', deployed: 'teal', healthy: 'teal', verified: 'teal',
   pending: 'gray', unknown: 'gray', no_edge_nodes: 'gray',
   deploying: 'blue',
   waiting_for_capacity: 'yellow', waiting_for_healthy_backend: 'yellow', degraded: 'yellow', deleting: 'orange',

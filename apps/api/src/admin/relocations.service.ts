@@ -10,6 +10,7 @@ import { Page, pageRequest, toPage } from '../common/pagination';
 import { problems } from '../common/problem';
 import { AppConfig } from '../config';
 import { FleetChanges } from '../fleet/fleet-changes';
+import { emitWebhookEvent } from '../webhooks/webhook-events';
 import type { CreateRelocationDto, RelocationDetailDto, RelocationDto, RelocationListQueryDto, RelocationMoveDto, ShortenRelocationDto } from './relocations.dto';
 
 /**
@@ -83,7 +84,15 @@ export class RelocationsService {
       // The new addresses are announced and forwarding from the next sync of the affected nodes.
       await this.fleet.record(tx, { serviceIds: [...new Set(held.map((h) => h.serviceId))] });
       await this.audit.record(p, 'relocation.create', { type: 'relocation', id, organizationId: null }, { ...dto, notice_days: noticeDays, moves }, tx);
-      return this.detail(id, tx);
+      const detail = await this.detail(id, tx);
+      // Tenants' webhooks: one relocation.notice per moved address, committed with the relocation.
+      for (const m of detail.moves) {
+        await emitWebhookEvent(tx, this.outbox, m.organization_id, 'relocation.notice', {
+          relocation_id: id, service_id: m.service_id, service_name: m.service_name, old_address: m.old_address, new_address: m.new_address,
+          deadline: detail.notice_ends_at, reason: detail.reason,
+        });
+      }
+      return detail;
     });
   }
 

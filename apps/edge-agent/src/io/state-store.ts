@@ -10,6 +10,8 @@ export interface PersistedState {
   marks: MarkAllocation;
   /** Last known backend health ("service/backend" -> healthy), so a restart renders the same buckets. */
   health?: Record<string, boolean>;
+  /** Ownership proofs this edge has ("service/backend" -> binding), so a restart does not take verified backends out. */
+  verified?: Record<string, string>;
 }
 
 /** Last good state + mark allocation in the state dir, written atomically (tmp + rename). */

@@ -49,15 +49,17 @@ function CreateStep({ onCreated }: { onCreated: (id: string) => void }) {
 
 function VerifyStep({ id }: { id: string }) {
   const health = useHealth(id);
+  const backends = useBackends(id);
+  const verificationOf = new Map((backends.data ?? []).map((b) => [b.id, b]));
   return (
     <Stack>
-      <Text size="sm">Each edge checks every backend through the tunnel. Healthy everywhere means the backend kit is in place; this page updates by itself.</Text>
+      <Text size="sm">Each edge first verifies every backend through the tunnel (the backend kit answers its challenge), then checks its health. Verified and healthy everywhere means the backend kit is in place; this page updates by itself.</Text>
       <Card>
         <Group justify="space-between" mb="xs"><Title order={3} size="h5">Backend health per PoP</Title>{health.data && <StatusBadge status={health.data.status} />}</Group>
         {!health.data && <LoadingRows rows={2} />}
         {health.data?.backends.map((b) => (
           <Group key={b.backend_id} justify="space-between" py={6} data-verify-backend={b.address}>
-            <Text ff="monospace" size="sm">{b.address}</Text>
+            <Group gap="xs"><Text ff="monospace" size="sm">{b.address}</Text>{verificationOf.get(b.backend_id) && <StatusBadge status={verificationOf.get(b.backend_id)!.verification} size="xs" />}</Group>
             <Group gap="xs">{b.pops.length === 0 ? <Text size="xs" c="dimmed">waiting for the first check…</Text> : b.pops.map((p) => <Group key={p.pop_id} gap={4}><Text size="xs" fw={600}>{p.pop_code.toUpperCase()}</Text><StatusBadge status={p.status} size="xs" /></Group>)}</Group>
           </Group>
         ))}

@@ -5,10 +5,10 @@ import { ConfirmButton, CopyField, EmptyState, ErrorState, LoadingRows, PopMap, 
 import { useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import { api, idempotency, ok, type Schemas } from '../lib/api';
 import { keys, useBackends, useDeployment, useHealth, useService, useTraffic, type TrafficSplit, type TrafficStep } from '../lib/queries';
-import { BackendKitInstructions } from './backend-kit';
+import { BackendKitInstructions, backendKitCommand, VERIFICATION_WHY } from './backend-kit';
 import { encapsulations, ListenerFields, portsError, type ListenerValue } from './service-fields';
 
 type Service = Schemas['ServiceDto'];
@@ -248,20 +248,34 @@ export function BackendsCard({ service }: { service: Service }) {
         {backends.isPending && <LoadingRows rows={2} />}
         {backends.isError && <ErrorState error={backends.error} onRetry={() => void backends.refetch()} />}
         {backends.data && backends.data.length === 0 && <Text size="sm" c="dimmed">No backends yet: add the servers that answer this service&apos;s clients.</Text>}
+        {backends.data?.some((b) => b.verification !== 'verified') && (
+          <Alert color="blue" title="Backends get traffic once verified" data-verification-help>{VERIFICATION_WHY}</Alert>
+        )}
         {backends.data && backends.data.length > 0 && (
           <Table.ScrollContainer minWidth={820}>
             <Table verticalSpacing="sm">
-              <Table.Thead><Table.Tr><Table.Th>Address</Table.Th><Table.Th>Weight</Table.Th><Table.Th>In rotation</Table.Th><Table.Th>Health per PoP</Table.Th><Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th></Table.Tr></Table.Thead>
+              <Table.Thead><Table.Tr><Table.Th>Address</Table.Th><Table.Th>Weight</Table.Th><Table.Th>In rotation</Table.Th><Table.Th>Verification</Table.Th><Table.Th>Health per PoP</Table.Th><Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th></Table.Tr></Table.Thead>
               <Table.Tbody>
                 {backends.data.map((b) => {
                   const h = healthOf.get(b.id);
+                  const verified = b.verification === 'verified';
                   return (
-                    <Table.Tr key={b.id} data-backend={b.address}>
+                    <Fragment key={b.id}>
+                    <Table.Tr data-backend={b.address} data-verification={b.verification}>
                       <Table.Td><Text ff="monospace" size="sm">{b.address}</Text><Text size="xs" c="dimmed">IPv{b.family}{b.region ? ` · ${b.region}` : ''}</Text></Table.Td>
                       <Table.Td><WeightControl serviceId={service.id} backend={b} /></Table.Td>
                       <Table.Td><Switch checked={b.enabled} onChange={(e) => void patch(b, { enabled: e.currentTarget.checked })} aria-label={`${b.address} in rotation`} label={b.enabled ? 'yes' : 'no'} /></Table.Td>
                       <Table.Td>
-                        <Group gap={6}>
+                        <Tooltip label={b.verification_reason ?? 'the backend kit proved this backend is yours'} multiline w={320}>
+                          <Stack gap={2} align="flex-start">
+                            <StatusBadge status={b.verification} />
+                            {b.verification_checked_at && <Text size="xs" c="dimmed">checked {formatAgo(b.verification_checked_at)}</Text>}
+                          </Stack>
+                        </Tooltip>
+                      </Table.Td>
+                      <Table.Td>
+                        {!verified && <Text size="xs" c="dimmed">checks start once verified</Text>}
+                        {verified && <Group gap={6}>
                           {!h && <Text size="xs" c="dimmed">…</Text>}
                           {h && h.pops.length === 0 && <Text size="xs" c="dimmed">no checks yet</Text>}
                           {h?.pops.map((p) => (
@@ -269,13 +283,27 @@ export function BackendsCard({ service }: { service: Service }) {
                               <Group gap={4} data-health-pop={p.pop_code}><Text size="xs" fw={600}>{p.pop_code.toUpperCase()}</Text><StatusBadge status={p.status} size="xs" /></Group>
                             </Tooltip>
                           ))}
-                        </Group>
+                        </Group>}
                       </Table.Td>
                       <Table.Td ta="right">
                         <ConfirmButton title={`Delete backend ${b.address}?`} confirmLabel="Delete backend" aria-label={`Delete ${b.address}`} onConfirm={() => remove(b)}
                           message="Edges stop sending it new and existing flows once they apply the change. To let flows finish first, set its weight to 0 and wait.">Delete</ConfirmButton>
                       </Table.Td>
                     </Table.Tr>
+                    {!verified && (
+                      <Table.Tr data-kit-for={b.address}>
+                        <Table.Td colSpan={6} bg="gray.0">
+                          <Stack gap={6}>
+                            <Text size="sm" fw={600} c={b.verification === 'failed' ? 'red.8' : undefined}>
+                              {b.verification === 'failed' ? `Verification failed: ${b.verification_reason ?? 'the backend answered without this backend\'s proof'}.` : `Waiting for verification${b.verification_reason ? `: ${b.verification_reason}` : ''}.`} No client traffic goes to {b.address} until it is verified.
+                            </Text>
+                            <Text size="xs" c="dimmed">On {b.address}, run:</Text>
+                            <CopyField value={backendKitCommand(service, b.address, b.verification_token)} label={`backend kit command for ${b.address}`} block />
+                          </Stack>
+                        </Table.Td>
+                      </Table.Tr>
+                    )}
+                    </Fragment>
                   );
                 })}
               </Table.Tbody>

@@ -10,6 +10,7 @@ import { StripeTestServer } from '@anyfront/testing';
 import { nsRun, waitFor } from '../exec';
 import { backends, clients, edges } from '../topology';
 import { ok, type TenantClient } from './api-client';
+import { addKitTokens } from '../backend-prep';
 import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab, waitForRouteVia } from './control-plane-lab';
 import { hostOf, LAB_ROUTED_PREFIXES, reachableAddresses } from './lab-addresses';
 import { type Platform, startPlatform } from './platform';
@@ -70,7 +71,10 @@ describe('billing suspension on the lab fleet: withdrawn within seconds, other t
     }
     await prepareLabBackends(tenants.flatMap((t) => t.targets));
     for (const t of tenants) {
-      for (const b of backends) await ok(t.api.POST('/v1/services/{id}/backends', { params: { path: { id: t.serviceId } }, body: { address: b.link.peerV6 } }));
+      for (const b of backends) {
+        const created = await ok(t.api.POST('/v1/services/{id}/backends', { params: { path: { id: t.serviceId } }, body: { address: b.link.peerV6 } }));
+        await addKitTokens(b, [created.verification_token]); // the tenant's kit proves it runs this backend
+      }
     }
     for (const p of LAB_ROUTED_PREFIXES) await waitForRouteVia(p, edges.map((e) => e.name));
   }, 300_000);

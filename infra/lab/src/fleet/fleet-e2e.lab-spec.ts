@@ -13,6 +13,7 @@ import { byBackend, runLoad } from '../loadgen-client';
 import { linkCounters } from '../netns';
 import { backends, clients, edges } from '../topology';
 import { ok, type TenantClient } from './api-client';
+import { addKitTokens } from '../backend-prep';
 import { ControlPlaneLab, prepareLabBackends, startControlPlaneLab, startEdgeAgent, stopControlPlaneLab, stopEdgeAgent, waitForRouteVia } from './control-plane-lab';
 import { ipBytes, LAB_ROUTED_PREFIXES, reachableAddresses } from './lab-addresses';
 import { Platform, startPlatform } from './platform';
@@ -99,7 +100,10 @@ describe('fleet end to end: API -> worker -> agents -> kernel -> traffic -> usag
     expect(targets).toHaveLength(2); // one IPv4 from 192.0.2.0/24, one IPv6 from fd00:a0::/48
     await prepareLabBackends(targets);
     for (const b of backends) {
-      backendIds[b.name] = (await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: b.link.peerV6 } }))).id;
+      const created = await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: b.link.peerV6 } }));
+      backendIds[b.name] = created.id;
+      // The tenant's step: the backend's kit gets the token the API gave this backend (ownership proof).
+      await addKitTokens(b, [created.verification_token]);
     }
     await waitConverged('service with three healthy backends', (s) => {
       const x = serviceOn(s);

@@ -20,6 +20,7 @@ import { labDir } from '../paths';
 import { agentStatus } from '../agent';
 import { backends, clients, edges } from '../topology';
 import { operatorClient } from './api-client';
+import { addKitTokens } from '../backend-prep';
 import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab } from './control-plane-lab';
 import { startDryRunFleet } from './dry-run-fleet';
 import { hostOf, LAB_ROUTED_PREFIXES, labReachable } from './lab-addresses';
@@ -73,6 +74,22 @@ async function assignedAddresses(db: Pool): Promise<{ address: string; service: 
     [backends.map((b) => b.link.peerV6)],
   );
   return rows.filter((r) => labReachable(r.address));
+}
+
+/**
+ * Verification tokens of the backends registered at a lab backend's address, by lab backend. The
+ * local fleet owns the lab backends, so it does the tenant's step for them: their kit gets the token
+ * of every backend row at their address (`backend-kit token add`), and the edges verify them.
+ */
+async function labBackendTokens(db: Pool): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ address: string; token: string }>(
+    `SELECT host(b.address) AS address, b.verify_token AS token FROM backends b JOIN services s ON s.id = b.service_id
+      WHERE s.deleted_at IS NULL AND host(b.address) = ANY($1::text[])`,
+    [backends.map((b) => b.link.peerV6)],
+  );
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.address, [...(out.get(r.address) ?? []), r.token]);
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -129,6 +146,7 @@ async function main(): Promise<void> {
   // The backends must hold a service's anycast addresses to answer it (the kit puts them on lo).
   let held = '';
   const announced = new Set<string>();
+  const given = new Set<string>();
   let busy = false;
   const sync = async (): Promise<void> => {
     if (busy || stopping) return;
@@ -139,6 +157,13 @@ async function main(): Promise<void> {
       if (key !== held) {
         await prepareLabBackends(rows.map((r) => r.address));
         held = key;
+      }
+      const tokens = await labBackendTokens(db);
+      for (const b of backends) {
+        const fresh = (tokens.get(b.link.peerV6) ?? []).filter((t) => !given.has(t));
+        if (!fresh.length) continue;
+        await addKitTokens(b, fresh);
+        fresh.forEach((t) => given.add(t));
       }
       // Once a service has a lab backend, say how to reach it (once per address).
       for (const r of rows.filter((x) => x.lab_backend && !announced.has(x.address))) {

@@ -722,18 +722,9 @@ const STALE_REPORT = `(EXCLUDED.applied_generation < edge_node_fleet_states.appl
  * whether its capabilities changed (the publish filter must run again).
  */
 export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infer<typeof agentStatusSchema>): Promise<{ generation: number; capabilitiesChanged: boolean }> {
-  const rows: Array<{ generation: string; capabilities_changed: boolean }> = await db.query(
-    `WITH old AS (SELECT capabilities FROM edge_node_fleet_states WHERE edge_node_id = $1)
-     INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at, capabilities, failed_services)
-     VALUES ($1, $2, now(), $3, $4, $5, $6, now(), $7::jsonb, $8::jsonb)
-     ON CONFLICT (edge_node_id) DO UPDATE SET
-       applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation OR ${STALE_REPORT} THEN edge_node_fleet_states.applied_at ELSE now() END,
-       applied_generation = CASE WHEN ${STALE_REPORT} THEN edge_node_fleet_states.applied_generation ELSE EXCLUDED.applied_generation END, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
-       programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now(),
-       capabilities = coalesce(EXCLUDED.capabilities, edge_node_fleet_states.capabilities), failed_services = EXCLUDED.failed_services
-     RETURNING generation, edge_node_fleet_states.capabilities IS DISTINCT FROM (SELECT capabilities FROM old) AS capabilities_changed`,
-    [nodeId, s.applied_generation, s.announced, s.drained, s.programmed ?? null, s.last_error, s.capabilities ? JSON.stringify(s.capabilities) : null, JSON.stringify(s.failed_services)],
-  );
+  // The backend health set first, the node's fleet row last: a backend deletion locks the backend,
+  // cascades to these rows and then marks the nodes' fleet rows (FleetChanges); taking the fleet
+  // row first here made the two wait on each other (deadlock, the deletion answered 500).
   const backendIds: string[] = [];
   const serviceIds: string[] = [];
   const healthy: boolean[] = [];
@@ -763,6 +754,18 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
       [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt],
     );
   }
+  const rows: Array<{ generation: string; capabilities_changed: boolean }> = await db.query(
+    `WITH old AS (SELECT capabilities FROM edge_node_fleet_states WHERE edge_node_id = $1)
+     INSERT INTO edge_node_fleet_states (edge_node_id, applied_generation, applied_at, announced, agent_drained, programmed, last_error, last_heartbeat_at, capabilities, failed_services)
+     VALUES ($1, $2, now(), $3, $4, $5, $6, now(), $7::jsonb, $8::jsonb)
+     ON CONFLICT (edge_node_id) DO UPDATE SET
+       applied_at = CASE WHEN edge_node_fleet_states.applied_generation = EXCLUDED.applied_generation OR ${STALE_REPORT} THEN edge_node_fleet_states.applied_at ELSE now() END,
+       applied_generation = CASE WHEN ${STALE_REPORT} THEN edge_node_fleet_states.applied_generation ELSE EXCLUDED.applied_generation END, announced = EXCLUDED.announced, agent_drained = EXCLUDED.agent_drained,
+       programmed = EXCLUDED.programmed, last_error = EXCLUDED.last_error, last_heartbeat_at = now(),
+       capabilities = coalesce(EXCLUDED.capabilities, edge_node_fleet_states.capabilities), failed_services = EXCLUDED.failed_services
+     RETURNING generation, edge_node_fleet_states.capabilities IS DISTINCT FROM (SELECT capabilities FROM old) AS capabilities_changed`,
+    [nodeId, s.applied_generation, s.announced, s.drained, s.programmed ?? null, s.last_error, s.capabilities ? JSON.stringify(s.capabilities) : null, JSON.stringify(s.failed_services)],
+  );
   // An upsert with RETURNING always yields the node's row.
   return { generation: Number(rows[0]?.generation ?? 0), capabilitiesChanged: rows[0]?.capabilities_changed === true };
 }
