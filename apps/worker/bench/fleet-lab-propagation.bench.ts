@@ -29,12 +29,16 @@ const has = (bin: string): boolean => { try { execFileSync('sh', ['-c', `command
 const q = (xs: number[], f: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(f * s.length))]; };
 
 interface DryAgent { nodeId: string; url: string; child: ChildProcess }
+const usedPorts = new Set<number>();
 
 /** One dry-run agent: edge node via the operator API, registration with a bootstrap token, own loopback port. */
 async function dryAgent(p: Platform, popId: string, i: number, dir: string): Promise<DryAgent> {
   const node = await ok(p.operator.POST('/v1/admin/edge-nodes', { body: { pop_id: popId, name: `bench-dry-${i}`, tunnel_source_ipv6: `fd00:be::${(i + 1).toString(16)}` } }));
   const { token } = await ok(p.operator.POST('/v1/admin/fleet/edge-nodes/{id}/bootstrap-tokens', { params: { path: { id: node.id } } }));
-  const port = await freePort();
+  // Five agents start at once: freePort() may hand two of them the same port before either listens.
+  let port = await freePort();
+  while (usedPorts.has(port)) port = await freePort();
+  usedPorts.add(port);
   const stateDir = join(dir, `a${i}`);
   const pushToken = randomBytes(16).toString('hex');
   const pushUrl = `http://127.0.0.1:${port}/v1/desired-state`;

@@ -458,8 +458,15 @@ export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promis
          OR (push_url IS NOT NULL AND applied_generation < generation
              AND (last_push_at IS NULL OR last_push_at < now() - make_interval(secs => $1)))
          -- Services held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
-         OR (computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = edge_node_fleet_states.edge_node_id))`,
-    [repushAfterSeconds],
+         OR (computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = edge_node_fleet_states.edge_node_id))
+         -- A canary with a generation it never judged (it became canary after that state was pushed, e.g. its
+         -- predecessor died): its neighbours wait for it, so it is pushed again for a verdict.
+         OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation
+             AND edge_node_id IN (SELECT DISTINCT ON (n.pop_id) n.id FROM edge_nodes n JOIN edge_node_fleet_states cf ON cf.edge_node_id = n.id
+                                   WHERE n.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
+                                     AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
+                                   ORDER BY n.pop_id, n.created_at, n.id))`,
+    [repushAfterSeconds, CANARY_HEARTBEAT_SECONDS],
   );
   return rows.map((r) => r.edge_node_id);
 }
