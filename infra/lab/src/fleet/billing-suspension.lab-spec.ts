@@ -70,12 +70,17 @@ describe('billing suspension on the lab fleet: withdrawn within seconds, other t
       tenants.push({ api: t.api, organizationId: t.organizationId, serviceId: created.id, targets: reachableAddresses(svc.addresses) });
     }
     await prepareLabBackends(tenants.flatMap((t) => t.targets));
+    // Both tenants' backends first, then one kit call per backend with both tokens (each call is a
+    // Node start): the tenants' kits prove they run these backends.
+    const tokens = new Map(backends.map((b) => [b.name, [] as string[]]));
     for (const t of tenants) {
       for (const b of backends) {
         const created = await ok(t.api.POST('/v1/services/{id}/backends', { params: { path: { id: t.serviceId } }, body: { address: b.link.peerV6 } }));
-        await addKitTokens(b, [created.verification_token]); // the tenant's kit proves it runs this backend
+        tokens.get(b.name)?.push(created.verification_token);
       }
     }
+    await Promise.all(backends.map((b) => addKitTokens(b, tokens.get(b.name) ?? [])));
+    // Routes appear once the edges verified a backend (challenges back off up to 30 s apart).
     for (const p of LAB_ROUTED_PREFIXES) await waitForRouteVia(p, edges.map((e) => e.name));
   }, 300_000);
 

@@ -222,8 +222,12 @@ export async function startControlPlaneLab(o: ControlPlaneLabOptions): Promise<C
   return { description, edges: cpEdges };
 }
 
-/** Waits until the router's kernel has a route for `prefix` via every one of the named edges. */
-export async function waitForRouteVia(prefix: string, edgeNames: string[], timeoutMs = 30_000): Promise<void> {
+/**
+ * Waits until the router's kernel has a route for `prefix` via every one of the named edges. 90 s by
+ * default: a pool is announced once an edge verified a backend of it, and a backend whose kit got its
+ * token late is challenged again only after a back-off (up to 30 s).
+ */
+export async function waitForRouteVia(prefix: string, edgeNames: string[], timeoutMs = 90_000): Promise<void> {
   const v6 = prefix.includes(':');
   const want = edgeNames.map((n) => (v6 ? edgeByName(n).link.peerV6 : edgeByName(n).link.peerV4)).sort().join(',');
   await waitFor(`router route ${prefix} via ${edgeNames.join('+')}`, async () => (await kernelNextHops(prefix)).join(',') === want, timeoutMs, 100);
