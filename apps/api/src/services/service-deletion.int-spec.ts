@@ -35,8 +35,12 @@ describe('service deletion waits for the edges (status deleting)', () => {
     op = (await operator(t)).session;
     fx = new FleetFixtures(t.dataSource);
     notifier = t.app.get(FleetChanges);
+    // Deletion, not staging: these agents pull and never answer a canary push (its stage has its own
+    // test, canary-rollout.int-spec), so the PoP's second node would wait for a canary verdict.
+    await t.dataSource.query('UPDATE fleet_settings SET canary_stage = false WHERE id = 1');
   });
   afterAll(async () => {
+    await t.dataSource.query('UPDATE fleet_settings SET canary_stage = true WHERE id = 1');
     await fx.cleanup();
     await t.close();
   });
