@@ -16,6 +16,7 @@
  */
 import { slotAddress } from '@anyfront/domain';
 import { nsRun, waitFor } from '../exec';
+import { addKitTokens } from '../backend-prep';
 import { backends, clients, edges } from '../topology';
 import { ok, type TenantClient } from './api-client';
 import { prepareLabBackends, startControlPlaneLab, stopControlPlaneLab, waitForRouteVia } from './control-plane-lab';
@@ -74,7 +75,10 @@ describe('address relocation on the lab fleet: the new address answers before th
     );
     // The backends hold both addresses from the start: whether the new one answers is up to the edges.
     await prepareLabBackends([oldAddress, expectedNew]);
-    for (const b of backends) await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: b.link.peerV6 } }));
+    for (const b of backends) {
+      const backend = await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: serviceId } }, body: { address: b.link.peerV6 } }));
+      await addKitTokens(b, [backend.verification_token]); // the tenant's kit proves it runs this backend
+    }
     for (const p of [OLD_POOL, NEW_POOL]) await waitForRouteVia(p, edges.map((e) => e.name));
   }, 300_000);
 
