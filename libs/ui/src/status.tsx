@@ -25,9 +25,10 @@ export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'x
 }
 
 /** A light badge in one of the status tones, its text dark enough to read (WCAG AA). */
+// minWidth: a badge is one or two words; a narrow table column must grow, never cut it to "WIT…".
 export function ToneBadge({ tone, size = 'sm', children, ...data }: { tone: MantineColor; size?: 'xs' | 'sm' | 'md' | 'lg'; children: ReactNode } & Record<`data-${string}`, string>) {
   return (
-    <Badge color={tone} variant="light" size={size} radius="sm" {...data} style={{ '--badge-color': ink[tone] ?? ink.gray }}>
+    <Badge color={tone} variant="light" size={size} radius="sm" {...data} style={{ '--badge-color': ink[tone] ?? ink.gray, minWidth: 'max-content' }}>
       {children}
     </Badge>
   );
