@@ -10,7 +10,7 @@ import type { HealthCheck } from '@anyfront/contracts';
 import { renderBirdConfig } from '@anyfront/dataplane';
 import type { AgentConfig } from './config';
 import { Executor, ProcessExecutor } from './io/exec';
-import { NftClient } from './io/nft-client';
+import { NftClient, type CounterValue } from './io/nft-client';
 import { RouteClient } from './io/route-client';
 import { BirdClient } from './io/bird-client';
 import { probeCapabilities } from './io/capability-probe';
@@ -119,10 +119,11 @@ export class Agent {
       else log.warn({ service: svc, backend, verification: v?.state, reason: v?.reason }, 'backend not verified: no tenant traffic until the backend kit proves it');
       void this.reconciler.setVerified(svc, backend, binding);
     });
-    this.xdp = new XdpAgentHook(config.dry_run ? { ...config.xdp, enabled: false } : config.xdp, exec, {
+    this.xdp = new XdpAgentHook(config.xdp, exec, {
       uplink: config.uplink_device, flowTimeoutSeconds: config.flow_timeout_seconds, handshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second,
-    }, log);
-    this.metrics = new AgentMetrics(this.reconciler, () => this.nft.counters());
+      datapath: config.datapath, stateDir: config.state_dir,
+    }, log, config.dry_run);
+    this.metrics = new AgentMetrics(this.reconciler, () => this.trafficCounters());
   }
 
   async start(): Promise<number> {
@@ -131,6 +132,7 @@ export class Agent {
       this.reconciler.capabilities = await probeCapabilities(this.exec);
       this.log.info({ capabilities: this.reconciler.capabilities }, 'kernel capabilities');
       await this.xdp.start();
+      this.reconciler.capabilities = { ...this.reconciler.capabilities, xdp: this.xdp.capability === true };
       this.log.info({ datapath: this.xdp.report() }, 'data path');
     }
     if (this.heartbeatFile) await this.startHeartbeat(this.heartbeatFile);
@@ -169,7 +171,7 @@ export class Agent {
           generation: () => r.generation,
           submit: (raw) => this.submit(raw),
           status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run, verification: (s, b) => this.verificationOf(s, b) }),
-          readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
+          readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.trafficCounters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushTlsFingerprint: tls?.fingerprint256 },
         this.log,
@@ -391,6 +393,12 @@ export class Agent {
         backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null, verification: this.verificationOf(s.id, b.id)?.state ?? null, ...(b.draining ? { draining: true } : {}) })),
       })),
     };
+  }
+
+  /** nft's counters and the XDP fast path's (names kept apart: reports and metrics add them up). */
+  async trafficCounters(): Promise<Map<string, CounterValue>> {
+    const [nft, xdp] = await Promise.all([this.nft.counters(), this.xdp.counters()]);
+    return new Map([...nft, ...xdp]);
   }
 
   async metricsText(): Promise<{ text: string; contentType: string }> {

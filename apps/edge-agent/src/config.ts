@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { statePublicKeySchema } from '@anyfront/contracts';
-import { XDP_CONFIG_DEFAULT, xdpConfigSchema } from './xdp/config';
+import { datapathSchema, XDP_CONFIG_DEFAULT, xdpConfigSchema } from './xdp/config';
 
 /**
  * Agent configuration: one JSON file (`--config <path>` or ANYFRONT_AGENT_CONFIG) plus a few
@@ -132,7 +132,9 @@ export const agentConfigSchema = z.object({
   dry_run: z.boolean().default(false),
   bird: birdConfigSchema.optional(),
   health: healthConfigSchema.default({ enabled: true, source_port_base: 10000, probe_uid: 65534, probe_gid: 65534 }),
-  /** XDP fast path in front of the nft path (apps/edge-agent/xdp); off by default. */
+  /** nft, or the XDP fast path in front of it (apps/edge-agent/src/xdp/config.ts); unset: xdp where supported. */
+  datapath: datapathSchema.optional(),
+  /** How the XDP fast path is loaded and attached. */
   xdp: xdpConfigSchema.default(XDP_CONFIG_DEFAULT),
   /** Optional: pull desired state from, and report status and traffic to, the Anyfront API. */
   control_plane: controlPlaneConfigSchema.optional(),

@@ -8,7 +8,7 @@ import { allocateMarks, buildPlan, emptyAllocation, names, wantedMarkKeys, Datap
 import { ControlPlaneClient } from './io/control-plane-client';
 import { ControlPlaneSync, SyncHooks } from './control-plane-sync';
 import type { CounterValue } from './io/nft-client';
-import { trafficDeltas } from './reports';
+import { trafficDeltas, xdpCounterName } from './reports';
 
 const SVC = '11111111-1111-4111-8111-111111111111';
 const B1 = '22222222-2222-4222-8222-222222222222';
@@ -74,6 +74,29 @@ describe('traffic deltas', () => {
     expect(second.backends).toEqual([]);
     const reset = trafficDeltas(second.snapshot, new Map([[addr, { bytes: 10, packets: 1 }]]), plan);
     expect(reset.addresses).toEqual([{ address: '198.51.100.10', bytes: 10, packets: 1 }]);
+  });
+
+  it('adds the XDP fast path\'s counters to the nft ones, each delta against its own last value', () => {
+    const plan = planOf(1);
+    const bk1 = names.backendCounter(plan.services[0].backends[0].mark);
+    const addr = names.addressCounter('198.51.100.10');
+    const c = (bytes: number, packets: number) => ({ bytes, packets });
+    // nft: what the program passed (a SYN to a closed port, ICMP); XDP: what it forwarded.
+    const first = trafficDeltas({}, new Map([[addr, c(100, 2)], [xdpCounterName(addr), c(3000, 3)], [bk1, c(60, 1)], [xdpCounterName(bk1), c(3000, 3)]]), plan);
+    expect(first.addresses).toEqual([{ address: '198.51.100.10', bytes: 3100, packets: 5 }]);
+    expect(first.backends).toEqual([{ backend_id: B1, bytes: 3060, packets: 4 }]);
+    // The fast path switched off: only nft moves; the XDP counters stay (no double count, nothing lost).
+    const second = trafficDeltas(first.snapshot, new Map([[addr, c(1100, 4)], [xdpCounterName(addr), c(3000, 3)], [bk1, c(60, 1)], [xdpCounterName(bk1), c(3000, 3)]]), plan);
+    expect(second.addresses).toEqual([{ address: '198.51.100.10', bytes: 1000, packets: 2 }]);
+    expect(second.backends).toEqual([]);
+    // The XDP counter restarted (a map of an older layout replaced): its whole value counts, nft's delta is kept.
+    const third = trafficDeltas(second.snapshot, new Map([[addr, c(1150, 5)], [xdpCounterName(addr), c(500, 1)]]), plan);
+    expect(third.addresses).toEqual([{ address: '198.51.100.10', bytes: 550, packets: 2 }]);
+    // A failed XDP read leaves its counters out: the next read reports what it missed.
+    const missed = trafficDeltas(third.snapshot, new Map([[addr, c(1150, 5)]]), plan);
+    expect(missed.addresses).toEqual([]);
+    const caught = trafficDeltas({ ...third.snapshot, ...missed.snapshot }, new Map([[addr, c(1150, 5)], [xdpCounterName(addr), c(800, 2)]]), plan);
+    expect(caught.addresses).toEqual([{ address: '198.51.100.10', bytes: 300, packets: 1 }]);
   });
 });
 

@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { type KeyObject, timingSafeEqual } from 'node:crypto';
 import { precheckPushSignature, PUSH_SIGNATURE_HEADER, verifyPushRequest } from '@anyfront/state-signing';
 import type { Agent } from './agent';
+import { datapathSchema } from './xdp/config';
 
 const MAX_BODY = 64 * 1024 * 1024;
 
@@ -120,6 +121,19 @@ async function handle(agent: Agent, token: string | undefined, pushAuth: PushAut
         return send(res, 200, { applied: out.applied, generation: out.generation, ...(verdict ? { verdict } : {}) });
       }
       return problem(res, out.status, out.title, out.detail, out.generation !== undefined ? { applied_generation: out.generation } : {});
+    }
+    case 'POST /v1/datapath': {
+      // This host's tooling switches the data path at runtime (kept across restarts); the nft path stays programmed.
+      if (needAuth()) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch (e) {
+        return problem(res, 400, 'Bad request', `body must be JSON like {"datapath": "xdp"}: ${(e as Error).message}`);
+      }
+      const d = datapathSchema.safeParse((body as { datapath?: unknown } | null)?.datapath);
+      if (!d.success) return problem(res, 400, 'Bad request', 'datapath must be "nft" or "xdp"');
+      return send(res, 200, await agent.xdp.setDatapath(d.data));
     }
     case 'POST /v1/drain':
     case 'POST /v1/undrain': {

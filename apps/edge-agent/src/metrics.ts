@@ -2,6 +2,7 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import { FLOW_COUNTERS, names, PACKET_COUNTERS } from '@anyfront/dataplane';
 import type { Reconciler } from './reconciler';
 import type { CounterValue } from './io/nft-client';
+import { xdpCounterName } from './reports';
 
 /**
  * Prometheus metrics. Traffic figures are read from the named nft counters at scrape time (one
@@ -50,7 +51,7 @@ export class AgentMetrics {
       },
     });
     const traffic = {
-      addrBytes: new Gauge({ name: 'anyfront_agent_address_bytes', help: 'Bytes received for an anycast address (nft counter)', labelNames: ['address'], registers: r }),
+      addrBytes: new Gauge({ name: 'anyfront_agent_address_bytes', help: 'Bytes received for an anycast address (nft counter plus XDP fast path counter)', labelNames: ['address'], registers: r }),
       addrPackets: new Gauge({ name: 'anyfront_agent_address_packets', help: 'Packets received for an anycast address', labelNames: ['address'], registers: r }),
       dropBytes: new Gauge({ name: 'anyfront_agent_listener_dropped_bytes', help: 'Bytes to an anycast address dropped because no listener matched', labelNames: ['address'], registers: r }),
       dropPackets: new Gauge({ name: 'anyfront_agent_listener_dropped_packets', help: 'Packets dropped because no listener matched', labelNames: ['address'], registers: r }),
@@ -87,21 +88,27 @@ export class AgentMetrics {
       this.flow.full.set(full);
       this.flow.flood.set(flood);
       this.flow.syn.set(syn);
-      for (const [k, name] of Object.entries(PACKET_COUNTERS)) this.packets[k as keyof typeof PACKET_COUNTERS].set(get(name));
+      // ICMP the XDP fast path forwarded never reached nft's counter.
+      for (const [k, name] of Object.entries(PACKET_COUNTERS)) this.packets[k as keyof typeof PACKET_COUNTERS].set(get(name) + get(xdpCounterName(name)));
       const total = full + flood + syn;
       // Counters restart when the table is rebuilt: a smaller total is a restart, not a flood.
       this.flow.underFlood.set(this.lastFlowTotal !== null && total > this.lastFlowTotal ? 1 : 0);
       this.lastFlowTotal = total;
     }
+    // Address and backend figures: nft's counter plus the XDP fast path's (what it forwarded).
+    const both = (name: string): CounterValue | undefined => {
+      const [n, x] = [counters?.get(name), counters?.get(xdpCounterName(name))];
+      return n || x ? { bytes: (n?.bytes ?? 0) + (x?.bytes ?? 0), packets: (n?.packets ?? 0) + (x?.packets ?? 0) } : undefined;
+    };
     for (const s of (counters && this.reconciler.lastPlan?.services) || []) {
       for (const a of s.addresses) {
-        const c = counters!.get(names.addressCounter(a.address));
+        const c = both(names.addressCounter(a.address));
         if (c) { traffic.addrBytes.set({ address: a.address }, c.bytes); traffic.addrPackets.set({ address: a.address }, c.packets); }
         const d = counters!.get(names.dropCounter(a.address));
         if (d) { traffic.dropBytes.set({ address: a.address }, d.bytes); traffic.dropPackets.set({ address: a.address }, d.packets); }
       }
       for (const b of s.backends) {
-        const c = counters!.get(names.backendCounter(b.mark));
+        const c = both(names.backendCounter(b.mark));
         if (c) { traffic.backendBytes.set({ service: s.id, backend: b.id }, c.bytes); traffic.backendPackets.set({ service: s.id, backend: b.id }, c.packets); }
       }
       const rej = counters!.get(names.rejectCounter(s.key));

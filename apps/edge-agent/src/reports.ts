@@ -14,18 +14,31 @@ export interface TrafficDeltas {
 }
 
 /**
- * Per-interval deltas of the address and backend counters. A counter below its last value was
- * recreated (service removed and added again): its whole value is the delta. Zero deltas and
- * backends whose id is not a control-plane UUID are left out.
+ * The XDP fast path's counter for what an nft counter counts (apps/edge-agent/src/xdp): the program
+ * counts the packets it forwards (they never reach nft), nft the ones it passes, so an address's or
+ * backend's traffic is the sum of the two counters.
+ */
+export const xdpCounterName = (nftName: string) => `xdp/${nftName}`;
+
+/**
+ * Per-interval deltas of the address and backend counters: for each, the delta of its nft counter
+ * plus the delta of its XDP counter, each taken against its own last value (they reset
+ * independently). A counter below its last value was recreated (service removed and added again,
+ * a slot given to another address): its whole value is the delta. Zero deltas and backends whose
+ * id is not a control-plane UUID are left out.
  */
 export function trafficDeltas(prev: Record<string, CounterValue>, now: Map<string, CounterValue>, plan: DataplanePlan | null): TrafficDeltas {
   const snapshot: Record<string, CounterValue> = {};
-  const delta = (name: string): CounterValue | null => {
+  const one = (name: string): CounterValue => {
     const cur = now.get(name);
-    if (!cur) return null;
+    if (!cur) return { bytes: 0, packets: 0 };
     snapshot[name] = cur;
     const p = prev[name];
-    const d = !p || cur.bytes < p.bytes || cur.packets < p.packets ? cur : { bytes: cur.bytes - p.bytes, packets: cur.packets - p.packets };
+    return !p || cur.bytes < p.bytes || cur.packets < p.packets ? cur : { bytes: cur.bytes - p.bytes, packets: cur.packets - p.packets };
+  };
+  const delta = (name: string): CounterValue | null => {
+    const [n, x] = [one(name), one(xdpCounterName(name))];
+    const d = { bytes: n.bytes + x.bytes, packets: n.packets + x.packets };
     return d.bytes > 0 || d.packets > 0 ? d : null;
   };
   const addresses: TrafficDeltas['addresses'] = [];

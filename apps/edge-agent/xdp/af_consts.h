@@ -41,7 +41,13 @@
 #define AF_CNT_NO_BACKEND 5
 #define AF_CNT_NO_ROUTE 6
 #define AF_CNT_FLOW_HIT 7
-#define AF_CNT_MAX 8
+#define AF_CNT_ICMP 8 /* ICMP errors and echo requests forwarded to a backend */
+#define AF_CNT_MAX 9
+
+/* af_packet.icmp */
+#define AF_ICMP_NONE 0
+#define AF_ICMP_ECHO 1  /* echo request: placed by the client's address */
+#define AF_ICMP_ERROR 2 /* error about a TCP/UDP flow: placed by the flow its embedded packet names */
 
 #define AF_NO_SLOT 0xffffffffu
 

@@ -52,8 +52,8 @@ struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __type(key, __u32);
   __type(value, struct af_counter);
-  __uint(max_entries, AF_MAX_SERVICES);
-} af_service_stats SEC(".maps");
+  __uint(max_entries, AF_MAX_VIPS);
+} af_vip_stats SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -24,6 +24,7 @@ struct af_vip_meta {
   __u32 m;       /* Maglev table size */
   __u32 n_listeners;
   struct af_listener listeners[AF_MAX_LISTENERS];
+  __u32 stats; /* index in af_vip_stats: this address's traffic counter (the agent's VIP slot) */
 };
 
 struct af_maglev_key {

@@ -2,7 +2,8 @@
 /* Anyfront edge fast path (issue 13): VIP + listener match -> flow table -> Maglev bucket ->
  * backend -> tunnel header -> next hop MACs -> XDP_TX / XDP_REDIRECT. Whatever this program does
  * not handle goes to the kernel unchanged (XDP_PASS), where the nft path handles it as before:
- * IP options, fragments, extension headers, ICMP, non-listener ports (nft drops and counts them),
+ * IP options, fragments, extension headers, ICMP other than echo requests and errors about TCP/UDP
+ * flows, non-listener ports (nft drops and counts them),
  * flows without a usable backend (nft rejects them), unresolved next hops, unknown encapsulations.
  * Stages live in the af_*.h headers (Katran's layout). */
 #include <linux/bpf.h>
@@ -56,9 +57,10 @@ int anyfront_xdp(struct xdp_md *ctx) {
   if (af_parse(data, data_end, &p)) return af_pass();
 
   struct af_vip_key vk = {.family = p.flow.family};
-  __builtin_memcpy(vk.addr, p.flow.dst, 16);
+  __builtin_memcpy(vk.addr, p.daddr, 16);
   struct af_vip_meta *vip = bpf_map_lookup_elem(&af_vips, &vk);
-  if (!vip || !af_listener_match(vip, &p)) return af_pass();
+  /* ICMP comes before the listener filter on the nft path too */
+  if (!vip || (p.icmp == AF_ICMP_NONE && !af_listener_match(vip, &p))) return af_pass();
 
   __u32 zero = 0;
   struct af_config *cfg = bpf_map_lookup_elem(&af_config, &zero);
@@ -67,7 +69,7 @@ int anyfront_xdp(struct xdp_md *ctx) {
   __u8 hop_limit = af_outer_hop_limit(&p);
   if (!hop_limit) return af_pass();
 
-  __u32 slot = af_choose_backend(&p, vip, cfg);
+  __u32 slot = p.icmp ? af_choose_icmp(&p, vip, cfg) : af_choose_backend(&p, vip, cfg);
   if (slot == AF_NO_SLOT) {
     af_count(AF_CNT_NO_BACKEND);
     return af_pass();
@@ -108,7 +110,7 @@ int anyfront_xdp(struct xdp_md *ctx) {
     }
   }
 
-  __u32 service = vip->service;
+  __u32 vip_stats = vip->stats;
   __u32 l3 = p.l3_len;
   if (af_encap(ctx, &p, be, cfg, hop_limit)) return XDP_ABORTED; /* head already moved: cannot pass */
   data = (void *)(long)ctx->data;
@@ -118,8 +120,11 @@ int anyfront_xdp(struct xdp_md *ctx) {
   __builtin_memcpy(eth->h_source, smac, 6);
   __builtin_memcpy(eth->h_dest, dmac, 6);
 
-  af_add(&af_service_stats, service, l3);
+  /* Forwarded packets are counted here and only here (they never reach nft); passed ones only by
+   * nft's counters: the agent adds the two up per address and backend for traffic reports. */
+  af_add(&af_vip_stats, vip_stats, l3);
   af_add(&af_backend_stats, slot, l3);
+  if (p.icmp) af_count(AF_CNT_ICMP);
   if (out_ifindex == ctx->ingress_ifindex) {
     af_count(AF_CNT_TX);
     return XDP_TX;

@@ -23,6 +23,13 @@ export function edgeFiles(labDir: string, edge: Edge): EdgeFiles {
   };
 }
 
+/**
+ * ANYFRONT_LAB_DATAPATH=xdp runs the lab's edges on the XDP fast path (the lab prepares the veths
+ * for it: XDP on the router's side of each edge link, no checksum offload on the clients); unset,
+ * the agents' default, which is nft on a veth uplink (apps/edge-agent README, "XDP fast path").
+ */
+export const LAB_DATAPATH = process.env.ANYFRONT_LAB_DATAPATH === 'xdp' || process.env.ANYFRONT_LAB_DATAPATH === 'nft' ? process.env.ANYFRONT_LAB_DATAPATH : undefined;
+
 /** The agent config file of one lab edge (format: apps/edge-agent/README.md). The agent spawns its own BIRD. */
 export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): unknown {
   return {
@@ -37,6 +44,7 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
     allowed_prefixes: pools.map((p) => p.prefix),
     allow_documentation_addresses: true,
     uplink_device: edge.link.peerIf,
+    ...(LAB_DATAPATH ? { datapath: LAB_DATAPATH } : {}),
     tunnel_source_ipv4: edge.link.peerV4,
     tunnel_source_ipv6: edge.link.peerV6,
     log_level: 'info',

@@ -8,7 +8,7 @@ import { labDir, labJsonPath, PROCS_DIR, REGISTER, REPO_ROOT } from './paths';
 import { readPidFile, readTracked, spawnTracked, stopPid } from './processes';
 import { bgpStates, kernelNextHops, RouterBirdPaths, setRouterPrefs, startRouterBird } from './router-bird';
 import { allNamespaces, anycastAll, Backend, backends, clients, Edge, edges, FLEET_SEED, pools, ROUTER_NS, SERVICE_ID, SERVICE_PORT, UNCONFIGURED_PORT, urlHost } from './topology';
-import { agentHttp, AgentReply, agentStatus, edgeFiles, EdgeFiles, renderAgentConfig, writeDesiredStateFile } from './agent';
+import { agentHttp, AgentReply, agentStatus, edgeFiles, EdgeFiles, LAB_DATAPATH, renderAgentConfig, writeDesiredStateFile } from './agent';
 import { composeDesiredState } from './desired';
 import { signForLab } from './state-signing';
 import { addKitTokens, prepareBackend, startKitAnswerer } from './backend-prep';
@@ -182,9 +182,15 @@ export function watchdogPid(name: string): number | undefined {
 export async function buildNetwork(dir: string, log: (m: string) => void, perEdge?: (e: Edge) => Promise<void>): Promise<{ routerPid: number }> {
   for (const ns of allNamespaces()) await createNamespace(ns);
   await sysctl(ROUTER_NS, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1' });
-  for (const c of clients) await connectToRouter(c.ns, c.link);
+  for (const c of clients) {
+    await connectToRouter(c.ns, c.link);
+    // XDP_TX keeps no checksum offload: with the XDP data path the clients compute their checksums.
+    if (LAB_DATAPATH === 'xdp') await nsRun(c.ns, 'ethtool', ['-K', c.link.peerIf, 'tx', 'off']);
+  }
   for (const e of edges) {
     await connectToRouter(e.ns, e.link);
+    // A veth delivers XDP_TX frames only to a peer running an XDP program (af_pass.o: XDP_PASS).
+    if (LAB_DATAPATH === 'xdp') await nsRun(ROUTER_NS, 'ip', ['link', 'set', 'dev', e.link.routerIf, 'xdp', 'obj', join(REPO_ROOT, 'dist/xdp/af_pass.o'), 'sec', 'xdp']);
     await sysctl(e.ns, { 'net.ipv4.ip_forward': '1', 'net.ipv6.conf.all.forwarding': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.up0.rp_filter': '0' });
     if (perEdge) await perEdge(e);
   }

@@ -39,9 +39,11 @@ export const agentPushEndpointSchema = z.object({
   push_tls_fingerprint: tlsFingerprint.optional(),
 }).strict();
 
-export const kernelCapabilitiesSchema = z.object(
-  Object.fromEntries(KERNEL_CAPABILITIES.map((c) => [c, z.boolean()])) as Record<KernelCapability, z.ZodBoolean>,
-).strict();
+export const kernelCapabilitiesSchema = z.object({
+  ...(Object.fromEntries(KERNEL_CAPABILITIES.map((c) => [c, z.boolean()])) as Record<KernelCapability, z.ZodBoolean>),
+  /** The XDP fast path loads and attaches to the uplink (agents since issue 13; not a requirement of any service). */
+  xdp: z.boolean().optional(),
+}).strict();
 
 export const agentStatusSchema = z.object({
   applied_generation: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),

@@ -115,7 +115,8 @@ export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
  */
 export const KERNEL_CAPABILITIES = ['seg6', 'ipip', 'sit', 'ip6tnl', 'fou', 'nft'] as const;
 export type KernelCapability = (typeof KERNEL_CAPABILITIES)[number];
-export type KernelCapabilities = Record<KernelCapability, boolean>;
+/** `xdp`: the edge's XDP fast path can run (optional: older agents do not report it; no service needs it). */
+export type KernelCapabilities = Record<KernelCapability, boolean> & { xdp?: boolean };
 
 // ---- backend health (reported by the agents)
 

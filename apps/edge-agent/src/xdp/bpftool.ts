@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor, runChecked } from '../io/exec';
-import { MAP_NAMES, MapName } from './layout';
+import { MAP_NAMES, MAP_SHAPES, MapName } from './layout';
 
 const hex = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 
@@ -63,15 +63,29 @@ export class BpfTool {
 
   /**
    * Loads the object and pins program and maps. Maps already pinned (a previous agent's) are reused,
-   * so their contents (flows, tables, counters) survive a restart or a program upgrade.
+   * so their contents (flows, tables, counters) survive a restart or a program upgrade; a pinned map
+   * whose shape differs from the object's (an upgrade changed its layout: MAP_SHAPES) is replaced by
+   * a fresh one (the running program keeps the old one until the new program is attached over it).
    */
-  async load(object: string): Promise<void> {
+  async load(object: string): Promise<{ replaced: MapName[] }> {
     const reuse: string[] = [];
-    for (const m of MAP_NAMES) if (await this.pinned(this.mapPath(m))) reuse.push('map', 'name', m, 'pinned', this.mapPath(m));
+    const replaced: MapName[] = [];
+    for (const m of MAP_NAMES) {
+      if (!(await this.pinned(this.mapPath(m)))) continue;
+      const info = JSON.parse(await this.run(['-j', 'map', 'show', 'pinned', this.mapPath(m)])) as { type: string; bytes_key: number; bytes_value: number; max_entries: number };
+      const want = MAP_SHAPES[m];
+      if (info.type === want.type && info.bytes_key === want.key && info.bytes_value === want.value && info.max_entries === want.entries) {
+        reuse.push('map', 'name', m, 'pinned', this.mapPath(m));
+      } else {
+        await this.unpin(this.mapPath(m));
+        replaced.push(m);
+      }
+    }
     const tmp = `${this.progPath}_new`; // bpffs names may not contain dots
     await this.unpin(tmp);
     await this.run(['prog', 'load', object, tmp, 'type', 'xdp', ...reuse, 'pinmaps', join(this.pinDir, 'maps')]);
     await this.shell(`rm -f '${this.progPath}' && mv '${tmp}' '${this.progPath}'`);
+    return { replaced };
   }
 
   async unpin(path: string): Promise<void> {
@@ -104,6 +118,23 @@ export class BpfTool {
     );
     const chunk = 20_000;
     for (let i = 0; i < lines.length; i += chunk) await this.run(['batch', 'file', '-'], `${lines.slice(i, i + chunk).join('\n')}\n`);
+  }
+
+  /** Per-CPU values of many keys of per-CPU maps in one bpftool process (JSON batch), in order. */
+  async lookupPerCpu(keys: readonly { map: MapName; key: Buffer }[]): Promise<Buffer[][]> {
+    const out: Buffer[][] = [];
+    const chunk = 20_000;
+    for (let i = 0; i < keys.length; i += chunk) {
+      const lines = keys.slice(i, i + chunk).map((k) => `map lookup pinned ${this.mapPath(k.map)} key hex ${hex(k.key)}`);
+      // One JSON array: [{command, output: {key, values: [{cpu, value: ["0x..", ...]}]}}, ...]
+      const res = JSON.parse(await this.run(['-j', 'batch', 'file', '-'], `${lines.join('\n')}\n`)) as { output?: { values?: { cpu: number; value: string[] }[] } }[];
+      if (res.length !== lines.length) throw new Error(`bpftool batch answered ${res.length} of ${lines.length} lookups`);
+      for (const r of res) {
+        if (!r.output?.values) throw new Error(`bpftool lookup answered without per-CPU values: ${JSON.stringify(r).slice(0, 200)}`);
+        out.push(r.output.values.map((v) => Buffer.from(v.value.map((x) => parseInt(x, 16)))));
+      }
+    }
+    return out;
   }
 
   /** Every entry of a map, per-CPU values as one buffer per CPU. */

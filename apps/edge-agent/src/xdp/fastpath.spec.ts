@@ -61,4 +61,29 @@ describe('XdpFastPath.render (map writes per generation)', () => {
     expect(cleared).toHaveLength(2);
     expect(cleared.every((o) => o.value!.equals(Buffer.alloc(24)))).toBe(true);
   });
+
+  it('gives each anycast address a counter slot, zeroed before its VIP entry names it; a removed backend\'s counter is zeroed after its slot is cleared', () => {
+    const fp = fastPath();
+    const r = fp.render(p1, src);
+    const statsOf = (o: { value?: Buffer }) => o.value!.readUInt32LE(68);
+    const zeroed = r.ops.filter((o) => o.map === 'af_vip_stats');
+    expect(zeroed.map((o) => o.key.readUInt32LE(0)).sort()).toEqual([0, 1]);
+    expect(zeroed.every((o) => o.value!.equals(Buffer.alloc(16)))).toBe(true);
+    const vips = r.ops.filter((o) => o.map === 'af_vips');
+    expect(vips.map(statsOf).sort()).toEqual([0, 1]);
+    expect(r.ops.findIndex((o) => o.map === 'af_vips')).toBeGreaterThan(r.ops.map((o) => o.map).lastIndexOf('af_vip_stats'));
+    r.commit();
+    // A new table (the flip rewrites the VIP entries) keeps each address on its slot, nothing zeroed.
+    const r2 = fp.render(p2, src);
+    expect(r2.ops.filter((o) => o.map === 'af_vip_stats')).toEqual([]);
+    expect(r2.ops.filter((o) => o.map === 'af_vips').map(statsOf).sort()).toEqual([0, 1]);
+    r2.commit();
+    // p1 drops b3: its slot is cleared, then its counter zeroed.
+    const r3 = fp.render(p1, src);
+    const b3 = r3.ops.findIndex((o) => o.map === 'af_backends');
+    const z = r3.ops.findIndex((o) => o.map === 'af_backend_stats');
+    expect(b3).toBeGreaterThanOrEqual(0);
+    expect(z).toBeGreaterThan(b3);
+    expect(r3.ops[z].key.equals(r3.ops[b3].key)).toBe(true);
+  });
 });

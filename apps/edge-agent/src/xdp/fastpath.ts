@@ -1,6 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { DataplanePlan, TunnelSources } from '@anyfront/dataplane';
+import * as ipaddr from 'ipaddr.js';
+import { names, PACKET_COUNTERS, type DataplanePlan, type TunnelSources } from '@anyfront/dataplane';
 import { CommandError } from '../io/exec';
+import type { CounterValue } from '../io/nft-client';
+import { xdpCounterName } from '../reports';
 import { BpfTool, MapOp } from './bpftool';
 
 /** A failure in a few words: the command's first words and what it printed (bpftool's commands are long). */
@@ -9,6 +12,8 @@ function why(e: unknown): string {
   return text.slice(0, 500);
 }
 import { AF, backendValue, configValue, desiredXdp, maglevKey, u32, vipKey, vipMeta, XdpConfig } from './layout';
+
+const ZERO_COUNTER = Buffer.alloc(16);
 
 export interface XdpFastPathOptions {
   /** Device to attach to; null = load and program only (BPF_PROG_TEST_RUN tests, benchmarks). */
@@ -46,6 +51,15 @@ export class XdpFastPath {
   private readonly tables = new Map<number, [Uint32Array | null, Uint32Array | null]>();
   private readonly vips = new Map<string, string>();
   private readonly backends = new Map<number, string>();
+  /**
+   * Each anycast address's slot in af_vip_stats, by its nft counter name (names.addressCounter).
+   * Kept while the address is in the plan, recovered from the pinned VIP map at start, so a
+   * restart continues the counters; a slot given to another address is zeroed first.
+   */
+  private readonly vipStats = new Map<string, number>();
+  private markBase: number | null = null;
+  /** True once program and maps are loaded: counters are readable (also after a detach). */
+  loaded = false;
   private config: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -65,9 +79,25 @@ export class XdpFastPath {
   start(): Promise<boolean> {
     return this.serial(async () => {
       try {
+        // A restart after a stop (datapath switched back to xdp): the VIP map is cleared below, so
+        // every entry is written again (service slots and tables from scratch; counter slots kept).
+        this.slots.clear();
+        this.halves.clear();
+        this.tables.clear();
+        this.vips.clear();
+        this.backends.clear();
+        this.config = null;
         await this.bpf.ensureBpffs();
-        await this.bpf.load(this.opts.object);
+        const { replaced } = await this.bpf.load(this.opts.object);
+        if (replaced.length) this.log.warn({ maps: replaced }, 'pinned XDP maps of an older layout replaced by empty ones');
+        this.loaded = true;
         const old = await this.bpf.dump('af_vips');
+        for (const e of old) {
+          const family = e.key.readUInt8(16);
+          const address = ipaddr.fromByteArray([...e.key.subarray(0, family === 4 ? 4 : 16)]).toString();
+          const meta = e.values[0];
+          if (meta && meta.length >= 72) this.vipStats.set(names.addressCounter(address), meta.readUInt32LE(68));
+        }
         await this.bpf.batch(old.map((e) => ({ map: 'af_vips', key: e.key })));
         if (this.opts.device) await this.bpf.attach(this.opts.device, this.opts.mode);
         this.attached = true;
@@ -110,6 +140,35 @@ export class XdpFastPath {
     });
   }
 
+  /**
+   * What the program forwarded, per anycast address and backend, under the nft counter's name with
+   * the XDP prefix (xdpCounterName): per-CPU values summed. One bpftool process reads every slot in
+   * use; empty before the first apply.
+   */
+  counters(): Promise<Map<string, CounterValue>> {
+    return this.serial(async () => {
+      const out = new Map<string, CounterValue>();
+      if (!this.loaded || this.markBase === null) return out;
+      const markBase = this.markBase;
+      const wanted: { name: string; map: 'af_vip_stats' | 'af_backend_stats' | 'af_counters'; slot: number }[] = [
+        ...[...this.vipStats].map(([name, slot]) => ({ name, map: 'af_vip_stats' as const, slot })),
+        ...[...this.backends.keys()].map((slot) => ({ name: names.backendCounter(markBase + slot), map: 'af_backend_stats' as const, slot })),
+        { name: PACKET_COUNTERS.icmpForwarded, map: 'af_counters', slot: AF.counters.indexOf('icmp') },
+      ];
+      const values = await this.bpf.lookupPerCpu(wanted.map((w) => ({ map: w.map, key: u32(w.slot) })));
+      wanted.forEach((w, i) => {
+        let packets = 0;
+        let bytes = 0;
+        for (const v of values[i] ?? []) {
+          packets += Number(v.readBigUInt64LE(0));
+          if (v.length >= 16) bytes += Number(v.readBigUInt64LE(8)); // af_counters: packets only
+        }
+        out.set(xdpCounterName(w.name), { packets, bytes });
+      });
+      return out;
+    });
+  }
+
   /** The map operations that take the maps from this object's view to the plan; `commit` records them as done. */
   render(plan: DataplanePlan, sources: TunnelSources): { ops: MapOp[]; commit: () => void } {
     const d = desiredXdp(plan);
@@ -144,7 +203,27 @@ export class XdpFastPath {
       beWanted.set(slot, backendValue({ ...b, service: slots.get(b.serviceId) as number }).toString('hex'));
     }
     for (const [slot, v] of beWanted) if (this.backends.get(slot) !== v) ops.push({ map: 'af_backends', key: u32(slot), value: Buffer.from(v, 'hex') });
-    for (const slot of this.backends.keys()) if (!beWanted.has(slot)) later.push({ map: 'af_backends', key: u32(slot), value: backendValue(null) });
+    // A removed backend's counter is zeroed after its slot is cleared (nothing counts on it any more),
+    // as nft deletes its counter: a later backend on the slot starts from zero.
+    for (const slot of this.backends.keys()) {
+      if (!beWanted.has(slot)) later.push({ map: 'af_backends', key: u32(slot), value: backendValue(null) }, { map: 'af_backend_stats', key: u32(slot), value: ZERO_COUNTER });
+    }
+
+    // Address counter slots: kept per address; a new one takes the lowest free slot, zeroed before
+    // its VIP entry names it (the reports take the whole value of a counter they have not seen).
+    const vipStats = new Map<string, number>();
+    const wantedAddrs = new Set(d.services.flatMap((s) => s.vips.map((v) => names.addressCounter(v.address))));
+    for (const [name, slot] of this.vipStats) if (wantedAddrs.has(name)) vipStats.set(name, slot);
+    const statsUsed = new Set(vipStats.values());
+    let nextStats = 0;
+    for (const name of wantedAddrs) {
+      if (vipStats.has(name)) continue;
+      while (statsUsed.has(nextStats)) nextStats++;
+      if (nextStats >= AF.maxVips) throw new Error(`more than ${AF.maxVips} anycast addresses for the XDP fast path`);
+      vipStats.set(name, nextStats);
+      statsUsed.add(nextStats);
+      ops.push({ map: 'af_vip_stats', key: u32(nextStats), value: ZERO_COUNTER });
+    }
 
     const vipWanted = new Map<string, string>();
     const halves = new Map(this.halves);
@@ -167,7 +246,7 @@ export class XdpFastPath {
       }
       tables.set(slot, held);
       halves.set(s.id, half);
-      for (const v of s.vips) vipWanted.set(v.address, vipMeta({ ...v.meta, service: slot, flags: v.meta.flags | (half ? AF.vipHalf : 0) }).toString('hex'));
+      for (const v of s.vips) vipWanted.set(v.address, vipMeta({ ...v.meta, service: slot, flags: v.meta.flags | (half ? AF.vipHalf : 0), stats: vipStats.get(names.addressCounter(v.address)) as number }).toString('hex'));
     }
     // The flips: one update per VIP.
     for (const [addr, v] of vipWanted) if (this.vips.get(addr) !== v) ops.push({ map: 'af_vips', key: vipKey(addr), value: Buffer.from(v, 'hex') });
@@ -190,6 +269,9 @@ export class XdpFastPath {
         for (const [k, v] of vipWanted) this.vips.set(k, v);
         this.backends.clear();
         for (const [k, v] of beWanted) this.backends.set(k, v);
+        this.vipStats.clear();
+        for (const [k, v] of vipStats) this.vipStats.set(k, v);
+        this.markBase = plan.markBase;
         this.skipped = d.skipped;
       },
     };

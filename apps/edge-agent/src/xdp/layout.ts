@@ -18,11 +18,25 @@ export const AF = {
   encap: { srv6: 1, ip6ip6: 2, ipip: 3 } as const,
   cfgStaticNextHop: 1 << 0,
   noSlot: 0xffffffff,
-  counters: ['pass', 'tx', 'redirect', 'flow_new', 'flood', 'no_backend', 'no_route', 'flow_hit'] as const,
+  counters: ['pass', 'tx', 'redirect', 'flow_new', 'flood', 'no_backend', 'no_route', 'flow_hit', 'icmp'] as const,
 } as const;
 
-export const MAP_NAMES = ['af_vips', 'af_maglev', 'af_backends', 'af_flows', 'af_config', 'af_tx_ports', 'af_service_stats', 'af_backend_stats', 'af_counters', 'af_new_flow_rate'] as const;
+export const MAP_NAMES = ['af_vips', 'af_maglev', 'af_backends', 'af_flows', 'af_config', 'af_tx_ports', 'af_vip_stats', 'af_backend_stats', 'af_counters', 'af_new_flow_rate'] as const;
 export type MapName = (typeof MAP_NAMES)[number];
+
+/** Each map's shape as af_maps.h declares it (bpftool's names): a pinned map of another shape is from an older program. */
+export const MAP_SHAPES: Record<MapName, { type: string; key: number; value: number; entries: number }> = {
+  af_vips: { type: 'hash', key: 20, value: 72, entries: AF.maxVips },
+  af_maglev: { type: 'hash', key: 8, value: 4, entries: 4194304 },
+  af_backends: { type: 'array', key: 4, value: 24, entries: AF.maxBackends },
+  af_flows: { type: 'lru_hash', key: 40, value: 16, entries: 262144 },
+  af_config: { type: 'array', key: 4, value: 64, entries: 1 },
+  af_tx_ports: { type: 'devmap_hash', key: 4, value: 4, entries: 64 },
+  af_vip_stats: { type: 'percpu_array', key: 4, value: 16, entries: AF.maxVips },
+  af_backend_stats: { type: 'percpu_array', key: 4, value: 16, entries: AF.maxBackends },
+  af_counters: { type: 'percpu_array', key: 4, value: 8, entries: AF.counters.length },
+  af_new_flow_rate: { type: 'percpu_array', key: 4, value: 16, entries: 1 },
+};
 
 /** 16 bytes of an address as the packet carries it (IPv4 in the first 4, zeros after). */
 export function addressBytes(address: string): Buffer {
@@ -38,10 +52,14 @@ export function vipKey(address: string): Buffer {
   return b;
 }
 
-export interface VipMeta { service: number; flags: number; seed: number; m: number; listeners: { protocol: 'tcp' | 'udp'; port_from: number; port_to: number }[] }
+export interface VipMeta {
+  service: number; flags: number; seed: number; m: number; listeners: { protocol: 'tcp' | 'udp'; port_from: number; port_to: number }[];
+  /** The address's slot in af_vip_stats. */
+  stats: number;
+}
 
 export function vipMeta(v: VipMeta): Buffer {
-  const b = Buffer.alloc(68);
+  const b = Buffer.alloc(72);
   b.writeUInt32LE(v.service, 0);
   b.writeUInt32LE(v.flags, 4);
   b.writeUInt32LE(v.seed >>> 0, 8);
@@ -53,6 +71,7 @@ export function vipMeta(v: VipMeta): Buffer {
     b.writeUInt16LE(l.port_from, o + 2);
     b.writeUInt16LE(l.port_to, o + 4);
   });
+  b.writeUInt32LE(v.stats, 68);
   return b;
 }
 
@@ -127,7 +146,7 @@ export interface XdpServiceState {
   id: string;
   digest: string;
   m: number;
-  vips: { address: string; meta: Omit<VipMeta, 'service' | 'flags'> & { flags: number } }[];
+  vips: { address: string; meta: Omit<VipMeta, 'service' | 'flags' | 'stats'> & { flags: number } }[];
   table: Uint32Array;
 }
 

@@ -166,3 +166,35 @@ function srh(inner: Buffer, segment: string): Buffer {
   ip(segment).copy(h, 8);
   return h;
 }
+
+/**
+ * An ICMP / ICMPv6 message (no Ethernet) from `src` to `dst`: type, code, the 4 bytes after the
+ * checksum (`rest`: the MTU of a packet too big / fragmentation needed) and a body (an error's
+ * embedded packet, an echo's identifier, sequence and data). Checksums as the kernel writes them.
+ */
+export function icmpPacket(src: string, dst: string, type: number, code: number, body: Buffer, rest = 0, opts: { ttl?: number } = {}): Buffer {
+  const v6 = src.includes(':');
+  const msg = Buffer.concat([Buffer.from([type, code, 0, 0]), u32be(rest), body]);
+  if (!v6) {
+    msg.writeUInt16BE(csum(msg), 2);
+    const h = Buffer.alloc(20);
+    h.writeUInt8(0x45, 0);
+    h.writeUInt16BE(20 + msg.length, 2);
+    h.writeUInt8(opts.ttl ?? 64, 8);
+    h.writeUInt8(1, 9);
+    ip(src).copy(h, 12);
+    ip(dst).copy(h, 16);
+    h.writeUInt16BE(csum(h), 10);
+    return Buffer.concat([h, msg]);
+  }
+  const pseudo = Buffer.concat([ip(src), ip(dst), u32be(msg.length), Buffer.from([0, 0, 0, 58])]);
+  msg.writeUInt16BE(csum(msg, sum16(pseudo)), 2);
+  const h = Buffer.alloc(40);
+  h.writeUInt32BE((6 << 28) >>> 0, 0);
+  h.writeUInt16BE(msg.length, 4);
+  h.writeUInt8(58, 6);
+  h.writeUInt8(opts.ttl ?? 64, 7);
+  ip(src).copy(h, 8);
+  ip(dst).copy(h, 24);
+  return Buffer.concat([h, msg]);
+}

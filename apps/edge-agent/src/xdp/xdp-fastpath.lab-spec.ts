@@ -1,13 +1,15 @@
 /**
  * The XDP fast path on a real kernel (issue 13): namespaces afx-* (client, router, edge running the
- * real agent with `xdp.enabled`, two backends that decapsulate SRv6), static routes, no BGP. Needs
+ * real agent with `datapath: xdp`, two backends that decapsulate SRv6), static routes, no BGP. Needs
  * root, ip, nft, ethtool, bpftool and the built object (npm test builds it). About 20 s.
  *
  * Proves: a TCP download through the XDP path arrives byte-exact at the client with the client's
  * address preserved at the backend, while the edge's nft counters do not move (the packets never
  * reached netfilter); and, as the negative control, with the program detached the same downloads
  * take the nft path and still work, and every flow lands on the same backend through either path
- * (the XDP program's bucket is nft's jhash bucket).
+ * (the XDP program's bucket is nft's jhash bucket). Traffic reports (to a stand-in control plane
+ * in the edge namespace) of the same UDP/ICMP traffic, partly forwarded by XDP and partly passed to
+ * nft, are identical to the byte with the program attached and detached.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -29,7 +31,7 @@ const VIP = '198.51.100.10';
 const VIP6 = 'fd00:af7:aa::10';
 const TOKEN = 'xdp-lab-token-0123456789';
 const BLOB_BYTES = 8_000_000;
-const backends = [1, 2].map((k) => ({ name: `b${k}`, ns: k === 1 ? NS.b1 : NS.b2, sid: `fd00:af7:b${k}::2` }));
+const backends = [1, 2].map((k) => ({ name: `b${k}`, id: `00000000-0000-4000-8000-00000000000${k}`, ns: k === 1 ? NS.b1 : NS.b2, sid: `fd00:af7:b${k}::2` }));
 
 const dir = mkdtempSync(join(tmpdir(), 'afx-xdp-lab-'));
 const blob = join(dir, 'blob');
@@ -48,8 +50,8 @@ function state(generation: number): DesiredState {
     pools: [{ id: 'lab4', prefix: '198.51.100.0/24', family: 4 }, { id: 'lab6', prefix: 'fd00:af7:aa::/48', family: 6 }],
     services: [{
       id: 'web', addresses: [{ address: VIP, family: 4 }, { address: VIP6, family: 6 }],
-      listeners: [{ protocol: 'tcp', port_from: 80, port_to: 80 }], hash_mode: 'five_tuple', encapsulation: 'srv6', maglev_table_size: 251,
-      backends: backends.map((b) => ({ id: b.name, address: b.sid, weight: 1, enabled: true })),
+      listeners: [{ protocol: 'tcp', port_from: 80, port_to: 80 }, { protocol: 'udp', port_from: 5000, port_to: 5000 }], hash_mode: 'five_tuple', encapsulation: 'srv6', maglev_table_size: 251,
+      backends: backends.map((b) => ({ id: b.id, address: b.sid, weight: 1, enabled: true })),
       health_check: { protocol: 'http', port: 80, path: '/', interval_seconds: 1, timeout_seconds: 0.5, healthy_threshold: 1, unhealthy_threshold: 3 },
     }],
   }, signer);
@@ -95,6 +97,69 @@ function startBackend(b: (typeof backends)[number]): Promise<void> {
     child.once('exit', (code) => rej(new Error(`backend ${b.name} exited ${code}`)));
     child.stdout.once('data', () => res());
   });
+}
+
+/** Stand-in control plane in the edge namespace: answers the agent's pulls and status, appends every traffic report to a file. */
+const reportsFile = join(dir, 'traffic-reports.jsonl');
+function startControlPlane(): Promise<number> {
+  const js = `const http=require('http'),fs=require('fs');http.createServer((q,s)=>{let b='';q.on('data',d=>b+=d);q.on('end',()=>{if(q.method==='GET'){s.writeHead(304).end();return}if(q.url==='/v1/agent/traffic')fs.appendFileSync('${reportsFile}',b+'\\n');s.writeHead(200,{'content-type':'application/json'}).end(q.url==='/v1/agent/status'?'{"desired_generation":0}':'{"accepted":true,"duplicate":false}')})}).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})`;
+  const child = spawn('ip', ['netns', 'exec', NS.edge, process.execPath, '-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((res, rej) => {
+    child.once('exit', (code) => rej(new Error(`control plane stand-in exited ${code}`)));
+    child.stdout.once('data', (d: Buffer) => res(Number(d.toString().trim())));
+  });
+}
+
+interface Reported { sequence: number; addresses: { address: string; bytes: number; packets: number }[]; backends: { backend_id: string; bytes: number; packets: number }[] }
+const reports = (): Reported[] => { try { return readFileSync(reportsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Reported); } catch { return []; } };
+
+/** Waits until the agent has reported everything so far (no report for 2.5 s); the last sequence. */
+async function reportsSettled(): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  await waitFor('traffic reports to settle', () => {
+    const seq = Math.max(-1, ...reports().map((r) => r.sequence));
+    if (seq !== last) { last = seq; since = Date.now(); }
+    return Date.now() - since > 2500;
+  }, 30_000, 250);
+  return last;
+}
+
+/** Sums of what the reports after `after` say, per address and per backend id. */
+function reportedSince(after: number): Record<string, { bytes: number; packets: number }> {
+  const sum: Record<string, { bytes: number; packets: number }> = {};
+  for (const r of reports().filter((x) => x.sequence > after)) {
+    for (const e of [...r.addresses.map((a) => ({ k: a.address, ...a })), ...r.backends.map((b) => ({ k: b.backend_id, ...b }))]) {
+      const s = (sum[e.k] ??= { bytes: 0, packets: 0 });
+      s.bytes += e.bytes;
+      s.packets += e.packets;
+    }
+  }
+  return sum;
+}
+
+const UDP_FLOWS = [42001, 42002, 42003, 42004, 42005, 42006, 42007, 42008];
+const UDP_PER_FLOW = 25;
+const PINGS = 3;
+/**
+ * Known traffic to the VIP: UDP datagrams of many sizes to the UDP listener (the XDP path carries
+ * them when attached), datagrams to a port without a listener (passed: nft counts and drops them)
+ * and ICMP echo requests (passed: nft forwards them). Returns the layer-3 bytes and packets sent.
+ */
+function sendKnownTraffic(): { bytes: number; packets: number } {
+  const js = `const d=require('dgram');const flows=${JSON.stringify(UDP_FLOWS)};(async()=>{for(const p of flows){const s=d.createSocket('udp4');await new Promise(r=>s.bind(p,'${CLIENT.v4}',r));for(let k=0;k<${UDP_PER_FLOW};k++){await new Promise(r=>s.send(Buffer.alloc((p*7+k*37)%1200+1,97),5000,'${VIP}',r));await new Promise(r=>setTimeout(r,2))}for(let k=0;k<2;k++)await new Promise(r=>s.send(Buffer.alloc(100+k),6000,'${VIP}',r));s.close()}})()`;
+  const r = spawnSync('ip', ['netns', 'exec', NS.client, process.execPath, '-e', js], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sender failed: ${r.stderr}`);
+  spawnSync('ip', ['netns', 'exec', NS.client, 'ping', '-c', String(PINGS), '-i', '0.2', '-W', '1', '-q', VIP]); // sent whether or not answered
+  let bytes = 0;
+  let packets = 0;
+  for (const p of UDP_FLOWS) {
+    for (let k = 0; k < UDP_PER_FLOW; k++) { bytes += 28 + ((p * 7 + k * 37) % 1200 + 1); packets++; }
+    bytes += 28 + 100 + 28 + 101;
+    packets += 2;
+  }
+  return { bytes: bytes + PINGS * 84, packets: packets + PINGS };
 }
 
 async function startAgent(): Promise<void> {
@@ -145,6 +210,12 @@ function xdpCounters(): number[] {
   return entries.map((e) => e.values.reduce((sum, v) => sum + Number(Buffer.from(v.value.map((x) => parseInt(x, 16))).readBigUInt64LE(0)), 0));
 }
 
+/** POST /v1/datapath: the runtime switch. */
+function setDatapath(datapath: string): { mode: string; setting: string | null; xdp_supported: boolean | null } {
+  const r = spawnSync('ip', ['netns', 'exec', NS.edge, 'curl', '-s', '-X', 'POST', '-H', `authorization: Bearer ${TOKEN}`, '-d', JSON.stringify({ datapath }), `http://127.0.0.1:${agentPort}/v1/datapath`], { encoding: 'utf8' });
+  return JSON.parse(r.stdout);
+}
+
 const xdpAttached = () => /xdp/.test(inNs(NS.edge, 'ip', '-d', 'link', 'show', 'dev', 'e0').split('\n').slice(0, 1).join(' '));
 const PORTS = [41001, 41002, 41003, 41004, 41005, 41006];
 const wantSha = () => createHash('sha256').update(readFileSync(blob)).digest('hex');
@@ -153,11 +224,13 @@ beforeAll(async () => {
   writeFileSync(blob, randomBytes(BLOB_BYTES));
   await buildNet();
   for (const b of backends) await startBackend(b);
+  const cpPort = await startControlPlane();
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({
     node_id: 'afx-edge', state_dir: join(dir, 'state'), desired_state_file: join(dir, 'desired.json'), listen: { host: '127.0.0.1', port: 0 }, push_token: TOKEN,
     state_keys: [describeKey(signer.publicKey).public_key], uplink_device: 'e0', allowed_prefixes: ['198.51.100.0/24', 'fd00:af7:aa::/48'], allow_documentation_addresses: true,
     log_level: 'info', resync_interval_seconds: 0,
-    xdp: { enabled: true, mode: 'native' },
+    datapath: 'xdp', xdp: { mode: 'native' },
+    control_plane: { url: `http://127.0.0.1:${cpPort}`, credential: 'afn_lab_stand_in_credential', pull_interval_seconds: 3600, status_interval_seconds: 3600, traffic_interval_seconds: 1 },
   }));
   writeFileSync(join(dir, 'desired.json'), JSON.stringify(state(1)));
   await startAgent();
@@ -181,7 +254,7 @@ describe('lab: XDP fast path on the edge', () => {
   const viaXdp = new Map<number, string>();
 
   it('attaches and reports the XDP data path', () => {
-    expect(agentStatus().datapath).toEqual({ mode: 'xdp', nft_only_services: [] });
+    expect(agentStatus().datapath).toEqual({ mode: 'xdp', setting: 'xdp', xdp_supported: true, nft_only_services: [] });
     expect(xdpAttached()).toBe(true);
   });
 
@@ -199,8 +272,28 @@ describe('lab: XDP fast path on the edge', () => {
     expect(d6).toMatchObject({ sha: wantSha(), client: CLIENT.v6 });
   });
 
+  const sent: { bytes: number; packets: number }[] = [];
+  const reportedWith: Record<string, { bytes: number; packets: number }>[] = [];
+  /** Sends the known traffic and returns what the agent reported for it, after checking the address total against what was sent. */
+  async function reportedTraffic(): Promise<Record<string, { bytes: number; packets: number }>> {
+    const mark = await reportsSettled();
+    const s = sendKnownTraffic();
+    sent.push(s);
+    await waitFor(() => `reports to cover ${s.bytes} bytes to ${VIP}: ${JSON.stringify(reportedSince(mark))}`, () => (reportedSince(mark)[VIP]?.bytes ?? 0) >= s.bytes, 20_000, 250);
+    await reportsSettled();
+    return reportedSince(mark);
+  }
+
+  it('traffic reports, XDP attached: every byte to the VIP, partly counted by the program and partly by nft', async () => {
+    const tx = xdpCounters()[1] ?? 0;
+    const r = await reportedTraffic();
+    expect(xdpCounters()[1]).toBeGreaterThanOrEqual(tx + UDP_FLOWS.length * UDP_PER_FLOW); // the UDP went through XDP
+    expect(r[VIP]).toEqual(sent[0]);
+    reportedWith.push(r);
+  });
+
   it('negative control: program detached, the same flows take the nft path, still arrive, on the same backends', () => {
-    inNs(NS.edge, 'ip', 'link', 'set', 'dev', 'e0', 'xdp', 'off');
+    expect(setDatapath('nft')).toMatchObject({ mode: 'nft', setting: 'nft', xdp_supported: true });
     expect(xdpAttached()).toBe(false);
     const before = nftVipPackets();
     for (const port of PORTS) {
@@ -209,5 +302,31 @@ describe('lab: XDP fast path on the edge', () => {
       expect({ port, backend: d.backend }).toEqual({ port, backend: viaXdp.get(port) });
     }
     expect(nftVipPackets()).toBeGreaterThan(before + PORTS.length * 100);
+  });
+
+  it('traffic reports, program detached (nft alone): identical to the byte, per address and per backend', async () => {
+    expect(xdpAttached()).toBe(false);
+    const r = await reportedTraffic();
+    expect(sent[1]).toEqual(sent[0]);
+    expect(r).toEqual(reportedWith[0]);
+    expect(Object.keys(r).sort()).toEqual([VIP, ...backends.map((b) => b.id)].sort()); // both backends got some
+    const toBackends = backends.reduce((n, b) => n + (r[b.id]?.packets ?? 0), 0);
+    expect(toBackends).toBe(UDP_FLOWS.length * UDP_PER_FLOW + PINGS); // not the datagrams without a listener
+  });
+
+  it('switches the data path at runtime (nft -> xdp -> nft) under a running download, which arrives whole', async () => {
+    const out = join(dir, 'dl-switch');
+    const child = spawn('ip', ['netns', 'exec', NS.client, 'curl', '-s', '-m', '60', '--limit-rate', '2M', '--local-port', '41200', '-o', out, `http://${VIP}/blob`]);
+    const done = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    await new Promise((r) => setTimeout(r, 1000));
+    const tx = xdpCounters()[1] ?? 0;
+    expect(setDatapath('xdp')).toMatchObject({ mode: 'xdp', setting: 'xdp' });
+    expect(xdpAttached()).toBe(true);
+    await waitFor('the download to move onto the XDP path', () => (xdpCounters()[1] ?? 0) > tx + 100, 10_000);
+    expect(setDatapath('nft')).toMatchObject({ mode: 'nft', setting: 'nft' });
+    expect(xdpAttached()).toBe(false);
+    expect(await done).toBe(0);
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(wantSha());
+    expect(agentStatus().datapath).toMatchObject({ mode: 'nft', setting: 'nft' });
   });
 });

@@ -7,8 +7,10 @@
  * (nftBucket), so an XDP edge and an nft edge agree on every flow.
  */
 import { existsSync } from 'node:fs';
+import { names } from '@anyfront/dataplane';
+import { xdpCounterName } from '../reports';
 import { nftBucket } from './layout';
-import { clientFrame, ethernet, ip6Encap, ipipEncap, ipPacket, srv6Encap, TCP, Tuple } from './packets';
+import { clientFrame, ethernet, icmpPacket, ip6Encap, ipipEncap, ipPacket, srv6Encap, TCP, Tuple } from './packets';
 import { EDGE_MAC, labService, labState, ROUTER_MAC, XDP_OBJECT, XdpHarness } from './xdp-harness';
 
 jest.setTimeout(60_000);
@@ -29,6 +31,15 @@ function nftBackend(h: XdpHarness, state: ReturnType<typeof labState>, t: Tuple,
 const out = (inner: Buffer, encap: Buffer) => ethernet(ROUTER_MAC, EDGE_MAC, encap.readUInt8(0) >> 4 === 6 ? 0x86dd : 0x0800, encap);
 const t4 = (sport: number, over: Partial<Tuple> = {}): Tuple => ({ src: '203.0.113.7', dst: '198.51.100.10', sport, dport: 80, proto: 'tcp', ...over });
 const t6 = (sport: number, over: Partial<Tuple> = {}): Tuple => ({ src: 'fd00:c::7', dst: 'fd00:a0::10', sport, dport: 80, proto: 'tcp', ...over });
+const VIP4 = '198.51.100.10';
+const VIP6 = 'fd00:a0::10';
+const ROUTER4 = '192.0.2.99';
+const ROUTER6 = 'fd00:99::1';
+/** The other direction of a flow: the backend's reply (anycast -> client). */
+const reverse = (t: Tuple): Tuple => ({ src: t.dst, dst: t.src, sport: t.dport, dport: t.sport, proto: t.proto });
+/** What a router on the way embeds in an error about the backend's reply: its IP header and the first 8 bytes after it. */
+const reply = (t: Tuple) => ipPacket(reverse(t)).subarray(0, (t.src.includes(':') ? 40 : 20) + 8);
+const icmpFrame = (icmp: Buffer) => ethernet(EDGE_MAC, ROUTER_MAC, icmp.readUInt8(0) >> 4 === 6 ? 0x86dd : 0x0800, icmp);
 
 describe('XDP fast path (BPF_PROG_TEST_RUN)', () => {
   const h = new XdpHarness();
@@ -77,8 +88,13 @@ describe('XDP fast path (BPF_PROG_TEST_RUN)', () => {
       ['VIP, UDP port outside the range', clientFrame(t4(40000, { proto: 'udp', dport: 5011 }))],
       ['IPv4 options', clientFrame(t4(40000), { ipv4Options: true })],
       ['IPv4 fragment', clientFrame(t4(40000), { fragment: true })],
-      ['ICMP', clientFrame(t4(0, { proto: 'icmp', dport: 0 }))],
-      ['ICMPv6', clientFrame(t6(0, { proto: 'icmp', dport: 0 }))],
+      ['ICMP echo reply', icmpFrame(icmpPacket('203.0.113.7', VIP4, 0, 0, Buffer.alloc(8)))],
+      ['ICMPv6 echo reply', icmpFrame(icmpPacket('fd00:c::7', VIP6, 129, 0, Buffer.alloc(8)))],
+      ['ICMP time exceeded (not forwarded by nft either)', icmpFrame(icmpPacket(ROUTER4, VIP4, 11, 0, reply(t4(40000))))],
+      ['ICMP error about an ICMP packet', icmpFrame(icmpPacket(ROUTER4, VIP4, 3, 1, icmpPacket(VIP4, '203.0.113.7', 0, 0, Buffer.alloc(0)).subarray(0, 28)))],
+      ['ICMP error embedding IPv4 options', icmpFrame(icmpPacket(ROUTER4, VIP4, 3, 4, ipPacket(reverse(t4(40000)), { ipv4Options: true }).subarray(0, 32), 1400))],
+      ['ICMP error cut short before the ports', icmpFrame(icmpPacket(ROUTER4, VIP4, 3, 4, reply(t4(40000)).subarray(0, 22), 1400))],
+      ['ICMPv6 error about a packet with an extension header', icmpFrame(icmpPacket(ROUTER6, VIP6, 1, 4, Buffer.concat([reply(t6(50000)).subarray(0, 6), Buffer.from([0]), reply(t6(50000)).subarray(7)])))],
       ['IPv6 hop limit 1 (the kernel answers time exceeded)', clientFrame(t6(50000), { ttl: 1 })],
       ['ARP', ethernet('ff:ff:ff:ff:ff:ff', ROUTER_MAC, 0x0806, Buffer.alloc(28))],
     ];
@@ -167,6 +183,86 @@ describe('XDP fast path (BPF_PROG_TEST_RUN)', () => {
     expect((await h.bpf.testRun(clientFrame(t4(46001)))).retval).toBe(XDP_PASS);
     await h.program(state);
     expect((await h.bpf.testRun(clientFrame(t4(46001)))).retval).toBe(XDP_TX);
+  });
+
+  it('counts forwarded packets (layer-3 bytes) per address and backend, under the nft counters\' names; passed packets are nft\'s', async () => {
+    const plan = h.plan(state);
+    const before = await h.fp.counters();
+    const get = (m: Map<string, { bytes: number; packets: number }>, n: string) => m.get(xdpCounterName(n)) ?? { bytes: 0, packets: 0 };
+    const want = new Map<string, { bytes: number; packets: number }>();
+    const add = (n: string, bytes: number) => { const w = want.get(n) ?? { bytes: 0, packets: 0 }; want.set(n, { bytes: w.bytes + bytes, packets: w.packets + 1 }); };
+    const svc = plan.services[0];
+    for (const [i, t] of [t4(48000), t4(48001, { proto: 'udp', dport: 5003 }), t6(48002), t4(48003)].entries()) {
+      const payload = Buffer.alloc(i * 100 + 1, 0x61);
+      const r = await h.bpf.testRun(clientFrame(t, { payload }));
+      expect(r.retval).toBe(XDP_TX);
+      const l3 = ipPacket(t, { payload }).length;
+      add(names.addressCounter(t.dst), l3);
+      add(names.backendCounter(svc.backends.find((b) => b.address === nftBackend(h, state, t))!.mark), l3);
+    }
+    // Passed to the kernel (no listener, ICMP): counted by nft, not here.
+    for (const frame of [clientFrame(t4(48010, { dport: 8080 })), clientFrame(t4(0, { proto: 'icmp', dport: 0 }))]) expect((await h.bpf.testRun(frame)).retval).toBe(XDP_PASS);
+    const after = await h.fp.counters();
+    for (const [n, w] of want) {
+      const d = { bytes: get(after, n).bytes - get(before, n).bytes, packets: get(after, n).packets - get(before, n).packets };
+      expect({ n, ...d }).toEqual({ n, ...w });
+    }
+    expect([...after.keys()].every((k) => k.startsWith('xdp/'))).toBe(true);
+  });
+
+  /** Tuples whose flow and whose error, hashed without the swap, land on different backends: a missing swap cannot pass unseen. */
+  const swapMatters = (mk: (sport: number) => Tuple, from: number) => {
+    const out: Tuple[] = [];
+    for (let sport = from; out.length < 4; sport++) if (nftBackend(h, state, mk(sport)) !== nftBackend(h, state, reverse(mk(sport)))) out.push(mk(sport));
+    return out;
+  };
+
+  it('ICMP errors (fragmentation needed, port unreachable, packet too big) go to the backend of the flow they name: embedded tuple swapped', async () => {
+    const cases: [Tuple, Buffer][] = [
+      ...swapMatters((p) => t4(p), 51000).map((t): [Tuple, Buffer] => [t, icmpPacket(ROUTER4, VIP4, 3, 4, reply(t), 1400)]),
+      ...swapMatters((p) => t4(p, { proto: 'udp', dport: 5004 }), 51100).map((t): [Tuple, Buffer] => [t, icmpPacket(ROUTER4, VIP4, 3, 3, reply(t))]),
+      ...swapMatters((p) => t6(p), 51200).map((t): [Tuple, Buffer] => [t, icmpPacket(ROUTER6, VIP6, 2, 0, reply(t), 1280)]),
+      ...swapMatters((p) => t6(p, { proto: 'udp', dport: 5009 }), 51300).map((t): [Tuple, Buffer] => [t, icmpPacket(ROUTER6, VIP6, 1, 4, reply(t))]),
+    ];
+    for (const [t, icmp] of cases) {
+      const r = await h.bpf.testRun(icmpFrame(icmp));
+      expect({ t, retval: r.retval }).toEqual({ t, retval: XDP_TX });
+      expect({ t, out: r.out.toString('hex') }).toEqual({ t, out: out(icmp, srv6Encap(icmp, SRC6, nftBackend(h, state, t))).toString('hex') });
+    }
+  });
+
+  it('an ICMP error follows the flow table first (a flow kept on its backend after the table moved), neither refreshing nor creating entries', async () => {
+    const three = labState([labService('web', { backends: [...labService('web').backends, { id: 'b3', address: 'fd00:b::3', weight: 1, enabled: true }] })], { generation: 9 });
+    const moved = (mk: (sport: number) => Tuple, from: number) => {
+      for (let sport = from; sport < from + 300; sport++) if (nftBackend(h, state, mk(sport)) !== nftBackend(h, three, mk(sport))) return mk(sport);
+      throw new Error('no tuple moves');
+    };
+    const kept = [moved((p) => t4(p), 52000), moved((p) => t6(p), 52000)];
+    const fresh = [moved((p) => t4(p), 52400), moved((p) => t6(p), 52400)];
+    for (const t of kept) expect((await h.bpf.testRun(clientFrame(t))).retval).toBe(XDP_TX); // creates the entry
+    const flowsBefore = (await h.bpf.dump('af_flows')).length;
+    await h.program(three);
+    const error = (t: Tuple) => (t.src.includes(':') ? icmpPacket(ROUTER6, VIP6, 2, 0, reply(t), 1280) : icmpPacket(ROUTER4, VIP4, 3, 4, reply(t), 1400));
+    for (const [t, want] of [...kept.map((t) => [t, nftBackend(h, state, t)] as const), ...fresh.map((t) => [t, nftBackend(h, three, t)] as const)]) {
+      const icmp = error(t);
+      const r = await h.bpf.testRun(icmpFrame(icmp));
+      expect({ t, out: r.out.toString('hex') }).toEqual({ t, out: out(icmp, srv6Encap(icmp, SRC6, want)).toString('hex') });
+    }
+    expect((await h.bpf.dump('af_flows')).length).toBe(flowsBefore);
+    await h.program(state);
+  });
+
+  it('ICMP echo requests are placed by the client\'s address alone (as nft: jhash saddr), also in five_tuple mode', async () => {
+    const seen = new Set<string>();
+    for (const src of ['203.0.113.30', '203.0.113.31', '203.0.113.32', '203.0.113.33', 'fd00:c::30', 'fd00:c::31', 'fd00:c::32', 'fd00:c::33']) {
+      const t: Tuple = { src, dst: src.includes(':') ? VIP6 : VIP4, sport: 0, dport: 0, proto: 'icmp' };
+      const icmp = icmpPacket(src, t.dst, src.includes(':') ? 128 : 8, 0, Buffer.from('0001000268656c6c6f', 'hex'));
+      const r = await h.bpf.testRun(icmpFrame(icmp));
+      const want = nftBackend(h, state, t, true);
+      seen.add(want);
+      expect({ src, retval: r.retval, out: r.out.toString('hex') }).toEqual({ src, retval: XDP_TX, out: out(icmp, srv6Encap(icmp, SRC6, want)).toString('hex') });
+    }
+    expect(seen.size).toBe(2);
   });
 
   it('negative control: with the VIP entry removed from the map the same packet passes', async () => {

@@ -3197,6 +3197,7 @@ export interface components {
                 ip6tnl: boolean;
                 fou: boolean;
                 nft: boolean;
+                xdp?: boolean;
             };
             /** @default [] */
             failed_services?: {
