@@ -146,19 +146,27 @@ function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, ski
 }
 
 /**
- * The PoP's canary edge (libs/domain/src/fleet/canary.ts): its oldest registered, active, undrained
- * node with a push URL and a recent heartbeat; null when none qualifies or the fleet's staged
- * rollout is off (fleet_settings.canary_stage): no canary stage.
+ * The id of the PoP's canary edge (libs/domain/src/fleet/canary.ts) as a scalar subquery, for the
+ * PoP named by the SQL expression `popId`: its oldest registered, active, undrained node with a push
+ * URL and a recent heartbeat; NULL when none qualifies or the fleet's staged rollout is off
+ * (fleet_settings.canary_stage). The one definition every query uses.
  */
+function canaryOfPop(popId: string): string {
+  return `(SELECT cn.id FROM edge_nodes cn JOIN edge_node_fleet_states cf ON cf.edge_node_id = cn.id
+            WHERE cn.pop_id = ${popId} AND cn.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
+              AND cf.last_heartbeat_at > now() - make_interval(secs => ${Number(CANARY_HEARTBEAT_SECONDS)})
+              AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
+            ORDER BY cn.created_at, cn.id LIMIT 1)`;
+}
+
+/** A node's fleet row (alias `f`) holds a generation its canary verdicts never judged (neither verified nor failed). */
+function unjudged(f: string): string {
+  return `(${f}.canary_verified_generation < ${f}.generation AND coalesce(${f}.canary_failed_generation, 0) < ${f}.generation)`;
+}
+
+/** The PoP's canary edge (canaryOfPop); null: no canary stage in the PoP. */
 export async function popCanary(db: SqlRunner, popId: string): Promise<string | null> {
-  const rows: Array<{ id: string }> = await db.query(
-    `SELECT n.id FROM edge_nodes n JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
-      WHERE n.pop_id = $1 AND n.state = 'active' AND f.registered_at IS NOT NULL AND NOT f.drained AND f.push_url IS NOT NULL
-        AND f.last_heartbeat_at > now() - make_interval(secs => $2)
-        AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
-      ORDER BY n.created_at, n.id LIMIT 1`,
-    [popId, CANARY_HEARTBEAT_SECONDS],
-  );
+  const rows: Array<{ id: string | null }> = await db.query(`SELECT ${canaryOfPop('$1::uuid')} AS id`, [popId]);
   return rows[0]?.id ?? null;
 }
 
@@ -191,18 +199,32 @@ async function currentServices(db: SqlRunner, nodeId: string): Promise<Map<strin
   return new Map(gens.map((g) => [g.service_id, { hash: g.content_hash, state: byId.get(g.service_id) }]));
 }
 
-/** Keeps the node's held services equal to this sync's gate (`since` kept for a service that stays held with the same content). */
-async function storeHolds(tx: SqlRunner, nodeId: string, held: HeldService[]): Promise<void> {
+/**
+ * Makes the node's rows of a per-(node, service) table equal this sync's set, in one statement: rows
+ * of other services go, a row whose value changed restarts its `since`, an unchanged one keeps it
+ * (nothing written when nothing changed). The tables and their value columns are fixed here.
+ */
+const PER_SERVICE_ROWS = {
+  edge_node_service_holds: 'content_hash',
+  edge_node_service_exclusions: 'reason',
+} as const;
+async function storeNodeServiceRows(tx: SqlRunner, table: keyof typeof PER_SERVICE_ROWS, nodeId: string, rows: Array<{ serviceId: string; value: string }>): Promise<void> {
+  const column = PER_SERVICE_ROWS[table];
   await tx.query(
-    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, content_hash)),
-          gone AS (DELETE FROM edge_node_service_holds h WHERE h.edge_node_id = $1
-                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = h.service_id))
-     INSERT INTO edge_node_service_holds (edge_node_id, service_id, content_hash)
-     SELECT $1, w.service_id, w.content_hash FROM wanted w
-     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, since = now()
-       WHERE edge_node_service_holds.content_hash IS DISTINCT FROM EXCLUDED.content_hash`,
-    [nodeId, held.map((h) => h.id), held.map((h) => h.contentHash)],
+    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, value)),
+          gone AS (DELETE FROM ${table} t WHERE t.edge_node_id = $1
+                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = t.service_id))
+     INSERT INTO ${table} (edge_node_id, service_id, ${column})
+     SELECT $1, w.service_id, w.value FROM wanted w
+     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET ${column} = EXCLUDED.${column}, since = now()
+       WHERE ${table}.${column} IS DISTINCT FROM EXCLUDED.${column}`,
+    [nodeId, rows.map((r) => r.serviceId), rows.map((r) => r.value)],
   );
+}
+
+/** Keeps the node's held services equal to this sync's gate (`since` kept for a service that stays held with the same content). */
+function storeHolds(tx: SqlRunner, nodeId: string, held: HeldService[]): Promise<void> {
+  return storeNodeServiceRows(tx, 'edge_node_service_holds', nodeId, held.map((h) => ({ serviceId: h.id, value: h.contentHash })));
 }
 
 /**
@@ -235,8 +257,7 @@ export async function waitsForCanary(db: SqlRunner, nodeId: string): Promise<boo
   const canaryId = await popCanary(db, node.pop_id);
   if (!canaryId || canaryId === nodeId) return false;
   const rows: Array<{ pending: boolean }> = await db.query(
-    `SELECT requested_seq > synced_seq OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation) AS pending
-       FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    `SELECT f.requested_seq > f.synced_seq OR ${unjudged('f')} AS pending FROM edge_node_fleet_states f WHERE f.edge_node_id = $1`,
     [canaryId],
   );
   return rows[0]?.pending === true;
@@ -368,21 +389,9 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
   });
 }
 
-/**
- * Keeps the node's excluded services (with their reasons) equal to this sync's verdict: the deploy
- * status reads them. One statement; writes nothing when nothing changed.
- */
-async function storeExclusions(tx: SqlRunner, nodeId: string, excluded: ExcludedService[]): Promise<void> {
-  await tx.query(
-    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, reason)),
-          gone AS (DELETE FROM edge_node_service_exclusions e WHERE e.edge_node_id = $1
-                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = e.service_id))
-     INSERT INTO edge_node_service_exclusions (edge_node_id, service_id, reason)
-     SELECT $1, w.service_id, w.reason FROM wanted w
-     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET reason = EXCLUDED.reason, since = now()
-       WHERE edge_node_service_exclusions.reason IS DISTINCT FROM EXCLUDED.reason`,
-    [nodeId, excluded.map((e) => e.id), excluded.map((e) => e.reason)],
-  );
+/** Keeps the node's excluded services (with their reasons) equal to this sync's verdict: the deploy status reads them. */
+function storeExclusions(tx: SqlRunner, nodeId: string, excluded: ExcludedService[]): Promise<void> {
+  return storeNodeServiceRows(tx, 'edge_node_service_exclusions', nodeId, excluded.map((e) => ({ serviceId: e.id, value: e.reason })));
 }
 
 /** The agent confirmed it runs `appliedGeneration` after a push of `pushedGeneration` (never goes back). */
@@ -453,20 +462,16 @@ export async function markNodesStale(db: SqlRunner, nodeIds: string[]): Promise<
  */
 export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promise<string[]> {
   const rows: Array<{ edge_node_id: string }> = await db.query(
-    `SELECT edge_node_id FROM edge_node_fleet_states
-      WHERE requested_seq > synced_seq
-         OR (push_url IS NOT NULL AND applied_generation < generation
-             AND (last_push_at IS NULL OR last_push_at < now() - make_interval(secs => $1)))
+    `SELECT f.edge_node_id FROM edge_node_fleet_states f
+      WHERE f.requested_seq > f.synced_seq
+         OR (f.push_url IS NOT NULL AND f.applied_generation < f.generation
+             AND (f.last_push_at IS NULL OR f.last_push_at < now() - make_interval(secs => $1)))
          -- Services held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
-         OR (computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = edge_node_fleet_states.edge_node_id))
+         OR (f.computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id))
          -- A canary with a generation it never judged (it became canary after that state was pushed, e.g. its
          -- predecessor died): its neighbours wait for it, so it is pushed again for a verdict.
-         OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation
-             AND edge_node_id IN (SELECT DISTINCT ON (n.pop_id) n.id FROM edge_nodes n JOIN edge_node_fleet_states cf ON cf.edge_node_id = n.id
-                                   WHERE n.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
-                                     AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
-                                   ORDER BY n.pop_id, n.created_at, n.id))`,
-    [repushAfterSeconds, CANARY_HEARTBEAT_SECONDS],
+         OR (${unjudged('f')} AND f.edge_node_id = ${canaryOfPop('(SELECT n.pop_id FROM edge_nodes n WHERE n.id = f.edge_node_id)')})`,
+    [repushAfterSeconds],
   );
   return rows.map((r) => r.edge_node_id);
 }
@@ -585,16 +590,13 @@ export async function fleetNodeViews(db: SqlRunner, ids: string[]): Promise<Flee
             CASE WHEN f.canary_failed_generation > f.canary_verified_generation
                  THEN 'generation ' || f.canary_failed_generation || ': ' || f.canary_failed_reason END AS canary_failed_reason,
             (SELECT count(*) FROM edge_node_service_holds h WHERE h.edge_node_id = n.id) AS held_services,
-            n.id = (SELECT cn.id FROM edge_nodes cn JOIN edge_node_fleet_states cf ON cf.edge_node_id = cn.id
-                     WHERE cn.pop_id = n.pop_id AND cn.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
-                       AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
-                     ORDER BY cn.created_at, cn.id LIMIT 1) AS canary
+            n.id = ${canaryOfPop('n.pop_id')} AS canary
        FROM edge_nodes n JOIN pops p ON p.id = n.pop_id
        LEFT JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
        LEFT JOIN pop_fleet_states pf ON pf.pop_id = n.pop_id
       WHERE n.id = ANY($1::uuid[])
       ORDER BY n.created_at, n.id`,
-    [ids, CANARY_HEARTBEAT_SECONDS],
+    [ids],
   );
   return rows.map((r) => {
     const desired = Number(r.generation);
