@@ -185,4 +185,61 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     expect(judged.verified).toBe(judged.generation);
     expect(judged.generation).toBe(before.generation); // its state did not change: the sweep pushed the same generation again for a verdict
   });
+
+  /**
+   * Pool announcements are staged too (canaryPoolGate, libs/domain/src/fleet/canary.ts). The canary's
+   * agent may announce only the first pool (allowed_prefixes), as an edge whose list was not updated
+   * for a new pool: it refuses a state naming the second one (422). Its neighbour must not announce
+   * that pool. Negative control (run by hand, see the commit): with the pool gate passing every
+   * planned pool, the neighbour announces the refused pool and the "held" expectations fail.
+   */
+  it('a pool added to the PoP reaches the neighbours only once the canary announced it healthy; a pool the canary refuses stays off them', async () => {
+    const pop = await fx.pop();
+    const good = await fx.pool([]); // on no PoP yet
+    const bad = await fx.pool([]);
+    const canary = await fx.node(pop.id);
+    const neighbour = await fx.node(pop.id);
+    await startAgent(canary, { allowed_prefixes: [good.prefix] });
+    await startAgent(neighbour, {});
+    await startWorker();
+    const addToPop = async (pool: { id: string }) => {
+      await ds.query(`INSERT INTO pool_pops (pool_id, pop_id) VALUES ($1, $2)`, [pool.id, pop.id]);
+      await ds.transaction((tx) => recordFleetChange(tx, prefix, { poolIds: [pool.id] }));
+    };
+    const pools = async (node: string) =>
+      (await ds.query(
+        `SELECT ARRAY(SELECT p->>'id' FROM jsonb_array_elements(desired_state->'pools') p) AS ids, held_pools::text[] AS held, generation::int, applied_generation::int AS applied
+           FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0] as { ids: string[]; held: string[]; generation: number; applied: number };
+
+    // 1. A pool the canary carries: both edges announce it, the neighbour only after the canary's verdict.
+    await addToPop(good);
+    await waitFor('both edges to run a state announcing the pool', async () => {
+      const all = await Promise.all([canary, neighbour].map(pools));
+      return all.every((p) => p.ids.includes(good.id) && p.applied === p.generation);
+    }, 60_000, 100);
+    const c = await row(canary);
+    expect(c.verified).toBe(c.generation);
+    expect((await row(neighbour)).applied_at.getTime()).toBeGreaterThanOrEqual(c.canary_checked_at.getTime());
+
+    // 2. A pool the canary refuses: the rollout halts, the neighbour keeps announcing only what was proven.
+    await addToPop(bad);
+    const failed = await waitFor('the canary to fail the pool', async () => {
+      const r = await row(canary);
+      return r.failed > r.verified && r;
+    }, 60_000, 100);
+    expect(failed.canary_failed_reason).toMatch(/outside this edge's allowed_prefixes/);
+    await new Promise((r) => setTimeout(r, 3000)); // time for anything that would leak (release, the 1 s sweep)
+    const n = await pools(neighbour);
+    expect(n.ids).toEqual([good.id]);
+    expect(n.held).toEqual([bad.id]);
+    expect(n.applied).toBe(n.generation);
+
+    // 3. The operator takes the pool back off the PoP: nothing stays held.
+    await ds.query(`DELETE FROM pool_pops WHERE pool_id = $1`, [bad.id]);
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { poolIds: [bad.id] }));
+    await waitFor('the rollout to resume', async () => {
+      const r = await row(canary);
+      return r.verified >= r.generation && (await pools(neighbour)).held.length === 0;
+    }, 60_000, 100);
+  });
 });

@@ -1,8 +1,8 @@
 import { type agentStatusSchema, type DesiredState, type KernelCapabilities, type ServiceState } from '@anyfront/contracts';
 import type { z } from 'zod';
 import {
-  CANARY_HEARTBEAT_SECONDS, canaryFailureReason, canaryGate, type CanaryVerdict, type CanaryView, desiredStateHash, type ExcludedService, type HeldService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
-  serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
+  CANARY_HEARTBEAT_SECONDS, canaryFailureReason, canaryGate, canaryPoolGate, type CanaryVerdict, type CanaryView, desiredStateHash, type ExcludedService, type HeldService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
+  poolGenerations, serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
 } from '@anyfront/domain';
 import { PLATFORM_OWNED_BACKEND } from './backend-conflicts.repository';
 import { ensureMaglevTables } from './maglev-table.repository';
@@ -37,6 +37,8 @@ export interface NodeSyncResult {
   popId: string;
   /** Changed services that wait for the PoP's canary on this node (they keep their last good content here). */
   held: HeldService[];
+  /** Pools this node does not announce yet that wait for the PoP's canary (canaryPoolGate). */
+  heldPools: string[];
   /** As the canary: the newest generation it judged healthy, and the newest it failed (0: none). */
   canaryVerifiedGeneration: number;
   canaryFailedGeneration: number;
@@ -114,7 +116,8 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
             EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions,
             EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id) AS has_holds,
-            f.canary_verified_generation, f.canary_failed_generation
+            f.canary_verified_generation, f.canary_failed_generation, f.pool_generations, f.held_pools::text[] AS held_pools,
+            ARRAY(SELECT p->>'id' FROM jsonb_array_elements(coalesce(f.desired_state->'pools', '[]'::jsonb)) p) AS current_pools
        FROM edge_node_fleet_states f
        JOIN edge_nodes n ON n.id = f.edge_node_id
        JOIN pops p ON p.id = n.pop_id
@@ -127,7 +130,7 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
   return rows[0];
 }
 
-function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, skippedServices: ExcludedService[], leftOutBackends: LeftOutBackend[], canary: boolean, held: HeldService[]) {
+function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, skippedServices: ExcludedService[], leftOutBackends: LeftOutBackend[], canary: boolean, held: HeldService[], heldPools: string[]) {
   return {
     nodeId,
     pushUrl: row.push_url as string | null,
@@ -140,6 +143,7 @@ function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, ski
     canary,
     popId,
     held,
+    heldPools,
     canaryVerifiedGeneration: Number(row.canary_verified_generation ?? 0),
     canaryFailedGeneration: Number(row.canary_failed_generation ?? 0),
   };
@@ -162,6 +166,11 @@ function canaryOfPop(popId: string): string {
 /** A node's fleet row (alias `f`) holds a generation its canary verdicts never judged (neither verified nor failed). */
 function unjudged(f: string): string {
   return `(${f}.canary_verified_generation < ${f}.generation AND coalesce(${f}.canary_failed_generation, 0) < ${f}.generation)`;
+}
+
+/** The node's fleet row (alias `f`) holds services or pools back for its PoP's canary. */
+function holdsForCanary(f: string): string {
+  return `(cardinality(${f}.held_pools) > 0 OR EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = ${f}.edge_node_id))`;
 }
 
 /** The PoP's canary edge (canaryOfPop); null: no canary stage in the PoP. */
@@ -187,6 +196,23 @@ async function canaryView(db: SqlRunner, canaryId: string): Promise<CanaryView> 
     excluded: new Set(excluded.map((r) => r.service_id)),
     failed: new Set(failed.map((r) => r.id)),
   };
+}
+
+/** The pools the canary announced in a generation it judged healthy (see poolGenerations). */
+async function canaryVerifiedPools(db: SqlRunner, canaryId: string): Promise<Set<string>> {
+  const rows: Array<{ pool_id: string }> = await db.query(
+    `SELECT g.pool_id FROM edge_node_fleet_states f, jsonb_each_text(f.pool_generations) AS g(pool_id, generation)
+      WHERE f.edge_node_id = $1 AND g.generation::bigint <= f.canary_verified_generation`,
+    [canaryId],
+  );
+  return new Set(rows.map((r) => r.pool_id));
+}
+
+/** Keeps the node's held pools equal to this sync's pool gate (written only when they change). */
+async function storeHeldPools(tx: SqlRunner, nodeId: string, row: Record<string, unknown>, heldPools: string[]): Promise<void> {
+  const before = (row.held_pools as string[] | null) ?? [];
+  if (before.length === heldPools.length && before.every((p) => heldPools.includes(p))) return;
+  await tx.query(`UPDATE edge_node_fleet_states SET held_pools = $2::uuid[] WHERE edge_node_id = $1`, [nodeId, heldPools]);
 }
 
 /** The node's stored services with their content hashes (what it runs now, or is being pushed). */
@@ -263,11 +289,11 @@ export async function waitsForCanary(db: SqlRunner, nodeId: string): Promise<boo
   return rows[0]?.pending === true;
 }
 
-/** Nodes of the PoP that wait for its canary: services held, or a change not computed (enqueued again after a healthy verdict). */
+/** Nodes of the PoP that wait for its canary: services or pools held, or a change not computed (enqueued again after a healthy verdict). */
 export async function nodesHoldingForCanary(db: SqlRunner, popId: string): Promise<string[]> {
   const rows: Array<{ id: string }> = await db.query(
     `SELECT f.edge_node_id AS id FROM edge_node_fleet_states f JOIN edge_nodes n ON n.id = f.edge_node_id
-      WHERE n.pop_id = $1 AND (f.requested_seq > f.synced_seq OR EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id))`,
+      WHERE n.pop_id = $1 AND (f.requested_seq > f.synced_seq OR ${holdsForCanary('f')})`,
     [popId],
   );
   return rows.map((r) => r.id);
@@ -296,6 +322,11 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     );
     const current = Number(row.generation);
     const leftOutBackends: LeftOutBackend[] = [];
+    // Staged rollout: on a node that is not its PoP's canary, new pools and changed services wait for the canary's verdict.
+    const canaryId = await popCanary(tx, popId);
+    const neighbour = canaryId !== null && canaryId !== nodeId;
+    const poolGate = neighbour ? canaryPoolGate(pools, new Set(row.current_pools as string[]), await canaryVerifiedPools(tx, canaryId)) : { pools, held: [] as string[] };
+    const services = await loadServicesWithTables(tx, popId, leftOutBackends);
     // eslint-disable-next-line prefer-const
     let { state, excluded: skippedServices, serviceHashes } = planNodeState({
       node: {
@@ -308,17 +339,16 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
         tunnelSourceIpv6: row.v6 as string | null,
         capabilities: (row.capabilities as KernelCapabilities | null) ?? null,
       },
-      pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
-      services: await loadServicesWithTables(tx, popId, leftOutBackends),
+      pools: poolGate.pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
+      services,
       hashSeed: Number(row.hash_seed),
       generation: current + 1,
     });
     if (skippedServices.length || row.has_exclusions) await storeExclusions(tx, nodeId, skippedServices);
-    // Staged rollout: on a node that is not its PoP's canary, changed services wait for the canary's verdict.
-    const canaryId = await popCanary(tx, popId);
     let held: HeldService[] = [];
-    if (canaryId && canaryId !== nodeId) {
-      const gate = canaryGate(state.services, serviceHashes, await currentServices(tx, nodeId), await canaryView(tx, canaryId));
+    if (neighbour) {
+      const view = await canaryView(tx, canaryId);
+      const gate = canaryGate(state.services, serviceHashes, await currentServices(tx, nodeId), view);
       held = gate.held;
       if (held.length) {
         const gated = { ...state, services: gate.services };
@@ -332,15 +362,22 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
           if (stored?.state && row.state_hash) {
             await tx.query(`UPDATE edge_node_fleet_states SET synced_seq = greatest(synced_seq, $2), computed_at = now() WHERE edge_node_id = $1`, [nodeId, row.requested_seq]);
             await storeHolds(tx, nodeId, held);
-            return { ...baseOf(row, nodeId, popId, skippedServices, leftOutBackends, false, held), state: stored.state, generation: current, changed: false };
+            await storeHeldPools(tx, nodeId, row, poolGate.held);
+            return { ...baseOf(row, nodeId, popId, skippedServices, leftOutBackends, false, held, poolGate.held), state: stored.state, generation: current, changed: false };
           }
           held = [];
         }
       }
+      // A service new to this node whose addresses all lie in held pools is not in the plan at all: it waits too (deploy status).
+      const planned = new Set(state.services.map((s) => s.id));
+      for (const s of services) {
+        if (!planned.has(s.id) && s.addresses.length && s.addresses.every((a) => poolGate.held.includes(a.poolId))) held.push({ id: s.id, contentHash: view.services.get(s.id)?.hash ?? 'waiting for a pool' });
+      }
     }
     if (held.length || row.has_holds) await storeHolds(tx, nodeId, held);
+    await storeHeldPools(tx, nodeId, row, poolGate.held);
     const hash = desiredStateHash(state);
-    const base = baseOf(row, nodeId, popId, skippedServices, leftOutBackends, canaryId === nodeId, held);
+    const base = baseOf(row, nodeId, popId, skippedServices, leftOutBackends, canaryId === nodeId, held, poolGate.held);
 
     if (hash === row.state_hash) {
       // Same content as stored: the stored state is this one with the current generation.
@@ -355,9 +392,9 @@ export async function syncNodeState(db: SqlDatabase, nodeId: string): Promise<No
     const generation = current + 1;
     await tx.query(
       `UPDATE edge_node_fleet_states
-          SET generation = $2, state_hash = $3, desired_state = $4::jsonb, computed_at = now(), synced_seq = greatest(synced_seq, $5)
+          SET generation = $2, state_hash = $3, desired_state = $4::jsonb, computed_at = now(), synced_seq = greatest(synced_seq, $5), pool_generations = $6::jsonb
         WHERE edge_node_id = $1`,
-      [nodeId, generation, hash, JSON.stringify(state), row.requested_seq],
+      [nodeId, generation, hash, JSON.stringify(state), row.requested_seq, JSON.stringify(poolGenerations((row.pool_generations as Record<string, number> | null) ?? {}, state.pools.map((p) => p.id), generation))],
     );
     const previous: Array<{ service_id: string; content_hash: string }> = await tx.query(
       `SELECT service_id, content_hash FROM edge_node_service_generations WHERE edge_node_id = $1`,
@@ -466,8 +503,8 @@ export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promis
       WHERE f.requested_seq > f.synced_seq
          OR (f.push_url IS NOT NULL AND f.applied_generation < f.generation
              AND (f.last_push_at IS NULL OR f.last_push_at < now() - make_interval(secs => $1)))
-         -- Services held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
-         OR (f.computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id))
+         -- Services or pools held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
+         OR (f.computed_at < now() - interval '30 seconds' AND ${holdsForCanary('f')})
          -- A canary with a generation it never judged (it became canary after that state was pushed, e.g. its
          -- predecessor died): its neighbours wait for it, so it is pushed again for a verdict.
          OR (${unjudged('f')} AND f.edge_node_id = ${canaryOfPop('(SELECT n.pop_id FROM edge_nodes n WHERE n.id = f.edge_node_id)')})`,
