@@ -145,7 +145,7 @@ const PINGS = 3;
 /**
  * Known traffic to the VIP: UDP datagrams of many sizes to the UDP listener (the XDP path carries
  * them when attached), datagrams to a port without a listener (passed: nft counts and drops them)
- * and ICMP echo requests (passed: nft forwards them). Returns the layer-3 bytes and packets sent.
+ * and ICMP echo requests (forwarded to the client address's backend by either path). Returns the layer-3 bytes and packets sent.
  */
 function sendKnownTraffic(): { bytes: number; packets: number } {
   const js = `const d=require('dgram');const flows=${JSON.stringify(UDP_FLOWS)};(async()=>{for(const p of flows){const s=d.createSocket('udp4');await new Promise(r=>s.bind(p,'${CLIENT.v4}',r));for(let k=0;k<${UDP_PER_FLOW};k++){await new Promise(r=>s.send(Buffer.alloc((p*7+k*37)%1200+1,97),5000,'${VIP}',r));await new Promise(r=>setTimeout(r,2))}for(let k=0;k<2;k++)await new Promise(r=>s.send(Buffer.alloc(100+k),6000,'${VIP}',r));s.close()}})()`;
