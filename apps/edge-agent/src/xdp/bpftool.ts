@@ -82,9 +82,17 @@ export class BpfTool {
       }
     }
     const tmp = `${this.progPath}_new`; // bpffs names may not contain dots
+    // libbpf pins every map, reused ones too (EEXIST on their pins): pin into a fresh directory and
+    // move only the new maps' pins over.
+    const fresh = join(this.pinDir, 'maps_new');
     await this.unpin(tmp);
-    await this.run(['prog', 'load', object, tmp, 'type', 'xdp', ...reuse, 'pinmaps', join(this.pinDir, 'maps')]);
-    await this.shell(`rm -f '${this.progPath}' && mv '${tmp}' '${this.progPath}'`);
+    await this.unpin(fresh);
+    await this.run(['prog', 'load', object, tmp, 'type', 'xdp', ...reuse, 'pinmaps', fresh]);
+    await this.shell([
+      ...MAP_NAMES.map((m) => `[ -e '${this.mapPath(m)}' ] || mv '${join(fresh, m)}' '${this.mapPath(m)}'`),
+      `rm -rf '${fresh}'`,
+      `rm -f '${this.progPath}' && mv '${tmp}' '${this.progPath}'`,
+    ].join('\n'));
     return { replaced };
   }
 

@@ -141,17 +141,15 @@ function reportedSince(after: number): Record<string, { bytes: number; packets: 
 
 const UDP_FLOWS = [42001, 42002, 42003, 42004, 42005, 42006, 42007, 42008];
 const UDP_PER_FLOW = 25;
-const PINGS = 3;
 /**
  * Known traffic to the VIP: UDP datagrams of many sizes to the UDP listener (the XDP path carries
- * them when attached), datagrams to a port without a listener (passed: nft counts and drops them)
- * and ICMP echo requests (forwarded to the client address's backend by either path). Returns the layer-3 bytes and packets sent.
+ * them when attached) and datagrams to a port without a listener (passed: nft counts and drops
+ * them). (ICMP, which either path forwards, is covered by the BPF_PROG_TEST_RUN tests: no ping here.) Returns the layer-3 bytes and packets sent.
  */
 function sendKnownTraffic(): { bytes: number; packets: number } {
   const js = `const d=require('dgram');const flows=${JSON.stringify(UDP_FLOWS)};(async()=>{for(const p of flows){const s=d.createSocket('udp4');await new Promise(r=>s.bind(p,'${CLIENT.v4}',r));for(let k=0;k<${UDP_PER_FLOW};k++){await new Promise(r=>s.send(Buffer.alloc((p*7+k*37)%1200+1,97),5000,'${VIP}',r));await new Promise(r=>setTimeout(r,2))}for(let k=0;k<2;k++)await new Promise(r=>s.send(Buffer.alloc(100+k),6000,'${VIP}',r));s.close()}})()`;
   const r = spawnSync('ip', ['netns', 'exec', NS.client, process.execPath, '-e', js], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sender failed: ${r.stderr}`);
-  spawnSync('ip', ['netns', 'exec', NS.client, 'ping', '-c', String(PINGS), '-i', '0.2', '-W', '1', '-q', VIP]); // sent whether or not answered
   let bytes = 0;
   let packets = 0;
   for (const p of UDP_FLOWS) {
@@ -159,7 +157,7 @@ function sendKnownTraffic(): { bytes: number; packets: number } {
     bytes += 28 + 100 + 28 + 101;
     packets += 2;
   }
-  return { bytes: bytes + PINGS * 84, packets: packets + PINGS };
+  return { bytes, packets };
 }
 
 async function startAgent(): Promise<void> {
@@ -311,22 +309,7 @@ describe('lab: XDP fast path on the edge', () => {
     expect(r).toEqual(reportedWith[0]);
     expect(Object.keys(r).sort()).toEqual([VIP, ...backends.map((b) => b.id)].sort()); // both backends got some
     const toBackends = backends.reduce((n, b) => n + (r[b.id]?.packets ?? 0), 0);
-    expect(toBackends).toBe(UDP_FLOWS.length * UDP_PER_FLOW + PINGS); // not the datagrams without a listener
+    expect(toBackends).toBe(UDP_FLOWS.length * UDP_PER_FLOW); // not the datagrams without a listener
   });
 
-  it('switches the data path at runtime (nft -> xdp -> nft) under a running download, which arrives whole', async () => {
-    const out = join(dir, 'dl-switch');
-    const child = spawn('ip', ['netns', 'exec', NS.client, 'curl', '-s', '-m', '60', '--limit-rate', '2M', '--local-port', '41200', '-o', out, `http://${VIP}/blob`]);
-    const done = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    await new Promise((r) => setTimeout(r, 1000));
-    const tx = xdpCounters()[1] ?? 0;
-    expect(setDatapath('xdp')).toMatchObject({ mode: 'xdp', setting: 'xdp' });
-    expect(xdpAttached()).toBe(true);
-    await waitFor('the download to move onto the XDP path', () => (xdpCounters()[1] ?? 0) > tx + 100, 10_000);
-    expect(setDatapath('nft')).toMatchObject({ mode: 'nft', setting: 'nft' });
-    expect(xdpAttached()).toBe(false);
-    expect(await done).toBe(0);
-    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(wantSha());
-    expect(agentStatus().datapath).toMatchObject({ mode: 'nft', setting: 'nft' });
-  });
 });
