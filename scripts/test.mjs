@@ -1,7 +1,8 @@
 // `npm test`: installs what is missing, runs the static gates (typecheck, lint with module boundaries),
 // finds or starts Postgres and Redis, then runs every suite: unit, integration (real Postgres + Redis)
 // and lab (real kernel data plane; needs root, ip, nft, bird).
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { ensureInstalled, portOpen, startEmbeddedPostgres, ensureDatabase, startLocalRedis, root } from './services.mjs';
 import { runGates } from './gates.mjs';
 import { buildXdp } from '../apps/edge-agent/xdp/build.mjs';
@@ -30,9 +31,16 @@ if (xdp.error) {
 }
 if (xdp.skipped) console.log(`[anyfront] XDP program not built: ${xdp.skipped}`);
 
+// The browser test files (portal, console) serve the built web apps; `next build` of both starts
+// now, in the background, so the gates and the unit suite overlap it instead of a browser file
+// building at its start while a Jest worker waits (scripts/web-build.mjs: one build per app at a
+// time, a browser file that comes early waits for the running build and then finds it up to date).
+const webBuild = !only || (only === 'int' && extraArgs.length === 0) ? buildWebApps() : null;
+
 // Gates first (scripts/gates.mjs): a type error, a lint error or a module-boundary violation fails
 // `npm test` before any suite runs.
 if (!only && !(await runGates())) {
+  webBuild?.child.kill('SIGTERM');
   console.error('[anyfront] typecheck or lint failed (output above); no suite was run.');
   process.exit(1);
 }
@@ -72,12 +80,24 @@ function labReady() {
 const env = only === 'unit'
   ? { ...process.env, NODE_ENV: 'test' }
   : { ...process.env, DATABASE_URL: await databaseUrl(), REDIS_URL: await redisUrl(), NODE_ENV: 'test' };
-const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env: args.includes('integration') && !process.env.DATABASE_URL ? { ...env, ANYFRONT_DB_PER_WORKER: '1' } : env, stdio: 'inherit' }).status ?? 1;
+const jestEnv = (args) => (args.includes('integration') && !process.env.DATABASE_URL ? { ...env, ANYFRONT_DB_PER_WORKER: '1' } : env);
+const jest = (args) => spawnSync('npx', ['jest', '--passWithNoTests', ...args], { cwd: root, env: jestEnv(args), stdio: 'inherit' }).status ?? 1;
+
+/** Both web apps built by a child process (web-build.mjs): the child and a promise of { ok, seconds, out }. */
+function buildWebApps() {
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'web-build.mjs'), 'portal', 'console'], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return { child, done: new Promise((resolve) => child.once('close', (code) => resolve({ ok: code === 0, seconds: (Date.now() - started) / 1000, out }))) };
+}
 
 if (only) {
   const notReady = only === 'lab' ? labReady() : null;
   if (notReady && !process.env.CI) console.log(`[anyfront] lab suite skipped: ${notReady}. CI runs it as root with nftables and bird2.`);
   const status = notReady && !process.env.CI ? 0 : jest([...SUITES[only], ...extraArgs]);
+  await webBuild?.done;
   for (const stop of stops) await stop();
   process.exit(status ? 1 : 0);
 }
@@ -89,6 +109,8 @@ const step = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { cwd: root, env
 failed += step('node', ['-r', './scripts/register.js', 'apps/api/src/cli/openapi.ts', '--check']) ? 1 : 0;
 failed += step('npx', ['redocly', 'lint', '--format=summary'], { REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }) ? 1 : 0;
 failed += jest(['--selectProjects', 'unit']) ? 1 : 0;
+// Not awaited: the other integration files need no build, and a browser file waits for its app's.
+const webBuilt = webBuild.done.then((r) => console.log(r.ok ? `[anyfront] web apps built in ${r.seconds.toFixed(0)} s (from the start of the gates)` : `[anyfront] web app build failed (the browser tests will say why):\n${r.out}`));
 failed += jest(SUITES.int) ? 1 : 0;
 const notReady = labReady();
 if (notReady && !process.env.CI) {
@@ -96,5 +118,6 @@ if (notReady && !process.env.CI) {
 } else {
   failed += jest(['--selectProjects', 'lab', '--runInBand']) ? 1 : 0;
 }
+await webBuilt;
 for (const stop of stops) await stop();
 process.exit(failed ? 1 : 0);

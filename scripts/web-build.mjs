@@ -1,10 +1,13 @@
 // Builds a web app (`next build` of apps/portal or apps/console) unless its last build came from the
 // same inputs: every file git sees of the app's sources and config, libs/ui, libs/api-client and
 // libs/contracts, plus the lock file. `npm start` and the browser tests call it; a second start costs
-// a hash, not a build. Usage: node scripts/web-build.mjs [portal|console]
+// a hash, not a build. One build of an app at a time: a second caller (npm test builds both apps in
+// the background while the gates run; a browser test file asks for its app) waits for the running
+// build and then finds it up to date. Usage: node scripts/web-build.mjs [portal|console ...]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,9 +28,42 @@ function inputsHash(app) {
   return h.digest('hex');
 }
 
+const alive = (pid) => {
+  try { process.kill(pid, 0); return true; } catch (err) { return err.code === 'EPERM'; }
+};
+
+/** Holds the app's build lock (a file naming its holder's pid) while `fn` runs; waits for a live holder, takes over a dead one's. */
+async function withBuildLock(app, fn) {
+  const dir = path.join(root, 'node_modules', '.cache', 'anyfront-web-build');
+  mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, `${app}.lock`);
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      writeFileSync(lock, String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lock, 'utf8').trim() || 'NaN');
+      // An empty file is a holder between create and write: give it a moment.
+      if (Number.isInteger(holder) && !alive(holder)) rmSync(lock, { force: true });
+      else await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Runs `next build` of the app when needed; resolves { built, seconds }, rejects with the build's output when it fails. */
 export async function ensureWebAppBuilt(app, { log = console.log } = {}) {
   if (!WEB_APPS.includes(app)) throw new Error(`unknown web app "${app}" (${WEB_APPS.join(', ')})`);
+  return withBuildLock(app, () => buildIfStale(app, log));
+}
+
+async function buildIfStale(app, log) {
   const distDir = path.join(appDir(app), '.next');
   const marker = path.join(distDir, 'anyfront-inputs');
   const hash = inputsHash(app);
@@ -40,10 +76,13 @@ export async function ensureWebAppBuilt(app, { log = console.log } = {}) {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Stopped (npm test's gates failed): the build goes with it.
+    const stop = () => { child.kill('SIGTERM'); process.exit(1); };
+    process.once('SIGTERM', stop);
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));
-    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`next build of the ${app} failed (exit ${code}):\n${text}`))));
+    child.once('exit', (code) => (process.off('SIGTERM', stop), code === 0 ? resolve(text) : reject(new Error(`next build of the ${app} failed (exit ${code}):\n${text}`))));
   });
   // The route table (JS per route) is read by BENCHMARKS.md's figures.
   writeFileSync(path.join(distDir, 'build-output.txt'), out);
@@ -52,11 +91,13 @@ export async function ensureWebAppBuilt(app, { log = console.log } = {}) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const app = process.argv[2] ?? 'portal';
+  const apps = process.argv.length > 2 ? process.argv.slice(2) : ['portal'];
   try {
-    const r = await ensureWebAppBuilt(app);
-    console.log(r.built ? `${app} built in ${r.seconds.toFixed(1)} s` : `${app} build is up to date`);
-    console.log(`BUILD_SECONDS ${r.seconds}`);
+    for (const app of apps) {
+      const r = await ensureWebAppBuilt(app);
+      console.log(r.built ? `${app} built in ${r.seconds.toFixed(1)} s` : `${app} build is up to date`);
+      console.log(`BUILD_SECONDS ${r.seconds}`);
+    }
   } catch (err) {
     console.error(err.message);
     process.exit(1);

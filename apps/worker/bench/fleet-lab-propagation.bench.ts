@@ -48,7 +48,8 @@ async function dryAgent(p: Platform, popId: string, i: number, dir: string): Pro
   const config = join(dir, `a${i}.json`);
   writeFileSync(config, JSON.stringify({
     node_id: node.id, state_dir: stateDir, listen: { host: '127.0.0.1', port }, push_token: pushToken, uplink_device: 'lo',
-    dry_run: true, health: { enabled: false }, log_level: 'warn',
+    // The lab backends' fd00:: addresses: an edge accepts unique-local backends only when told (lab and demo).
+    dry_run: true, health: { enabled: false }, log_level: 'warn', allow_documentation_addresses: true,
     control_plane: { url: p.apiUrl, credential_file: join(stateDir, 'credential'), push_url: pushUrl, pull_interval_seconds: 3600, status_interval_seconds: 30, traffic_interval_seconds: 3600 },
   }));
   const fd = openSync(join(dir, `a${i}.log`), 'a');

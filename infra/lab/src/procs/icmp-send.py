@@ -21,14 +21,8 @@ import subprocess
 import struct
 import sys
 
+from rawpkt import checksum, ipv4_header
 
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
 
 
 def v6(addr: str) -> bool:
@@ -57,9 +51,7 @@ def embedded(src: str, sport: int, dst: str, dport: int, l4: str) -> bytes:
     ports = struct.pack("!HH", sport, dport) + (struct.pack("!HH", 8, 0) if proto == 17 else struct.pack("!I", 1))
     if v6(src):
         return struct.pack("!IHBB", 6 << 28, 1400, proto, 64) + socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst) + ports
-    head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 1, 0x4000, 64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
-    head = head[:10] + struct.pack("!H", checksum(head)) + head[12:]
-    return head + ports
+    return ipv4_header(socket.inet_aton(src), socket.inet_aton(dst), proto, 1500, ident=1, frag=0x4000, fill_checksum=True) + ports
 
 
 def counters(table: str) -> dict:
@@ -105,8 +97,7 @@ def run(argv: list) -> None:
             send(dst, 44, frag + data)
         else:
             s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-            head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 0x1234, 1480 // 8, 64, 17, 0, socket.inet_aton("127.0.0.1"), socket.inet_aton(dst))
-            s.sendto(head + data, (dst, 0))
+            s.sendto(ipv4_header(socket.inet_aton("127.0.0.1"), socket.inet_aton(dst), 17, 20 + len(data), ident=0x1234, frag=1480 // 8) + data, (dst, 0))
             s.close()
     elif kind == "udp":
         fam = socket.AF_INET6 if v6(dst) else socket.AF_INET

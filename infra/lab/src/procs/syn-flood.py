@@ -14,19 +14,13 @@ import struct
 import sys
 import time
 
+from rawpkt import checksum, ipv4_header
+
 dst, dport, seconds, pps = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 excluded = set(sys.argv[5:])
 prefixes = [bytes([198, 51, 100]), bytes([203, 0, 113])]
 dst_b = socket.inet_aton(dst)
 
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
 
 
 def packet(src_b: bytes, sport: int, seq: int) -> bytes:
@@ -35,8 +29,7 @@ def packet(src_b: bytes, sport: int, seq: int) -> bytes:
     pseudo = src_b + dst_b + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
     # IPv4 header; the kernel fills in the checksum and (id 0) the id with IP_HDRINCL.
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0, 64, socket.IPPROTO_TCP, 0, src_b, dst_b)
-    return ip + tcp
+    return ipv4_header(src_b, dst_b, socket.IPPROTO_TCP, 20 + len(tcp)) + tcp
 
 
 sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)

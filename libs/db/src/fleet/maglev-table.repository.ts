@@ -20,6 +20,14 @@ export interface ServiceTableInput {
   storedMaglevTable?: CompiledMaglevTable | null;
 }
 
+/** The services whose stored table does not match their current backends (a compilation is due). */
+export function staleMaglevTables<S extends ServiceTableInput>(services: S[]): S[] {
+  return services.filter((s) => {
+    const stored = s.storedMaglevTable ?? null;
+    return !stored || stored.inputKey !== maglevTableInputKey(serviceMaglevTableSize(s.backends.length, s.maglevTableSizeFloor), s.backends);
+  });
+}
+
 /**
  * Makes sure every service's stored table matches its current backends, compiling the next table
  * from the stored one where it does not, and returns the table to ship per service id. Must run in
@@ -30,11 +38,10 @@ export interface ServiceTableInput {
  */
 export async function ensureMaglevTables<S extends ServiceTableInput>(tx: SqlRunner, services: S[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  const stale = new Set(staleMaglevTables(services));
   for (const s of [...services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const m = serviceMaglevTableSize(s.backends.length, s.maglevTableSizeFloor);
-    const stored = s.storedMaglevTable ?? null;
-    if (stored && stored.inputKey === maglevTableInputKey(m, s.backends)) {
-      out.set(s.id, stored.encoded);
+    if (!stale.has(s)) {
+      out.set(s.id, (s.storedMaglevTable as CompiledMaglevTable).encoded);
       continue;
     }
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MAGLEV_LOCK_CLASS, s.id]);
