@@ -143,6 +143,13 @@ export const VERIFY_TOKEN_PATTERN = /^afv_[0-9a-f]{64}$/;
 export const BACKEND_VERIFY_PORT = 61080;
 /** HTTP path of a challenge: `<prefix><token id>?nonce=<hex>`; the answer is the proof (hex) as text/plain. */
 export const BACKEND_VERIFY_PATH_PREFIX = '/.well-known/anyfront-verify/';
+/**
+ * HTTP path of the edges' path MTU probe on the same port: `POST <path>?nonce=<hex>` with a body of
+ * full-size segments; the kit answers `anyfront-mtu-v1 <nonce> <bytes received>` (issue 9 §5).
+ */
+export const BACKEND_PATH_MTU_PATH = '/.well-known/anyfront-mtu';
+/** The packet size (outer, tunnel headers included) every backend's path from the edges must carry. */
+export const BACKEND_PATH_MTU = 1500;
 
 /** A service's overall backend health: down when no backend is healthy anywhere. */
 export const SERVICE_HEALTH_STATES = ['healthy', 'degraded', 'down', 'unknown'] as const;

@@ -300,9 +300,10 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const [good, bad] = svc.backendIds;
     const c1 = asAgent((await registerNode(n1)).credential);
     const c2 = asAgent((await registerNode(n2)).credential);
+    const MTU_REASON = 'path MTU to backend below 1500: a 4000-byte request in full-size segments through the tunnel got no answer';
     const report = (healthyGood: boolean) => ({
       applied_generation: 1, announced: true, drained: false,
-      services: [{ id: svc.id, backends: [{ id: good, healthy: healthyGood }, { id: bad, healthy: false }] }],
+      services: [{ id: svc.id, backends: [{ id: good, healthy: healthyGood, reason: healthyGood ? 'ignored: it is healthy' : null }, { id: bad, healthy: false, reason: MTU_REASON }] }],
     });
     await c1.post('/v1/agent/status').send(report(true)).expect(200);
     await c2.post('/v1/agent/status').send(report(false)).expect(200);
@@ -312,6 +313,10 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const g = h.backends.find((b: { backend_id: string }) => b.backend_id === good);
     expect(g).toMatchObject({ status: 'degraded', down_everywhere: false });
     expect(g.pops.map((p: { pop_code: string; status: string }) => [p.pop_code, p.status]).sort()).toEqual([[ams.code, 'healthy'], [fra.code, 'unhealthy']].sort());
+    // Why an edge reports it unhealthy (issue 9 §5: its path MTU), per PoP; none for a healthy report or a report without one.
+    expect(g.pops.map((p: { reason: string | null }) => p.reason)).toEqual([null, null]);
+    const b = h.backends.find((x: { backend_id: string }) => x.backend_id === bad);
+    expect(b.pops.map((p: { reason: string | null }) => p.reason)).toEqual([MTU_REASON, MTU_REASON]);
 
     // A backend of another service is ignored, and a bad body changes nothing.
     const foreign = await fx.service(tenant.organizationId, [pool], ['2001:db8::c']);

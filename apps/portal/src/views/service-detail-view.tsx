@@ -281,7 +281,7 @@ export function BackendsCard({ service }: { service: Service }) {
                           {!h && <Text size="xs" c="dimmed">…</Text>}
                           {h && h.pops.length === 0 && <Text size="xs" c="dimmed">no checks yet</Text>}
                           {h?.pops.map((p) => (
-                            <Tooltip key={p.pop_id} label={`${p.healthy_nodes} healthy, ${p.unhealthy_nodes} unhealthy edge nodes`}>
+                            <Tooltip key={p.pop_id} multiline maw={360} label={`${p.healthy_nodes} healthy, ${p.unhealthy_nodes} unhealthy edge nodes${p.reason ? `: ${p.reason}` : ''}`}>
                               <Group gap={4} data-health-pop={p.pop_code}><Text size="xs" fw={600}>{p.pop_code.toUpperCase()}</Text><StatusBadge status={p.status} size="xs" /></Group>
                             </Tooltip>
                           ))}

@@ -2363,6 +2363,8 @@ export interface components {
             status: "healthy" | "degraded" | "unhealthy" | "unknown";
             healthy_nodes: number;
             unhealthy_nodes: number;
+            /** @description Why an edge node of this PoP reports the backend unhealthy, e.g. "path MTU to backend below 1500: …" (its path drops full-size packets, so uploads would stall) or the failing health check; null when none does */
+            reason: string | null;
         };
         BackendHealthDto: {
             /** Format: uuid */
@@ -3177,6 +3179,7 @@ export interface components {
                 backends: {
                     id: string;
                     healthy: boolean;
+                    reason?: string | null;
                     verification?: {
                         /** @enum {string} */
                         state: "pending" | "verified" | "failed";

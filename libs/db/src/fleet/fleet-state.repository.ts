@@ -720,12 +720,14 @@ export interface BackendHealthReportRow {
   pop_id: string;
   pop_code: string;
   healthy: boolean;
+  /** Why the node reports it unhealthy (e.g. its path MTU), or null. */
+  health_reason: string | null;
   reported_at: Date;
 }
 
 export function backendHealthReports(db: SqlRunner, serviceId: string): Promise<BackendHealthReportRow[]> {
   return db.query(
-    `SELECT h.backend_id, h.edge_node_id, n.pop_id, p.code AS pop_code, h.healthy, h.reported_at
+    `SELECT h.backend_id, h.edge_node_id, n.pop_id, p.code AS pop_code, h.healthy, h.health_reason, h.reported_at
        FROM edge_node_backend_health h JOIN edge_nodes n ON n.id = h.edge_node_id JOIN pops p ON p.id = n.pop_id
       WHERE h.service_id = $1 AND n.state <> 'disabled'`,
     [serviceId],
@@ -796,6 +798,7 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
   const backendIds: string[] = [];
   const serviceIds: string[] = [];
   const healthy: boolean[] = [];
+  const healthReason: Array<string | null> = [];
   const verification: Array<string | null> = [];
   const verificationReason: Array<string | null> = [];
   const verificationCheckedAt: Array<string | null> = [];
@@ -804,6 +807,7 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
       backendIds.push(b.id);
       serviceIds.push(svc.id);
       healthy.push(b.healthy);
+      healthReason.push(b.healthy ? null : b.reason ?? null);
       verification.push(b.verification?.state ?? null);
       verificationReason.push(b.verification?.reason ?? null);
       verificationCheckedAt.push(b.verification?.checked_at ?? null);
@@ -813,13 +817,13 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
   await db.query(`DELETE FROM edge_node_backend_health WHERE edge_node_id = $1 AND NOT (backend_id = ANY($2::uuid[]))`, [nodeId, backendIds]);
   if (backendIds.length) {
     await db.query(
-      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at, verification, verification_reason, verification_checked_at)
-       SELECT $1, b.id, b.service_id, x.healthy, now(), x.verification, x.reason, x.checked_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[]) AS x(backend_id, service_id, healthy, verification, reason, checked_at)
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, health_reason, reported_at, verification, verification_reason, verification_checked_at)
+       SELECT $1, b.id, b.service_id, x.healthy, x.health_reason, now(), x.verification, x.reason, x.checked_at
+         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[]) AS x(backend_id, service_id, healthy, verification, reason, checked_at, health_reason)
          JOIN backends b ON b.id = x.backend_id AND b.service_id = x.service_id
-       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now(),
+       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, health_reason = EXCLUDED.health_reason, service_id = EXCLUDED.service_id, reported_at = now(),
          verification = EXCLUDED.verification, verification_reason = EXCLUDED.verification_reason, verification_checked_at = EXCLUDED.verification_checked_at`,
-      [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt],
+      [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt, healthReason],
     );
   }
   const rows: Array<{ generation: string; capabilities_changed: boolean }> = await db.query(
