@@ -7,10 +7,10 @@ import type { Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import type { HealthCheck } from '@anyfront/contracts';
-import { renderBirdConfig } from '@anyfront/dataplane';
+import { type DataplanePlan, renderBirdConfig } from '@anyfront/dataplane';
 import type { AgentConfig } from './config';
 import { Executor, ProcessExecutor } from './io/exec';
-import { NftClient } from './io/nft-client';
+import { type CounterValue, NftClient } from './io/nft-client';
 import { RouteClient } from './io/route-client';
 import { BirdClient } from './io/bird-client';
 import { probeCapabilities } from './io/capability-probe';
@@ -29,6 +29,7 @@ import { LocalPolicy, localPolicyProblems } from './control-plane/local-policy';
 import { desiredStateSchema } from '@anyfront/contracts';
 import type { SubmitOutcome } from './reconciler';
 import { XdpAgentHook } from './xdp/agent-hook';
+import { type CounterSample, watchCounters, watchedServices } from './verdict-counters';
 
 /** The agent's own health before an apply, for the canary verdict. */
 export interface VerdictBaseline {
@@ -38,7 +39,16 @@ export interface VerdictBaseline {
   services: Map<string, string>;
   /** "service/backend" keys that passed health checks. */
   healthy: Set<string>;
+  /** The plan in force before the change and the last counter reads under it (the counter check's "before"). */
+  plan: DataplanePlan | null;
+  counters: CounterSample[];
+  atMs: number;
 }
+
+/** Between two counter re-reads of the verdict's counter check. */
+const VERDICT_COUNTER_POLL_MS = 200;
+/** A counter read older than this says nothing about the traffic right before a change (traffic reports read every 10 s by default). */
+const VERDICT_COUNTER_MAX_AGE_MS = 60_000;
 
 /** Wires config, I/O clients, reconciler, health checks, HTTP API, file watch and signals. */
 export class Agent {
@@ -59,6 +69,9 @@ export class Agent {
   /** Where the agent proves it is alive to the BIRD watchdog; null = no watchdog. */
   private readonly heartbeatFile: string | null;
   readonly xdp: XdpAgentHook;
+
+  /** The last two nft counter reads (traffic reports, metrics scrapes, verdicts): the canary verdict's "before". */
+  private counterReads: CounterSample[] = [];
 
   private readonly probeWorker: ProbeWorker | null = null;
   private readonly probe: ProbeFn;
@@ -122,7 +135,7 @@ export class Agent {
     this.xdp = new XdpAgentHook(config.dry_run ? { ...config.xdp, enabled: false } : config.xdp, exec, {
       uplink: config.uplink_device, flowTimeoutSeconds: config.flow_timeout_seconds, handshakeTimeoutSeconds: config.flow_handshake_timeout_seconds, floodNewFlowsPerSecond: config.flood_new_flows_per_second,
     }, log);
-    this.metrics = new AgentMetrics(this.reconciler, () => this.nft.counters());
+    this.metrics = new AgentMetrics(this.reconciler, () => this.readCounters());
   }
 
   async start(): Promise<number> {
@@ -169,7 +182,7 @@ export class Agent {
           generation: () => r.generation,
           submit: (raw) => this.submit(raw),
           status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run, verification: (s, b) => this.verificationOf(s, b) }),
-          readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.nft.counters()),
+          readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.readCounters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushTlsFingerprint: tls?.fingerprint256 },
         this.log,
@@ -286,7 +299,17 @@ export class Agent {
       bgp: await this.bgpSessions().catch(() => null),
       services: new Map((r.state?.services ?? []).map((s) => [s.id, JSON.stringify(s)])),
       healthy,
+      plan: r.lastPlan,
+      counters: [...this.counterReads],
+      atMs: Date.now(),
     };
+  }
+
+  /** Every read of the nft counters goes through here, so the canary verdict knows the newest ones. */
+  private async readCounters(): Promise<Map<string, CounterValue>> {
+    const counters = await this.nft.counters();
+    this.counterReads = [...this.counterReads, { atMs: Date.now(), counters }].slice(-2);
+    return counters;
   }
 
   /**
@@ -294,10 +317,12 @@ export class Agent {
    * applied without error and programmed (BIRD updated included), no fewer BGP sessions established
    * than before, and for each service whose content changed and had
    * backends passing health checks before, at least one of those passes an immediate check through
-   * its tunnel now. Fast: one `birdc` call and one probe round (timeout at most 1 s). A withdrawn
-   * announcement alone is no failure: a new service announces only once a backend passed its checks.
-   * Not checked: counters moving (the nft counter read costs ~100 ms per 16 services and needs
-   * traffic over a window; the immediate probe through the tunnel covers forwarding instead).
+   * its tunnel now, and its counters moving: a service that forwarded right before the change does
+   * not take packets for its listeners without forwarding any after it (verdict-counters.ts). Fast:
+   * one `birdc` call, one probe round (timeout at most 1 s) and, at the same time, counter re-reads
+   * only while a service that had traffic has not forwarded yet (at most verdict.counter_window_ms).
+   * A withdrawn announcement alone is no failure: a new service announces only once a backend passed
+   * its checks.
    */
   async verdict(before: VerdictBaseline): Promise<{ ok: boolean; reasons: string[]; failed_services: Array<{ id: string; reason: string }> }> {
     const r = this.reconciler;
@@ -308,13 +333,24 @@ export class Agent {
       const now = await this.bgpSessions().catch(() => 0);
       if (now !== null && now < before.bgp) reasons.push(`BGP sessions established: ${now}, ${before.bgp} before the change`);
     }
-    reasons.push(...(await this.changedServicesHealth(before)));
+    const [health, counters] = await Promise.all([this.changedServicesHealth(before), this.countersMoving(before)]);
+    reasons.push(...health, ...counters);
     return { ok: reasons.length === 0, reasons, failed_services: [...r.failedServices].map(([id, reason]) => ({ id, reason })) };
   }
 
   private async bgpSessions(): Promise<number | null> {
     if (!this.bird || this.config.dry_run) return null;
     return this.bird.establishedBgpSessions();
+  }
+
+  private async countersMoving(before: VerdictBaseline): Promise<string[]> {
+    const after = this.reconciler.lastPlan;
+    if (this.config.dry_run || !after) return [];
+    const watched = watchedServices(before.counters, before.plan, after, before.atMs, { maxSampleAgeMs: VERDICT_COUNTER_MAX_AGE_MS });
+    const o = this.config.verdict;
+    return watchCounters(watched, after, async () => ({ atMs: Date.now(), counters: await this.readCounters() }), {
+      windowMs: o.counter_window_ms, minPackets: o.counter_min_packets, pollMs: VERDICT_COUNTER_POLL_MS, maxSampleAgeMs: VERDICT_COUNTER_MAX_AGE_MS,
+    });
   }
 
   private async changedServicesHealth(before: VerdictBaseline): Promise<string[]> {

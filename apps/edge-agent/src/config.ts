@@ -134,6 +134,13 @@ export const agentConfigSchema = z.object({
   health: healthConfigSchema.default({ enabled: true, source_port_base: 10000, probe_uid: 65534, probe_gid: 65534 }),
   /** XDP fast path in front of the nft path (apps/edge-agent/xdp); off by default. */
   xdp: xdpConfigSchema.default(XDP_CONFIG_DEFAULT),
+  /** The verdict this edge gives as its PoP's canary (staged rollout): its counter check (verdict-counters.ts). */
+  verdict: z.object({
+    /** The longest the verdict waits for a service that forwarded before the change to forward again; 0 = no counter check. */
+    counter_window_ms: z.number().int().min(0).max(10_000).default(1000),
+    /** Packets arriving for a service's listeners, none forwarded, that fail the verdict. */
+    counter_min_packets: z.number().int().min(1).max(1_000_000).default(20),
+  }).strict().default({ counter_window_ms: 1000, counter_min_packets: 20 }),
   /** Optional: pull desired state from, and report status and traffic to, the Anyfront API. */
   control_plane: controlPlaneConfigSchema.optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

@@ -10,3 +10,4 @@ export * from './redis';
 export * from './wait';
 export * from './processes';
 export * from './stripe';
+export * from './suites';

@@ -1,6 +1,6 @@
 import { syncNodeState } from '@anyfront/db';
-import { FleetFixtures, operator, randomPoolPrefix, type Agent } from '@anyfront/testing';
-import { createTestApp, type TestApp } from '../testing';
+import { operatorFleetSuite, randomPoolPrefix } from '@anyfront/testing';
+import { createTestApp } from '../testing';
 
 /**
  * Issue 8: backend rules hold on operator changes too. A pool over an existing tenant backend, or an
@@ -9,21 +9,10 @@ import { createTestApp, type TestApp } from '../testing';
  * anyway (a race, a row written by hand) is left out of every desired state.
  */
 describe('backend rules re-checked on pool and edge node changes and in desired states (issue 8)', () => {
-  let t: TestApp;
-  let op: Agent;
-  let fx: FleetFixtures;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    op = (await operator(t)).session;
-    fx = new FleetFixtures(t.dataSource);
-  });
-  afterAll(async () => {
-    await fx.cleanup();
-    await t.close();
-  });
+  const suite = operatorFleetSuite(() => createTestApp());
 
   it('refuses a pool over a tenant backend and an edge node at a tenant backend (422); accepts them elsewhere', async () => {
+    const { t, op, fx } = suite;
     const pop = await fx.pop();
     const org = await fx.organization();
     const svc = await fx.service(org, [await fx.pool([pop.id])]);
@@ -56,6 +45,7 @@ describe('backend rules re-checked on pool and edge node changes and in desired 
   });
 
   it('leaves a backend that points into the platform out of the desired state; the service keeps its other backends', async () => {
+    const { t, fx } = suite;
     const pop = await fx.pop();
     const org = await fx.organization();
     const nodeId = await fx.node(pop.id);

@@ -1,7 +1,7 @@
 import { VERIFY_TOKEN_PATTERN } from '@anyfront/contracts';
-import { FleetFixtures, operator, signup, type Agent } from '@anyfront/testing';
+import { operatorFleetSuite, signup } from '@anyfront/testing';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../testing';
+import { createTestApp } from '../testing';
 import { FleetChanges } from '../fleet/fleet-changes';
 
 jest.setTimeout(60_000);
@@ -13,21 +13,10 @@ jest.setTimeout(60_000);
  * different tokens, so a proof for one never verifies the other.
  */
 describe('backend verification (API states)', () => {
-  let t: TestApp;
-  let op: Agent;
-  let fx: FleetFixtures;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    op = (await operator(t)).session;
-    fx = new FleetFixtures(t.dataSource);
-  });
-  afterAll(async () => {
-    await fx.cleanup();
-    await t.close();
-  });
+  const suite = operatorFleetSuite(() => createTestApp());
 
   it('pending until an edge reports; verified and failed per backend row with reason and time; an address change starts over', async () => {
+    const { t, op, fx } = suite;
     const pop = await fx.pop();
     const pool = await fx.pool([pop.id], 6);
     const node = await fx.node(pop.id);

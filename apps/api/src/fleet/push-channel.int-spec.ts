@@ -1,6 +1,6 @@
-import { FleetFixtures, operator, type Agent } from '@anyfront/testing';
+import { operatorFleetSuite } from '@anyfront/testing';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../testing';
+import { createTestApp } from '../testing';
 
 /**
  * Issue 8, push channel: the worker pushes only to an address of the node itself. Outside the
@@ -9,25 +9,14 @@ import { createTestApp, type TestApp } from '../testing';
  * registration and at PUT /v1/agent/push-endpoint, and every change is audit-logged.
  */
 describe('push_url restricted to the node (issue 8)', () => {
-  let t: TestApp;
-  let op: Agent;
-  let fx: FleetFixtures;
+  const suite = operatorFleetSuite(() => createTestApp({ env: { ALLOW_DOCUMENTATION_ADDRESSES: 'false' } }));
 
-  beforeAll(async () => {
-    t = await createTestApp({ env: { ALLOW_DOCUMENTATION_ADDRESSES: 'false' } });
-    op = (await operator(t)).session;
-    fx = new FleetFixtures(t.dataSource);
-  });
-  afterAll(async () => {
-    await fx.cleanup();
-    await t.close();
-  });
-
-  const register = async (token: string, pushUrl: string) => t.http().post('/v1/agent/register').send({ bootstrap_token: token, push_url: pushUrl });
+  const register = async (token: string, pushUrl: string) => suite.t.http().post('/v1/agent/register').send({ bootstrap_token: token, push_url: pushUrl });
   const audit = async (nodeId: string) =>
-    t.dataSource.query<Array<{ action: string; details: Record<string, unknown> }>>(`SELECT action, details FROM audit_log WHERE target_type = 'edge_node' AND target_id = $1 ORDER BY created_at, id`, [nodeId]);
+    suite.t.dataSource.query<Array<{ action: string; details: Record<string, unknown> }>>(`SELECT action, details FROM audit_log WHERE target_type = 'edge_node' AND target_id = $1 ORDER BY created_at, id`, [nodeId]);
 
   it('refuses a push_url that is not the node (422 problem+json, token kept); accepts https to its own address; audits every change', async () => {
+    const { t, op, fx } = suite;
     const pop = await fx.pop();
     const nodeId = await fx.node(pop.id);
     const [{ v6 }] = await t.dataSource.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [nodeId]);

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { QueueName } from '@anyfront/contracts';
-import { createDataSource, fleetNodeViews, loadServiceDeployment, recordFleetChange } from '@anyfront/db';
+import { createDataSource, fleetNodeViews, loadServiceDeployment, recordFleetChange, setNodeDrained } from '@anyfront/db';
 import { type AppProcess, FleetFixtures, freePort, migrateTestDatabase, startTsProcess, stopProcesses, testDatabaseUrl, testRedisUrl, uniqueSuffix, waitFor } from '@anyfront/testing';
 import { loadStateSigningKeys } from '@anyfront/state-signing';
 import { loadWorkerConfig } from '../config';
@@ -30,6 +30,7 @@ describe('staged rollout: a PoP canary takes every change first', () => {
   let fx: FleetFixtures;
   let queue: Queue;
   const agents: AppProcess[] = [];
+  const running = new Map<string, AppProcess>();
   let dir = '';
 
   beforeAll(async () => {
@@ -50,6 +51,12 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const startWorker = async () => {
+    worker ??= await NestFactory.createApplicationContext(
+      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true', FLEET_SWEEP_INTERVAL_SECONDS: '1', FLEET_FULL_RESYNC_SECONDS: '86400' })),
+      { logger: ['error'] },
+    );
+  };
   const startAgent = async (node: string, extra: Record<string, unknown>): Promise<string> => {
     const [{ v6 }] = await ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
     const port = await freePort();
@@ -61,6 +68,7 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     }));
     const a = startTsProcess('apps/edge-agent/src/main.ts', { ANYFRONT_AGENT_CONFIG: config });
     agents.push(a);
+    running.set(node, a);
     await waitFor(() => `agent ready:\n${a.output().slice(-2000)}`, () => /agent ready/.test(a.output()), 60_000, 200);
     const url = `http://127.0.0.1:${port}`;
     // Registered with a heartbeat (the API records both; this test runs no API): each can be its PoP's canary.
@@ -82,10 +90,7 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     const urls = [await startAgent(canary, { mark_count: 2 }), await startAgent(n2, {}), await startAgent(n3, {})];
     const svc = await fx.service(await fx.organization(), [pool], ['2001:db8::1', '2001:db8::2']);
 
-    worker = await NestFactory.createApplicationContext(
-      workerModule(loadWorkerConfig({ DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '2', SLOT_RETRY_INTERVAL_SECONDS: '3600', DATABASE_POOL_SIZE: '5', ALLOW_DOCUMENTATION_ADDRESSES: 'true', FLEET_SWEEP_INTERVAL_SECONDS: '1', FLEET_FULL_RESYNC_SECONDS: '86400' })),
-      { logger: ['error'] },
-    );
+    await startWorker();
     await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
 
     // 1. A good change: every agent runs the service with both backends; the neighbours applied after the canary's verdict.
@@ -132,5 +137,109 @@ describe('staged rollout: a PoP canary takes every change first', () => {
       return r.verified >= r.generation && r.failed === null && views.every((v) => v.held_services === 0);
     }, 60_000, 100);
     expect((await loadServiceDeployment(ds, svc.id, true)).pops[0].status).not.toBe('failed');
+    // This PoP's agents are done: stopped, with their nodes out of the sweep's way.
+    await stopProcesses([canary, n2, n3].map((n) => running.get(n)!));
+    await ds.query(`UPDATE edge_nodes SET state = 'disabled' WHERE id = ANY($1::uuid[])`, [[canary, n2, n3]]);
+  });
+
+  /**
+   * The sweep's "unjudged canary" repair (fleet-state.repository.ts staleNodes, commit 436db14). The
+   * canary dies after a rollout; the next-oldest edge becomes the PoP's canary holding a generation it
+   * applied as a neighbour, which no verdict covers. A change that only the third edge needs (an
+   * operator drains it) waits for that canary (waitsForCanary), and nothing else pushes the new canary:
+   * its state did not change. The sweep pushes it again for a verdict, which releases the third edge.
+   * Negative control (run by hand, see the commit): without the sweep's clause the drain never reaches
+   * the third edge (the wait below times out; its job keeps answering waiting_for_canary).
+   */
+  it('a node that becomes canary holding a generation it never judged is pushed again for a verdict, so its neighbours get their changes', async () => {
+    const pop = await fx.pop();
+    const pool = await fx.pool([pop.id]);
+    const first = await fx.node(pop.id); // the canary until it dies
+    const next = await fx.node(pop.id); // the canary after it
+    const third = await fx.node(pop.id);
+    const urls = [await startAgent(first, {}), await startAgent(next, {}), await startAgent(third, {})];
+    const svc = await fx.service(await fx.organization(), [pool], ['2001:db8::1']);
+    await startWorker();
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { serviceIds: [svc.id] }));
+    const runs = async (url: string) => (await status(url)).services.some((s) => s.id === svc.id);
+    const confirmed = async (node: string) => {
+      const r = await row(node);
+      return r.generation > 0 && r.applied_generation === r.generation;
+    };
+    await waitFor('every agent to run the service, confirmed', async () => (await Promise.all([...urls.map(runs), ...[first, next, third].map(confirmed)])).every(Boolean), 60_000, 100);
+    const before = await row(next);
+    expect([before.verified, before.applied_generation]).toEqual([0, before.generation]); // applied as a neighbour: no verdict
+
+    // The canary dies: its agent stops and its heartbeat ages out; `next` is the PoP's canary now.
+    await stopProcesses([running.get(first)!]);
+    await ds.query(`UPDATE edge_node_fleet_states SET last_heartbeat_at = now() - interval '1 hour' WHERE edge_node_id = $1`, [first]);
+    expect((await fleetNodeViews(ds, [first, next, third])).map((v) => v.canary)).toEqual([false, true, false]);
+
+    // A change for the third edge only.
+    await ds.transaction(async (tx) => {
+      await setNodeDrained(tx, third, true);
+      await recordFleetChange(tx, prefix, { edgeNodeIds: [third] });
+    });
+    await waitFor('the drain to reach the third edge', async () => ((await (await fetch(`${urls[2]}/v1/status`)).json()) as { drained: boolean }).drained, 30_000, 200);
+    const judged = await row(next);
+    expect(judged.verified).toBe(judged.generation);
+    expect(judged.generation).toBe(before.generation); // its state did not change: the sweep pushed the same generation again for a verdict
+  });
+
+  /**
+   * Pool announcements are staged too (canaryPoolGate, libs/domain/src/fleet/canary.ts). The canary's
+   * agent may announce only the first pool (allowed_prefixes), as an edge whose list was not updated
+   * for a new pool: it refuses a state naming the second one (422). Its neighbour must not announce
+   * that pool. Negative control (run by hand, see the commit): with the pool gate passing every
+   * planned pool, the neighbour announces the refused pool and the "held" expectations fail.
+   */
+  it('a pool added to the PoP reaches the neighbours only once the canary announced it healthy; a pool the canary refuses stays off them', async () => {
+    const pop = await fx.pop();
+    const good = await fx.pool([]); // on no PoP yet
+    const bad = await fx.pool([]);
+    const canary = await fx.node(pop.id);
+    const neighbour = await fx.node(pop.id);
+    await startAgent(canary, { allowed_prefixes: [good.prefix] });
+    await startAgent(neighbour, {});
+    await startWorker();
+    const addToPop = async (pool: { id: string }) => {
+      await ds.query(`INSERT INTO pool_pops (pool_id, pop_id) VALUES ($1, $2)`, [pool.id, pop.id]);
+      await ds.transaction((tx) => recordFleetChange(tx, prefix, { poolIds: [pool.id] }));
+    };
+    const pools = async (node: string) =>
+      (await ds.query(
+        `SELECT ARRAY(SELECT p->>'id' FROM jsonb_array_elements(desired_state->'pools') p) AS ids, held_pools::text[] AS held, generation::int, applied_generation::int AS applied
+           FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0] as { ids: string[]; held: string[]; generation: number; applied: number };
+
+    // 1. A pool the canary carries: both edges announce it, the neighbour only after the canary's verdict.
+    await addToPop(good);
+    await waitFor('both edges to run a state announcing the pool', async () => {
+      const all = await Promise.all([canary, neighbour].map(pools));
+      return all.every((p) => p.ids.includes(good.id) && p.applied === p.generation);
+    }, 60_000, 100);
+    const c = await row(canary);
+    expect(c.verified).toBe(c.generation);
+    expect((await row(neighbour)).applied_at.getTime()).toBeGreaterThanOrEqual(c.canary_checked_at.getTime());
+
+    // 2. A pool the canary refuses: the rollout halts, the neighbour keeps announcing only what was proven.
+    await addToPop(bad);
+    const failed = await waitFor('the canary to fail the pool', async () => {
+      const r = await row(canary);
+      return r.failed > r.verified && r;
+    }, 60_000, 100);
+    expect(failed.canary_failed_reason).toMatch(/outside this edge's allowed_prefixes/);
+    await new Promise((r) => setTimeout(r, 3000)); // time for anything that would leak (release, the 1 s sweep)
+    const n = await pools(neighbour);
+    expect(n.ids).toEqual([good.id]);
+    expect(n.held).toEqual([bad.id]);
+    expect(n.applied).toBe(n.generation);
+
+    // 3. The operator takes the pool back off the PoP: nothing stays held.
+    await ds.query(`DELETE FROM pool_pops WHERE pool_id = $1`, [bad.id]);
+    await ds.transaction((tx) => recordFleetChange(tx, prefix, { poolIds: [bad.id] }));
+    await waitFor('the rollout to resume', async () => {
+      const r = await row(canary);
+      return r.verified >= r.generation && (await pools(neighbour)).held.length === 0;
+    }, 60_000, 100);
   });
 });

@@ -4,10 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataSource } from 'typeorm';
 import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
-import { createDataSource } from '@anyfront/db';
-import { type AppProcess, FleetFixtures, freePort, migrateTestDatabase, startTsProcess, stopProcesses, testDatabaseUrl, waitFor } from '@anyfront/testing';
+import { type AppProcess, fleetDatabaseSuite, freePort, startTsProcess, stopProcesses, waitFor } from '@anyfront/testing';
 import { describeKey, generateStateSigner, PUSH_SIGNATURE_HEADER, signDesiredState, signPushRequest } from '@anyfront/state-signing';
 import { syncAndPush } from './node-sync';
 
@@ -25,29 +23,20 @@ async function recorder(answer: (res: import('node:http').ServerResponse) => voi
 
 /** Issue 8, push channel: the worker pushes only to the node's own address and never follows a redirect. */
 describe('worker push channel (issue 8)', () => {
-  let ds: DataSource;
-  let fx: FleetFixtures;
+  const db = fleetDatabaseSuite();
   const signer = generateStateSigner();
   const servers: Server[] = [];
 
-  beforeAll(async () => {
-    await migrateTestDatabase();
-    ds = createDataSource(testDatabaseUrl(), { poolSize: 2 });
-    await ds.initialize();
-    fx = new FleetFixtures(ds);
-  });
   afterAll(async () => {
-    await fx.cleanup();
-    await ds.destroy();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   });
 
   const nodeWithPushUrl = async (pushUrl: string) => {
-    const node = await fx.node((await fx.pop()).id);
-    await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())`, [node, pushUrl]);
+    const node = await db.fx.node((await db.fx.pop()).id);
+    await db.ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())`, [node, pushUrl]);
     return node;
   };
-  const lastPushError = async (node: string) => (await ds.query(`SELECT last_push_error FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0].last_push_error as string | null;
+  const lastPushError = async (node: string) => (await db.ds.query(`SELECT last_push_error FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]))[0].last_push_error as string | null;
 
   it('does not follow a redirect: the push is refused, the redirect target gets nothing', async () => {
     const target = await recorder((res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"applied":true}'));
@@ -55,7 +44,7 @@ describe('worker push channel (issue 8)', () => {
     servers.push(target.server, redirecting.server);
     const node = await nodeWithPushUrl(`${redirecting.url}/v1/desired-state`);
 
-    const r = await syncAndPush(ds, node, { pushTimeoutMs: 5000, signer, labMode: true });
+    const r = await syncAndPush(db.ds, node, { pushTimeoutMs: 5000, signer, labMode: true });
     expect(r.push).toBe('refused');
     expect(redirecting.hits).toEqual(['POST /v1/desired-state']);
     expect(target.hits).toEqual([]);
@@ -66,14 +55,14 @@ describe('worker push channel (issue 8)', () => {
     const agent = await recorder((res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"applied":true}'));
     servers.push(agent.server);
     const loopback = await nodeWithPushUrl(`${agent.url}/v1/desired-state`);
-    expect((await syncAndPush(ds, loopback, { pushTimeoutMs: 5000, signer, labMode: false })).push).toBe('refused');
+    expect((await syncAndPush(db.ds, loopback, { pushTimeoutMs: 5000, signer, labMode: false })).push).toBe('refused');
     expect(await lastPushError(loopback)).toMatch(/not pushed: .*must be https/);
     const foreign = await nodeWithPushUrl('https://198.51.100.66/v1/desired-state');
-    expect((await syncAndPush(ds, foreign, { pushTimeoutMs: 5000, signer, labMode: false })).push).toBe('refused');
+    expect((await syncAndPush(db.ds, foreign, { pushTimeoutMs: 5000, signer, labMode: false })).push).toBe('refused');
     expect(await lastPushError(foreign)).toMatch(/not pushed: push_url host 198\.51\.100\.66 is not an address of this edge node/);
     expect(agent.hits).toEqual([]);
     // The cheap negative control: the same loopback agent in the lab/local mode gets the push.
-    expect((await syncAndPush(ds, loopback, { pushTimeoutMs: 5000, signer, labMode: true })).push).toBe('applied');
+    expect((await syncAndPush(db.ds, loopback, { pushTimeoutMs: 5000, signer, labMode: true })).push).toBe('applied');
     expect(agent.hits).toEqual(['POST /v1/desired-state']);
   });
 });
@@ -83,29 +72,22 @@ describe('worker push channel (issue 8)', () => {
  * the worker's signed pushes are its only way in.
  */
 describe('worker push to a real agent: signed requests, no stored push secret (issue 8)', () => {
-  let ds: DataSource;
-  let fx: FleetFixtures;
+  const db = fleetDatabaseSuite();
   let agent: AppProcess | undefined;
   let dir = '';
   const signer = generateStateSigner();
 
-  beforeAll(async () => {
-    await migrateTestDatabase();
-    ds = createDataSource(testDatabaseUrl(), { poolSize: 2 });
-    await ds.initialize();
-    fx = new FleetFixtures(ds);
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'af-push-'));
   });
   afterAll(async () => {
     if (agent) await stopProcesses([agent]);
-    await fx.cleanup();
-    await ds.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('the agent applies a signed push; unsigned, badly signed, other-node and bearer-guess pushes are refused; the database holds no push secret', async () => {
-    const node = await fx.node((await fx.pop()).id);
-    const [{ v6 }] = await ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
+    const node = await db.fx.node((await db.fx.pop()).id);
+    const [{ v6 }] = await db.ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
     const port = await freePort();
     const config = join(dir, 'agent.json');
     writeFileSync(config, JSON.stringify({
@@ -115,15 +97,15 @@ describe('worker push to a real agent: signed requests, no stored push secret (i
     agent = startTsProcess('apps/edge-agent/src/main.ts', { ANYFRONT_AGENT_CONFIG: config });
     await waitFor(() => `agent ready:\n${agent?.output().slice(-2000)}`, () => /agent ready/.test(agent?.output() ?? ''), 60_000, 200);
     const pushUrl = `http://127.0.0.1:${port}/v1/desired-state`;
-    await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())`, [node, pushUrl]);
+    await db.ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, registered_at) VALUES ($1, $2, now())`, [node, pushUrl]);
 
-    const first = await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
+    const first = await syncAndPush(db.ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
     expect(first).toMatchObject({ push: 'applied', generation: 1 });
-    const columns = (await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'edge_node_fleet_states'`)).map((c: { column_name: string }) => c.column_name);
+    const columns = (await db.ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'edge_node_fleet_states'`)).map((c: { column_name: string }) => c.column_name);
     expect(columns).not.toContain('push_token');
 
     // What a reader of the database, or a network attacker, could send: all refused before anything is applied.
-    const [{ desired_state: state }] = await ds.query(`SELECT desired_state FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]);
+    const [{ desired_state: state }] = await db.ds.query(`SELECT desired_state FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]);
     // A state correctly signed by the control plane: so only the push authentication can refuse it below.
     const body = JSON.stringify(signDesiredState({ ...state, generation: Number.MAX_SAFE_INTEGER }, signer));
     const post = (headers: Record<string, string>) => fetch(pushUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -151,29 +133,22 @@ describe('worker push to a real agent: signed requests, no stored push secret (i
  * certificate; the worker pins the fingerprint the agent reports.
  */
 describe('pinned TLS push to a real agent (issue 8)', () => {
-  let ds: DataSource;
-  let fx: FleetFixtures;
+  const db = fleetDatabaseSuite();
   let agent: AppProcess | undefined;
   let dir = '';
   const signer = generateStateSigner();
 
-  beforeAll(async () => {
-    await migrateTestDatabase();
-    ds = createDataSource(testDatabaseUrl(), { poolSize: 2 });
-    await ds.initialize();
-    fx = new FleetFixtures(ds);
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'af-push-tls-'));
   });
   afterAll(async () => {
     if (agent) await stopProcesses([agent]);
-    await fx.cleanup();
-    await ds.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('pushes over TLS to the pinned certificate; a wrong or missing fingerprint is refused before any request is sent', async () => {
-    const node = await fx.node((await fx.pop()).id);
-    const [{ v6 }] = await ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
+    const node = await db.fx.node((await db.fx.pop()).id);
+    const [{ v6 }] = await db.ds.query(`SELECT host(tunnel_source_ipv6) AS v6 FROM edge_nodes WHERE id = $1`, [node]);
     const port = await freePort();
     const stateDir = join(dir, 'state');
     const config = join(dir, 'agent.json');
@@ -187,24 +162,24 @@ describe('pinned TLS push to a real agent (issue 8)', () => {
     const fingerprint = new X509Certificate(readFileSync(join(stateDir, 'push-tls.crt'))).fingerprint256;
     expect(agent.output()).toContain(fingerprint);
     const pushUrl = `https://127.0.0.1:${port}/v1/desired-state`;
-    await ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint, registered_at) VALUES ($1, $2, $3, now())`, [node, pushUrl, fingerprint]);
+    await db.ds.query(`INSERT INTO edge_node_fleet_states (edge_node_id, push_url, push_tls_fingerprint, registered_at) VALUES ($1, $2, $3, now())`, [node, pushUrl, fingerprint]);
     const status = async () => ((await (await undiciFetch(`https://127.0.0.1:${port}/v1/status`, { dispatcher: new UndiciAgent({ connect: { rejectUnauthorized: false } }) })).json()) as { applied_generation: number }).applied_generation;
 
     // A wrong pin (another certificate's fingerprint): refused, nothing applied.
     const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '01' : '00');
-    await ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = $2 WHERE edge_node_id = $1`, [node, wrong]);
-    const refused = await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
+    await db.ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = $2 WHERE edge_node_id = $1`, [node, wrong]);
+    const refused = await syncAndPush(db.ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
     expect(refused.push).toBe('refused');
-    const [{ last_push_error }] = await ds.query(`SELECT last_push_error FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]);
+    const [{ last_push_error }] = await db.ds.query(`SELECT last_push_error FROM edge_node_fleet_states WHERE edge_node_id = $1`, [node]);
     expect(last_push_error).toMatch(/fingerprint mismatch/);
     // No pin: the usual certificate checks refuse a self-signed certificate.
-    await ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = NULL WHERE edge_node_id = $1`, [node]);
-    expect((await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true })).push).toBe('refused');
+    await db.ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = NULL WHERE edge_node_id = $1`, [node]);
+    expect((await syncAndPush(db.ds, node, { pushTimeoutMs: 10_000, signer, labMode: true })).push).toBe('refused');
     expect(await status()).toBe(0);
 
     // The pinned certificate: applied. (labMode only because the agent listens on loopback; the URL policy is tested above.)
-    await ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = $2 WHERE edge_node_id = $1`, [node, fingerprint]);
-    const applied = await syncAndPush(ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
+    await db.ds.query(`UPDATE edge_node_fleet_states SET push_tls_fingerprint = $2 WHERE edge_node_id = $1`, [node, fingerprint]);
+    const applied = await syncAndPush(db.ds, node, { pushTimeoutMs: 10_000, signer, labMode: true });
     expect(applied).toMatchObject({ push: 'applied' });
     expect(await status()).toBe(applied.generation);
   });

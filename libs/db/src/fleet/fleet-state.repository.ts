@@ -1,8 +1,8 @@
 import { type agentStatusSchema, type DesiredState, type KernelCapabilities, type ServiceState } from '@anyfront/contracts';
 import type { z } from 'zod';
 import {
-  CANARY_HEARTBEAT_SECONDS, canaryFailureReason, canaryGate, type CanaryVerdict, type CanaryView, desiredStateHash, type ExcludedService, type HeldService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
-  serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
+  CANARY_HEARTBEAT_SECONDS, canaryFailureReason, canaryGate, canaryPoolGate, type CanaryVerdict, type CanaryView, desiredStateHash, type ExcludedService, type HeldService, type FleetChange, type FleetNodeInput, type FleetServiceInput, type NodeCapabilities, planNodeState,
+  poolGenerations, serviceDeployment, type ServiceDeployment, type ServiceNodeProgress, topLevelViolation,
 } from '@anyfront/domain';
 import { PLATFORM_OWNED_BACKEND } from './backend-conflicts.repository';
 import { ensureMaglevTables, staleMaglevTables } from './maglev-table.repository';
@@ -37,6 +37,8 @@ export interface NodeSyncResult {
   popId: string;
   /** Changed services that wait for the PoP's canary on this node (they keep their last good content here). */
   held: HeldService[];
+  /** Pools this node does not announce yet that wait for the PoP's canary (canaryPoolGate). */
+  heldPools: string[];
   /** As the canary: the newest generation it judged healthy, and the newest it failed (0: none). */
   canaryVerifiedGeneration: number;
   canaryFailedGeneration: number;
@@ -126,7 +128,8 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
             f.drained OR coalesce(pf.drained, false) AS drained, fs.hash_seed,
             EXISTS (SELECT 1 FROM edge_node_service_exclusions x WHERE x.edge_node_id = f.edge_node_id) AS has_exclusions,
             EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id) AS has_holds,
-            f.canary_verified_generation, f.canary_failed_generation
+            f.canary_verified_generation, f.canary_failed_generation, f.pool_generations, f.held_pools::text[] AS held_pools,
+            ARRAY(SELECT p->>'id' FROM jsonb_array_elements(coalesce(f.desired_state->'pools', '[]'::jsonb)) p) AS current_pools
        FROM edge_node_fleet_states f
        JOIN edge_nodes n ON n.id = f.edge_node_id
        JOIN pops p ON p.id = n.pop_id
@@ -139,7 +142,7 @@ async function lockNodeRow(tx: SqlRunner, nodeId: string): Promise<Record<string
   return rows[0];
 }
 
-function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, skippedServices: ExcludedService[], leftOutBackends: LeftOutBackend[], canary: boolean, held: HeldService[]) {
+function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, skippedServices: ExcludedService[], leftOutBackends: LeftOutBackend[], canary: boolean, held: HeldService[], heldPools: string[]) {
   return {
     nodeId,
     pushUrl: row.push_url as string | null,
@@ -152,25 +155,39 @@ function baseOf(row: Record<string, unknown>, nodeId: string, popId: string, ski
     canary,
     popId,
     held,
+    heldPools,
     canaryVerifiedGeneration: Number(row.canary_verified_generation ?? 0),
     canaryFailedGeneration: Number(row.canary_failed_generation ?? 0),
   };
 }
 
 /**
- * The PoP's canary edge (libs/domain/src/fleet/canary.ts): its oldest registered, active, undrained
- * node with a push URL and a recent heartbeat; null when none qualifies or the fleet's staged
- * rollout is off (fleet_settings.canary_stage): no canary stage.
+ * The id of the PoP's canary edge (libs/domain/src/fleet/canary.ts) as a scalar subquery, for the
+ * PoP named by the SQL expression `popId`: its oldest registered, active, undrained node with a push
+ * URL and a recent heartbeat; NULL when none qualifies or the fleet's staged rollout is off
+ * (fleet_settings.canary_stage). The one definition every query uses.
  */
+function canaryOfPop(popId: string): string {
+  return `(SELECT cn.id FROM edge_nodes cn JOIN edge_node_fleet_states cf ON cf.edge_node_id = cn.id
+            WHERE cn.pop_id = ${popId} AND cn.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
+              AND cf.last_heartbeat_at > now() - make_interval(secs => ${Number(CANARY_HEARTBEAT_SECONDS)})
+              AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
+            ORDER BY cn.created_at, cn.id LIMIT 1)`;
+}
+
+/** A node's fleet row (alias `f`) holds a generation its canary verdicts never judged (neither verified nor failed). */
+function unjudged(f: string): string {
+  return `(${f}.canary_verified_generation < ${f}.generation AND coalesce(${f}.canary_failed_generation, 0) < ${f}.generation)`;
+}
+
+/** The node's fleet row (alias `f`) holds services or pools back for its PoP's canary. */
+function holdsForCanary(f: string): string {
+  return `(cardinality(${f}.held_pools) > 0 OR EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = ${f}.edge_node_id))`;
+}
+
+/** The PoP's canary edge (canaryOfPop); null: no canary stage in the PoP. */
 export async function popCanary(db: SqlRunner, popId: string): Promise<string | null> {
-  const rows: Array<{ id: string }> = await db.query(
-    `SELECT n.id FROM edge_nodes n JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
-      WHERE n.pop_id = $1 AND n.state = 'active' AND f.registered_at IS NOT NULL AND NOT f.drained AND f.push_url IS NOT NULL
-        AND f.last_heartbeat_at > now() - make_interval(secs => $2)
-        AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
-      ORDER BY n.created_at, n.id LIMIT 1`,
-    [popId, CANARY_HEARTBEAT_SECONDS],
-  );
+  const rows: Array<{ id: string | null }> = await db.query(`SELECT ${canaryOfPop('$1::uuid')} AS id`, [popId]);
   return rows[0]?.id ?? null;
 }
 
@@ -193,6 +210,23 @@ async function canaryView(db: SqlRunner, canaryId: string): Promise<CanaryView> 
   };
 }
 
+/** The pools the canary announced in a generation it judged healthy (see poolGenerations). */
+async function canaryVerifiedPools(db: SqlRunner, canaryId: string): Promise<Set<string>> {
+  const rows: Array<{ pool_id: string }> = await db.query(
+    `SELECT g.pool_id FROM edge_node_fleet_states f, jsonb_each_text(f.pool_generations) AS g(pool_id, generation)
+      WHERE f.edge_node_id = $1 AND g.generation::bigint <= f.canary_verified_generation`,
+    [canaryId],
+  );
+  return new Set(rows.map((r) => r.pool_id));
+}
+
+/** Keeps the node's held pools equal to this sync's pool gate (written only when they change). */
+async function storeHeldPools(tx: SqlRunner, nodeId: string, row: Record<string, unknown>, heldPools: string[]): Promise<void> {
+  const before = (row.held_pools as string[] | null) ?? [];
+  if (before.length === heldPools.length && before.every((p) => heldPools.includes(p))) return;
+  await tx.query(`UPDATE edge_node_fleet_states SET held_pools = $2::uuid[] WHERE edge_node_id = $1`, [nodeId, heldPools]);
+}
+
 /** The node's stored services with their content hashes (what it runs now, or is being pushed). */
 async function currentServices(db: SqlRunner, nodeId: string): Promise<Map<string, { hash: string; state: ServiceState | undefined }>> {
   const [gens, stored]: [Array<{ service_id: string; content_hash: string }>, Array<{ services: ServiceState[] | null }>] = await Promise.all([
@@ -203,18 +237,32 @@ async function currentServices(db: SqlRunner, nodeId: string): Promise<Map<strin
   return new Map(gens.map((g) => [g.service_id, { hash: g.content_hash, state: byId.get(g.service_id) }]));
 }
 
-/** Keeps the node's held services equal to this sync's gate (`since` kept for a service that stays held with the same content). */
-async function storeHolds(tx: SqlRunner, nodeId: string, held: HeldService[]): Promise<void> {
+/**
+ * Makes the node's rows of a per-(node, service) table equal this sync's set, in one statement: rows
+ * of other services go, a row whose value changed restarts its `since`, an unchanged one keeps it
+ * (nothing written when nothing changed). The tables and their value columns are fixed here.
+ */
+const PER_SERVICE_ROWS = {
+  edge_node_service_holds: 'content_hash',
+  edge_node_service_exclusions: 'reason',
+} as const;
+async function storeNodeServiceRows(tx: SqlRunner, table: keyof typeof PER_SERVICE_ROWS, nodeId: string, rows: Array<{ serviceId: string; value: string }>): Promise<void> {
+  const column = PER_SERVICE_ROWS[table];
   await tx.query(
-    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, content_hash)),
-          gone AS (DELETE FROM edge_node_service_holds h WHERE h.edge_node_id = $1
-                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = h.service_id))
-     INSERT INTO edge_node_service_holds (edge_node_id, service_id, content_hash)
-     SELECT $1, w.service_id, w.content_hash FROM wanted w
-     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET content_hash = EXCLUDED.content_hash, since = now()
-       WHERE edge_node_service_holds.content_hash IS DISTINCT FROM EXCLUDED.content_hash`,
-    [nodeId, held.map((h) => h.id), held.map((h) => h.contentHash)],
+    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, value)),
+          gone AS (DELETE FROM ${table} t WHERE t.edge_node_id = $1
+                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = t.service_id))
+     INSERT INTO ${table} (edge_node_id, service_id, ${column})
+     SELECT $1, w.service_id, w.value FROM wanted w
+     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET ${column} = EXCLUDED.${column}, since = now()
+       WHERE ${table}.${column} IS DISTINCT FROM EXCLUDED.${column}`,
+    [nodeId, rows.map((r) => r.serviceId), rows.map((r) => r.value)],
   );
+}
+
+/** Keeps the node's held services equal to this sync's gate (`since` kept for a service that stays held with the same content). */
+function storeHolds(tx: SqlRunner, nodeId: string, held: HeldService[]): Promise<void> {
+  return storeNodeServiceRows(tx, 'edge_node_service_holds', nodeId, held.map((h) => ({ serviceId: h.id, value: h.contentHash })));
 }
 
 /**
@@ -247,18 +295,17 @@ export async function waitsForCanary(db: SqlRunner, nodeId: string): Promise<boo
   const canaryId = await popCanary(db, node.pop_id);
   if (!canaryId || canaryId === nodeId) return false;
   const rows: Array<{ pending: boolean }> = await db.query(
-    `SELECT requested_seq > synced_seq OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation) AS pending
-       FROM edge_node_fleet_states WHERE edge_node_id = $1`,
+    `SELECT f.requested_seq > f.synced_seq OR ${unjudged('f')} AS pending FROM edge_node_fleet_states f WHERE f.edge_node_id = $1`,
     [canaryId],
   );
   return rows[0]?.pending === true;
 }
 
-/** Nodes of the PoP that wait for its canary: services held, or a change not computed (enqueued again after a healthy verdict). */
+/** Nodes of the PoP that wait for its canary: services or pools held, or a change not computed (enqueued again after a healthy verdict). */
 export async function nodesHoldingForCanary(db: SqlRunner, popId: string): Promise<string[]> {
   const rows: Array<{ id: string }> = await db.query(
     `SELECT f.edge_node_id AS id FROM edge_node_fleet_states f JOIN edge_nodes n ON n.id = f.edge_node_id
-      WHERE n.pop_id = $1 AND (f.requested_seq > f.synced_seq OR EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = f.edge_node_id))`,
+      WHERE n.pop_id = $1 AND (f.requested_seq > f.synced_seq OR ${holdsForCanary('f')})`,
     [popId],
   );
   return rows.map((r) => r.id);
@@ -298,8 +345,12 @@ async function syncNodeStateIn(tx: SqlRunner, nodeId: string, deferStaleTables: 
   );
   const current = Number(row.generation);
   const leftOutBackends: LeftOutBackend[] = [];
+  // Staged rollout: on a node that is not its PoP's canary, new pools and changed services wait for the canary's verdict.
   const services = await loadServicesWithTables(tx, popId, leftOutBackends, deferStaleTables);
   if (!Array.isArray(services)) return services;
+  const canaryId = await popCanary(tx, popId);
+  const neighbour = canaryId !== null && canaryId !== nodeId;
+  const poolGate = neighbour ? canaryPoolGate(pools, new Set(row.current_pools as string[]), await canaryVerifiedPools(tx, canaryId)) : { pools, held: [] as string[] };
   // eslint-disable-next-line prefer-const
   let { state, excluded: skippedServices, serviceHashes } = planNodeState({
     node: {
@@ -312,17 +363,16 @@ async function syncNodeStateIn(tx: SqlRunner, nodeId: string, deferStaleTables: 
       tunnelSourceIpv6: row.v6 as string | null,
       capabilities: (row.capabilities as KernelCapabilities | null) ?? null,
     },
-    pools: pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
+    pools: poolGate.pools.map((p) => ({ id: p.id, prefix: p.prefix, family: p.family as 4 | 6, state: p.state as 'active', popIds: [popId] })),
     services,
     hashSeed: Number(row.hash_seed),
     generation: current + 1,
   });
   if (skippedServices.length || row.has_exclusions) await storeExclusions(tx, nodeId, skippedServices);
-  // Staged rollout: on a node that is not its PoP's canary, changed services wait for the canary's verdict.
-  const canaryId = await popCanary(tx, popId);
   let held: HeldService[] = [];
-  if (canaryId && canaryId !== nodeId) {
-    const gate = canaryGate(state.services, serviceHashes, await currentServices(tx, nodeId), await canaryView(tx, canaryId));
+  if (neighbour) {
+    const view = await canaryView(tx, canaryId);
+    const gate = canaryGate(state.services, serviceHashes, await currentServices(tx, nodeId), view);
     held = gate.held;
     if (held.length) {
       const gated = { ...state, services: gate.services };
@@ -336,15 +386,22 @@ async function syncNodeStateIn(tx: SqlRunner, nodeId: string, deferStaleTables: 
         if (stored?.state && row.state_hash) {
           await tx.query(`UPDATE edge_node_fleet_states SET synced_seq = greatest(synced_seq, $2), computed_at = now() WHERE edge_node_id = $1`, [nodeId, row.requested_seq]);
           await storeHolds(tx, nodeId, held);
-          return { ...baseOf(row, nodeId, popId, skippedServices, leftOutBackends, false, held), state: stored.state, generation: current, changed: false };
+          await storeHeldPools(tx, nodeId, row, poolGate.held);
+          return { ...baseOf(row, nodeId, popId, skippedServices, leftOutBackends, false, held, poolGate.held), state: stored.state, generation: current, changed: false };
         }
         held = [];
       }
     }
+    // A service new to this node whose addresses all lie in held pools is not in the plan at all: it waits too (deploy status).
+    const planned = new Set(state.services.map((s) => s.id));
+    for (const s of services) {
+      if (!planned.has(s.id) && s.addresses.length && s.addresses.every((a) => poolGate.held.includes(a.poolId))) held.push({ id: s.id, contentHash: view.services.get(s.id)?.hash ?? 'waiting for a pool' });
+    }
   }
   if (held.length || row.has_holds) await storeHolds(tx, nodeId, held);
+  await storeHeldPools(tx, nodeId, row, poolGate.held);
   const hash = desiredStateHash(state);
-  const base = baseOf(row, nodeId, popId, skippedServices, leftOutBackends, canaryId === nodeId, held);
+  const base = baseOf(row, nodeId, popId, skippedServices, leftOutBackends, canaryId === nodeId, held, poolGate.held);
 
   if (hash === row.state_hash) {
     // Same content as stored: the stored state is this one with the current generation.
@@ -359,9 +416,9 @@ async function syncNodeStateIn(tx: SqlRunner, nodeId: string, deferStaleTables: 
   const generation = current + 1;
   await tx.query(
     `UPDATE edge_node_fleet_states
-        SET generation = $2, state_hash = $3, desired_state = $4::jsonb, computed_at = now(), synced_seq = greatest(synced_seq, $5)
+        SET generation = $2, state_hash = $3, desired_state = $4::jsonb, computed_at = now(), synced_seq = greatest(synced_seq, $5), pool_generations = $6::jsonb
       WHERE edge_node_id = $1`,
-    [nodeId, generation, hash, JSON.stringify(state), row.requested_seq],
+    [nodeId, generation, hash, JSON.stringify(state), row.requested_seq, JSON.stringify(poolGenerations((row.pool_generations as Record<string, number> | null) ?? {}, state.pools.map((p) => p.id), generation))],
   );
   const previous: Array<{ service_id: string; content_hash: string }> = await tx.query(
     `SELECT service_id, content_hash FROM edge_node_service_generations WHERE edge_node_id = $1`,
@@ -392,21 +449,9 @@ async function syncNodeStateIn(tx: SqlRunner, nodeId: string, deferStaleTables: 
   return { ...base, state, generation, changed: true };
 }
 
-/**
- * Keeps the node's excluded services (with their reasons) equal to this sync's verdict: the deploy
- * status reads them. One statement; writes nothing when nothing changed.
- */
-async function storeExclusions(tx: SqlRunner, nodeId: string, excluded: ExcludedService[]): Promise<void> {
-  await tx.query(
-    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(service_id, reason)),
-          gone AS (DELETE FROM edge_node_service_exclusions e WHERE e.edge_node_id = $1
-                     AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.service_id = e.service_id))
-     INSERT INTO edge_node_service_exclusions (edge_node_id, service_id, reason)
-     SELECT $1, w.service_id, w.reason FROM wanted w
-     ON CONFLICT (edge_node_id, service_id) DO UPDATE SET reason = EXCLUDED.reason, since = now()
-       WHERE edge_node_service_exclusions.reason IS DISTINCT FROM EXCLUDED.reason`,
-    [nodeId, excluded.map((e) => e.id), excluded.map((e) => e.reason)],
-  );
+/** Keeps the node's excluded services (with their reasons) equal to this sync's verdict: the deploy status reads them. */
+function storeExclusions(tx: SqlRunner, nodeId: string, excluded: ExcludedService[]): Promise<void> {
+  return storeNodeServiceRows(tx, 'edge_node_service_exclusions', nodeId, excluded.map((e) => ({ serviceId: e.id, value: e.reason })));
 }
 
 /** The agent confirmed it runs `appliedGeneration` after a push of `pushedGeneration` (never goes back). */
@@ -477,20 +522,16 @@ export async function markNodesStale(db: SqlRunner, nodeIds: string[]): Promise<
  */
 export async function staleNodes(db: SqlRunner, repushAfterSeconds = 60): Promise<string[]> {
   const rows: Array<{ edge_node_id: string }> = await db.query(
-    `SELECT edge_node_id FROM edge_node_fleet_states
-      WHERE requested_seq > synced_seq
-         OR (push_url IS NOT NULL AND applied_generation < generation
-             AND (last_push_at IS NULL OR last_push_at < now() - make_interval(secs => $1)))
-         -- Services held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
-         OR (computed_at < now() - interval '30 seconds' AND EXISTS (SELECT 1 FROM edge_node_service_holds h WHERE h.edge_node_id = edge_node_fleet_states.edge_node_id))
+    `SELECT f.edge_node_id FROM edge_node_fleet_states f
+      WHERE f.requested_seq > f.synced_seq
+         OR (f.push_url IS NOT NULL AND f.applied_generation < f.generation
+             AND (f.last_push_at IS NULL OR f.last_push_at < now() - make_interval(secs => $1)))
+         -- Services or pools held for the PoP's canary: its healthy verdict re-enqueues them; this repairs a lost enqueue.
+         OR (f.computed_at < now() - interval '30 seconds' AND ${holdsForCanary('f')})
          -- A canary with a generation it never judged (it became canary after that state was pushed, e.g. its
          -- predecessor died): its neighbours wait for it, so it is pushed again for a verdict.
-         OR (canary_verified_generation < generation AND coalesce(canary_failed_generation, 0) < generation
-             AND edge_node_id IN (SELECT DISTINCT ON (n.pop_id) n.id FROM edge_nodes n JOIN edge_node_fleet_states cf ON cf.edge_node_id = n.id
-                                   WHERE n.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
-                                     AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
-                                   ORDER BY n.pop_id, n.created_at, n.id))`,
-    [repushAfterSeconds, CANARY_HEARTBEAT_SECONDS],
+         OR (${unjudged('f')} AND f.edge_node_id = ${canaryOfPop('(SELECT n.pop_id FROM edge_nodes n WHERE n.id = f.edge_node_id)')})`,
+    [repushAfterSeconds],
   );
   return rows.map((r) => r.edge_node_id);
 }
@@ -501,8 +542,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
             f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason,
             (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason,
-            (SELECT count(*) FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
-              WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.healthy AND b.enabled AND b.weight > 0) AS healthy_backends,
+            usable.healthy_backends, usable.verified_backends,
             hd.service_id IS NOT NULL AS held, f.canary_verified_generation,
             cfail.canary_id, cfail.canary_name, cfail.canary_failed_generation, cfail.canary_failed_reason
        FROM edge_nodes n
@@ -511,6 +551,12 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
        LEFT JOIN edge_node_service_generations g ON g.edge_node_id = n.id AND g.service_id = $1
        LEFT JOIN edge_node_service_exclusions x ON x.edge_node_id = n.id AND x.service_id = $1
        LEFT JOIN edge_node_service_holds hd ON hd.edge_node_id = n.id AND hd.service_id = $1
+       -- Usable backends (enabled, weight > 0) the node verified, and of those the healthy ones: "deployed" needs one
+       -- (a backend the node did not verify gets no traffic there, however healthy it looks).
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS verified_backends, count(*) FILTER (WHERE h.healthy) AS healthy_backends
+           FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
+          WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.verification = 'verified' AND b.enabled AND b.weight > 0) usable
        -- The PoP's halted rollout, if any: a canary whose newest verdict is a failure.
        LEFT JOIN LATERAL (
          SELECT cn.id AS canary_id, cn.name AS canary_name, cf.canary_failed_generation, cf.canary_failed_reason
@@ -536,6 +582,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     excludedReason: (r.excluded_reason as string | null) ?? null,
     agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
     healthyBackends: Number(r.healthy_backends),
+    verifiedBackends: Number(r.verified_backends),
     held: r.held as boolean,
     // Held (or waiting to compute) here while the PoP's canary failed, or this node is that canary and failed with the service's change on it.
     canaryFailure: r.canary_id && (r.held || r.pending || (r.canary_id === r.id && r.service_generation != null && Number(r.service_generation) > Number(r.canary_verified_generation)))
@@ -609,16 +656,13 @@ export async function fleetNodeViews(db: SqlRunner, ids: string[]): Promise<Flee
             CASE WHEN f.canary_failed_generation > f.canary_verified_generation
                  THEN 'generation ' || f.canary_failed_generation || ': ' || f.canary_failed_reason END AS canary_failed_reason,
             (SELECT count(*) FROM edge_node_service_holds h WHERE h.edge_node_id = n.id) AS held_services,
-            n.id = (SELECT cn.id FROM edge_nodes cn JOIN edge_node_fleet_states cf ON cf.edge_node_id = cn.id
-                     WHERE cn.pop_id = n.pop_id AND cn.state = 'active' AND cf.registered_at IS NOT NULL AND NOT cf.drained AND cf.push_url IS NOT NULL
-                       AND cf.last_heartbeat_at > now() - make_interval(secs => $2) AND (SELECT canary_stage FROM fleet_settings WHERE id = 1)
-                     ORDER BY cn.created_at, cn.id LIMIT 1) AS canary
+            n.id = ${canaryOfPop('n.pop_id')} AS canary
        FROM edge_nodes n JOIN pops p ON p.id = n.pop_id
        LEFT JOIN edge_node_fleet_states f ON f.edge_node_id = n.id
        LEFT JOIN pop_fleet_states pf ON pf.pop_id = n.pop_id
       WHERE n.id = ANY($1::uuid[])
       ORDER BY n.created_at, n.id`,
-    [ids, CANARY_HEARTBEAT_SECONDS],
+    [ids],
   );
   return rows.map((r) => {
     const desired = Number(r.generation);

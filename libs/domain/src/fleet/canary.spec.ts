@@ -1,5 +1,5 @@
 import type { ServiceState } from '@anyfront/contracts';
-import { canaryGate, type CanaryView } from './canary';
+import { canaryGate, canaryPoolGate, type CanaryView, poolGenerations } from './canary';
 import { serviceDeployment, type ServiceNodeProgress } from './deploy-status';
 
 const svc = (id: string, weight: number) => ({ id, backends: [{ id: `${id}-b`, address: 'fd00:b::1', weight, enabled: true }] }) as unknown as ServiceState;
@@ -33,6 +33,20 @@ describe('canaryGate (staged rollout)', () => {
     const g = canaryGate([svc('a', 1)], new Map([['a', 'a1']]), current, view({}));
     expect(g.services.map((s) => s.id)).toEqual(['a']);
     expect(g.held).toEqual([]);
+  });
+});
+
+describe('canaryPoolGate (pool announcements staged too)', () => {
+  const pools = [{ id: 'p1' }, { id: 'p2' }, { id: 'p3' }];
+  it('a pool the node does not announce yet waits until the canary announced it in a verified generation; one it announces stays', () => {
+    expect(canaryPoolGate(pools, new Set(['p1']), new Set(['p1', 'p2']))).toEqual({ pools: [{ id: 'p1' }, { id: 'p2' }], held: ['p3'] });
+    expect(canaryPoolGate(pools, new Set(['p1', 'p2', 'p3']), new Set())).toEqual({ pools, held: [] });
+  });
+  it('never holds a withdrawal', () => {
+    expect(canaryPoolGate([{ id: 'p1' }], new Set(['p1', 'p2']), new Set())).toEqual({ pools: [{ id: 'p1' }], held: [] });
+  });
+  it('numbers each pool by the generation that first announced it on the node', () => {
+    expect(poolGenerations({ p1: 3, gone: 2 }, ['p1', 'p2'], 7)).toEqual({ p1: 3, p2: 7 });
   });
 });
 

@@ -75,6 +75,40 @@ export function canaryGate(
   return { services, hashes, held };
 }
 
+/**
+ * Pool announcements are staged through the canary too (decision, issue 9 §1). A prefix announced
+ * from every edge at once is the one change that can take a whole PoP off the internet in a single
+ * step: a BIRD configuration the edge refuses, an edge whose allowed_prefixes were not updated (its
+ * agent refuses the whole state), a new prefix that trips an upstream's max-prefix limit and resets
+ * the BGP session (every pool of that edge goes with it). Large anycast operators do not announce a
+ * new prefix everywhere before one edge proved it carries it; the canary's verdict (applied and
+ * programmed, BIRD updated, BGP sessions still established) is that proof. So a pool a node does not
+ * announce yet (added to its PoP, or back to a state that announces) reaches a non-canary node only
+ * once the PoP's canary announced it in a generation it judged healthy. Cost: a new pool waits one
+ * canary verdict per PoP (the canary's apply plus about a second); existing pools wait for nothing.
+ * Withdrawals are never held, like a service removal: the operator wants the prefix gone (retired,
+ * abused, leaked), keeping it announced would do harm, and withdrawing cannot break the edge's other
+ * announcements. A pool's state only decides whether it is announced (active and draining are), so
+ * a state change is one of the two.
+ */
+export function canaryPoolGate<P extends { id: string }>(planned: readonly P[], current: ReadonlySet<string>, canaryVerified: ReadonlySet<string>): { pools: P[]; held: string[] } {
+  const pools: P[] = [];
+  const held: string[] = [];
+  for (const p of planned) {
+    if (current.has(p.id) || canaryVerified.has(p.id)) pools.push(p);
+    else held.push(p.id);
+  }
+  return { pools, held };
+}
+
+/**
+ * Per pool the node announces, the generation that first announced it there (a pool that stays
+ * keeps its number): the canary verified a pool when its verified generation reached that number.
+ */
+export function poolGenerations(previous: Readonly<Record<string, number>>, poolIds: readonly string[], generation: number): Record<string, number> {
+  return Object.fromEntries(poolIds.map((id) => [id, previous[id] ?? generation]));
+}
+
 /** An agent's verdict on its own health right after it applied a pushed state. */
 export interface CanaryVerdict {
   ok: boolean;
