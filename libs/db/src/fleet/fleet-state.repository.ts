@@ -542,8 +542,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
             f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason,
             (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason,
-            (SELECT count(*) FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
-              WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.healthy AND b.enabled AND b.weight > 0) AS healthy_backends,
+            usable.healthy_backends, usable.verified_backends,
             hd.service_id IS NOT NULL AS held, f.canary_verified_generation,
             cfail.canary_id, cfail.canary_name, cfail.canary_failed_generation, cfail.canary_failed_reason
        FROM edge_nodes n
@@ -552,6 +551,12 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
        LEFT JOIN edge_node_service_generations g ON g.edge_node_id = n.id AND g.service_id = $1
        LEFT JOIN edge_node_service_exclusions x ON x.edge_node_id = n.id AND x.service_id = $1
        LEFT JOIN edge_node_service_holds hd ON hd.edge_node_id = n.id AND hd.service_id = $1
+       -- Usable backends (enabled, weight > 0) the node verified, and of those the healthy ones: "deployed" needs one
+       -- (a backend the node did not verify gets no traffic there, however healthy it looks).
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS verified_backends, count(*) FILTER (WHERE h.healthy) AS healthy_backends
+           FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
+          WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.verification = 'verified' AND b.enabled AND b.weight > 0) usable
        -- The PoP's halted rollout, if any: a canary whose newest verdict is a failure.
        LEFT JOIN LATERAL (
          SELECT cn.id AS canary_id, cn.name AS canary_name, cf.canary_failed_generation, cf.canary_failed_reason
@@ -577,6 +582,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     excludedReason: (r.excluded_reason as string | null) ?? null,
     agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
     healthyBackends: Number(r.healthy_backends),
+    verifiedBackends: Number(r.verified_backends),
     held: r.held as boolean,
     // Held (or waiting to compute) here while the PoP's canary failed, or this node is that canary and failed with the service's change on it.
     canaryFailure: r.canary_id && (r.held || r.pending || (r.canary_id === r.id && r.service_generation != null && Number(r.service_generation) > Number(r.canary_verified_generation)))
