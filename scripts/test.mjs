@@ -116,7 +116,8 @@ function jestLogged(name, args) {
 if (only) {
   const notReady = only === 'lab' ? labReady() : null;
   if (notReady && !process.env.CI) console.log(`[anyfront] lab suite skipped: ${notReady}. CI runs it as root with nftables and bird2.`);
-  const status = notReady && !process.env.CI ? 0 : jest([...SUITES[only], ...extraArgs]);
+  // Paths and options first: `--selectProjects unit <path>` would read the path as another project name.
+  const status = notReady && !process.env.CI ? 0 : jest([...extraArgs, ...SUITES[only]]);
   await webBuild?.done;
   for (const stop of stops) await stop();
   process.exit(status ? 1 : 0);
