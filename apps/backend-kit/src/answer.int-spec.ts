@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { challengePath, judgeChallenge, verifyProof } from '@anyfront/domain';
+import { challengePath, judgeChallenge, judgePathMtu, PATH_MTU_PROBE_BYTES, pathMtuProbePath, verifyProof } from '@anyfront/domain';
 import { changeTokens, readTokens, startAnswerer } from './answer';
 
 const A = `afv_${'a1'.repeat(32)}`;
@@ -61,5 +61,19 @@ describe('backend kit: challenge answerer', () => {
     expect(statSync(file).mode & 0o077).toBe(0);
     expect(() => changeTokens(file, ['afv_short'])).toThrow(/not a backend verification token/);
     expect(readFileSync(file, 'utf8')).toContain(A);
+  });
+
+  it('takes the edges\' path MTU probe: the whole body acknowledged (which the edge judges a pass), an oversized one refused', async () => {
+    const nonce = '0123456789abcdef';
+    const post = async (bytes: number) => {
+      const r = await fetch(`http://127.0.0.1:${port}${pathMtuProbePath(nonce)}`, { method: 'POST', body: 'x'.repeat(bytes) });
+      return { status: r.status, body: await r.text() };
+    };
+    const r = await post(PATH_MTU_PROBE_BYTES);
+    expect(r).toEqual({ status: 200, body: `anyfront-mtu-v1 ${nonce} ${PATH_MTU_PROBE_BYTES}\n` });
+    expect(judgePathMtu(r, nonce, PATH_MTU_PROBE_BYTES)).toBeNull();
+    await expect(post(70_000)).resolves.toMatchObject({ status: 413 });
+    // A GET to the probe path is no challenge either.
+    expect((await get(pathMtuProbePath(nonce))).status).toBe(400);
   });
 });

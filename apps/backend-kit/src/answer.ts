@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { VERIFY_TOKEN_PATTERN } from '@anyfront/contracts';
-import { isVerifyToken, parseChallengePath, verifyProof, verifyTokenId } from '@anyfront/domain';
+import { isVerifyToken, parseChallengePath, parsePathMtuProbePath, pathMtuAnswer, PATH_MTU_PROBE_MAX_BYTES, verifyProof, verifyTokenId } from '@anyfront/domain';
 
 /** Where `up --verify-token` and `token add` keep this server's backend tokens (one per line). */
 export const DEFAULT_TOKEN_FILE = '/etc/anyfront-backend/verify-tokens';
@@ -35,15 +35,30 @@ export function changeTokens(file: string, add: string[], remove: string[] = [])
  * local address: only a request that was decapsulated here and delivered to the anycast address on
  * lo gets the proof an edge accepts). 404 when this server holds no such token. The token file is
  * read per request, so `token add` takes effect without a restart.
+ *
+ * It also takes the edges' path MTU probe (libs/domain path-mtu.ts): `POST /.well-known/anyfront-mtu?nonce=<hex>`
+ * with a body sent in full-size segments; the answer, after the whole body arrived, names the bytes
+ * received. No token involved: it proves only that large packets reach this server through the tunnel.
  */
 export function startAnswerer(o: { tokenFile: string; port: number; host?: string; log?: (line: string) => void }): Promise<Server> {
   const server = createServer((req, res) => {
-    const c = req.method === 'GET' ? parseChallengePath(req.url ?? '') : null;
     const reply = (status: number, body: string) => {
       // A plain body with its length (no chunked encoding): the edges read the answer with a minimal parser.
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', connection: 'close' });
       res.end(body);
     };
+    const mtuNonce = req.method === 'POST' ? parsePathMtuProbePath(req.url ?? '') : null;
+    if (mtuNonce) {
+      // Answered only once the whole body is in: the answer is the proof that every segment arrived.
+      let bytes = 0;
+      req.on('data', (d: Buffer) => {
+        bytes += d.length;
+        if (bytes > PATH_MTU_PROBE_MAX_BYTES) { reply(413, 'path MTU probe too large\n'); req.destroy(); }
+      });
+      req.on('end', () => { if (!res.headersSent) reply(200, pathMtuAnswer(mtuNonce, bytes)); });
+      return;
+    }
+    const c = req.method === 'GET' ? parseChallengePath(req.url ?? '') : null;
     if (!c) return reply(400, 'not an Anyfront verification challenge\n');
     let token: string | undefined;
     try { token = readTokens(o.tokenFile).find((t) => verifyTokenId(t) === c.tokenId); } catch (e) {

@@ -204,6 +204,8 @@ describe('operator console in Chromium', () => {
     // The only (so the oldest) live, pushable edge of its PoP: its canary.
     await page.locator(`tr[data-node="${edge1.name}"] [data-canary="ok"]`).waitFor({ timeout: 30_000 });
     // A failed verdict as the worker records it (the failure itself, with real agents: apps/worker/src/fleet/canary-rollout.int-spec.ts).
+    // Negative control (run by hand): with the badge's data-canary forced to "ok" (edge-nodes-view.tsx) this case
+    // times out waiting for [data-canary="failed"]; the rest of the file passes.
     const reason = 'agent answered 500: no free fwmark slot: 2 in use (raise mark_count)';
     await env.platform.db.query(
       `UPDATE edge_node_fleet_states SET canary_failed_generation = canary_verified_generation + 1, canary_failed_reason = $2, canary_checked_at = now() WHERE edge_node_id = $1`,

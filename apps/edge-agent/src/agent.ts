@@ -183,7 +183,7 @@ export class Agent {
         {
           generation: () => r.generation,
           submit: (raw) => this.submit(raw),
-          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run, verification: (s, b) => this.verificationOf(s, b) }),
+          status: () => ({ announced: r.announced, drained: r.drained, programmed: r.programmed, lastError: r.lastError, plan: r.lastPlan, capabilities: r.capabilities, failedServices: r.failedServices, uncheckedHealthy: !this.config.health.enabled || this.config.dry_run, verification: (s, b) => this.verificationOf(s, b), healthReason: (s, b) => this.health.reasonOf(s, b) }),
           readCounters: () => (this.config.dry_run ? Promise.resolve(new Map()) : this.readCounters()),
         },
         { stateDir: this.config.state_dir, pullSeconds: cp.pull_interval_seconds, statusSeconds: cp.status_interval_seconds, trafficSeconds: cp.traffic_interval_seconds, pushUrl: cp.push_url, pushTlsFingerprint: tls?.fingerprint256 },
@@ -388,7 +388,7 @@ export class Agent {
     const state = this.reconciler.state;
     if (!plan || !state || !this.config.health.enabled || this.config.dry_run || this.stopped) return;
     const checks = new Map<string, HealthCheck>(state.services.map((s) => [s.id, s.health_check]));
-    this.health.update(probeTargets(plan, checks, this.tunnelSources(), verifyTokens(state.services)));
+    this.health.update(probeTargets(plan, checks, this.tunnelSources(), verifyTokens(state.services), { pathMtu: this.config.health.path_mtu_probe ? { recheckSeconds: this.config.health.path_mtu_recheck_seconds } : undefined }));
   }
 
   /**
@@ -430,7 +430,7 @@ export class Agent {
         encapsulation: s.encapsulation,
         maglev_table_size: s.m,
         usable_buckets: s.buckets.size,
-        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null, verification: this.verificationOf(s.id, b.id)?.state ?? null, ...(b.draining ? { draining: true } : {}) })),
+        backends: s.backends.map((b) => ({ id: b.id, address: b.address, mark: b.mark, enabled: b.enabled, weight: b.weight, healthy: b.healthy ?? null, health_reason: b.healthy === false ? this.health.reasonOf(s.id, b.id) : null, verification: this.verificationOf(s.id, b.id)?.state ?? null, ...(b.draining ? { draining: true } : {}) })),
       })),
     };
   }

@@ -63,6 +63,14 @@ export const healthConfigSchema = z.object({
    */
   probe_uid: z.number().int().min(1).max(4294967294).default(65534),
   probe_gid: z.number().int().min(1).max(4294967294).default(65534),
+  /**
+   * After a passing health probe, check that full-size packets (1500 bytes with the tunnel headers)
+   * reach the backend: a backend whose path is narrower is unhealthy, with the reason (issue 9 §5).
+   * Only backends with a backend kit (a verify token) are probed: the kit answers it.
+   */
+  path_mtu_probe: z.boolean().default(true),
+  /** A passed path MTU probe holds this long (it costs a connection and a few kB); while it fails it runs with every health probe. */
+  path_mtu_recheck_seconds: z.number().min(0).max(3600).default(30),
 }).strict();
 
 export const controlPlaneConfigSchema = z.object({
@@ -131,7 +139,7 @@ export const agentConfigSchema = z.object({
   /** Render and log, touch nothing (no nft, ip, BIRD). */
   dry_run: z.boolean().default(false),
   bird: birdConfigSchema.optional(),
-  health: healthConfigSchema.default({ enabled: true, source_port_base: 10000, probe_uid: 65534, probe_gid: 65534 }),
+  health: healthConfigSchema.default({ enabled: true, source_port_base: 10000, probe_uid: 65534, probe_gid: 65534, path_mtu_probe: true, path_mtu_recheck_seconds: 30 }),
   /** nft, or the XDP fast path in front of it (apps/edge-agent/src/xdp/config.ts); unset: xdp where supported. */
   datapath: datapathSchema.optional(),
   /** How the XDP fast path is loaded and attached. */

@@ -11,7 +11,7 @@ import { statusReport, trafficDeltas, type BackendVerificationReport } from './r
 export interface SyncHooks {
   generation(): number;
   submit(raw: unknown): Promise<SignedSubmitOutcome>;
-  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>; uncheckedHealthy?: boolean; verification?: (serviceId: string, backendId: string) => BackendVerificationReport | undefined };
+  status(): { announced: boolean; drained: boolean; programmed: boolean; lastError: string | null; plan: DataplanePlan | null; capabilities?: KernelCapabilities | null; failedServices?: ReadonlyMap<string, string>; uncheckedHealthy?: boolean; verification?: (serviceId: string, backendId: string) => BackendVerificationReport | undefined; healthReason?: (serviceId: string, backendId: string) => string | null };
   readCounters(): Promise<Map<string, CounterValue>>;
 }
 

@@ -7,8 +7,11 @@ import {
   challengePath,
   initialVerification,
   judgeChallenge,
+  judgePathMtu,
   newChallengeNonce,
   nextVerification,
+  PATH_MTU_PROBE_BYTES,
+  pathMtuProbePath,
   verificationBinding,
   verifyProof,
   type VerificationRecord,
@@ -42,8 +45,8 @@ export class ProbeWorker {
 
   readonly probe: ProbeFn = async (t, port) => (await this.request(t, { target: t, port })) === true;
 
-  readonly challenge: ChallengeFn = async (t, port, path, dport) => {
-    const r = await this.request(t, { target: t, port, challenge: { path, dport } });
+  readonly challenge: ChallengeFn = async (t, port, path, dport, body) => {
+    const r = await this.request(t, { target: t, port, challenge: { path, dport, ...(body === undefined ? {} : { body }) } });
     return typeof r === 'object' && r !== null ? r : { error: 'the probe process did not answer' };
   };
 
@@ -112,8 +115,9 @@ export class HealthState {
  * source for (through the service's first address of that family): IPv4 and IPv6 clients take
  * different paths through the tunnel and the backend (its decapsulation, its listener per family).
  * `tokens` ("service/backend" -> verify_token): the backends whose ownership proof the state demands.
+ * `pathMtu`: probe their path MTU too (only backends with a kit, i.e. a token: the kit answers it).
  */
-export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCheck>, sources: { ipv4?: string; ipv6?: string }, tokens?: Map<string, string>): ProbeTarget[] {
+export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCheck>, sources: { ipv4?: string; ipv6?: string }, tokens?: Map<string, string>, o: { pathMtu?: { recheckSeconds: number } } = {}): ProbeTarget[] {
   const out: ProbeTarget[] = [];
   for (const svc of plan.services) {
     const check = services.get(svc.id);
@@ -124,7 +128,7 @@ export function probeTargets(plan: DataplanePlan, services: Map<string, HealthCh
       const ports = probePorts(plan, b.mark);
       if (ports[1] > 65535) continue;
       const token = tokens?.get(`${svc.id}/${b.id}`);
-      for (const a of addrs) out.push({ serviceId: svc.id, backendId: b.id, address: a.address, family: a.family, localAddress: a.local, ports, check, ...(token ? { verifyToken: token, backendAddress: b.address } : {}) });
+      for (const a of addrs) out.push({ serviceId: svc.id, backendId: b.id, address: a.address, family: a.family, localAddress: a.local, ports, check, ...(token ? { verifyToken: token, backendAddress: b.address, ...(o.pathMtu ? { pathMtu: o.pathMtu } : {}) } : {}) });
     }
   }
   return out;
@@ -156,12 +160,19 @@ export interface VerificationView {
  * backend is verified its turns send only challenges, at the low rate of nextVerification, and no
  * health probe; once verified, health probes run and a turn is a challenge again when the recheck is
  * due. The challenge uses the target's own source ports, so it never collides with its probes.
+ *
+ * A target with `pathMtu` follows a passing health probe with the path MTU probe (libs/domain
+ * path-mtu.ts) through the same tunnel; its failure fails the check, with the reason reported
+ * (reasonOf). A pass holds for the target's recheckSeconds.
  */
 export class HealthChecker {
   private readonly states = new Map<string, HealthState>();
   private readonly timers = new Map<string, { target: ProbeTarget; timer: NodeJS.Timeout; turn: number; busy: boolean }>();
   /** Combined health last reported per "service/backend". */
   private readonly reported = new Map<string, boolean>();
+  /** Per target key: why its last check failed (kept until it is healthy again) and when its path MTU probe last passed. */
+  private readonly failures = new Map<string, string>();
+  private readonly pathMtuPassedAt = new Map<string, number>();
   /** Verification per "service/backend", with the binding (token, address) it is about and whether a challenge is out. */
   private readonly verification = new Map<string, { binding: string; record: VerificationRecord; busy: boolean; notified?: string | null }>();
   private stopped = false;
@@ -193,6 +204,8 @@ export class HealthChecker {
         clearInterval(e.timer);
         this.timers.delete(key);
         this.states.delete(key);
+        this.failures.delete(key);
+        this.pathMtuPassedAt.delete(key);
       }
     }
     const backends = new Set(targets.map((t) => `${t.serviceId}/${t.backendId}`));
@@ -213,6 +226,19 @@ export class HealthChecker {
     if (!all.length) return undefined;
     if (all.includes(false)) return false;
     return all.every((h) => h === true) ? true : undefined;
+  }
+
+  /** Why the backend is unhealthy on this edge (its failing families' last failure), or null. */
+  reasonOf(serviceId: string, backendId: string): string | null {
+    const prefix = `${serviceId}/${backendId}/`;
+    const keys = [...this.timers.keys()].filter((k) => k.startsWith(prefix) && this.states.get(k)?.healthy === false);
+    const reasons = keys.flatMap((k) => {
+      const reason = this.failures.get(k);
+      return reason ? [{ family: this.timers.get(k)?.target.family, reason }] : [];
+    });
+    const [only] = reasons;
+    if (!only) return null;
+    return reasons.length === 1 ? only.reason : reasons.map((r) => `IPv${r.family ?? '?'}: ${r.reason}`).join('; ');
   }
 
   /** The backend's verification on this edge (undefined: no proof demanded, or not probed here). */
@@ -268,12 +294,25 @@ export class HealthChecker {
       return;
     }
     const port = e.target.ports[e.turn++ % 2] ?? e.target.ports[0];
-    const ok = await this.probe(e.target, port).catch(() => false);
+    let ok = await this.probe(e.target, port).catch(() => false);
+    let failure = ok ? null : healthCheckFailure(e.target.check);
+    if (ok && e.target.pathMtu && !this.stopped && this.now() - (this.pathMtuPassedAt.get(key) ?? -Infinity) >= e.target.pathMtu.recheckSeconds * 1000) {
+      // The path MTU probe, through the same tunnel from the other source port (issue 9 §5).
+      const nonce = newChallengeNonce();
+      const mtuPort = e.target.ports[e.turn++ % 2] ?? e.target.ports[0];
+      const answer = await this.challenge(e.target, mtuPort, pathMtuProbePath(nonce), BACKEND_VERIFY_PORT, PATH_MTU_PROBE_BYTES).catch((err: Error): ChallengeAnswer => ({ error: err.message }));
+      failure = judgePathMtu(answer, nonce, PATH_MTU_PROBE_BYTES);
+      ok = failure === null;
+      if (ok) this.pathMtuPassedAt.set(key, this.now());
+      else this.pathMtuPassedAt.delete(key);
+    }
     e.busy = false;
     if (this.stopped || this.timers.get(key) !== e) return;
     let st = this.states.get(key);
     if (!st) this.states.set(key, (st = new HealthState()));
     st.record(ok, e.target.check);
+    if (failure) this.failures.set(key, failure);
+    else if (st.healthy) this.failures.delete(key);
     const { serviceId, backendId } = e.target;
     const combined = this.healthOf(serviceId, backendId);
     const id = `${serviceId}/${backendId}`;
@@ -282,6 +321,12 @@ export class HealthChecker {
       this.onChange(serviceId, backendId, combined);
     }
   }
+}
+
+/** Why a health probe failed (the probe itself answers only yes or no). */
+function healthCheckFailure(c: HealthCheck): string {
+  const what = c.protocol === 'http' ? `HTTP GET ${c.path} (expecting 2xx/3xx)` : 'TCP connect';
+  return `health check failed: ${what} to port ${c.port} through the tunnel got no passing answer within ${c.timeout_seconds} s`;
 }
 
 /** "service/backend" -> verify_token of every backend whose proof the state demands. */

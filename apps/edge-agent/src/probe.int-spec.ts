@@ -12,6 +12,7 @@ describe('challengeProbe', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       if (req.url === '/length') { res.writeHead(200, { 'content-length': '4', connection: 'close' }); res.end('abcd'); }
+      else if (req.url === '/count') { let n = 0; req.on('data', (d: Buffer) => { n += d.length; }); req.on('end', () => { res.writeHead(200, { 'content-length': String(String(n).length), connection: 'close' }); res.end(String(n)); }); }
       else if (req.url === '/chunked') { res.writeHead(404, { connection: 'close' }); res.write('no such'); res.end(); }
       else { req.socket.destroy(); }
     });
@@ -25,6 +26,8 @@ describe('challengeProbe', () => {
     expect(await challengeProbe(t, 0, '/length', port)).toEqual({ status: 200, body: 'abcd' });
     expect(await challengeProbe(t, 0, '/chunked', port)).toEqual({ status: 404, body: 'no such' });
     expect(await challengeProbe(t, 0, '/drop', port)).toHaveProperty('error');
+    // The path MTU probe's POST: the body arrives whole.
+    expect(await challengeProbe(t, 0, '/count', port, 4000)).toEqual({ status: 200, body: '4000' });
     server.close();
     expect(await challengeProbe(t, 0, '/length', port)).toEqual({ error: 'ECONNREFUSED' });
   });

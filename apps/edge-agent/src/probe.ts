@@ -17,24 +17,34 @@ export interface ProbeTarget {
   backendAddress?: string;
   /** Set when the desired state demands the backend kit's ownership proof (backend-verification). */
   verifyToken?: string;
+  /**
+   * After a passing health probe, probe the path MTU too (the kit on the backend answers it:
+   * libs/domain path-mtu.ts); a pass holds for recheckSeconds.
+   */
+  pathMtu?: { recheckSeconds: number };
 }
 
 export type ProbeFn = (t: ProbeTarget, port: number) => Promise<boolean>;
 
 /** What a challenge saw: the HTTP status and body, or why there was no answer. */
 export type ChallengeAnswer = { status: number; body: string } | { error: string };
-/** `dport`: the kit's port (BACKEND_VERIFY_PORT, passed in: the probe child imports no runtime module but this one). */
-export type ChallengeFn = (t: ProbeTarget, port: number, path: string, dport: number) => Promise<ChallengeAnswer>;
+/**
+ * `dport`: the kit's port (BACKEND_VERIFY_PORT, passed in: the probe child imports no runtime module but this one).
+ * `body`: a POST with that many bytes (the path MTU probe) instead of a GET.
+ */
+export type ChallengeFn = (t: ProbeTarget, port: number, path: string, dport: number, body?: number) => Promise<ChallengeAnswer>;
 
 /** Largest challenge answer read: the proof is 64 hex digits. */
 const CHALLENGE_MAX_BYTES = 2048;
 
 /**
- * The ownership challenge through the tunnel: like a probe (same source ports, so the same mark and
- * tunnel), an HTTP GET to the kit's port on the anycast address. Returns what came back; the caller
- * judges it (libs/domain judgeChallenge).
+ * A request to the backend kit through the tunnel: like a probe (same source ports, so the same mark
+ * and tunnel), to the kit's port on the anycast address. The ownership challenge is a GET; the path
+ * MTU probe a POST whose headers and body go in one write, so TCP sends them in full-size segments
+ * (the MSS the kit clamped). Returns what came back; the caller judges it (libs/domain judgeChallenge,
+ * judgePathMtu).
  */
-export const challengeProbe: ChallengeFn = (t, port, path, dport) =>
+export const challengeProbe: ChallengeFn = (t, port, path, dport, body) =>
   new Promise((resolve) => {
     const sock = new Socket();
     let done = false;
@@ -66,7 +76,8 @@ export const challengeProbe: ChallengeFn = (t, port, path, dport) =>
     sock.on('end', () => parse(true));
     sock.connect({ host: t.address, port: dport, localAddress: t.localAddress, localPort: port }, () => {
       const host = t.address.includes(':') ? `[${t.address}]` : t.address;
-      sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: anyfront-edge-agent\r\nConnection: close\r\n\r\n`);
+      const head = `${body === undefined ? 'GET' : 'POST'} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: anyfront-edge-agent\r\nConnection: close\r\n`;
+      sock.write(body === undefined ? `${head}\r\n` : `${head}Content-Type: application/octet-stream\r\nContent-Length: ${body}\r\n\r\n${'x'.repeat(body)}`);
       sock.on('data', (d: Buffer) => { buf += d.toString('latin1'); parse(false); });
     });
   });

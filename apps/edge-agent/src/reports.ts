@@ -64,11 +64,17 @@ export function statusReport(s: {
   uncheckedHealthy?: boolean;
   /** A backend's ownership verification on this edge (only backends whose proof the state demands). */
   verification?: (serviceId: string, backendId: string) => BackendVerificationReport | undefined;
+  /** Why an unhealthy backend failed its checks on this edge (e.g. its path MTU), or null. */
+  healthReason?: (serviceId: string, backendId: string) => string | null;
 }): AgentStatusReport {
   const health = (h: boolean | undefined) => h ?? (s.uncheckedHealthy ? true : undefined);
   const verification = (svc: string, b: string) => {
     const v = s.verification?.(svc, b);
     return v ? { verification: { state: v.state, reason: v.reason ? v.reason.slice(0, 500) : null, checked_at: v.checkedAt?.toISOString() ?? null } } : {};
+  };
+  const reason = (svc: string, b: string, healthy: boolean | undefined) => {
+    const r = healthy === false ? s.healthReason?.(svc, b) : null;
+    return r ? { reason: r.slice(0, 500) } : {};
   };
   return {
     ...(s.capabilities ? { capabilities: s.capabilities } : {}),
@@ -80,6 +86,6 @@ export function statusReport(s: {
     last_error: s.lastError ? s.lastError.slice(0, 4000) : null,
     services: (s.plan?.services ?? [])
       .filter((svc) => UUID.test(svc.id))
-      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && health(b.healthy) !== undefined && !b.draining).map((b) => ({ id: b.id, healthy: health(b.healthy) as boolean, ...verification(svc.id, b.id) })) })),
+      .map((svc) => ({ id: svc.id, backends: svc.backends.filter((b) => UUID.test(b.id) && health(b.healthy) !== undefined && !b.draining).map((b) => ({ id: b.id, healthy: health(b.healthy) as boolean, ...reason(svc.id, b.id, health(b.healthy)), ...verification(svc.id, b.id) })) })),
   };
 }

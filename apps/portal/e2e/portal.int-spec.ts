@@ -49,6 +49,28 @@ describe('customer portal in Chromium', () => {
 
   const sessionCookie = async (): Promise<string> => (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 
+  /**
+   * What edges report once the service's backend kits answered their challenges: each node's status at
+   * the generation it applied, with the service's backends verified and healthy. The dry-run agents of
+   * this env send no challenges (they report every backend pending, so the service would stop at
+   * waiting_for_verified_backend) and report only after an apply here (status_interval_seconds long,
+   * see startPortalEnv), so this holds until the next change of the service.
+   */
+  async function edgesVerify(): Promise<void> {
+    await until('both edges applied the service', async () => (await ok(session.GET('/v1/services/{id}/deployment', { params: { path: { id: serviceId } } }))).pops, (pops) => pops.length === 2 && pops.every((p) => p.status !== 'deploying'));
+    const backends = (await ok(session.GET('/v1/services/{id}/backends', { params: { path: { id: serviceId } } }))).data;
+    for (const edge of ['edge1', 'edge2']) {
+      const credential = readFileSync(join(env.fleetDir, edge, 'state', 'credential'), 'utf8').trim();
+      const { listen } = JSON.parse(readFileSync(join(env.fleetDir, edge, 'agent.json'), 'utf8')) as { listen: { port: number } };
+      const own = (await (await fetch(`http://127.0.0.1:${listen.port}/v1/status`)).json()) as { applied_generation: number };
+      const checked_at = new Date().toISOString();
+      await ok(createAgentClient({ baseUrl: env.platform.apiUrl, bearer: credential }).POST('/v1/agent/status', { body: {
+        applied_generation: own.applied_generation, announced: true, drained: false,
+        services: [{ id: serviceId, backends: backends.map((b) => ({ id: b.id, healthy: true, verification: { state: 'verified' as const, reason: null, checked_at } })) }],
+      } }));
+    }
+  }
+
   it('signs up and lands on the onboarding flow', async () => {
     await page.goto('/signup');
     await page.getByRole('heading', { name: 'Create your account' }).waitFor();
@@ -99,8 +121,12 @@ describe('customer portal in Chromium', () => {
     await page.getByRole('button', { name: 'I ran it: verify' }).click();
 
     await page.waitForURL(/step=3/);
+    // Before any edge verified the backend: applied everywhere, but not deployed (issue 9 §7).
+    for (const pop of ['ams', 'nyc']) await page.locator(`[data-pop="${pop}"][data-pop-status="waiting_for_verified_backend"]`).waitFor({ timeout: 30_000 });
+    await edgesVerify();
     for (const pop of ['ams', 'nyc']) await page.locator(`[data-pop="${pop}"][data-pop-status="deployed"]`).waitFor({ timeout: 30_000 });
-    await page.locator('[data-verify-backend="2001:db8:1::10"]').waitFor();
+    // The backend's own badge follows (never "pending" beside "deployed").
+    await page.locator('[data-verify-backend="2001:db8:1::10"] [data-status="verified"]').waitFor({ timeout: 30_000 });
     await checkPage(page, 'onboarding-4-verify');
     await page.getByRole('button', { name: 'Continue' }).click();
 
@@ -187,15 +213,28 @@ describe('customer portal in Chromium', () => {
     const row = page.locator('tr[data-backend="2001:db8:1::20"]');
     await row.waitFor();
     await until('weight 50 shown', () => row.getByText('weight 50').count(), (n) => n === 1);
-    // Not verified yet (the dry-run edges send no challenges): a pending badge, the reason, and the kit
-    // command with this backend's own token right under it.
-    const added = (await ok(session.GET('/v1/services/{id}/backends', { params: { path: { id: serviceId } } }))).data.find((b) => b.address === '2001:db8:1::20')!;
+    // Not verified yet (the dry-run edges send no challenges): a pending badge and the reason per
+    // backend; the kit command (long, with the backend's token) only for the backend the tenant opens,
+    // one at a time, never a wall of commands under every pending backend.
+    const list = (await ok(session.GET('/v1/services/{id}/backends', { params: { path: { id: serviceId } } }))).data;
+    const added = list.find((b) => b.address === '2001:db8:1::20')!;
     expect(added.verification).toBe('pending');
+    expect(list.filter((b) => b.verification !== 'verified').length).toBeGreaterThanOrEqual(4);
     await row.locator('[data-status="pending"]').waitFor();
     const kitRow = page.locator('tr[data-kit-for="2001:db8:1::20"]');
     await kitRow.getByText('No client traffic goes to 2001:db8:1::20 until it is verified', { exact: false }).waitFor();
+    const table = page.locator('table').filter({ has: row });
+    expect(await table.locator('[data-copy-value]').count()).toBe(0);
+    await kitRow.getByRole('button', { name: 'Show the kit command' }).click();
+    await until('its kit command shown', () => kitRow.locator('[data-copy-value]').count(), (n) => n === 1);
     expect(await kitRow.locator('[data-copy-value]').textContent()).toContain(`--verify-token ${added.verification_token}`);
+    expect(await table.locator('[data-copy-value]').count()).toBe(1);
     await checkPage(page, 'service-backends');
+    // Opening another backend's command closes this one.
+    const other = page.locator('tr[data-kit-for="2001:db8:1::10"]');
+    await other.getByRole('button', { name: 'Show the kit command' }).click();
+    await until('only the other command shown', async () => [await kitRow.locator('[data-copy-value]').count(), await other.locator('[data-copy-value]').count()].join(), (v) => v === '0,1');
+    expect(await other.locator('[data-copy-value]').textContent()).toContain('--backend-address 2001:db8:1::10');
     await page.getByRole('button', { name: 'Delete 2001:db8:1::20' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete backend' }).click();
     await row.waitFor({ state: 'detached' });
@@ -230,6 +269,7 @@ describe('customer portal in Chromium', () => {
   });
 
   it('lists the service with traffic', async () => {
+    await edgesVerify(); // the backends added since were never verified by the dry-run edges
     await page.goto('/services');
     const row = page.locator('tr[data-service="web"]');
     await row.locator('[data-status="deployed"]').waitFor({ timeout: 30_000 });

@@ -11,7 +11,9 @@ export const SCREENSHOTS = screenshotDir('portal');
 export type PortalEnv = WebEnv & { portalUrl: string };
 
 export async function startPortalEnv(): Promise<PortalEnv> {
-  const env = await startWebEnv('portal');
+  // The dry-run agents report status only after an apply (and hourly): the tests stand in for edges
+  // whose backend kits answered (portal.int-spec.ts edgesVerify), and a periodic report would undo it.
+  const env = await startWebEnv('portal', { fleet: { statusIntervalSeconds: 3600 } });
   return { ...env, portalUrl: env.url };
 }
 

@@ -48,6 +48,8 @@ export function renderAgentConfig(edge: Edge, files: EdgeFiles, token: string): 
     tunnel_source_ipv4: edge.link.peerV4,
     tunnel_source_ipv6: edge.link.peerV6,
     log_level: 'info',
+    // A narrowed backend path shows within a few health checks (production default: a pass holds 30 s).
+    health: { path_mtu_recheck_seconds: 2 },
     bird: {
       config_path: files.birdConfig,
       control_socket: files.birdSocket,
@@ -93,7 +95,7 @@ export async function agentHttp(edge: Edge, method: 'GET' | 'POST', path: string
 
 export interface AgentStatus {
   node_id: string; applied_generation: number | null; programmed: boolean; announced: boolean; drained: boolean; last_error: string | null;
-  services: { id: string; backends: { id: string; healthy: boolean; enabled: boolean; draining?: boolean }[] }[];
+  services: { id: string; backends: { id: string; healthy: boolean; enabled: boolean; draining?: boolean; health_reason?: string | null }[] }[];
 }
 
 export async function agentStatus(edge: Edge): Promise<AgentStatus> {

@@ -203,18 +203,19 @@ export async function buildNetwork(dir: string, log: (m: string) => void, perEdg
 
 /** Prepares every backend with the kit for `anycast` (none: leave unprepared) and starts its HTTP server. */
 export async function startBackends(dir: string, anycast: string[], log: (m: string) => void): Promise<LabDescription['backends']> {
-  const out: LabDescription['backends'] = [];
-  for (const b of backends) {
+  // The backends side by side: each step is a kit run (a Node process start, most of a lab's set-up
+  // time one backend after the other) in the backend's own namespace and files.
+  const out = await Promise.all(backends.map(async (b): Promise<LabDescription['backends'][number]> => {
     if (anycast.length) await prepareBackend(b, anycast);
     // The kit answers the edges' ownership challenges: the lab's own token (file-fed desired states);
     // the control-plane lab adds the tokens the API gives each backend it creates.
     await addKitTokens(b, [b.verifyToken]);
     startKitAnswerer(b);
     const pid = spawnBackendServer(b.name);
-    out.push({ name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) });
-  }
-  for (const b of backends) await waitForBackendServer(b.name);
-  for (const b of backends) await waitForKitAnswerer(b);
+    return { name: b.name, id: b.id, ns: b.ns, ipv4: b.link.peerV4, ipv6: b.link.peerV6, http_pid: pid, log: join(dir, `${b.name}-http.log`) };
+  }));
+  await Promise.all(backends.map((b) => waitForBackendServer(b.name)));
+  await Promise.all(backends.map((b) => waitForKitAnswerer(b)));
   log(anycast.length ? 'backends prepared by the kit, answering challenges and serving HTTP' : 'backends answering challenges and serving HTTP');
   return out;
 }

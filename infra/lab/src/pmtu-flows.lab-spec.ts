@@ -1,6 +1,7 @@
 /**
- * Two lab tests that share one lab (a lab start costs more than either test): path MTU discovery
- * through anycast (§5) and which mechanism keeps which flow when a backend is added (§4, below).
+ * Lab tests that share one lab (a lab start costs more than either test): path MTU discovery
+ * through anycast (§5), the health checks' path MTU probe (§5, below) and which mechanism keeps
+ * which flow when a backend is added (§4, below).
  *
  * Lab (issue 9 §5): path MTU discovery through anycast. A client sits behind a narrow link: the
  * router's routes to it carry MTU 1400 (IPv4) and 1280 (IPv6), while the client's own interface
@@ -92,6 +93,51 @@ describe('lab: path MTU discovery through the anycast edges', () => {
       for (const h of handles) await nsRun(h.ns, 'nft', ['delete', 'rule', 'inet', 'anyfront', 'prerouting', 'handle', h.handle]);
       await narrowLink(c, false);
     }
+  });
+});
+
+/**
+ * Lab (issue 9 §5, last point): health checks probe the path MTU to each backend. be1's tunnel path
+ * gets narrower than 1500 bytes: a host route with MTU 1400 on the router towards be1's tunnel
+ * address (the outer packets). Small packets still pass, so the plain health check (HTTP GET
+ * /health) and the ownership challenge keep passing; full-size segments (the MSS the kit clamps
+ * for a 1500-byte path) are dropped, so clients' uploads to be1 would stall. Both edges must report
+ * be1 unhealthy with the path MTU reason, and new flows must avoid it.
+ * Control in the suite: the same path at 1500 (before, and after the route is removed) passes with
+ * the probe on. Negative control (run by hand, see the commit): with `health.path_mtu_probe: false`
+ * on the lab agents be1 stays healthy behind the narrow path and the test fails.
+ */
+describe('lab: health checks probe the path MTU to each backend (issue 9 §5)', () => {
+  const be1 = backends[0];
+  const narrow = (on: boolean) => run('ip', ['-n', ROUTER_NS, '-6', 'route', on ? 'add' : 'del', `${be1.link.peerV6}/128`, 'dev', be1.link.routerIf, ...(on ? ['mtu', '1400'] : [])]);
+  const be1On = async (e: (typeof edges)[number]) => (await agentStatus(e)).services[0]?.backends.find((b) => b.id === be1.id);
+  const allHealthy = () => Promise.all(edges.map(async (e) => (await agentStatus(e)).services[0]?.backends.every((b) => b.healthy) === true));
+
+  it('a backend whose tunnel path carries less than 1500 bytes is unhealthy on both edges with the path MTU reason and gets no new flows; at 1500 it passes', async () => {
+    // Control: the 1500-byte path passes the probe (every backend healthy, no reason).
+    await waitFor('every backend healthy on both edges at MTU 1500', async () => (await allHealthy()).every(Boolean), 60_000);
+    for (const e of edges) expect((await be1On(e))?.health_reason ?? null).toBeNull();
+    await narrow(true);
+    try {
+      for (const e of edges) {
+        const b = await waitFor(`${e.name} reports be1 unhealthy`, async () => { const x = await be1On(e); return x && x.healthy === false ? x : undefined; }, 60_000);
+        expect(b.health_reason).toMatch(/path MTU to backend below 1500: a 4000-byte request in full-size segments through the tunnel got no answer/);
+      }
+      // New flows avoid it (both families, both edges by ECMP).
+      const flows = [
+        ...(await runLoad(clients[0].name, { kind: 'whoami', host: anycastV4[0], count: 30 })),
+        ...(await runLoad(clients[1].name, { kind: 'whoami', host: anycastV6[0], count: 30 })),
+      ];
+      expect(flows.filter((f) => !f.ok)).toEqual([]);
+      expect(flows.filter((f) => f.backend === be1.name).length).toBe(0);
+    } finally {
+      await narrow(false);
+    }
+    // Control: the path back at 1500, be1 passes again (rise) and carries flows.
+    await waitFor('be1 healthy again on both edges', async () => (await allHealthy()).every(Boolean), 60_000);
+    for (const e of edges) expect((await be1On(e))?.health_reason ?? null).toBeNull();
+    const again = await runLoad(clients[0].name, { kind: 'whoami', host: anycastV4[0], count: 30 });
+    expect(again.some((f) => f.backend === be1.name)).toBe(true);
   });
 });
 

@@ -56,6 +56,8 @@ export const agentStatusSchema = z.object({
     backends: z.array(z.object({
       id: uuid,
       healthy: z.boolean(),
+      /** Why it is unhealthy on this edge (its last failing check, e.g. a path MTU below 1500); absent when healthy or unknown (older agents). */
+      reason: z.string().max(500).nullable().optional(),
       /** Only for backends whose desired state demanded a proof (verify_token). */
       verification: z.object({
         state: z.enum(BACKEND_VERIFICATION_STATES),

@@ -95,11 +95,13 @@ export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
 
 /**
  * Per edge node and per PoP: deploying until the node applied the service's latest change;
- * waiting_for_healthy_backend while none of the service's backends has passed the node's health
- * checks (its requests would fail); then deployed; failed when the publish-time filter left the
- * service out of the node's state because the node cannot run it (the reason is reported with it).
+ * waiting_for_verified_backend while the node has verified none of the service's backends (no
+ * backend kit answered its ownership challenge: an unverified backend gets no traffic);
+ * waiting_for_healthy_backend while no verified backend has passed the node's health checks (its
+ * requests would fail); then deployed; failed when the publish-time filter left the service out of
+ * the node's state because the node cannot run it (the reason is reported with it).
  */
-export const NODE_DEPLOY_STATUSES = ['deploying', 'waiting_for_healthy_backend', 'deployed', 'failed'] as const;
+export const NODE_DEPLOY_STATUSES = ['deploying', 'waiting_for_verified_backend', 'waiting_for_healthy_backend', 'deployed', 'failed'] as const;
 export type NodeDeployStatus = (typeof NODE_DEPLOY_STATUSES)[number];
 
 /** A service's overall deploy status: pending (not active yet), no_edge_nodes (nothing serves it), or the worst of its PoPs. */
@@ -142,6 +144,13 @@ export const VERIFY_TOKEN_PATTERN = /^afv_[0-9a-f]{64}$/;
 export const BACKEND_VERIFY_PORT = 61080;
 /** HTTP path of a challenge: `<prefix><token id>?nonce=<hex>`; the answer is the proof (hex) as text/plain. */
 export const BACKEND_VERIFY_PATH_PREFIX = '/.well-known/anyfront-verify/';
+/**
+ * HTTP path of the edges' path MTU probe on the same port: `POST <path>?nonce=<hex>` with a body of
+ * full-size segments; the kit answers `anyfront-mtu-v1 <nonce> <bytes received>` (issue 9 §5).
+ */
+export const BACKEND_PATH_MTU_PATH = '/.well-known/anyfront-mtu';
+/** The packet size (outer, tunnel headers included) every backend's path from the edges must carry. */
+export const BACKEND_PATH_MTU = 1500;
 
 /** A service's overall backend health: down when no backend is healthy anywhere. */
 export const SERVICE_HEALTH_STATES = ['healthy', 'degraded', 'down', 'unknown'] as const;

@@ -8,7 +8,7 @@ const colours: Record<string, MantineColor> = {
   active: 'teal', deployed: 'teal', healthy: 'teal', verified: 'teal',
   pending: 'gray', unknown: 'gray', no_edge_nodes: 'gray',
   deploying: 'blue',
-  waiting_for_capacity: 'yellow', waiting_for_healthy_backend: 'yellow', degraded: 'yellow', deleting: 'orange',
+  waiting_for_capacity: 'yellow', waiting_for_verified_backend: 'yellow', waiting_for_healthy_backend: 'yellow', degraded: 'yellow', deleting: 'orange',
   failed: 'red', down: 'red', unhealthy: 'red', deleted: 'gray', revoked: 'gray',
   past_due: 'yellow', suspended: 'red', issued: 'blue', paid: 'teal', open: 'blue', draft: 'gray', void: 'gray', uncollectible: 'red',
 };

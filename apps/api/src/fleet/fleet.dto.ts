@@ -72,6 +72,8 @@ export class PopBackendHealthDto implements PopBackendHealth {
   @ApiProperty({ enum: BACKEND_HEALTH_STATES }) status!: BackendHealthState;
   @ApiProperty({ type: 'integer' }) healthy_nodes!: number;
   @ApiProperty({ type: 'integer' }) unhealthy_nodes!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Why an edge node of this PoP reports the backend unhealthy, e.g. "path MTU to backend below 1500: …" (its path drops full-size packets, so uploads would stall) or the failing health check; null when none does' })
+  reason!: string | null;
 }
 
 export class BackendHealthDto implements BackendHealthSummary {

@@ -176,12 +176,19 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await dep()).status).toBe('deploying');
     const g1 = (await c1.get('/v1/agent/desired-state')).body.generation;
     const g2 = (await c2.get('/v1/agent/desired-state')).body.generation;
-    const up = { services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true })) }] };
+    const verified = { state: 'verified', reason: null, checked_at: new Date().toISOString() };
+    const up = { services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true, verification: verified })) }] };
+    const amsStatus = async () => (await dep()).pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status;
     await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false }).expect(200);
-    // Applied, but no backend has passed the node's checks yet: a request would fail (issue 9 §7).
-    expect((await dep()).pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('waiting_for_healthy_backend');
-    await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false, services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: false })) }] }).expect(200);
-    expect((await dep()).pops.find((p: { pop_code: string }) => p.pop_code === ams.code).status).toBe('waiting_for_healthy_backend');
+    // Applied, but the node verified no backend yet: an unverified backend gets no traffic (issue 9 §7).
+    expect(await amsStatus()).toBe('waiting_for_verified_backend');
+    // Negative control: healthy but unverified (what a dry-run edge, or one whose kit never answered, reports) is not deployed.
+    const pending = { state: 'pending', reason: 'waiting for the first challenge', checked_at: null };
+    await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false, services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true, verification: pending })) }] }).expect(200);
+    expect(await amsStatus()).toBe('waiting_for_verified_backend');
+    // Verified but no backend has passed the node's checks yet: a request would fail.
+    await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false, services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: false, verification: verified })) }] }).expect(200);
+    expect(await amsStatus()).toBe('waiting_for_healthy_backend');
     await c1.post('/v1/agent/status').send({ applied_generation: g1, announced: true, drained: false, ...up }).expect(200);
     // Operators see the node's applied generation, lag, announce state and heartbeat on the node itself.
     const node1 = (await op.get(`/v1/admin/edge-nodes/${n1}`)).body;
@@ -253,7 +260,8 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     expect((await dep()).status).toBe('deploying');
     s = await pull();
     expect(s.services.map((x) => x.id)).toContain(svc.id); // srv6: this kernel can
-    const up = { services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true })) }] };
+    const verified = { state: 'verified', reason: null, checked_at: new Date().toISOString() };
+    const up = { services: [{ id: svc.id, backends: svc.backendIds.map((id) => ({ id, healthy: true, verification: verified })) }] };
     await c1.post('/v1/agent/status').send({ applied_generation: s.generation, announced: true, drained: false, capabilities: lab, ...up }).expect(200);
     expect((await dep()).status).toBe('deployed');
 
@@ -292,9 +300,10 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const [good, bad] = svc.backendIds;
     const c1 = asAgent((await registerNode(n1)).credential);
     const c2 = asAgent((await registerNode(n2)).credential);
+    const MTU_REASON = 'path MTU to backend below 1500: a 4000-byte request in full-size segments through the tunnel got no answer';
     const report = (healthyGood: boolean) => ({
       applied_generation: 1, announced: true, drained: false,
-      services: [{ id: svc.id, backends: [{ id: good, healthy: healthyGood }, { id: bad, healthy: false }] }],
+      services: [{ id: svc.id, backends: [{ id: good, healthy: healthyGood, reason: healthyGood ? 'ignored: it is healthy' : null }, { id: bad, healthy: false, reason: MTU_REASON }] }],
     });
     await c1.post('/v1/agent/status').send(report(true)).expect(200);
     await c2.post('/v1/agent/status').send(report(false)).expect(200);
@@ -304,6 +313,10 @@ describe('fleet sync, control-plane side (agent API, generations, deploy status,
     const g = h.backends.find((b: { backend_id: string }) => b.backend_id === good);
     expect(g).toMatchObject({ status: 'degraded', down_everywhere: false });
     expect(g.pops.map((p: { pop_code: string; status: string }) => [p.pop_code, p.status]).sort()).toEqual([[ams.code, 'healthy'], [fra.code, 'unhealthy']].sort());
+    // Why an edge reports it unhealthy (issue 9 §5: its path MTU), per PoP; none for a healthy report or a report without one.
+    expect(g.pops.map((p: { reason: string | null }) => p.reason)).toEqual([null, null]);
+    const b = h.backends.find((x: { backend_id: string }) => x.backend_id === bad);
+    expect(b.pops.map((p: { reason: string | null }) => p.reason)).toEqual([MTU_REASON, MTU_REASON]);
 
     // A backend of another service is ignored, and a bad body changes nothing.
     const foreign = await fx.service(tenant.organizationId, [pool], ['2001:db8::c']);

@@ -26,7 +26,7 @@ export class ServiceFleetService {
     const reports = await backendHealthReports(this.ds, id);
     const summary = summarizeServiceHealth(
       backends,
-      reports.map((r) => ({ backendId: r.backend_id, nodeId: r.edge_node_id, popId: r.pop_id, popCode: r.pop_code, healthy: r.healthy, reportedAt: r.reported_at })),
+      reports.map((r) => ({ backendId: r.backend_id, nodeId: r.edge_node_id, popId: r.pop_id, popCode: r.pop_code, healthy: r.healthy, reason: r.health_reason, reportedAt: r.reported_at })),
       new Date(),
       HEALTH_STALE_AFTER_MS,
     );

@@ -213,7 +213,7 @@ export class ServiceAddressDto {
 }
 
 const NODE_DEPLOY_HELP =
-  'deploying until the edge node applied the service\'s latest change; waiting_for_healthy_backend until one of the service\'s backends passed the node\'s health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node\'s state because the node cannot run it (reason says why; the node keeps serving everything else).';
+  'deploying until the edge node applied the service\'s latest change; waiting_for_verified_backend until the node verified one of the service\'s backends (the backend kit answered its ownership challenge with the backend\'s token: an unverified backend gets no traffic); waiting_for_healthy_backend until a verified backend passed the node\'s health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node\'s state because the node cannot run it (reason says why; the node keeps serving everything else).';
 
 export class NodeDeploymentDto implements NodeDeployment {
   @ApiProperty({ format: 'uuid' }) node_id!: string;

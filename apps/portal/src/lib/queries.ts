@@ -48,6 +48,9 @@ export const useHealth = (id: string) => useQuery({
 export const useBackends = (id: string) => useQuery({
   queryKey: keys.backends(id),
   queryFn: () => listAll((cursor) => ok(api.GET('/v1/services/{id}/backends', { params: { path: { id }, query: { limit: 200, cursor } } }))),
+  // Verification changes on the edges' side: poll briskly while a backend waits for it (it must never
+  // read pending next to a deployment that says deployed), slowly otherwise.
+  refetchInterval: (q) => (q.state.data?.some((b) => b.verification !== 'verified') ? 2_000 : 30_000),
 });
 
 export type TrafficStep = '5m' | '1h';

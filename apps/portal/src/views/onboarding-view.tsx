@@ -126,10 +126,16 @@ function DoneStep({ id }: { id: string }) {
   const first = s?.addresses[0]?.address;
   const port = s?.listeners[0]?.ports.split('-')[0] ?? '80';
   const deployed = deployment.data?.status === 'deployed';
+  // The edges applied it but verified no backend: the tenant has something to do (run the kit), not just wait.
+  const unverified = deployment.data?.status === 'waiting_for_verified_backend';
   return (
     <Stack align="flex-start">
-      <Group gap="sm"><Title order={2} size="h3">{deployed ? 'Deployed' : 'Deploying…'}</Title>{deployment.data && <StatusBadge status={deployment.data.status} size="md" />}</Group>
-      <Text size="sm">{deployed ? `${s?.name ?? 'Your service'} is announced from every PoP. Clients anywhere reach it on:` : 'The edges are applying the service; this updates by itself.'}</Text>
+      <Group gap="sm"><Title order={2} size="h3">{deployed ? 'Deployed' : unverified ? 'Waiting for a verified backend' : 'Deploying…'}</Title>{deployment.data && <StatusBadge status={deployment.data.status} size="md" />}</Group>
+      <Text size="sm">{deployed
+        ? `${s?.name ?? 'Your service'} is announced from every PoP. Clients anywhere reach it on:`
+        : unverified
+          ? 'The edges have the service, but no backend is verified yet, so no client traffic reaches one: run the backend kit with each backend\'s verification token (the Prepare step). This updates by itself.'
+          : 'The edges are applying the service; this updates by itself.'}</Text>
       {first && <div style={{ width: '100%', maxWidth: 640 }}><CopyField value={`curl -v http://${first.includes(':') ? `[${first}]` : first}:${port}/`} label="curl command" /></div>}
       <Button component={Link} href={`/services/${id}`}>Open the service</Button>
     </Stack>

@@ -230,6 +230,8 @@ export function BackendsCard({ service }: { service: Service }) {
   const backends = useBackends(service.id);
   const health = useHealth(service.id);
   const healthOf = useMemo(() => new Map((health.data?.backends ?? []).map((b) => [b.backend_id, b])), [health.data]);
+  // One kit command on screen at a time (it is long and carries a token): the backend the tenant opened.
+  const [kitOpen, setKitOpen] = useState<string | null>(null);
   const patch = async (b: Backend, body: Schemas['UpdateBackendDto']) => {
     await ok(api.PATCH('/v1/services/{id}/backends/{backend_id}', { params: { path: { id: service.id, backend_id: b.id } }, body }));
     await qc.invalidateQueries({ queryKey: keys.backends(service.id) });
@@ -279,7 +281,7 @@ export function BackendsCard({ service }: { service: Service }) {
                           {!h && <Text size="xs" c="dimmed">…</Text>}
                           {h && h.pops.length === 0 && <Text size="xs" c="dimmed">no checks yet</Text>}
                           {h?.pops.map((p) => (
-                            <Tooltip key={p.pop_id} label={`${p.healthy_nodes} healthy, ${p.unhealthy_nodes} unhealthy edge nodes`}>
+                            <Tooltip key={p.pop_id} multiline maw={360} label={`${p.healthy_nodes} healthy, ${p.unhealthy_nodes} unhealthy edge nodes${p.reason ? `: ${p.reason}` : ''}`}>
                               <Group gap={4} data-health-pop={p.pop_code}><Text size="xs" fw={600}>{p.pop_code.toUpperCase()}</Text><StatusBadge status={p.status} size="xs" /></Group>
                             </Tooltip>
                           ))}
@@ -297,8 +299,14 @@ export function BackendsCard({ service }: { service: Service }) {
                             <Text size="sm" fw={600} c={b.verification === 'failed' ? 'red.8' : undefined}>
                               {b.verification === 'failed' ? `Verification failed: ${b.verification_reason ?? 'the backend answered without this backend\'s proof'}.` : `Waiting for verification${b.verification_reason ? `: ${b.verification_reason}` : ''}.`} No client traffic goes to {b.address} until it is verified.
                             </Text>
-                            <Text size="xs" c="dimmed">On {b.address}, run:</Text>
-                            <CopyField value={backendKitCommand(service, b.address, b.verification_token)} label={`backend kit command for ${b.address}`} block />
+                            <Group gap="xs">
+                              <Button variant="subtle" size="compact-sm" aria-expanded={kitOpen === b.id} aria-controls={`kit-${b.id}`}
+                                onClick={() => setKitOpen(kitOpen === b.id ? null : b.id)}>
+                                {kitOpen === b.id ? 'Hide the kit command' : 'Show the kit command'}
+                              </Button>
+                              <Text size="xs" c="dimmed">to run on {b.address}, with its verification token</Text>
+                            </Group>
+                            <div id={`kit-${b.id}`}>{kitOpen === b.id && <CopyField value={backendKitCommand(service, b.address, b.verification_token)} label={`backend kit command for ${b.address}`} block />}</div>
                           </Stack>
                         </Table.Td>
                       </Table.Tr>

@@ -221,7 +221,9 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     expect(c.verified).toBe(c.generation);
     expect((await row(neighbour)).applied_at.getTime()).toBeGreaterThanOrEqual(c.canary_checked_at.getTime());
 
-    // 2. A pool the canary refuses: the rollout halts, the neighbour keeps announcing only what was proven.
+    // 2. A pool the canary refuses (with a service that lives only in it): the rollout halts, the
+    // neighbour keeps announcing only what was proven and says the service waits.
+    const svc = await fx.service(await fx.organization(), [bad], ['2001:db8::1']);
     await addToPop(bad);
     const failed = await waitFor('the canary to fail the pool', async () => {
       const r = await row(canary);
@@ -233,6 +235,10 @@ describe('staged rollout: a PoP canary takes every change first', () => {
     expect(n.ids).toEqual([good.id]);
     expect(n.held).toEqual([bad.id]);
     expect(n.applied).toBe(n.generation);
+    expect((await fleetNodeViews(ds, [neighbour]))[0].held_services).toBe(1);
+    const d = await loadServiceDeployment(ds, svc.id, true);
+    expect(d.pops.map((p) => p.status)).toEqual(['failed']);
+    for (const node of d.pops[0].nodes) expect(node.reason).toMatch(/rollout halted: canary edge .+ failed generation \d+: .*allowed_prefixes/);
 
     // 3. The operator takes the pool back off the PoP: nothing stays held.
     await ds.query(`DELETE FROM pool_pops WHERE pool_id = $1`, [bad.id]);

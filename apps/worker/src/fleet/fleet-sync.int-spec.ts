@@ -211,11 +211,11 @@ describe('FleetSyncJob: coalescing, push with retry to the agent, sweep', () => 
     expect(deployment.pops[0]?.nodes).toEqual([
       expect.objectContaining({ node_id: node, status: 'failed', reason: `backend ${refused.backendIds[0]} needs an IPv4 tunnel source, but the node has none` }),
     ]);
-    // Applied, but no health report yet: not deployed until a backend passed the node's checks (issue 9 §7).
-    expect((await loadServiceDeployment(ds, fine.id, true)).status).toBe('waiting_for_healthy_backend');
+    // Applied, but no health report yet: not deployed until a backend was verified and passed the node's checks (issue 9 §7).
+    expect((await loadServiceDeployment(ds, fine.id, true)).status).toBe('waiting_for_verified_backend');
     // What the agent's status report stores (apps/api agent-status.service.ts).
     const healthy = (serviceId: string) => ds.query(
-      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy) SELECT $1, b.id, b.service_id, true FROM backends b WHERE b.service_id = $2 ON CONFLICT DO NOTHING`,
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, verification) SELECT $1, b.id, b.service_id, true, 'verified' FROM backends b WHERE b.service_id = $2 ON CONFLICT DO NOTHING`,
       [node, serviceId],
     );
     await healthy(fine.id);

@@ -124,7 +124,7 @@ export async function waitForAgentGeneration(name: string, generation = 1, timeo
  * its previous run first), so a service created in the API is answered by the lab backends.
  */
 export async function prepareLabBackends(anycast: string[]): Promise<void> {
-  for (const b of backends) await prepareBackend(b, anycast);
+  await Promise.all(backends.map((b) => prepareBackend(b, anycast)));
 }
 
 /** Registers the edge's agent from inside its namespace with a fresh bootstrap token (the real register CLI). */

@@ -55,25 +55,30 @@ describe('dry-run local fleet against the real API and worker', () => {
     for (const n of nodes) expect(n.last_heartbeat_at).not.toBeNull();
   });
 
-  it('deploys a new service on both dry-run agents', async () => {
+  it('a new service reaches both dry-run agents and waits there for a verified backend: they send no challenges, so it is never deployed (issue 9 §7)', async () => {
     const svc = await ok(tenant.POST('/v1/services', { body: { name: 'dry', listeners: [{ protocol: 'tcp', ports: '80' }] } }));
     await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: svc.id } }, body: { address: '2001:db8::10' } }));
-    const d = await waitFor('service deployed', async () => {
+    const d = await waitFor('service applied on both agents', async () => {
       const r = await ok(tenant.GET('/v1/services/{id}/deployment', { params: { path: { id: svc.id } } }));
-      return r.status === 'deployed' ? r : undefined;
+      return r.status === 'waiting_for_verified_backend' && r.pops.every((p) => p.status === 'waiting_for_verified_backend') ? r : undefined;
     }, 60_000, 250);
     expect(d.edge_nodes).toBe(2);
+    expect(d.edge_nodes_deployed).toBe(0);
     expect(d.pops.map((p) => p.pop_code).sort()).toEqual(['dry1', 'dry2']);
+    // The backend says why, next to it (not "deployed" beside a pending backend).
+    const [b] = (await ok(tenant.GET('/v1/services/{id}/backends', { params: { path: { id: svc.id } } }))).data;
+    expect(b).toMatchObject({ verification: 'pending', verification_reason: expect.stringContaining('dry-run data plane') });
   });
 
-  it('a gue service reaches both agents with its gue_port and is accepted: deployed, never a refused (frozen) node', async () => {
+  it('a gue service reaches both agents with its gue_port and is accepted: applied, never a refused (frozen) node', async () => {
     const svc = await ok(tenant.POST('/v1/services', { body: { name: 'dry-gue', listeners: [{ protocol: 'tcp', ports: '80' }], encapsulation: 'gue' } }));
     expect(svc.gue_port).toBe(6080);
     // GUE reaches both backend families; the lab edges have tunnel sources of both.
     for (const address of ['203.0.113.77', '2001:db8::77']) await ok(tenant.POST('/v1/services/{id}/backends', { params: { path: { id: svc.id } }, body: { address } }));
-    await waitFor('gue service deployed', async () => {
+    // Applied on both (a dry-run edge verifies no backend, so that is as far as it gets).
+    await waitFor('gue service applied on both agents', async () => {
       const r = await ok(tenant.GET('/v1/services/{id}/deployment', { params: { path: { id: svc.id } } }));
-      return r.status === 'deployed' && r.edge_nodes === 2 ? r : undefined;
+      return r.status === 'waiting_for_verified_backend' && r.edge_nodes === 2 ? r : undefined;
     }, 60_000, 250);
     for (const a of fleet!.agents) {
       const s = (await (await fetch(`${a.url}/v1/status`)).json()) as { last_error: string | null; services: { id: string; encapsulation: string }[] };

@@ -17,7 +17,8 @@ import { edges } from '../topology';
  */
 export interface DryRunFleet { agents: { name: string; nodeId: string; pid: number; url: string; log: string }[]; stop: () => Promise<void> }
 
-export async function startDryRunFleet(o: { apiUrl: string; operator: AdminClient; dir: string; popCodes: Record<string, string>; log?: (m: string) => void }): Promise<DryRunFleet> {
+/** `statusIntervalSeconds`: the agents' periodic status report (default 5 s; they also report after every apply). */
+export async function startDryRunFleet(o: { apiUrl: string; operator: AdminClient; dir: string; popCodes: Record<string, string>; log?: (m: string) => void; statusIntervalSeconds?: number }): Promise<DryRunFleet> {
   const log = o.log ?? (() => undefined);
   rmSync(o.dir, { recursive: true, force: true });
   mkdirSync(o.dir, { recursive: true });
@@ -53,7 +54,7 @@ export async function startDryRunFleet(o: { apiUrl: string; operator: AdminClien
         dry_run: true,
         allow_documentation_addresses: true, // the demo's backends are documentation/unique-local addresses
         health: { enabled: false },
-        control_plane: { url: o.apiUrl, credential_file: join(stateDir, 'credential'), push_url: pushUrl, pull_interval_seconds: 30, status_interval_seconds: 5, traffic_interval_seconds: 10 },
+        control_plane: { url: o.apiUrl, credential_file: join(stateDir, 'credential'), push_url: pushUrl, pull_interval_seconds: 30, status_interval_seconds: o.statusIntervalSeconds ?? 5, traffic_interval_seconds: 10 },
         log_level: 'warn',
       }, null, 2));
       const logFile = join(o.dir, edge.name, 'agent.log');

@@ -112,13 +112,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 
   if (missing) {
-    say(`no lab (${missing}): starting 2 edge agents with a dry-run data plane instead. They register with the API, pull and report deploy status; they change nothing in the kernel, send no probes and no traffic.`);
+    say(`no lab (${missing}): starting 2 edge agents with a dry-run data plane instead. They register with the API, pull and report deploy status; they change nothing in the kernel, send no probes, challenges or traffic, so no backend is ever verified: a service stops at waiting_for_verified_backend, never deployed.`);
     const fleet = await startDryRunFleet({ apiUrl, operator, dir: `${labDir()}-dry-run`, popCodes: POPS, log: say });
     const unfollow = fleet.agents.map((a) => followAgentLog(a.name, a.log));
     teardown = async () => { unfollow.forEach((f) => f()); await fleet.stop(); };
     log.info({ instructions: `2 dry-run agents (${missing}): ${fleet.agents.map((a) => `${a.name} (${a.url}/v1/status)`).join(', ')}.
    They register, pull and report deploy status; they change nothing in the kernel and send no traffic.
-   Run npm start as root on Linux with iproute2, nftables and bird2 for a real local fleet.` }, 'local fleet ready');
+   They send no ownership challenges either, so no backend is ever verified: a service's deployment stops at
+   waiting_for_verified_backend (deployed means an edge verified a backend and it passed its checks).
+   Run npm start as root on Linux with iproute2, nftables and bird2 for a real local fleet (its backends are verified).` }, 'local fleet ready');
     return;
   }
 

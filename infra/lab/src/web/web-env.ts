@@ -41,7 +41,8 @@ function buildApp(app: WebApp): number {
   return Number(/BUILD_SECONDS ([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
 }
 
-export async function startWebEnv(app: WebApp): Promise<WebEnv> {
+/** `fleet`: options of the dry-run agents (the portal's tests stand in for verifying edges, see its spec). */
+export async function startWebEnv(app: WebApp, o: { fleet?: { statusIntervalSeconds?: number } } = {}): Promise<WebEnv> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
   mkdirSync(screenshotDir(app), { recursive: true });
   const buildSeconds = buildApp(app);
@@ -68,7 +69,7 @@ export async function startWebEnv(app: WebApp): Promise<WebEnv> {
     for (const prefix of ['192.0.2.0/24', '198.51.100.0/24', '2001:db8:a0::/48']) {
       await ok(op.POST('/v1/admin/pools', { body: { prefix, scope: 'global', pop_ids: [ams, nyc] } }));
     }
-    fleet = await startDryRunFleet({ apiUrl: platform.apiUrl, operator: op, dir: fleetDir, popCodes: { edge1: 'ams', edge2: 'nyc' } });
+    fleet = await startDryRunFleet({ apiUrl: platform.apiUrl, operator: op, dir: fleetDir, popCodes: { edge1: 'ams', edge2: 'nyc' }, ...o.fleet });
 
     const port = await freePort();
     let out = '';

@@ -2317,10 +2317,10 @@ export interface components {
             node_id: string;
             node_name: string;
             /**
-             * @description deploying until the edge node applied the service's latest change; waiting_for_healthy_backend until one of the service's backends passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
+             * @description deploying until the edge node applied the service's latest change; waiting_for_verified_backend until the node verified one of the service's backends (the backend kit answered its ownership challenge with the backend's token: an unverified backend gets no traffic); waiting_for_healthy_backend until a verified backend passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
-            status: "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
+            status: "deploying" | "waiting_for_verified_backend" | "waiting_for_healthy_backend" | "deployed" | "failed";
             /** @description Generation that carries the latest change of the service */
             required_generation: number | null;
             applied_generation: number;
@@ -2340,15 +2340,15 @@ export interface components {
              * @description The worst status of its edge nodes
              * @enum {string}
              */
-            status: "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
+            status: "deploying" | "waiting_for_verified_backend" | "waiting_for_healthy_backend" | "deployed" | "failed";
             nodes: components["schemas"]["NodeDeploymentDto"][];
         };
         ServiceDeploymentStatusDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change; waiting_for_healthy_backend until one of the service's backends passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change; waiting_for_verified_backend until the node verified one of the service's backends (the backend kit answered its ownership challenge with the backend's token: an unverified backend gets no traffic); waiting_for_healthy_backend until a verified backend passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
-            status: "pending" | "no_edge_nodes" | "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
+            status: "pending" | "no_edge_nodes" | "deploying" | "waiting_for_verified_backend" | "waiting_for_healthy_backend" | "deployed" | "failed";
             edge_nodes: number;
             edge_nodes_deployed: number;
             pops: components["schemas"]["PopDeploymentDto"][];
@@ -2363,6 +2363,8 @@ export interface components {
             status: "healthy" | "degraded" | "unhealthy" | "unknown";
             healthy_nodes: number;
             unhealthy_nodes: number;
+            /** @description Why an edge node of this PoP reports the backend unhealthy, e.g. "path MTU to backend below 1500: …" (its path drops full-size packets, so uploads would stall) or the failing health check; null when none does */
+            reason: string | null;
         };
         BackendHealthDto: {
             /** Format: uuid */
@@ -2546,10 +2548,10 @@ export interface components {
         };
         ServiceDeploymentDto: {
             /**
-             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change; waiting_for_healthy_backend until one of the service's backends passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
+             * @description pending until the service is active; no_edge_nodes when no registered edge node serves it; otherwise the worst of its PoPs: deploying until the edge node applied the service's latest change; waiting_for_verified_backend until the node verified one of the service's backends (the backend kit answered its ownership challenge with the backend's token: an unverified backend gets no traffic); waiting_for_healthy_backend until a verified backend passed the node's health checks (a request would fail before); then deployed; failed when the control plane left the service out of the edge node's state because the node cannot run it (reason says why; the node keeps serving everything else).
              * @enum {string}
              */
-            status: "pending" | "no_edge_nodes" | "deploying" | "waiting_for_healthy_backend" | "deployed" | "failed";
+            status: "pending" | "no_edge_nodes" | "deploying" | "waiting_for_verified_backend" | "waiting_for_healthy_backend" | "deployed" | "failed";
             edge_nodes: number;
             edge_nodes_deployed: number;
             pops: components["schemas"]["PopDeploymentDto"][];
@@ -3177,6 +3179,7 @@ export interface components {
                 backends: {
                     id: string;
                     healthy: boolean;
+                    reason?: string | null;
                     verification?: {
                         /** @enum {string} */
                         state: "pending" | "verified" | "failed";

@@ -542,8 +542,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     `SELECT n.id, n.name, n.pop_id, p.code AS pop_code, g.generation AS service_generation,
             f.requested_seq > f.synced_seq AS pending, f.applied_generation, f.last_heartbeat_at, x.reason AS excluded_reason,
             (SELECT fs->>'reason' FROM jsonb_array_elements(f.failed_services) fs WHERE fs->>'id' = $1::text LIMIT 1) AS agent_failed_reason,
-            (SELECT count(*) FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
-              WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.healthy AND b.enabled AND b.weight > 0) AS healthy_backends,
+            usable.healthy_backends, usable.verified_backends,
             hd.service_id IS NOT NULL AS held, f.canary_verified_generation,
             cfail.canary_id, cfail.canary_name, cfail.canary_failed_generation, cfail.canary_failed_reason
        FROM edge_nodes n
@@ -552,6 +551,12 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
        LEFT JOIN edge_node_service_generations g ON g.edge_node_id = n.id AND g.service_id = $1
        LEFT JOIN edge_node_service_exclusions x ON x.edge_node_id = n.id AND x.service_id = $1
        LEFT JOIN edge_node_service_holds hd ON hd.edge_node_id = n.id AND hd.service_id = $1
+       -- Usable backends (enabled, weight > 0) the node verified, and of those the healthy ones: "deployed" needs one
+       -- (a backend the node did not verify gets no traffic there, however healthy it looks).
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS verified_backends, count(*) FILTER (WHERE h.healthy) AS healthy_backends
+           FROM edge_node_backend_health h JOIN backends b ON b.id = h.backend_id
+          WHERE h.edge_node_id = n.id AND h.service_id = $1 AND h.verification = 'verified' AND b.enabled AND b.weight > 0) usable
        -- The PoP's halted rollout, if any: a canary whose newest verdict is a failure.
        LEFT JOIN LATERAL (
          SELECT cn.id AS canary_id, cn.name AS canary_name, cf.canary_failed_generation, cf.canary_failed_reason
@@ -577,6 +582,7 @@ export async function serviceNodeProgress(db: SqlRunner, serviceId: string): Pro
     excludedReason: (r.excluded_reason as string | null) ?? null,
     agentFailedReason: (r.agent_failed_reason as string | null) ?? null,
     healthyBackends: Number(r.healthy_backends),
+    verifiedBackends: Number(r.verified_backends),
     held: r.held as boolean,
     // Held (or waiting to compute) here while the PoP's canary failed, or this node is that canary and failed with the service's change on it.
     canaryFailure: r.canary_id && (r.held || r.pending || (r.canary_id === r.id && r.service_generation != null && Number(r.service_generation) > Number(r.canary_verified_generation)))
@@ -714,12 +720,14 @@ export interface BackendHealthReportRow {
   pop_id: string;
   pop_code: string;
   healthy: boolean;
+  /** Why the node reports it unhealthy (e.g. its path MTU), or null. */
+  health_reason: string | null;
   reported_at: Date;
 }
 
 export function backendHealthReports(db: SqlRunner, serviceId: string): Promise<BackendHealthReportRow[]> {
   return db.query(
-    `SELECT h.backend_id, h.edge_node_id, n.pop_id, p.code AS pop_code, h.healthy, h.reported_at
+    `SELECT h.backend_id, h.edge_node_id, n.pop_id, p.code AS pop_code, h.healthy, h.health_reason, h.reported_at
        FROM edge_node_backend_health h JOIN edge_nodes n ON n.id = h.edge_node_id JOIN pops p ON p.id = n.pop_id
       WHERE h.service_id = $1 AND n.state <> 'disabled'`,
     [serviceId],
@@ -790,6 +798,7 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
   const backendIds: string[] = [];
   const serviceIds: string[] = [];
   const healthy: boolean[] = [];
+  const healthReason: Array<string | null> = [];
   const verification: Array<string | null> = [];
   const verificationReason: Array<string | null> = [];
   const verificationCheckedAt: Array<string | null> = [];
@@ -798,6 +807,7 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
       backendIds.push(b.id);
       serviceIds.push(svc.id);
       healthy.push(b.healthy);
+      healthReason.push(b.healthy ? null : b.reason ?? null);
       verification.push(b.verification?.state ?? null);
       verificationReason.push(b.verification?.reason ?? null);
       verificationCheckedAt.push(b.verification?.checked_at ?? null);
@@ -807,13 +817,13 @@ export async function recordAgentStatus(db: SqlRunner, nodeId: string, s: z.infe
   await db.query(`DELETE FROM edge_node_backend_health WHERE edge_node_id = $1 AND NOT (backend_id = ANY($2::uuid[]))`, [nodeId, backendIds]);
   if (backendIds.length) {
     await db.query(
-      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, reported_at, verification, verification_reason, verification_checked_at)
-       SELECT $1, b.id, b.service_id, x.healthy, now(), x.verification, x.reason, x.checked_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[]) AS x(backend_id, service_id, healthy, verification, reason, checked_at)
+      `INSERT INTO edge_node_backend_health (edge_node_id, backend_id, service_id, healthy, health_reason, reported_at, verification, verification_reason, verification_checked_at)
+       SELECT $1, b.id, b.service_id, x.healthy, x.health_reason, now(), x.verification, x.reason, x.checked_at
+         FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[]) AS x(backend_id, service_id, healthy, verification, reason, checked_at, health_reason)
          JOIN backends b ON b.id = x.backend_id AND b.service_id = x.service_id
-       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, service_id = EXCLUDED.service_id, reported_at = now(),
+       ON CONFLICT (edge_node_id, backend_id) DO UPDATE SET healthy = EXCLUDED.healthy, health_reason = EXCLUDED.health_reason, service_id = EXCLUDED.service_id, reported_at = now(),
          verification = EXCLUDED.verification, verification_reason = EXCLUDED.verification_reason, verification_checked_at = EXCLUDED.verification_checked_at`,
-      [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt],
+      [nodeId, backendIds, serviceIds, healthy, verification, verificationReason, verificationCheckedAt, healthReason],
     );
   }
   const rows: Array<{ generation: string; capabilities_changed: boolean }> = await db.query(

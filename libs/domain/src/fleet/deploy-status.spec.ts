@@ -26,13 +26,22 @@ describe('serviceDeployment', () => {
   });
 
   it('waits for a healthy backend on a node that applied the change but has none passing its checks (issue 9 §7)', () => {
-    const d = serviceDeployment(true, [node({ healthyBackends: 0 }), node({ nodeId: 'n2', popId: 'p2', popCode: 'fra', healthyBackends: 2 })]);
+    const d = serviceDeployment(true, [node({ healthyBackends: 0, verifiedBackends: 1 }), node({ nodeId: 'n2', popId: 'p2', popCode: 'fra', healthyBackends: 2, verifiedBackends: 2 })]);
     expect(d.status).toBe('waiting_for_healthy_backend');
     expect(d.edge_nodes_deployed).toBe(1);
     expect(d.pops.map((p) => [p.pop_code, p.status])).toEqual([['ams', 'waiting_for_healthy_backend'], ['fra', 'deployed']]);
     // A node still deploying is the worse state; failed is worse still.
     expect(serviceDeployment(true, [node({ healthyBackends: 0 }), node({ nodeId: 'n2', appliedGeneration: 4 })]).status).toBe('deploying');
     expect(serviceDeployment(true, [node({ healthyBackends: 0 }), node({ nodeId: 'n2', agentFailedReason: 'x' })]).status).toBe('failed');
+  });
+
+  it('waits for a verified backend on a node that verified none (healthy or not: an unverified backend gets no traffic), issue 9 §7', () => {
+    const d = serviceDeployment(true, [node({ healthyBackends: 0, verifiedBackends: 0 }), node({ nodeId: 'n2', popId: 'p2', popCode: 'fra', healthyBackends: 0, verifiedBackends: 1 })]);
+    expect(d.pops.map((p) => [p.pop_code, p.status])).toEqual([['ams', 'waiting_for_verified_backend'], ['fra', 'waiting_for_healthy_backend']]);
+    // Further from deployed than waiting for health, closer than deploying.
+    expect(d.status).toBe('waiting_for_verified_backend');
+    expect(d.edge_nodes_deployed).toBe(0);
+    expect(serviceDeployment(true, [node({ healthyBackends: 0, verifiedBackends: 0 }), node({ nodeId: 'n2', appliedGeneration: 4 })]).status).toBe('deploying');
   });
 
   it('is pending for an inactive service and no_edge_nodes without nodes', () => {

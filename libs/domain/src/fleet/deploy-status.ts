@@ -16,8 +16,13 @@ export interface ServiceNodeProgress {
   excludedReason?: string | null;
   /** The node's agent reported (with its applied generation) that it skipped the service, and why; or null. */
   agentFailedReason?: string | null;
-  /** Backends of the service that passed this node's health checks (its last status report); undefined: not known. */
+  /**
+   * Usable backends of the service (enabled, weight > 0) this node verified (ownership proof) and
+   * that passed its health checks, from its last status report; undefined: not known.
+   */
   healthyBackends?: number;
+  /** Usable backends of the service this node verified, healthy or not; undefined: not known. */
+  verifiedBackends?: number;
   /** The service's new content waits for the PoP's canary here (staged rollout, canary.ts). */
   held?: boolean;
   /** The PoP's rollout of this service's change is halted by a failed canary, and why; or null. */
@@ -54,7 +59,7 @@ export function nodeHasLatest(n: ServiceNodeProgress): boolean {
   return !n.pending && n.serviceGeneration !== null && n.appliedGeneration >= n.serviceGeneration;
 }
 
-const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, waiting_for_healthy_backend: 1, deploying: 2, failed: 3 };
+const SEVERITY: Record<NodeDeployStatus, number> = { deployed: 0, waiting_for_healthy_backend: 1, waiting_for_verified_backend: 2, deploying: 3, failed: 4 };
 
 /**
  * Where one node stands: a pending change is deploying (it may fix an exclusion), then excluded is
@@ -68,14 +73,17 @@ function nodeStatus(n: ServiceNodeProgress): NodeDeployStatus {
   if (n.excludedReason) return 'failed';
   if (n.held || !nodeHasLatest(n)) return 'deploying';
   if (n.agentFailedReason) return 'failed';
-  // "deployed" means a request works: the node forwards and a backend passed its checks there.
-  return n.healthyBackends === 0 ? 'waiting_for_healthy_backend' : 'deployed';
+  // "deployed" means a request works: the node forwards to a backend it verified and that passed its
+  // checks there (an unverified backend gets no traffic, however healthy an edge thinks it is).
+  if (n.healthyBackends !== 0) return 'deployed';
+  return n.verifiedBackends === 0 ? 'waiting_for_verified_backend' : 'waiting_for_healthy_backend';
 }
 
 /**
  * `deploying` until every edge node that should serve the service has applied a generation that
- * includes its latest change, then `waiting_for_healthy_backend` until each has a backend that
- * passed its health checks, then `deployed`; `failed` on a node (and so its PoP and the service)
+ * includes its latest change, then `waiting_for_verified_backend` until each verified one of its
+ * backends (the backend kit's ownership proof), `waiting_for_healthy_backend` until a verified one
+ * passed its health checks there, then `deployed`; `failed` on a node (and so its PoP and the service)
  * that the publish filter left the service out of, with the reason, or whose PoP's rollout of the
  * change a failed canary halted (staged rollout: the held edges and the canary itself; a change still
  * waiting for the canary's verdict is `deploying`). A service that is not active yet is `pending`; one

@@ -7,6 +7,8 @@ export interface BackendHealthReport {
   popId: string;
   popCode: string;
   healthy: boolean;
+  /** Why the node reports it unhealthy (e.g. its path MTU is below 1500), or null. */
+  reason?: string | null;
   reportedAt: Date;
 }
 
@@ -17,6 +19,8 @@ export interface PopBackendHealth {
   status: BackendHealthState;
   healthy_nodes: number;
   unhealthy_nodes: number;
+  /** Why a node of this PoP reports the backend unhealthy (the first such node's reason), or null. */
+  reason: string | null;
 }
 
 export interface BackendHealthSummary {
@@ -59,11 +63,14 @@ export function summarizeServiceHealth(
       for (const r of fresh.filter((r) => r.backendId === b.id)) {
         let p = pops.get(r.popId);
         if (!p) {
-          p = { pop_id: r.popId, pop_code: r.popCode, status: 'unknown', healthy_nodes: 0, unhealthy_nodes: 0 };
+          p = { pop_id: r.popId, pop_code: r.popCode, status: 'unknown', healthy_nodes: 0, unhealthy_nodes: 0, reason: null };
           pops.set(r.popId, p);
         }
         if (r.healthy) p.healthy_nodes++;
-        else p.unhealthy_nodes++;
+        else {
+          p.unhealthy_nodes++;
+          p.reason ??= r.reason ?? null;
+        }
       }
       const list = [...pops.values()].sort((x, y) => (x.pop_code < y.pop_code ? -1 : 1));
       for (const p of list) p.status = combine(p.healthy_nodes, p.unhealthy_nodes);

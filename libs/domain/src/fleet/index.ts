@@ -12,3 +12,4 @@ export * from './encapsulation-support';
 export * from './push-url';
 export * from './canary';
 export * from './backend-verification';
+export * from './path-mtu';
