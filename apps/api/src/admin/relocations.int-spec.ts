@@ -45,7 +45,9 @@ describe('address relocation with notice', () => {
     v6 = await fx.pool([pop.id], 6);
     await t.dataSource.query(`UPDATE pools SET state = 'active' WHERE id = ANY($1::uuid[])`, [[target.id, v6.id]]);
     nodeId = await fx.node(pop.id);
-    await t.dataSource.query(`INSERT INTO edge_node_fleet_states (edge_node_id, registered_at) VALUES ($1, now())`, [nodeId]);
+    // The worker (already running) may have created the node's fleet row on its first sync.
+    await t.dataSource.query(`INSERT INTO edge_node_fleet_states (edge_node_id, registered_at) VALUES ($1, now())
+      ON CONFLICT (edge_node_id) DO UPDATE SET registered_at = now()`, [nodeId]);
     op = await operator(t);
   });
 

@@ -58,7 +58,9 @@ describe('suspension: fleet withdrawal, 402, operator hold, grace expiry', () =>
     const pop = await fx.pop();
     pool = await fx.pool([pop.id]);
     nodeId = await fx.node(pop.id);
-    await t.dataSource.query(`INSERT INTO edge_node_fleet_states (edge_node_id, registered_at) VALUES ($1, now())`, [nodeId]);
+    // The worker (already running) may have created the node's fleet row on its first sync.
+    await t.dataSource.query(`INSERT INTO edge_node_fleet_states (edge_node_id, registered_at) VALUES ($1, now())
+      ON CONFLICT (edge_node_id) DO UPDATE SET registered_at = now()`, [nodeId]);
     op = await operator(t);
   });
 
